@@ -82,11 +82,19 @@ export interface StrategyContext {
 
 /**
  * Per-resource hooks, called by the generic store in this order:
- * create: prepareForCreate → schema defaults → validate → warnings;
- * update: prepareForUpdate → schema defaults → validate + validateUpdate → warnings.
+ * create: schema defaults → defaults → prepareForCreate → validate → warnings;
+ * update: schema defaults → defaults → prepareForUpdate → validate + validateUpdate → warnings.
+ * Generic metadata rules (name syntax, labels, annotations, immutable uid...) are checked by the
+ * apiserver itself; strategies validate only their kind's own fields.
  * Hooks must be pure functions of their arguments (they may mutate `obj` only).
  */
 export interface Strategy {
+  /**
+   * Upstream's SetDefaults_* for this kind (beyond simple schema defaults, which the engine applies
+   * first). Runs on every write (create, update, patch, apply, dry run), before prepareFor*.
+   * Must be idempotent.
+   */
+  defaults?(obj: KubeObject): void;
   /** Clears fields the client may not set (e.g. status) and applies code defaults. */
   prepareForCreate?(obj: KubeObject, ctx: StrategyContext): void;
   /** Same for updates; the generic store already copied status/spec per subresource. */
@@ -158,6 +166,11 @@ export interface ResourceDef {
   fieldSelectors?: Record<string, (obj: KubeObject) => string | undefined>;
   /** Set when this version is stored as another one. */
   conversion?: ConversionDef;
+  /**
+   * Name syntax check for metadata.name (and generateName with `prefix` true: a trailing '-' is
+   * allowed). Returns upstream's messages. Default: DNS-1123 subdomain.
+   */
+  validateName?: (name: string, prefix: boolean) => string[];
   /** Whether metadata.generation tracks spec changes. Default: true when the schema has `spec`. */
   generation?: boolean;
 }
