@@ -66,6 +66,11 @@ export class LocalWatchHub {
     };
   }
 
+  /** True while at least one watch is open (lets writers skip building events). */
+  hasWatchers(): boolean {
+    return this.watchers.size > 0;
+  }
+
   /** Called after a commit with its events, in revision order. */
   publish(events: readonly WatchEvent[]): void {
     if (events.length === 0 || this.watchers.size === 0) return;

@@ -1,0 +1,47 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after } from 'node:test';
+import { runBackendConformance } from '../conformance.js';
+import { StorageUnavailableError } from '../errors.js';
+import { SqliteBackend } from './sqlite-backend.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'flotilla-sqlite-test-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+let n = 0;
+
+runBackendConformance('sqlite', async () => new SqliteBackend({ path: join(dir, `conf-${++n}`, 'state.db') }));
+
+test('sqlite: restart keeps keys, history, the revision counter and the compacted revision', async (t) => {
+  const path = join(dir, 'restart', 'state.db');
+  const b1 = new SqliteBackend({ path });
+  t.after(() => b1.close());
+  const a = await b1.create('/a', '1');
+  const a2 = await b1.update('/a', '2', a.modRevision);
+  await b1.create('/b', '1');
+  await b1.delete('/b');
+  await b1.compact(a2.modRevision);
+  const rev = await b1.currentRevision();
+  await b1.close();
+
+  const b2 = new SqliteBackend({ path });
+  t.after(() => b2.close());
+  assert.equal(await b2.currentRevision(), rev);
+  assert.equal(await b2.compactedRevision(), a2.modRevision);
+  assert.deepEqual(await b2.get('/a'), a2);
+  assert.equal(await b2.get('/b'), undefined);
+  const c = await b2.create('/c', '1');
+  assert.equal(c.modRevision, rev + 1);
+  const old = await b2.list('/', { revision: rev - 1 });
+  assert.deepEqual(old.items.map((i) => i.key), ['/a', '/b']);
+});
+
+test('sqlite: a second opener of the same file gets StorageUnavailableError', async (t) => {
+  const path = join(dir, 'locked', 'state.db');
+  const b1 = new SqliteBackend({ path });
+  t.after(() => b1.close());
+  await b1.create('/x', '1');
+  assert.throws(() => new SqliteBackend({ path, busyTimeoutMs: 100 }), StorageUnavailableError);
+});
