@@ -1,0 +1,81 @@
+/**
+ * Unknown-field detection and pruning. Both walk the value (never the schema), so shared and
+ * recursive schemas cost nothing extra and cannot loop.
+ *
+ * Paths follow upstream's strict decoder (sigs.k8s.io/json): dotted field names, `[i]` for list
+ * items, `.key` for map entries: `spec.template.spec.containers[0].bogus`.
+ */
+import type { Schema } from '../schema.js';
+import { EMBEDDED_FIELDS, childPath, infoOf, isPlainObject } from './info.js';
+
+/**
+ * Paths of every field in `value` that `schema` does not declare, in value order. Maps
+ * (`additionalProperties`), `x-kubernetes-preserve-unknown-fields` subtrees and schema-less values
+ * never have unknown fields; an `x-kubernetes-embedded-resource` object may also carry apiVersion,
+ * kind and metadata. Values whose type does not match the schema are not descended into (type
+ * checking reports those).
+ */
+export function findUnknownFields(value: unknown, schema: Schema): string[] {
+  const out: string[] = [];
+  walk(value, schema, '', out, false);
+  return out;
+}
+
+/**
+ * Removes every field `findUnknownFields` would report, in place, and returns `value` (CRD pruning;
+ * built-in kinds drop unknown fields on decode the same way).
+ */
+export function prune<T>(value: T, schema: Schema): T {
+  walk(value, schema, '', undefined, true);
+  return value;
+}
+
+function walk(value: unknown, schema: Schema, path: string, out: string[] | undefined, remove: boolean): void {
+  const info = infoOf(schema);
+  if (Array.isArray(value)) {
+    if (info.shape !== 'array' || !schema.items) return;
+    const items = schema.items;
+    for (let i = 0; i < value.length; i++) {
+      const v = value[i];
+      if (typeof v === 'object' && v !== null) walk(v, items, `${path}[${i}]`, out, remove);
+    }
+    return;
+  }
+  if (!isPlainObject(value) || info.shape !== 'object') return;
+  const { props, additional, preserve, embedded } = info;
+  if (!props && (additional === true || (additional === undefined && preserve))) return;
+  for (const key of Object.keys(value)) {
+    const child = value[key];
+    const prop = props?.get(key);
+    if (prop) {
+      if (typeof child === 'object' && child !== null) walk(child, prop, childPath(path, key), out, remove);
+      continue;
+    }
+    if (additional !== undefined) {
+      if (additional !== true && typeof child === 'object' && child !== null)
+        walk(child, additional, childPath(path, key), out, remove);
+      continue;
+    }
+    if (preserve) continue;
+    if (embedded && EMBEDDED_FIELDS.has(key)) continue;
+    if (out) out.push(childPath(path, key));
+    if (remove) delete value[key];
+  }
+}
+
+/**
+ * The schema governing the field `key` of an object under `schema`: its property, the map value
+ * schema, `true` for "anything goes" (preserved, map of any, embedded resource fields), or
+ * undefined when the field is unknown.
+ */
+export function fieldSchema(schema: Schema, key: string): Schema | true | undefined {
+  const info = infoOf(schema);
+  if (info.shape === 'any') return true;
+  if (info.shape !== 'object') return true;
+  const prop = info.props?.get(key);
+  if (prop) return prop;
+  if (info.additional !== undefined) return info.additional;
+  if (info.preserve) return true;
+  if (info.embedded && EMBEDDED_FIELDS.has(key)) return true;
+  return undefined;
+}
