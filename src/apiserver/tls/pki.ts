@@ -8,7 +8,11 @@
  */
 import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
-import { X509Certificate as NodeCertificate, createPrivateKey, randomBytes } from 'node:crypto';
+import { X509Certificate as NodeCertificate, createPrivateKey, randomBytes, webcrypto } from 'node:crypto';
+
+type CryptoKey = webcrypto.CryptoKey;
+type CryptoKeyPair = webcrypto.CryptoKeyPair;
+const subtle = webcrypto.subtle;
 import { isIP } from 'node:net';
 
 const ALG = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
@@ -61,11 +65,11 @@ function randomSerial(): string {
 }
 
 async function newKeyPair(): Promise<CryptoKeyPair> {
-  return (await crypto.subtle.generateKey(ALG, true, ['sign', 'verify'])) as CryptoKeyPair;
+  return (await subtle.generateKey(ALG, true, ['sign', 'verify'])) as CryptoKeyPair;
 }
 
 async function keyToPem(key: CryptoKey): Promise<string> {
-  const der = await crypto.subtle.exportKey('pkcs8', key);
+  const der = await subtle.exportKey('pkcs8', key);
   return x509.PemConverter.encode([{ type: 'PRIVATE KEY', rawData: der }]);
 }
 
@@ -104,7 +108,7 @@ export async function loadCertificateAuthority(pem: CertKeyPem): Promise<Certifi
   if (!nodeCert.ca) throw new Error('certificate is not a CA (basicConstraints CA:false)');
   if (!nodeCert.checkPrivateKey(createPrivateKey(pem.keyPem))) throw new Error('CA key does not match the CA certificate');
   const der = x509.PemConverter.decodeFirst(pem.keyPem);
-  const signingKey = await crypto.subtle.importKey('pkcs8', der, ALG, true, ['sign']);
+  const signingKey = await subtle.importKey('pkcs8', der, ALG, true, ['sign']);
   return { cert, signingKey, certPem: pem.certPem, keyPem: pem.keyPem };
 }
 
