@@ -1,0 +1,255 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { UsageError } from './flags.js';
+import { type ServerConfig, type ServerEnv, parseServerConfig } from './server-config.js';
+
+function env(over: Partial<ServerEnv> = {}, files: Record<string, string> = {}): ServerEnv {
+  return {
+    vars: {},
+    isRoot: true,
+    homeDir: '/home/u',
+    cwd: '/work',
+    hostname: 'node-a',
+    readFile: (p) => {
+      if (p in files) return files[p];
+      throw new Error('ENOENT: no such file');
+    },
+    ...over,
+  };
+}
+
+function parse(argv: string[], e: ServerEnv = env()): ServerConfig {
+  const r = parseServerConfig(argv, e);
+  assert.ok(!('help' in r), 'unexpected help');
+  return r.config;
+}
+
+function usageError(argv: string[], re: RegExp, e: ServerEnv = env()): void {
+  assert.throws(
+    () => parseServerConfig(argv, e),
+    (err: unknown) => err instanceof UsageError && err.exitCode === 2 && re.test(err.message),
+    `expected UsageError ${re}`,
+  );
+}
+
+test('defaults mirror k3s and the seed networking', () => {
+  const c = parse([]);
+  assert.equal(c.bindAddress, '0.0.0.0');
+  assert.equal(c.securePort, 6443);
+  assert.equal(c.dataDir, '/var/lib/flotilla');
+  assert.equal(c.writeKubeconfig, '/var/lib/flotilla/kubeconfig.yaml');
+  assert.equal(c.writeKubeconfigMode, 0o600);
+  assert.deepEqual(c.datastore, { kind: 'sqlite', endpoint: 'sqlite:///var/lib/flotilla/state.db', path: '/var/lib/flotilla/state.db' });
+  assert.deepEqual(c.clusterCidrs, ['10.244.0.0/16']);
+  assert.deepEqual(c.serviceCidrs, ['10.96.0.0/16']);
+  assert.deepEqual(c.apiServiceIps, ['10.96.0.1']);
+  assert.deepEqual(c.clusterDns, ['10.96.0.10']);
+  assert.equal(c.clusterDomain, 'cluster.local');
+  assert.deepEqual(c.audit, { maxAgeDays: 0, maxBackups: 0, maxSizeMB: 0 });
+  assert.deepEqual(c.enableAdmissionPlugins, []);
+  assert.equal(c.verbosity, 0);
+  assert.equal(c.disableAgent, false);
+  assert.equal(c.hostname, 'node-a');
+});
+
+test('non-root users default to ~/.flotilla; relative paths resolve against cwd', () => {
+  const c = parse([], env({ isRoot: false }));
+  assert.equal(c.dataDir, '/home/u/.flotilla');
+  assert.equal(c.datastore.endpoint, 'sqlite:///home/u/.flotilla/state.db');
+  const r = parse(['--data-dir', 'state', '--write-kubeconfig=out/kc.yaml', '--datastore-endpoint', 'sqlite://db/x.db']);
+  assert.equal(r.dataDir, '/work/state');
+  assert.equal(r.writeKubeconfig, '/work/out/kc.yaml');
+  assert.deepEqual(r.datastore, { kind: 'sqlite', endpoint: 'sqlite://db/x.db', path: '/work/db/x.db' });
+});
+
+test('every flag, in both --name value and --name=value forms', () => {
+  const c = parse([
+    '--bind-address', '127.0.0.1', '--secure-port=7443', '--data-dir', '/srv/f',
+    '--tls-san', 'a.example.com,10.0.1.10', '--tls-san=::1', '--write-kubeconfig-mode', '644',
+    '--cluster-cidr', '10.42.0.0/16', '--service-cidr', '10.43.0.0/16', '--cluster-dns', '10.43.0.53',
+    '--cluster-domain', 'corp.local', '--audit-log-path', '/var/log/audit.log', '--audit-log-maxage', '30',
+    '--audit-log-maxbackup=10', '--audit-log-maxsize', '100',
+    '--enable-admission-plugins', 'NodeRestriction,MutatingAdmissionWebhook,ValidatingAdmissionWebhook',
+    '-v=4', '--disable-agent',
+  ]);
+  assert.equal(c.bindAddress, '127.0.0.1');
+  assert.equal(c.securePort, 7443);
+  assert.equal(c.writeKubeconfig, '/srv/f/kubeconfig.yaml');
+  assert.equal(c.writeKubeconfigMode, 0o644);
+  assert.deepEqual(c.tlsSans, ['a.example.com', '10.0.1.10', '::1']);
+  assert.deepEqual(c.apiServiceIps, ['10.43.0.1']);
+  assert.deepEqual(c.clusterDns, ['10.43.0.53']);
+  assert.equal(c.clusterDomain, 'corp.local');
+  assert.deepEqual(c.audit, { logPath: '/var/log/audit.log', maxAgeDays: 30, maxBackups: 10, maxSizeMB: 100 });
+  assert.deepEqual(c.enableAdmissionPlugins, ['NodeRestriction', 'MutatingAdmissionWebhook', 'ValidatingAdmissionWebhook']);
+  assert.equal(c.verbosity, 4);
+  assert.equal(c.disableAgent, true);
+  assert.equal(parse(['--v=2']).verbosity, 2);
+  assert.equal(parse(['-v', '3']).verbosity, 3);
+  assert.equal(parse(['--disable-agent=false']).disableAgent, false);
+});
+
+test('etcd datastore like the seed: several members and TLS files', () => {
+  const c = parse([
+    '--datastore-endpoint', 'https://127.0.0.1:2379,https://127.0.0.2:2379',
+    '--datastore-cafile', '/etc/ssl/etcd/ca.crt', '--datastore-certfile', 'etcd.crt', '--datastore-keyfile', '/etc/ssl/etcd/etcd.key',
+  ]);
+  assert.deepEqual(c.datastore, {
+    kind: 'etcd',
+    endpoint: 'https://127.0.0.1:2379,https://127.0.0.2:2379',
+    endpoints: ['https://127.0.0.1:2379', 'https://127.0.0.2:2379'],
+    caFile: '/etc/ssl/etcd/ca.crt',
+    certFile: '/work/etcd.crt',
+    keyFile: '/etc/ssl/etcd/etcd.key',
+  });
+  usageError(['--datastore-endpoint', 'mysql://u@tcp(h)/db'], /unsupported scheme "mysql"/);
+  usageError(['--datastore-endpoint', 'https://h:2379', '--datastore-certfile', 'c'], /must be given together/);
+  usageError(['--datastore-cafile', 'ca.crt'], /apply to etcd only/);
+});
+
+test('usage errors: unknown flags, missing values, bad numbers, bad addresses', () => {
+  usageError(['--foo'], /^unknown flag: --foo$/);
+  usageError(['-x'], /^unknown shorthand flag: -x$/);
+  usageError(['--data-dir'], /^flag needs an argument: --data-dir$/);
+  usageError(['--data-dir', '--tls-san', 'x'], /^flag needs an argument: --data-dir$/);
+  usageError(['extra'], /unexpected argument "extra"/);
+  usageError(['--secure-port', 'http'], /invalid --secure-port "http"/);
+  usageError(['--secure-port', '70000'], /between 0 and 65535/);
+  usageError(['--secure-port', '-1'], /flag needs an argument|invalid --secure-port/);
+  usageError(['--bind-address', '1.2.3'], /invalid --bind-address/);
+  usageError(['--write-kubeconfig-mode', 'rw'], /octal/);
+  usageError(['--v', 'loud'], /invalid --v/);
+  usageError(['--disable-agent=maybe'], /must be true or false/);
+  usageError(['--tls-san', 'bad_name!'], /invalid --tls-san/);
+  usageError(['--cluster-domain', '-x-'], /invalid --cluster-domain|flag needs an argument/);
+  usageError(['--enable-admission-plugins', 'NodeRestriction,Bogus'], /unknown admission plugin "Bogus"/);
+  usageError(['--cluster-dns', '10.96.0.300'], /invalid --cluster-dns/);
+});
+
+test('CIDR validation: syntax, overlap, size, dual stack', () => {
+  usageError(['--cluster-cidr', '10.244.0.0'], /invalid --cluster-cidr "10.244.0.0"/);
+  usageError(['--cluster-cidr', '10.244.0.0/33'], /invalid --cluster-cidr/);
+  usageError(['--service-cidr', '300.1.0.0/16'], /invalid --service-cidr/);
+  usageError(['--cluster-cidr', '10.0.0.0/8'], /--cluster-cidr 10.0.0.0\/8 overlaps --service-cidr 10.96.0.0\/16/);
+  usageError(['--service-cidr', '10.244.128.0/20'], /overlaps/);
+  usageError(['--service-cidr', '10.0.0.0/8'], /too large/);
+  usageError(['--service-cidr', '10.96.0.0/30'], /too small/);
+  usageError(['--cluster-cidr', '10.1.0.0/16,10.2.0.0/16'], /one subnet per IP family/);
+  const c = parse(['--cluster-cidr', '10.42.0.0/16,fd00:42::/56', '--service-cidr', '10.43.0.7/16,FD00:43:0:0::/112']);
+  assert.deepEqual(c.clusterCidrs, ['10.42.0.0/16', 'fd00:42::/56']);
+  assert.deepEqual(c.serviceCidrs, ['10.43.0.0/16', 'fd00:43::/112']);
+  assert.deepEqual(c.apiServiceIps, ['10.43.0.1', 'fd00:43::1']);
+  assert.deepEqual(c.clusterDns, ['10.43.0.10']);
+  usageError(['--cluster-cidr', 'fd00::/48', '--service-cidr', '10.96.0.0/16,fd00:0:0:1::/112'], /overlaps/);
+});
+
+test('config file (k3s keys): flags win over environment, environment over the file', () => {
+  const files = {
+    '/etc/flotilla/config.yaml': [
+      'secure-port: 7443',
+      'tls-san:',
+      '  - from-file.example.com',
+      'write-kubeconfig-mode: "0644"',
+      'disable-agent: true',
+      'datastore-endpoint: sqlite:///file.db',
+      'enable-admission-plugins: [NodeRestriction]',
+    ].join('\n'),
+  };
+  const e = env({ vars: { FLOTILLA_DATASTORE_ENDPOINT: 'sqlite:///env.db' } }, files);
+  const c = parse(['--config', '/etc/flotilla/config.yaml', '--secure-port', '8443'], e);
+  assert.equal(c.securePort, 8443);
+  assert.deepEqual(c.tlsSans, ['from-file.example.com']);
+  assert.equal(c.writeKubeconfigMode, 0o644);
+  assert.equal(c.disableAgent, true);
+  assert.equal(c.datastore.endpoint, 'sqlite:///env.db');
+  assert.deepEqual(c.enableAdmissionPlugins, ['NodeRestriction']);
+  assert.equal(c.configFile, '/etc/flotilla/config.yaml');
+  const viaEnv = parse([], env({ vars: { FLOTILLA_CONFIG_FILE: '/etc/flotilla/config.yaml' } }, files));
+  assert.equal(viaEnv.securePort, 7443);
+  assert.equal(viaEnv.datastore.endpoint, 'sqlite:///file.db');
+
+  usageError(['--config', '/missing.yaml'], /cannot read config file \/missing.yaml/);
+  usageError(['--config', '/bad.yaml'], /unknown key "secure_port"/, env({}, { '/bad.yaml': 'secure_port: 1' }));
+  usageError(['--config', '/bad.yaml'], /config file \/bad.yaml/, env({}, { '/bad.yaml': 'a: [' }));
+});
+
+test('the seed kubeadm ClusterConfiguration loads as a config file', () => {
+  const block = SEED_KUBEADM;
+  const r = parseServerConfig(['--config', '/seed.yaml'], env({}, { '/seed.yaml': block }));
+  assert.ok(!('help' in r));
+  const c = r.config;
+  assert.deepEqual(c.datastore, {
+    kind: 'etcd',
+    endpoint: 'https://etcd1.company.com:2379,https://etcd2.company.com:2379,https://etcd3.company.com:2379',
+    endpoints: ['https://etcd1.company.com:2379', 'https://etcd2.company.com:2379', 'https://etcd3.company.com:2379'],
+    caFile: '/etc/ssl/etcd/ca.crt',
+    certFile: '/etc/ssl/etcd/etcd.crt',
+    keyFile: '/etc/ssl/etcd/etcd.key',
+  });
+  assert.deepEqual(c.serviceCidrs, ['10.96.0.0/16']);
+  assert.deepEqual(c.clusterCidrs, ['10.244.0.0/16']);
+  assert.equal(c.securePort, 6443);
+  assert.deepEqual(c.tlsSans, ['k8s-api.company.com', '10.0.1.10', '10.0.1.11', '10.0.1.12']);
+  assert.deepEqual(c.audit, { logPath: '/var/log/audit.log', maxAgeDays: 30, maxBackups: 10, maxSizeMB: 100 });
+  assert.deepEqual(c.enableAdmissionPlugins, ['NodeRestriction', 'MutatingAdmissionWebhook', 'ValidatingAdmissionWebhook']);
+  assert.deepEqual(r.warnings, ['config file /seed.yaml: ignoring KubeProxyConfiguration document']);
+});
+
+test('--help wins over everything else', () => {
+  assert.deepEqual(parseServerConfig(['--help'], env()), { help: true });
+  assert.deepEqual(parseServerConfig(['-h', '--secure-port', 'bad'], env()), { help: true });
+});
+
+/** Verbatim from the production seed (seed/000_a6353ae481b4a8e5.txt). */
+const SEED_KUBEADM = `# Cluster configuration with kubeadm
+apiVersion: kubeadm.k8s.io/v1beta3
+kind: ClusterConfiguration
+kubernetesVersion: v1.28.2
+clusterName: production-cluster
+controlPlaneEndpoint: "k8s-api.company.com:6443"
+
+# High availability configuration
+etcd:
+  external:
+    endpoints:
+    - https://etcd1.company.com:2379
+    - https://etcd2.company.com:2379
+    - https://etcd3.company.com:2379
+    caFile: /etc/ssl/etcd/ca.crt
+    certFile: /etc/ssl/etcd/etcd.crt
+    keyFile: /etc/ssl/etcd/etcd.key
+
+networking:
+  serviceSubnet: "10.96.0.0/16"
+  podSubnet: "10.244.0.0/16"
+
+apiServer:
+  advertiseAddress: "10.0.1.10"
+  bindPort: 6443
+  certSANs:
+  - "k8s-api.company.com"
+  - "10.0.1.10"
+  - "10.0.1.11"
+  - "10.0.1.12"
+  extraArgs:
+    audit-log-maxage: "30"
+    audit-log-maxbackup: "10"
+    audit-log-maxsize: "100"
+    audit-log-path: "/var/log/audit.log"
+    enable-admission-plugins: "NodeRestriction,MutatingAdmissionWebhook,ValidatingAdmissionWebhook"
+
+controllerManager:
+  extraArgs:
+    bind-address: "0.0.0.0"
+    
+scheduler:
+  extraArgs:
+    bind-address: "0.0.0.0"
+
+---
+apiVersion: kubeproxy.config.k8s.io/v1alpha1
+kind: KubeProxyConfiguration
+mode: "ipvs"
+ipvs:
+  strictARP: true
+`;

@@ -1,0 +1,463 @@
+/**
+ * `flotilla server` configuration: flags (k3s names), environment, and a YAML config file with the
+ * same keys, parsed once into one typed, validated ServerConfig. Precedence, highest first:
+ * command-line flag, environment variable (FLOTILLA_*), config file, built-in default.
+ *
+ * The config file is either k3s style (a map of flag names to values, e.g. `tls-san: [a, b]`) or a
+ * kubeadm `ClusterConfiguration` document like the one our production seed uses; its etcd,
+ * networking, apiServer.bindPort/certSANs/extraArgs fields map onto the same settings.
+ *
+ * `parseServerConfig` is pure: all outside state (environment, user, hostname, file reads) comes in
+ * through ServerEnv. It throws UsageError for anything the operator must fix.
+ */
+import { isAbsolute, join, resolve } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { type FlagSpec, type FlagValue, UsageError, parseFlags, splitList } from './flags.js';
+import { type Cidr, canonicalIp, cidrsOverlap, formatCidr, formatIp, hostBits, nthAddress, parseCidr } from './net.js';
+
+export const SERVER_COMMAND = 'flotilla server';
+
+export type DatastoreConfig =
+  | {
+      kind: 'sqlite';
+      /** As given or defaulted, e.g. `sqlite:///var/lib/flotilla/state.db`. */
+      endpoint: string;
+      /** Absolute path of the database file. */
+      path: string;
+    }
+  | {
+      kind: 'etcd';
+      endpoint: string;
+      /** Each `https://host:port` (or http) member URL. */
+      endpoints: string[];
+      caFile?: string;
+      certFile?: string;
+      keyFile?: string;
+    };
+
+export interface AuditConfig {
+  /** Undefined: auditing off. `-` means stdout (upstream convention). */
+  logPath?: string;
+  maxAgeDays: number;
+  maxBackups: number;
+  maxSizeMB: number;
+}
+
+export interface ServerConfig {
+  bindAddress: string;
+  /** 0 picks a free port (tests); the kubeconfig gets the real one. */
+  securePort: number;
+  /** Absolute. */
+  dataDir: string;
+  /** Absolute path of the admin kubeconfig. */
+  writeKubeconfig: string;
+  /** File mode of the kubeconfig, e.g. 0o600. */
+  writeKubeconfigMode: number;
+  /** Extra SANs for the serving certificate (DNS names or IPs), as given. */
+  tlsSans: string[];
+  datastore: DatastoreConfig;
+  /** Pod subnets (one per IP family), canonical CIDR text. */
+  clusterCidrs: string[];
+  /** Service subnets (one per IP family), canonical CIDR text. */
+  serviceCidrs: string[];
+  /** ClusterIP of the `kubernetes` Service: the first address of each service subnet. */
+  apiServiceIps: string[];
+  /** Cluster DNS service IPs (default: the 10th address of the first service subnet). */
+  clusterDns: string[];
+  clusterDomain: string;
+  audit: AuditConfig;
+  /** As given (stored; enforcement is the admission chain's business). */
+  enableAdmissionPlugins: string[];
+  verbosity: number;
+  disableAgent: boolean;
+  /** The config file that was read, if any. */
+  configFile?: string;
+  /** The machine's hostname (for SANs and, later, the node name). */
+  hostname: string;
+}
+
+/** Everything parseServerConfig needs from the outside world. */
+export interface ServerEnv {
+  vars: Readonly<Record<string, string | undefined>>;
+  isRoot: boolean;
+  homeDir: string;
+  cwd: string;
+  hostname: string;
+  /** Reads a config file; throws (any error) when it cannot. */
+  readFile(path: string): string;
+}
+
+export interface ParsedServerConfig {
+  config: ServerConfig;
+  /** Non-fatal remarks to log at startup (ignored config-file documents...). */
+  warnings: string[];
+}
+
+/** Marker result: the user asked for help. */
+export interface HelpRequested {
+  help: true;
+}
+
+const ADMISSION_PLUGINS = new Set([
+  'AlwaysAdmit', 'AlwaysDeny', 'AlwaysPullImages', 'CertificateApproval', 'CertificateSigning',
+  'CertificateSubjectRestriction', 'ClusterTrustBundleAttest', 'DefaultIngressClass', 'DefaultStorageClass',
+  'DefaultTolerationSeconds', 'DenyServiceExternalIPs', 'EventRateLimit', 'ExtendedResourceToleration',
+  'ImagePolicyWebhook', 'LimitPodHardAntiAffinityTopology', 'LimitRanger', 'MutatingAdmissionPolicy',
+  'MutatingAdmissionWebhook', 'NamespaceAutoProvision', 'NamespaceExists', 'NamespaceLifecycle', 'NodeRestriction',
+  'OwnerReferencesPermissionEnforcement', 'PersistentVolumeClaimResize', 'PodNodeSelector', 'PodSecurity',
+  'PodTolerationRestriction', 'Priority', 'ResourceQuota', 'RuntimeClass', 'ServiceAccount',
+  'StorageObjectInUseProtection', 'TaintNodesByCondition', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionWebhook',
+]);
+
+export const DEFAULTS = {
+  bindAddress: '0.0.0.0',
+  securePort: 6443,
+  rootDataDir: '/var/lib/flotilla',
+  clusterCidr: '10.244.0.0/16',
+  serviceCidr: '10.96.0.0/16',
+  clusterDomain: 'cluster.local',
+  writeKubeconfigMode: '0600',
+} as const;
+
+/** The flags of `flotilla server`, in help order. */
+export const SERVER_FLAGS: FlagSpec[] = [
+  { name: 'config', short: 'c', type: 'string', valueName: 'file', description: 'Load configuration from a YAML file (k3s config.yaml keys, or a kubeadm ClusterConfiguration); flags win [$FLOTILLA_CONFIG_FILE]' },
+  { name: 'data-dir', short: 'd', type: 'string', defaultText: '/var/lib/flotilla as root, ~/.flotilla otherwise', description: 'Folder holding state: PKI, SQLite database, kubeconfig [$FLOTILLA_DATA_DIR]' },
+  { name: 'bind-address', type: 'string', defaultText: DEFAULTS.bindAddress, description: 'Address the API server listens on' },
+  { name: 'secure-port', type: 'string', valueName: 'int', defaultText: String(DEFAULTS.securePort), description: 'HTTPS port of the API server (0 picks a free one)' },
+  { name: 'tls-san', type: 'string', multiple: true, description: 'Additional hostname or IP as a Subject Alternative Name of the serving certificate (repeatable, comma-separated)' },
+  { name: 'write-kubeconfig', short: 'o', type: 'string', valueName: 'file', defaultText: '<data-dir>/kubeconfig.yaml', description: 'Write the admin kubeconfig to this file [$FLOTILLA_KUBECONFIG_OUTPUT]' },
+  { name: 'write-kubeconfig-mode', type: 'string', valueName: 'mode', defaultText: DEFAULTS.writeKubeconfigMode, description: 'File mode of the kubeconfig, octal [$FLOTILLA_KUBECONFIG_MODE]' },
+  { name: 'datastore-endpoint', type: 'string', valueName: 'url', defaultText: 'sqlite://<data-dir>/state.db', description: 'sqlite://PATH, or etcd members https://h1:2379,https://h2:2379 [$FLOTILLA_DATASTORE_ENDPOINT]' },
+  { name: 'datastore-cafile', type: 'string', valueName: 'file', description: 'CA bundle that verifies the etcd members [$FLOTILLA_DATASTORE_CAFILE]' },
+  { name: 'datastore-certfile', type: 'string', valueName: 'file', description: 'Client certificate for etcd [$FLOTILLA_DATASTORE_CERTFILE]' },
+  { name: 'datastore-keyfile', type: 'string', valueName: 'file', description: 'Client key for etcd [$FLOTILLA_DATASTORE_KEYFILE]' },
+  { name: 'cluster-cidr', type: 'string', valueName: 'cidrs', defaultText: DEFAULTS.clusterCidr, description: 'Pod subnet(s), one per IP family, comma-separated' },
+  { name: 'service-cidr', type: 'string', valueName: 'cidrs', defaultText: DEFAULTS.serviceCidr, description: 'Service ClusterIP subnet(s), one per IP family, comma-separated' },
+  { name: 'cluster-dns', type: 'string', valueName: 'ips', defaultText: '10th address of the service subnet (10.96.0.10)', description: 'Cluster DNS service IP(s)' },
+  { name: 'cluster-domain', type: 'string', defaultText: DEFAULTS.clusterDomain, description: 'Cluster domain' },
+  { name: 'audit-log-path', type: 'string', valueName: 'file', description: 'Write audit events to this file (- for stdout); off when unset' },
+  { name: 'audit-log-maxage', type: 'string', valueName: 'int', defaultText: '0', description: 'Days to keep old audit log files (0: no limit)' },
+  { name: 'audit-log-maxbackup', type: 'string', valueName: 'int', defaultText: '0', description: 'Number of old audit log files to keep (0: no limit)' },
+  { name: 'audit-log-maxsize', type: 'string', valueName: 'int', defaultText: '0', description: 'Megabytes before an audit log file is rotated (0: never)' },
+  { name: 'enable-admission-plugins', type: 'string', valueName: 'strings', description: 'Admission plugins to enable in addition to the defaults, comma-separated' },
+  { name: 'disable-agent', type: 'boolean', description: 'Do not run the node agent in this process' },
+  { name: 'v', short: 'v', type: 'string', valueName: 'int', defaultText: '0', description: 'Log verbosity (klog levels)' },
+  { name: 'help', short: 'h', type: 'boolean', description: 'Help for server' },
+];
+
+/** Flags that may also come from the environment. */
+const ENV_VARS: Record<string, string> = {
+  config: 'FLOTILLA_CONFIG_FILE',
+  'data-dir': 'FLOTILLA_DATA_DIR',
+  'write-kubeconfig': 'FLOTILLA_KUBECONFIG_OUTPUT',
+  'write-kubeconfig-mode': 'FLOTILLA_KUBECONFIG_MODE',
+  'datastore-endpoint': 'FLOTILLA_DATASTORE_ENDPOINT',
+  'datastore-cafile': 'FLOTILLA_DATASTORE_CAFILE',
+  'datastore-certfile': 'FLOTILLA_DATASTORE_CERTFILE',
+  'datastore-keyfile': 'FLOTILLA_DATASTORE_KEYFILE',
+};
+
+/** Parses and validates. Returns `{ help: true }` for `--help`; throws UsageError on any mistake. */
+export function parseServerConfig(argv: string[], env: ServerEnv): ParsedServerConfig | HelpRequested {
+  const flags = parseFlags(argv, SERVER_FLAGS, SERVER_COMMAND);
+  if (flags.values.get('help') === true) return { help: true };
+  if (flags.positionals.length) throw new UsageError(`unexpected argument "${flags.positionals[0]}"`, SERVER_COMMAND);
+
+  const warnings: string[] = [];
+  const configPath = str(flags.values.get('config')) ?? nonEmpty(env.vars[ENV_VARS.config]);
+  let file = new Map<string, FlagValue>();
+  let configFile: string | undefined;
+  if (configPath !== undefined) {
+    configFile = resolve(env.cwd, configPath);
+    let text: string;
+    try {
+      text = env.readFile(configFile);
+    } catch (e) {
+      throw new UsageError(`cannot read config file ${configFile}: ${(e as Error).message}`, SERVER_COMMAND);
+    }
+    file = parseConfigFile(text, configFile, warnings);
+  }
+
+  /** Flag > environment > config file. */
+  const get = (name: string): FlagValue | undefined => {
+    if (flags.values.has(name)) return flags.values.get(name);
+    const envName = ENV_VARS[name];
+    const fromEnv = envName ? nonEmpty(env.vars[envName]) : undefined;
+    if (fromEnv !== undefined) return fromEnv;
+    return file.get(name);
+  };
+  const getString = (name: string): string | undefined => {
+    const v = get(name);
+    if (v === undefined) return undefined;
+    if (typeof v !== 'string') throw new UsageError(`--${name} takes a single value`, SERVER_COMMAND);
+    return v;
+  };
+  const getList = (name: string): string[] | undefined => {
+    const v = get(name);
+    if (v === undefined) return undefined;
+    if (typeof v === 'boolean') throw new UsageError(`--${name} takes a value`, SERVER_COMMAND);
+    return splitList(Array.isArray(v) ? v : [v]);
+  };
+  const abs = (p: string) => (isAbsolute(p) ? p : resolve(env.cwd, p));
+
+  // Listener
+  const bindAddress = getString('bind-address') ?? DEFAULTS.bindAddress;
+  const bindIp = canonicalIp(bindAddress);
+  if (bindIp === undefined) throw new UsageError(`invalid --bind-address "${bindAddress}": not an IP address`, SERVER_COMMAND);
+  const securePort = parseIntFlag('secure-port', getString('secure-port'), DEFAULTS.securePort, 0, 65535);
+
+  // Paths
+  const dataDirText = getString('data-dir') ?? (env.isRoot ? DEFAULTS.rootDataDir : join(env.homeDir, '.flotilla'));
+  if (dataDirText === '') throw new UsageError('--data-dir must not be empty', SERVER_COMMAND);
+  const dataDir = abs(dataDirText);
+  const writeKubeconfig = abs(getString('write-kubeconfig') || join(dataDir, 'kubeconfig.yaml'));
+  const modeText = getString('write-kubeconfig-mode') ?? DEFAULTS.writeKubeconfigMode;
+  if (!/^0?[0-7]{3}$/.test(modeText)) {
+    throw new UsageError(`invalid --write-kubeconfig-mode "${modeText}": want an octal file mode such as 0600 or 644`, SERVER_COMMAND);
+  }
+  const writeKubeconfigMode = parseInt(modeText, 8);
+
+  // Datastore
+  const datastore = parseDatastore(
+    getString('datastore-endpoint') || `sqlite://${join(dataDir, 'state.db')}`,
+    {
+      caFile: optionalPath(getString('datastore-cafile'), abs),
+      certFile: optionalPath(getString('datastore-certfile'), abs),
+      keyFile: optionalPath(getString('datastore-keyfile'), abs),
+    },
+    abs,
+  );
+
+  // Networks
+  const clusterCidrs = parseCidrList('cluster-cidr', getList('cluster-cidr') ?? [DEFAULTS.clusterCidr]);
+  const serviceCidrs = parseCidrList('service-cidr', getList('service-cidr') ?? [DEFAULTS.serviceCidr]);
+  for (const s of serviceCidrs) {
+    // kube-apiserver's limit: at most 20 host bits (IPv4 /12, IPv6 /108).
+    const max = 20;
+    if (hostBits(s) > max) {
+      throw new UsageError(
+        `--service-cidr ${formatCidr(s)} is too large: the prefix must be at least /${(s.family === 4 ? 32 : 128) - max}`,
+        SERVER_COMMAND,
+      );
+    }
+    if (hostBits(s) < 4) throw new UsageError(`--service-cidr ${formatCidr(s)} is too small for the kubernetes and DNS service IPs`, SERVER_COMMAND);
+  }
+  for (const p of clusterCidrs) {
+    for (const s of serviceCidrs) {
+      if (cidrsOverlap(p, s)) {
+        throw new UsageError(`--cluster-cidr ${formatCidr(p)} overlaps --service-cidr ${formatCidr(s)}: pod and service subnets must be disjoint`, SERVER_COMMAND);
+      }
+    }
+  }
+  const apiServiceIps = serviceCidrs.map((s) => formatIp(nthAddress(s, 1)!));
+  const dnsList = getList('cluster-dns');
+  const clusterDns = dnsList
+    ? dnsList.map((d) => {
+        const ip = canonicalIp(d);
+        if (ip === undefined) throw new UsageError(`invalid --cluster-dns "${d}": not an IP address`, SERVER_COMMAND);
+        return ip;
+      })
+    : [formatIp(nthAddress(serviceCidrs[0], 10)!)];
+  const clusterDomain = (getString('cluster-domain') ?? DEFAULTS.clusterDomain).replace(/\.$/, '');
+  if (!isDnsSubdomain(clusterDomain)) throw new UsageError(`invalid --cluster-domain "${clusterDomain}": not a DNS name`, SERVER_COMMAND);
+
+  // TLS SANs
+  const tlsSans = getList('tls-san') ?? [];
+  for (const san of tlsSans) {
+    if (canonicalIp(san) === undefined && !isDnsSubdomain(san.replace(/^\*\./, ''))) {
+      throw new UsageError(`invalid --tls-san "${san}": neither an IP address nor a DNS name`, SERVER_COMMAND);
+    }
+  }
+
+  // Audit, admission, logging
+  const auditPath = getString('audit-log-path');
+  const audit: AuditConfig = {
+    ...(auditPath ? { logPath: auditPath === '-' ? '-' : abs(auditPath) } : {}),
+    maxAgeDays: parseIntFlag('audit-log-maxage', getString('audit-log-maxage'), 0, 0),
+    maxBackups: parseIntFlag('audit-log-maxbackup', getString('audit-log-maxbackup'), 0, 0),
+    maxSizeMB: parseIntFlag('audit-log-maxsize', getString('audit-log-maxsize'), 0, 0),
+  };
+  const enableAdmissionPlugins = getList('enable-admission-plugins') ?? [];
+  for (const p of enableAdmissionPlugins) {
+    if (!ADMISSION_PLUGINS.has(p)) throw new UsageError(`--enable-admission-plugins: unknown admission plugin "${p}"`, SERVER_COMMAND);
+  }
+  const verbosity = parseIntFlag('v', getString('v'), 0, 0, 10);
+  const disableAgentValue = get('disable-agent');
+  if (disableAgentValue !== undefined && typeof disableAgentValue !== 'boolean') {
+    throw new UsageError('--disable-agent is a boolean flag', SERVER_COMMAND);
+  }
+
+  const config: ServerConfig = {
+    bindAddress: bindIp,
+    securePort,
+    dataDir,
+    writeKubeconfig,
+    writeKubeconfigMode,
+    tlsSans,
+    datastore,
+    clusterCidrs: clusterCidrs.map(formatCidr),
+    serviceCidrs: serviceCidrs.map(formatCidr),
+    apiServiceIps,
+    clusterDns,
+    clusterDomain,
+    audit,
+    enableAdmissionPlugins,
+    verbosity,
+    disableAgent: disableAgentValue === true,
+    ...(configFile ? { configFile } : {}),
+    hostname: env.hostname,
+  };
+  return { config, warnings };
+}
+
+function str(v: FlagValue | undefined): string | undefined {
+  return typeof v === 'string' ? v : undefined;
+}
+
+function nonEmpty(v: string | undefined): string | undefined {
+  return v === undefined || v === '' ? undefined : v;
+}
+
+function optionalPath(v: string | undefined, abs: (p: string) => string): string | undefined {
+  return v ? abs(v) : undefined;
+}
+
+function parseIntFlag(name: string, text: string | undefined, def: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (text === undefined) return def;
+  if (!/^[0-9]+$/.test(text.trim())) throw new UsageError(`invalid --${name} "${text}": not a whole number`, SERVER_COMMAND);
+  const n = Number(text.trim());
+  if (n < min || n > max) throw new UsageError(`invalid --${name} ${n}: must be between ${min} and ${max}`, SERVER_COMMAND);
+  return n;
+}
+
+function parseCidrList(name: string, texts: string[]): Cidr[] {
+  if (texts.length === 0) throw new UsageError(`--${name} must not be empty`, SERVER_COMMAND);
+  const out: Cidr[] = [];
+  for (const t of texts) {
+    const c = parseCidr(t);
+    if (!c) throw new UsageError(`invalid --${name} "${t}": not a CIDR such as 10.0.0.0/16`, SERVER_COMMAND);
+    if (out.some((o) => o.family === c.family)) {
+      throw new UsageError(`--${name} "${texts.join(',')}": at most one subnet per IP family`, SERVER_COMMAND);
+    }
+    out.push(c);
+  }
+  return out;
+}
+
+function parseDatastore(
+  endpoint: string,
+  tls: { caFile?: string; certFile?: string; keyFile?: string },
+  abs: (p: string) => string,
+): DatastoreConfig {
+  const bad = (why: string) => new UsageError(`invalid --datastore-endpoint "${endpoint}": ${why}`, SERVER_COMMAND);
+  if (endpoint.startsWith('sqlite://')) {
+    const rest = endpoint.slice('sqlite://'.length).replace(/\?.*$/, '');
+    if (!rest) throw bad('no database path');
+    if (tls.caFile || tls.certFile || tls.keyFile) throw bad('--datastore-cafile/certfile/keyfile apply to etcd only');
+    return { kind: 'sqlite', endpoint, path: abs(rest) };
+  }
+  const members = endpoint.split(',').map((m) => m.trim()).filter(Boolean);
+  if (members.length === 0) throw bad('empty');
+  const endpoints: string[] = [];
+  for (const m of members) {
+    let url: URL;
+    try {
+      url = new URL(m);
+    } catch {
+      throw bad(`"${m}" is not a URL; use sqlite://PATH or https://host:2379`);
+    }
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+      throw bad(`unsupported scheme "${url.protocol.replace(/:$/, '')}"; use sqlite://PATH or etcd https://host:2379`);
+    }
+    if (!url.hostname) throw bad(`"${m}" has no host`);
+    endpoints.push(`${url.protocol}//${url.host}`);
+  }
+  if ((tls.certFile === undefined) !== (tls.keyFile === undefined)) {
+    throw new UsageError('--datastore-certfile and --datastore-keyfile must be given together', SERVER_COMMAND);
+  }
+  return { kind: 'etcd', endpoint: endpoints.join(','), endpoints, ...tls };
+}
+
+function isDnsSubdomain(s: string): boolean {
+  return s.length > 0 && s.length <= 253 && s.split('.').every((l) => /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/i.test(l));
+}
+
+/** Config-file keys: every flag except these. */
+const NOT_IN_FILE = new Set(['config', 'help']);
+const FILE_KEYS = new Set(SERVER_FLAGS.map((f) => f.name).filter((n) => !NOT_IN_FILE.has(n)));
+
+/**
+ * Reads a config file into flag-name → value. k3s style: a single YAML map of flag names. kubeadm
+ * style: a ClusterConfiguration document (other documents, e.g. KubeProxyConfiguration, are skipped
+ * with a warning).
+ */
+export function parseConfigFile(text: string, path: string, warnings: string[]): Map<string, FlagValue> {
+  const docs = parseAllDocuments(text);
+  const out = new Map<string, FlagValue>();
+  const fail = (why: string) => new UsageError(`config file ${path}: ${why}`, SERVER_COMMAND);
+  for (const doc of docs) {
+    if (doc.errors.length) throw fail(doc.errors[0].message.split('\n')[0]);
+    const data: unknown = doc.toJS();
+    if (data === null || data === undefined) continue;
+    if (typeof data !== 'object' || Array.isArray(data)) throw fail('expected a map of settings');
+    const obj = data as Record<string, unknown>;
+    if (typeof obj.kind === 'string') {
+      if (obj.kind === 'ClusterConfiguration') fromClusterConfiguration(obj, out, fail);
+      else warnings.push(`config file ${path}: ignoring ${obj.kind} document`);
+      continue;
+    }
+    for (const [key, value] of Object.entries(obj)) {
+      if (!FILE_KEYS.has(key)) throw fail(`unknown key "${key}"`);
+      out.set(key, fileValue(key, value, fail));
+    }
+  }
+  return out;
+}
+
+function fileValue(key: string, value: unknown, fail: (why: string) => Error): FlagValue {
+  const spec = SERVER_FLAGS.find((f) => f.name === key)!;
+  if (spec.type === 'boolean') {
+    if (typeof value !== 'boolean') throw fail(`"${key}" must be true or false`);
+    return value;
+  }
+  if (Array.isArray(value)) {
+    if (!value.every((v) => typeof v === 'string' || typeof v === 'number')) throw fail(`"${key}" must be a list of strings`);
+    return value.map(String);
+  }
+  if (typeof value === 'string' || typeof value === 'number') return String(value);
+  throw fail(`"${key}" must be a string`);
+}
+
+/** Maps the fields of a kubeadm ClusterConfiguration that a Flotilla server has equivalents for. */
+function fromClusterConfiguration(cc: Record<string, unknown>, out: Map<string, FlagValue>, fail: (why: string) => Error): void {
+  const obj = (v: unknown): Record<string, unknown> => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
+  const strings = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : []);
+  const external = obj(obj(cc.etcd).external);
+  const endpoints = strings(external.endpoints);
+  if (endpoints.length) out.set('datastore-endpoint', endpoints.join(','));
+  if (typeof external.caFile === 'string') out.set('datastore-cafile', external.caFile);
+  if (typeof external.certFile === 'string') out.set('datastore-certfile', external.certFile);
+  if (typeof external.keyFile === 'string') out.set('datastore-keyfile', external.keyFile);
+  const net = obj(cc.networking);
+  if (typeof net.serviceSubnet === 'string') out.set('service-cidr', net.serviceSubnet);
+  if (typeof net.podSubnet === 'string') out.set('cluster-cidr', net.podSubnet);
+  if (typeof net.dnsDomain === 'string') out.set('cluster-domain', net.dnsDomain);
+  const api = obj(cc.apiServer);
+  const sans = strings(api.certSANs);
+  if (typeof cc.controlPlaneEndpoint === 'string' && cc.controlPlaneEndpoint) {
+    const host = cc.controlPlaneEndpoint.replace(/:\d+$/, '').replace(/^\[(.*)\]$/, '$1');
+    if (!sans.includes(host)) sans.unshift(host);
+  }
+  if (sans.length) out.set('tls-san', sans);
+  if (api.bindPort !== undefined) out.set('secure-port', String(api.bindPort));
+  for (const [key, value] of Object.entries(obj(api.extraArgs))) {
+    if (!FILE_KEYS.has(key)) throw fail(`apiServer.extraArgs "${key}" is not supported by flotilla server`);
+    out.set(key, fileValue(key, value, fail));
+  }
+}
+
+/** The pod/service subnet and DNS facts other components need, derived from the config. */
+export function describeNetworks(c: ServerConfig): string {
+  return `pods ${c.clusterCidrs.join(',')}, services ${c.serviceCidrs.join(',')}, dns ${c.clusterDns.join(',')}`;
+}
