@@ -260,6 +260,14 @@ export class SqliteBackend implements Backend {
     return run;
   }
 
+  /** Diagnostics (metrics, tests): revisions and the number of history rows still stored. */
+  stats(): { revision: number; compactedRevision: number; historyRows: number; keys: number } {
+    this.check();
+    const historyRows = (this.db.prepare('SELECT count(*) AS n FROM kv_log').get() as { n: number }).n;
+    const keys = (this.db.prepare('SELECT count(*) AS n FROM kv_current').get() as { n: number }).n;
+    return { revision: this.rev, compactedRevision: this.compactRev, historyRows, keys };
+  }
+
   /** Commits queued writes, ends watches and closes the file. Idempotent. */
   async close(): Promise<void> {
     if (this.closed) return;
