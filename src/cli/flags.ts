@@ -107,7 +107,7 @@ export interface HelpSpec {
 /** Renders cobra-style help: description, Usage, extra sections, Flags with types and defaults. */
 export function renderHelp(h: HelpSpec): string {
   const out: string[] = [h.description, '', 'Usage:', ...h.usage.map((u) => `  ${u}`)];
-  for (const s of h.sections ?? []) out.push('', `${s.title}:`, ...s.lines.map((l) => `  ${l}`));
+  for (const s of h.sections ?? []) out.push('', `${s.title}:`, ...s.lines.map((l) => (l ? `  ${l}` : '')));
   if (h.specs.length) {
     out.push('', 'Flags:');
     const left = h.specs.map((s) => {
@@ -117,7 +117,10 @@ export function renderHelp(h: HelpSpec): string {
     });
     const width = Math.max(...left.map((l) => l.length)) + 3;
     h.specs.forEach((s, i) => {
-      const def = s.defaultText !== undefined ? ` (default ${JSON.stringify(s.defaultText)})` : '';
+      const plainString = s.type === 'string' && (s.valueName === undefined || s.valueName === 'string');
+      const literal = s.defaultText !== undefined && /^[^\s<]+$/.test(s.defaultText);
+      const shown = plainString && literal ? JSON.stringify(s.defaultText) : s.defaultText;
+      const def = s.defaultText !== undefined ? ` (default ${shown})` : '';
       out.push(`${left[i].padEnd(width)}${s.description}${def}`);
     });
   }

@@ -1,0 +1,289 @@
+/**
+ * `flotilla server`: the control plane as a process. Startup, in order: data dir → cluster PKI →
+ * datastore → apiserver bootstrap → HTTPS listener → admin kubeconfig → auto-compaction → ready.
+ * Any failure before ready undoes what was started and exits 1 with one `Error:` line.
+ *
+ * Shutdown (SIGINT/SIGTERM, or `stop()`): stop accepting connections, close the apiserver (ends
+ * watches), give in-flight requests up to a second, close remaining connections, stop compaction,
+ * close the datastore. State stays on disk; the next start on the same data dir reuses the PKI and
+ * the data. A second signal during shutdown exits at once with code 1.
+ */
+import { createServer, type Server } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { mkdir } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { ApiRegistry } from '../api/registry.js';
+import type { ResourceDef } from '../api/types.js';
+import type { ApiServer, ApiServerOptions } from '../apiserver/index.js';
+import { createX509Authenticator } from '../apiserver/authn/x509.js';
+import { type ClusterPki, ensureClusterPki, servingSans } from '../apiserver/tls/index.js';
+import { type Logger, createLogger, formatLogRecord } from '../lib/log.js';
+import type { Backend } from '../storage/backend.js';
+import { FLOTILLA_VERSION, KUBERNETES_MINOR } from '../apiserver/version.js';
+import { UsageError, renderHelp } from './flags.js';
+import { localServerUrl, writeKubeconfig } from './kubeconfig.js';
+import { SERVER_COMMAND, SERVER_FLAGS, type ServerConfig, type ServerEnv, describeNetworks, parseServerConfig } from './server-config.js';
+
+/**
+ * What the server needs from the storage and API layers; the composition root supplies the real
+ * ones (tests may pass fakes).
+ */
+export interface ServerDeps {
+  createApiServer(opts: ApiServerOptions): ApiServer;
+  openBackend(opts: { endpoint: string; caFile?: string; certFile?: string; keyFile?: string; dataDir?: string }): Promise<Backend>;
+  /** Starts background compaction; returns its stop function. Optional until every store supports it. */
+  startAutoCompaction?(backend: Backend, logger: Logger): () => Promise<void>;
+  /** The built-in resources to serve. */
+  resources(): ResourceDef[];
+}
+
+export interface CommandIo {
+  /** Human-facing output (help, the "ready" lines). */
+  stdout(text: string): void;
+  /** Logs and errors. */
+  stderr(text: string): void;
+}
+
+export interface RunningServer {
+  readonly config: ServerConfig;
+  /** The bound port (differs from config.securePort when that was 0). */
+  readonly port: number;
+  /** URL for clients on this machine (what the kubeconfig says). */
+  readonly url: string;
+  readonly kubeconfigPath: string;
+  readonly pki: ClusterPki;
+  /** Milliseconds from startServer() to ready. */
+  readonly startupMs: number;
+  /** Graceful stop (see module comment). Idempotent; resolves when everything is closed. */
+  stop(): Promise<void>;
+}
+
+/** Grace period for in-flight requests at shutdown before connections are cut. */
+const DRAIN_MS = 1000;
+
+export function serverHelp(): string {
+  return renderHelp({
+    description:
+      'Run the Flotilla control plane: a Kubernetes v1.' +
+      `${KUBERNETES_MINOR} API server on an embedded SQLite store, or on an external etcd cluster.`,
+    usage: [`${SERVER_COMMAND} [flags]`],
+    sections: [
+      {
+        title: 'Examples',
+        lines: [
+          '# Single machine, state under /var/lib/flotilla',
+          `${SERVER_COMMAND}`,
+          '',
+          '# External etcd with TLS (as in a kubeadm ClusterConfiguration)',
+          `${SERVER_COMMAND} --datastore-endpoint https://etcd1:2379,https://etcd2:2379 \\`,
+          '    --datastore-cafile /etc/ssl/etcd/ca.crt --datastore-certfile /etc/ssl/etcd/etcd.crt \\',
+          '    --datastore-keyfile /etc/ssl/etcd/etcd.key --tls-san k8s-api.example.com',
+        ],
+      },
+    ],
+    specs: SERVER_FLAGS,
+  });
+}
+
+/**
+ * Starts the server and resolves once it is ready (or rejects after undoing a partial start).
+ * `io.stdout` receives the two human lines (kubeconfig location, ready).
+ */
+export async function startServer(config: ServerConfig, deps: ServerDeps, logger: Logger, io: CommandIo): Promise<RunningServer> {
+  const t0 = performance.now();
+  const log = logger.child('server');
+  const undo: Array<() => Promise<void>> = [];
+  const rollback = async () => {
+    for (const fn of undo.reverse()) await fn().catch(() => {});
+  };
+  try {
+    log.info('starting flotilla server', {
+      version: FLOTILLA_VERSION,
+      dataDir: config.dataDir,
+      datastore: config.datastore.kind,
+      networks: describeNetworks(config),
+    });
+    if (!config.disableAgent) log.info('node agent not implemented yet; running the control plane only');
+    if (config.audit.logPath) log.warn('audit logging is configured but not implemented yet', { path: config.audit.logPath });
+    if (config.enableAdmissionPlugins.length) {
+      log.v(1).info('admission plugins requested', { plugins: config.enableAdmissionPlugins.join(',') });
+    }
+    await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
+
+    // PKI
+    let t = performance.now();
+    const pki = await ensureClusterPki({
+      dir: join(config.dataDir, 'tls'),
+      servingSans: servingSans({
+        hostname: config.hostname,
+        extraSans: config.tlsSans,
+        serviceIps: config.apiServiceIps,
+        clusterDomain: config.clusterDomain,
+        bindAddress: config.bindAddress,
+      }),
+    });
+    log.info('cluster PKI ready', { dir: pki.dir, ca: pki.actions.ca, serving: pki.actions.serving, admin: pki.actions.admin, ms: ms(t) });
+
+    // Datastore
+    t = performance.now();
+    const ds = config.datastore;
+    if (ds.kind === 'sqlite') await mkdir(dirname(ds.path), { recursive: true, mode: 0o700 });
+    const backend = await deps.openBackend(
+      ds.kind === 'sqlite'
+        ? { endpoint: `sqlite://${ds.path}`, dataDir: config.dataDir }
+        : { endpoint: ds.endpoint, caFile: ds.caFile, certFile: ds.certFile, keyFile: ds.keyFile },
+    );
+    undo.push(() => backend.close());
+    log.info('datastore open', { kind: ds.kind, endpoint: ds.kind === 'sqlite' ? ds.path : ds.endpoint, ms: ms(t) });
+
+    // API server
+    t = performance.now();
+    const registry = new ApiRegistry(deps.resources());
+    const api = deps.createApiServer({ backend, registry, authenticators: [createX509Authenticator()], logger });
+    await api.start();
+    undo.push(() => api.close());
+    log.v(1).info('apiserver started', { resources: registry.all().length, ms: ms(t) });
+
+    // Listener
+    const server = createServer(
+      {
+        key: pki.serving.keyPem,
+        cert: pki.serving.certPem,
+        ca: [pki.ca.certPem],
+        requestCert: true,
+        rejectUnauthorized: false,
+        minVersion: 'TLSv1.2',
+      },
+      (req, res) => api.handle(req, res),
+    );
+    server.on('tlsClientError', (err) => log.v(2).info('TLS handshake failed', { err: err.message }));
+    await listen(server, config.bindAddress, config.securePort);
+    undo.push(() => closeServer(server, 0));
+    const port = (server.address() as AddressInfo).port;
+    const url = localServerUrl(config.bindAddress, port);
+    log.info('serving securely', { address: `${config.bindAddress.includes(':') ? `[${config.bindAddress}]` : config.bindAddress}:${port}` });
+
+    // Kubeconfig
+    await writeKubeconfig(
+      config.writeKubeconfig,
+      { server: url, caPem: pki.ca.certPem, clientCertPem: pki.admin.certPem, clientKeyPem: pki.admin.keyPem },
+      config.writeKubeconfigMode,
+    );
+    log.info('wrote kubeconfig', { path: config.writeKubeconfig });
+
+    const stopCompaction = deps.startAutoCompaction?.(backend, logger);
+
+    const startupMs = ms(t0);
+    log.info('Flotilla is ready', { startupMs, sinceProcessStartMs: Math.round(performance.now()) });
+    io.stdout(`Wrote kubeconfig ${config.writeKubeconfig}; export KUBECONFIG=${config.writeKubeconfig}\n`);
+    io.stdout(`Flotilla is ready (${url}, started in ${startupMs} ms)\n`);
+
+    let stopping: Promise<void> | undefined;
+    const stop = () =>
+      (stopping ??= (async () => {
+        const s0 = performance.now();
+        log.info('shutting down');
+        const drained = closeServer(server, DRAIN_MS);
+        await api.close().catch((e: unknown) => log.error('apiserver close failed', { err: errMessage(e) }));
+        await drained;
+        await stopCompaction?.().catch((e: unknown) => log.error('compaction stop failed', { err: errMessage(e) }));
+        await backend.close().catch((e: unknown) => log.error('datastore close failed', { err: errMessage(e) }));
+        log.info('stopped', { ms: ms(s0) });
+      })());
+    return { config, port, url, kubeconfigPath: config.writeKubeconfig, pki, startupMs, stop };
+  } catch (e) {
+    await rollback();
+    throw e;
+  }
+}
+
+/**
+ * The `flotilla server` command: parse, start, run until SIGINT/SIGTERM, stop. Returns the exit
+ * code (0 after a clean stop, 1 when start-up failed). Throws UsageError for command-line mistakes.
+ * `loadDeps` is called only once the flags are valid and help was not asked for, so those paths
+ * never load storage drivers or the API machinery.
+ */
+export async function serverCommand(argv: string[], env: ServerEnv, loadDeps: () => Promise<ServerDeps>, io: CommandIo): Promise<number> {
+  const parsed = parseServerConfig(argv, env);
+  if ('help' in parsed) {
+    io.stdout(serverHelp());
+    return 0;
+  }
+  const { config, warnings } = parsed;
+  const logger = createLogger((r) => io.stderr(formatLogRecord(r) + '\n'), { verbosity: config.verbosity });
+  for (const w of warnings) logger.warn(w);
+
+  let running: RunningServer;
+  try {
+    running = await startServer(config, await loadDeps(), logger, io);
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    io.stderr(`Error: ${errMessage(e)}\n`);
+    return 1;
+  }
+
+  return new Promise<number>((resolve) => {
+    let signalled = false;
+    const onSignal = (sig: NodeJS.Signals) => {
+      if (signalled) {
+        io.stderr(`Received ${sig} again, exiting immediately\n`);
+        process.exit(1);
+      }
+      signalled = true;
+      logger.child('server').info('received signal', { signal: sig });
+      running.stop().then(
+        () => resolve(0),
+        (e: unknown) => {
+          io.stderr(`Error: shutdown failed: ${errMessage(e)}\n`);
+          resolve(1);
+        },
+      );
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+}
+
+function listen(server: Server, host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: NodeJS.ErrnoException) => {
+      server.off('listening', onListening);
+      const where = `${host.includes(':') ? `[${host}]` : host}:${port}`;
+      const why =
+        err.code === 'EADDRINUSE' ? 'address already in use'
+        : err.code === 'EACCES' ? 'permission denied (ports below 1024 need root)'
+        : err.code === 'EADDRNOTAVAIL' ? 'address not available on this machine'
+        : err.message;
+      reject(new Error(`cannot listen on ${where}: ${why}`, { cause: err }));
+    };
+    const onListening = () => {
+      server.off('error', onError);
+      resolve();
+    };
+    server.once('error', onError);
+    server.once('listening', onListening);
+    server.listen({ host, port, ipv6Only: false });
+  });
+}
+
+/** Stops accepting; after `graceMs` cuts connections still open. Resolves when all are gone. */
+function closeServer(server: Server, graceMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    if (!server.listening) return resolve();
+    const timer = setTimeout(() => server.closeAllConnections(), graceMs);
+    server.close(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+    server.closeIdleConnections();
+  });
+}
+
+function ms(since: number): number {
+  return Math.round(performance.now() - since);
+}
+
+function errMessage(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}

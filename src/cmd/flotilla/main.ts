@@ -1,0 +1,76 @@
+/**
+ * Composition root of the `flotilla` binary: picks the subcommand, builds the real dependencies
+ * (storage, built-in resources) and hands them to it. No logic of its own beyond dispatch and
+ * turning errors into exit codes: 0 ok, 1 runtime failure, 2 usage error.
+ */
+import { hostname, homedir } from 'node:os';
+import { readFileSync } from 'node:fs';
+import { UsageError } from '../../cli/flags.js';
+import { rootHelp } from '../../cli/help.js';
+import { type CommandIo, type ServerDeps, serverCommand } from '../../cli/server.js';
+import type { ServerEnv } from '../../cli/server-config.js';
+import { versionCommand } from '../../cli/version.js';
+
+const io: CommandIo = {
+  stdout: (t) => void process.stdout.write(t),
+  stderr: (t) => void process.stderr.write(t),
+};
+
+function processEnv(): ServerEnv {
+  return {
+    vars: process.env,
+    isRoot: process.getuid?.() === 0,
+    homeDir: homedir(),
+    cwd: process.cwd(),
+    hostname: hostname(),
+    readFile: (p) => readFileSync(p, 'utf8'),
+  };
+}
+
+/**
+ * The real storage and apiserver, loaded only when a server actually starts, so `version`, `help`
+ * and flag errors stay fast and do not load SQLite, gRPC or the API machinery.
+ */
+async function loadServerDeps(): Promise<ServerDeps> {
+  const [storage, apiserver] = await Promise.all([import('../../storage/index.js'), import('../../apiserver/index.js')]);
+  return {
+    createApiServer: apiserver.createApiServer,
+    openBackend: storage.openBackend,
+    startAutoCompaction: (backend, logger) => storage.startAutoCompaction(backend, { logger }),
+    // The built-in resource list (src/api/builtin.ts) is not in the tree yet: serve discovery-only.
+    resources: () => [],
+  };
+}
+
+/** Runs the CLI; resolves with the process exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        if (command === 'help' && rest[0] === 'server') return serverCommand(['--help'], processEnv(), loadServerDeps, io);
+        if (command === 'help' && rest[0] === 'version') return versionCommand(['--help'], io);
+        if (command === 'help' && rest[0] !== undefined) throw new UsageError(`unknown command "${rest[0]}" for "flotilla"`, 'flotilla');
+        io.stdout(rootHelp());
+        return 0;
+      case 'version':
+      case '--version':
+        return versionCommand(rest, io);
+      case 'server':
+        return await serverCommand(rest, processEnv(), loadServerDeps, io);
+      default:
+        if (command.startsWith('-')) throw new UsageError(`unknown flag: ${command}`, 'flotilla');
+        throw new UsageError(`unknown command "${command}" for "flotilla"`, 'flotilla');
+    }
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.stderr(`Error: ${e.message}\nSee '${e.command} --help' for usage.\n`);
+      return e.exitCode;
+    }
+    io.stderr(`Error: ${e instanceof Error ? e.message : String(e)}\n`);
+    return 1;
+  }
+}
