@@ -5,6 +5,8 @@
 import { fieldErrors, type FieldError } from '../../../lib/field-error.js';
 import type { KubeObject } from '../../types.js';
 import { goIntOrString, goInvalid, regexError } from './go-format.js';
+import { quantityFromJSON } from '../../../lib/quantity/index.js';
+import { fromMillis, humanAge, humanDuration } from '../../../lib/duration/index.js';
 
 export const IS_NEGATIVE_ERROR_MSG = 'must be greater than or equal to 0';
 
@@ -82,20 +84,23 @@ export function validateNotMoreThan100Percent(v: IntOrString | undefined, path: 
   return isPercent && value > 100 ? [goInvalid(path, v, goIntOrString(v), 'must not be greater than 100%')] : [];
 }
 
-const QUANTITY_RE = /^([+-]?[0-9.]+)(([eE][+-]?[0-9]+)|(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E))?$/;
-
-/**
- * Sign of a resource.Quantity (1, 0, -1), or undefined when it does not parse. Only the sign is
- * needed by the validators here; full parsing lives in src/lib/quantity.
- */
+/** Sign of a resource.Quantity as JSON (1, 0, -1), or undefined when it does not parse. */
 export function quantitySign(q: unknown): number | undefined {
-  if (typeof q === 'number') return Math.sign(q);
-  if (typeof q !== 'string') return undefined;
-  const m = QUANTITY_RE.exec(q.trim());
-  if (!m) return undefined;
-  const n = Number(m[1]);
-  if (Number.isNaN(n)) return undefined;
-  return Math.sign(n);
+  try {
+    return quantityFromJSON(q)?.sign();
+  } catch {
+    return undefined;
+  }
+}
+
+/** Quantity.String() of a JSON quantity (canonical form), or the raw text when it does not parse. */
+export function quantityString(q: unknown): string {
+  try {
+    const v = quantityFromJSON(q);
+    return v === undefined ? '<nil>' : v.toString();
+  } catch {
+    return String(q);
+  }
 }
 
 /** Go's ParseCIDRSloppy-ish: returns the address bytes and prefix length, or undefined. */
@@ -184,42 +189,14 @@ export function cidrStrictSubset(outer: string, inner: string): boolean {
 /** validation.IsValidCIDR's message. */
 export const INVALID_CIDR_MSG = 'must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)';
 
-/** duration.HumanDuration (k8s.io/apimachinery/pkg/util/duration), input in milliseconds. */
-export function humanDuration(ms: number): string {
-  const seconds = Math.trunc(ms / 1000);
-  if (seconds < -1) return '<invalid>';
-  if (seconds < 0) return '0s';
-  if (seconds < 120) return `${seconds}s`;
-  const minutes = Math.trunc(seconds / 60);
-  if (minutes < 10) {
-    const s = seconds % 60;
-    return s === 0 ? `${minutes}m` : `${minutes}m${s}s`;
-  }
-  if (minutes < 180) return `${minutes}m`;
-  const hours = Math.trunc(seconds / 3600);
-  if (hours < 8) {
-    const m = minutes % 60;
-    return m === 0 ? `${hours}h` : `${hours}h${m}m`;
-  }
-  if (hours < 48) return `${hours}h`;
-  if (hours < 24 * 8) {
-    const h = hours % 24;
-    return h === 0 ? `${Math.trunc(hours / 24)}d` : `${Math.trunc(hours / 24)}d${h}h`;
-  }
-  if (hours < 24 * 365 * 2) return `${Math.trunc(hours / 24)}d`;
-  if (hours < 24 * 365 * 8) {
-    const dy = Math.trunc(hours / 24) % 365;
-    return dy === 0 ? `${Math.trunc(hours / 24 / 365)}y` : `${Math.trunc(hours / 24 / 365)}y${dy}d`;
-  }
-  return `${Math.trunc(hours / 24 / 365)}y`;
-}
-
 /** printers' translateTimestampSince: `<unknown>` for a missing timestamp. */
 export function timestampSince(ts: string | undefined, now: Date): string {
-  if (!ts) return '<unknown>';
-  const t = Date.parse(ts);
-  if (Number.isNaN(t)) return '<unknown>';
-  return humanDuration(now.getTime() - t);
+  return humanAge(ts, now);
+}
+
+/** HumanDuration of a span in milliseconds. */
+export function humanDurationMs(ms: number): string {
+  return humanDuration(fromMillis(ms));
 }
 
 /** The AGE cell of every table. */

@@ -6,7 +6,7 @@ import { fieldErrors, type FieldError } from '../../../lib/field-error.js';
 import type { KubeObject, ObjectMeta, ResourceDef, Strategy, TableDef } from '../../types.js';
 import { isValidPathSegmentName, isDNS1123Label } from '../../validation/names.js';
 import {
-  AGE_COLUMN, NAME_COLUMN, ageCell, asRecord, keepOtherHalf, quantitySign, resetStatus, validateLabelSelector,
+  AGE_COLUMN, NAME_COLUMN, ageCell, asRecord, keepOtherHalf, quantitySign, quantityString, resetStatus, validateLabelSelector,
   validateNonnegative, type LabelSelector,
 } from '../../apps/shared/index.js';
 import { HorizontalPodAutoscalerSchema } from './schema.js';
@@ -369,7 +369,7 @@ export const hpaStrategy: Strategy = {
 
 /** Quantity.String()-ish rendering for table cells. */
 function q(v: Quantity | undefined): string {
-  return v === undefined ? '<nil>' : String(v);
+  return quantityString(v);
 }
 
 /** printers.go formatHPAMetrics: at most two targets, then `+ N more...`. */

@@ -1,0 +1,76 @@
+/** coordination.k8s.io/v1 Lease: schema, validation (pkg/apis/coordination/validation), printer columns. */
+import { fieldErrors, type FieldError } from '../../../lib/field-error.js';
+import type { KubeObject, ResourceDef } from '../../types.js';
+import { s, type Schema } from '../../schema/index.js';
+import { kindSchema } from '../../meta/v1.js';
+import { AGE_COLUMN, NAME_COLUMN, ageCell } from '../../apps/shared/index.js';
+
+/** metav1.MicroTime: RFC 3339 with microseconds. */
+export const MicroTime = s.dateTime({ id: 'io.k8s.apimachinery.pkg.apis.meta.v1.MicroTime', format: 'date-time' });
+
+export const LeaseSpec = s.object(
+  {
+    holderIdentity: s.string({ description: 'holderIdentity contains the identity of the holder of a current lease.' }),
+    leaseDurationSeconds: s.int32({ description: 'leaseDurationSeconds is a duration that candidates for a lease need to wait to force acquire it. This is measured against the time of last observed renewTime.' }),
+    acquireTime: s.withOpts(MicroTime, { description: 'acquireTime is a time when the current lease was acquired.' }),
+    renewTime: s.withOpts(MicroTime, { description: 'renewTime is a time when the current holder of a lease has last updated the lease.' }),
+    leaseTransitions: s.int32({ description: 'leaseTransitions is the number of transitions of a lease between holders.' }),
+    strategy: s.string({ description: 'Strategy indicates the strategy for picking the leader for coordinated leader election.' }),
+    preferredHolder: s.string({ description: 'PreferredHolder signals to a lease holder that the lease has a more optimal holder and should be given up.' }),
+  },
+  { id: 'io.k8s.api.coordination.v1.LeaseSpec' },
+);
+
+export const LeaseSchema: Schema = kindSchema(
+  'io.k8s.api.coordination.v1.Lease',
+  { group: 'coordination.k8s.io', version: 'v1', kind: 'Lease' },
+  { spec: LeaseSpec },
+  { description: 'Lease defines a lease concept.' },
+);
+
+export interface LeaseSpecView {
+  holderIdentity?: string;
+  leaseDurationSeconds?: number;
+  acquireTime?: string;
+  renewTime?: string;
+  leaseTransitions?: number;
+  strategy?: string;
+  preferredHolder?: string;
+}
+/** Typed view of a Lease. */
+export interface Lease extends KubeObject {
+  spec?: LeaseSpecView;
+}
+export const asLease = (o: KubeObject): Lease => o as Lease;
+
+const STRATEGIES = ['OldestEmulationVersion'];
+
+/** ValidateLeaseSpec. */
+export function validateLeaseSpec(spec: LeaseSpecView | undefined): FieldError[] {
+  const errs: FieldError[] = [];
+  const sp = spec ?? {};
+  if (sp.leaseDurationSeconds !== undefined && sp.leaseDurationSeconds <= 0)
+    errs.push(fieldErrors.invalid('spec.leaseDurationSeconds', sp.leaseDurationSeconds, 'must be greater than 0'));
+  if (sp.leaseTransitions !== undefined && sp.leaseTransitions < 0)
+    errs.push(fieldErrors.invalid('spec.leaseTransitions', sp.leaseTransitions, 'must be greater than or equal to 0'));
+  if (sp.strategy !== undefined && !STRATEGIES.includes(sp.strategy)) errs.push(fieldErrors.notSupported('spec.strategy', sp.strategy, STRATEGIES));
+  if (sp.preferredHolder && !sp.strategy) errs.push(fieldErrors.forbidden('spec.preferredHolder', 'may only be specified if `strategy` is defined'));
+  return errs;
+}
+
+export const lease: ResourceDef = {
+  group: 'coordination.k8s.io',
+  version: 'v1',
+  kind: 'Lease',
+  plural: 'leases',
+  singular: 'lease',
+  namespaced: true,
+  schema: LeaseSchema,
+  strategy: { validate: (obj) => validateLeaseSpec(asLease(obj).spec) },
+  table: {
+    columns: [NAME_COLUMN, { name: 'Holder', type: 'string', description: 'The holder of this lease' }, AGE_COLUMN],
+    cells: (obj, now) => [obj.metadata.name ?? '', asLease(obj).spec?.holderIdentity ?? '', ageCell(obj, now)],
+  },
+};
+
+export const resources: ResourceDef[] = [lease];
