@@ -57,3 +57,43 @@ test('etcd: TLS with client certificates (https endpoint, caFile/certFile/keyFil
   t.after(() => anon.close());
   await assert.rejects(anon.get('/secure'), StorageUnavailableError);
 });
+
+test('etcd: a watch survives an etcd restart and resumes with no gap and no duplicate', async (t) => {
+  const own = await startEtcd();
+  t.after(() => own.stop());
+  const b = new EtcdBackend({ endpoints: [own.endpoint], prefix: '/restart', requestTimeoutMs: 2000 });
+  t.after(() => b.close());
+  const start = await b.currentRevision();
+  const seen: number[] = [];
+  let error: Error | undefined;
+  const w = b.watch('/', start, { onEvents: (evs) => seen.push(...evs.map((e) => e.kv.modRevision)), onError: (e) => (error = e) });
+  t.after(() => w.close());
+  const written: number[] = [];
+  for (let i = 0; i < 20; i++) written.push((await b.create(`/a${i}`, 'v')).modRevision);
+  await waitFor(() => seen.length >= 20, 'first events');
+  await own.kill9();
+  await own.restart();
+  // writes right after the restart, possibly before the watch reconnected
+  for (let i = 0; i < 20; i++) {
+    for (;;) {
+      try {
+        written.push((await b.create(`/b${i}`, 'v')).modRevision);
+        break;
+      } catch {
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    }
+  }
+  await waitFor(() => seen.length >= 40, 'events after restart', 30_000);
+  await new Promise((r) => setTimeout(r, 200));
+  assert.equal(error, undefined);
+  assert.deepEqual(seen, written);
+});
+
+async function waitFor(pred: () => boolean, what: string, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!pred()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

@@ -31,6 +31,8 @@ export interface EtcdBackendOptions {
   keyFile?: string;
   /** Deadline of each unary request (default 10 s). */
   requestTimeoutMs?: number;
+  /** Keys fetched per etcd range request when listing (default 1000). */
+  listPageSize?: number;
 }
 
 const enc = (s: string) => Buffer.from(s, 'utf8');
@@ -48,6 +50,7 @@ export class EtcdBackend implements Backend {
   /** The meta key (the prefix itself) and the bounds of the whole key space. */
   private readonly metaKey: Buffer;
   private readonly spaceEnd: Buffer;
+  private readonly pageSize: number;
   private knownCompacted = 0;
   private closed = false;
   private readonly watches = new Set<{ fail(err: Error): void }>();
@@ -60,9 +63,12 @@ export class EtcdBackend implements Backend {
     this.spaceEnd = enc(prefixEnd(this.prefix) as string);
     const secure = opts.endpoints.some((e) => e.startsWith('https://'));
     const timeout = opts.requestTimeoutMs ?? 10_000;
+    this.pageSize = Math.max(1, opts.listPageSize ?? 1000);
     const options: IOptions = {
       hosts: opts.endpoints,
       dialTimeout: timeout,
+      // values may be up to etcd's request limit (1.5 MiB by default); pages hold many of them
+      grpcOptions: { 'grpc.max_receive_message_length': -1, 'grpc.max_send_message_length': -1 },
       defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: Date.now() + timeout }),
     };
     if (secure && opts.caFile) {
@@ -80,6 +86,10 @@ export class EtcdBackend implements Backend {
     return res.kvs.length > 0 ? this.toKv(res.kvs[0]) : undefined;
   }
 
+  /**
+   * Reads in pages of at most `pageSize` keys at one revision (etcd and gRPC limit message sizes),
+   * so an unlimited list of many keys is still one consistent snapshot.
+   */
   async list(prefix: string, opts: ListOptions = {}): Promise<ListResult> {
     const { start, end } = this.range(prefix);
     let from = start;
@@ -89,19 +99,28 @@ export class EtcdBackend implements Backend {
     }
     const limit = opts.limit && opts.limit > 0 ? opts.limit : 0;
     let revision = opts.revision && opts.revision > 0 ? opts.revision : 0;
-    const run = () => this.client.kv.range({ key: from, range_end: end, limit, revision });
-    let res;
-    try {
-      res = await this.call(run, revision);
-    } catch (err) {
-      // A revision newer than the store's reads the latest, as the in-process backends do.
-      if (!(err instanceof FutureRevision)) throw err;
-      revision = 0;
-      res = await this.call(run);
+    const items: KeyValue[] = [];
+    for (;;) {
+      const want = limit > 0 ? Math.min(limit - items.length, this.pageSize) : this.pageSize;
+      const run = () => this.client.kv.range({ key: from, range_end: end, limit: want, revision });
+      let res;
+      try {
+        res = await this.call(run, revision);
+      } catch (err) {
+        // A revision newer than the store's reads the latest, as the in-process backends do.
+        if (!(err instanceof FutureRevision) || items.length > 0) throw err;
+        revision = 0;
+        res = await this.call(run);
+      }
+      if (revision === 0) revision = Number(res.header.revision);
+      for (const kv of res.kvs) items.push(this.toKv(kv));
+      const total = Number(res.count); // keys from `from` to the end of the range
+      const left = total - res.kvs.length;
+      if (!res.more || (limit > 0 && items.length >= limit) || res.kvs.length === 0) {
+        return { items, revision, more: res.more, remaining: left };
+      }
+      from = Buffer.concat([res.kvs[res.kvs.length - 1].key, Buffer.from([0])]);
     }
-    const items = res.kvs.map((kv) => this.toKv(kv));
-    const total = Number(res.count);
-    return { items, revision: revision || Number(res.header.revision), more: res.more, remaining: total - items.length };
   }
 
   async count(prefix: string): Promise<number> {
