@@ -96,6 +96,8 @@ test('a half-present CA is an error, never silently replaced', () =>
     const pki = await ensureClusterPki({ dir, servingSans: sans() });
     await unlink(pki.ca.keyFile);
     await assert.rejects(ensureClusterPki({ dir, servingSans: sans() }), /cluster CA is incomplete: .*ca\.key is missing/);
+    await writeFile(pki.ca.keyFile, pki.admin.keyPem);
+    await assert.rejects(ensureClusterPki({ dir, servingSans: sans() }), /ca\.key does not belong to ca\.crt/);
   }));
 
 test('servingSans classifies IPs and DNS names and adds a specific bind address', () => {

@@ -76,47 +76,50 @@ export async function ensureClusterPki(opts: ClusterPkiOptions): Promise<Cluster
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const paths = (name: string) => ({ certFile: join(dir, `${name}.crt`), keyFile: join(dir, `${name}.key`) });
 
-  // CA
+  // CA. A reused CA is checked with node:crypto only; the signing key is imported lazily, when a
+  // leaf actually has to be issued.
   const caPaths = paths('ca');
   const caFiles = await readPair(caPaths.certFile, caPaths.keyFile);
-  let ca: CertificateAuthority;
+  let caPem: CertKeyPem;
+  let loadedCa: Promise<CertificateAuthority> | undefined;
   let caAction: PkiAction;
   if (caFiles.certPem === undefined && caFiles.keyPem === undefined) {
-    ca = await createCertificateAuthority({ commonName: CA_COMMON_NAME, now: now() });
-    await writePair(caPaths, ca);
+    const created = await createCertificateAuthority({ commonName: CA_COMMON_NAME, now: now() });
+    await writePair(caPaths, created);
+    caPem = created;
+    loadedCa = Promise.resolve(created);
     caAction = 'created';
   } else if (caFiles.certPem === undefined || caFiles.keyPem === undefined) {
     const missing = caFiles.certPem === undefined ? caPaths.certFile : caPaths.keyFile;
     throw new Error(`cluster CA is incomplete: ${missing} is missing (restore it, or remove ${dir} to start a new cluster PKI)`);
   } else {
-    try {
-      ca = await loadCertificateAuthority({ certPem: caFiles.certPem, keyPem: caFiles.keyPem });
-    } catch (e) {
-      throw new Error(`cannot load cluster CA from ${caPaths.certFile}: ${(e as Error).message}`, { cause: e });
-    }
+    caPem = { certPem: caFiles.certPem, keyPem: caFiles.keyPem };
+    const problem = caProblem(caPem);
+    if (problem) throw new Error(`cannot use cluster CA ${caPaths.certFile}: ${problem}`);
     caAction = 'reused';
   }
-  const caCert = new NodeCertificate(ca.certPem);
+  const signer = (): Promise<CertificateAuthority> => (loadedCa ??= loadCertificateAuthority(caPem));
+  const caCert = new NodeCertificate(caPem.certPem);
 
   // Leaves
   const wantedSans = normalizeSans(opts.servingSans);
   const serving = await ensureLeaf(paths('apiserver'), caCert, now(), (pem) =>
     sameSans(certificateSans(pem), wantedSans) ? undefined : 'SANs changed',
-    () => issueServingCertificate(ca, { commonName: APISERVER_COMMON_NAME, sans: wantedSans, now: now() }),
+    async () => issueServingCertificate(await signer(), { commonName: APISERVER_COMMON_NAME, sans: wantedSans, now: now() }),
   );
   const adminSubject = `CN=${ADMIN_USER}\nO=${ADMIN_GROUP}`;
   const admin = await ensureLeaf(paths('admin'), caCert, now(), (pem) =>
     new NodeCertificate(pem).subject === adminSubject ? undefined : 'subject changed',
-    () => issueClientCertificate(ca, { commonName: ADMIN_USER, organizations: [ADMIN_GROUP], now: now() }),
+    async () => issueClientCertificate(await signer(), { commonName: ADMIN_USER, organizations: [ADMIN_GROUP], now: now() }),
   );
 
   return {
     dir,
-    ca: { ...caPaths, certPem: ca.certPem, keyPem: ca.keyPem },
+    ca: { ...caPaths, certPem: caPem.certPem, keyPem: caPem.keyPem },
     serving: serving.stored,
     admin: admin.stored,
     actions: { ca: caAction, serving: serving.action, admin: admin.action },
-    issueClientCertificate: (req) => issueClientCertificate(ca, { ...req, now: req.now ?? now() }),
+    issueClientCertificate: async (req) => issueClientCertificate(await signer(), { ...req, now: req.now ?? now() }),
   };
 }
 
@@ -138,6 +141,18 @@ async function ensureLeaf(
   await writePair(p, fresh);
   const existed = files.certPem !== undefined || files.keyPem !== undefined;
   return { stored: { ...p, ...fresh }, action: existed ? `reissued: ${reason ?? 'incomplete'}` : 'created' };
+}
+
+/** Why an existing CA cannot be used, or undefined when it can. */
+function caProblem(pem: CertKeyPem): string | undefined {
+  try {
+    const cert = new NodeCertificate(pem.certPem);
+    if (!cert.ca) return 'the certificate is not a CA (basicConstraints CA:false)';
+    if (!cert.checkPrivateKey(createPrivateKey(pem.keyPem))) return 'ca.key does not belong to ca.crt';
+  } catch (e) {
+    return `unreadable: ${(e as Error).message}`;
+  }
+  return undefined;
 }
 
 /** Why an existing leaf cannot be reused, or undefined when it can. */

@@ -4,10 +4,11 @@
  * the x509 authenticator reads it). Keys are ECDSA P-256, kept as PKCS#8 PEM ("PRIVATE KEY"), which
  * both Node's TLS stack and Go clients (kubectl, client-go) load.
  *
- * Everything here is in memory; ./cluster-pki.ts decides what lives on disk.
+ * Everything here is in memory; ./cluster-pki.ts decides what lives on disk. @peculiar/x509 (about
+ * 200 ms to load) is imported only when a certificate is actually created or a CA loaded for
+ * signing, so a restart that reuses every certificate never pays for it.
  */
-import 'reflect-metadata';
-import * as x509 from '@peculiar/x509';
+import type * as X509 from '@peculiar/x509';
 import { X509Certificate as NodeCertificate, createPrivateKey, randomBytes, webcrypto } from 'node:crypto';
 
 type CryptoKey = webcrypto.CryptoKey;
@@ -15,10 +16,19 @@ type CryptoKeyPair = webcrypto.CryptoKeyPair;
 const subtle = webcrypto.subtle;
 import { isIP } from 'node:net';
 
+let x509Module: Promise<typeof X509> | undefined;
+/** Loads @peculiar/x509 once (it needs reflect-metadata loaded first). */
+function loadX509(): Promise<typeof X509> {
+  return (x509Module ??= import('reflect-metadata').then(() => import('@peculiar/x509')));
+}
+
 const ALG = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** Certificates start 5 minutes in the past so small clock skew between machines does not reject them (kubeadm does the same). */
 const BACKDATE_MS = 5 * 60 * 1000;
+
+const SERVER_AUTH = '1.3.6.1.5.5.7.3.1';
+const CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
 
 export const CA_VALIDITY_DAYS = 3650;
 export const LEAF_VALIDITY_DAYS = 365;
@@ -32,7 +42,7 @@ export interface CertKeyPem {
 /** A loaded CA that can sign. `certPem` is what clients put in their trust store. */
 export interface CertificateAuthority extends CertKeyPem {
   readonly signingKey: CryptoKey;
-  readonly cert: x509.X509Certificate;
+  readonly cert: X509.X509Certificate;
 }
 
 export interface SubjectAltNames {
@@ -69,6 +79,7 @@ async function newKeyPair(): Promise<CryptoKeyPair> {
 }
 
 async function keyToPem(key: CryptoKey): Promise<string> {
+  const x509 = await loadX509();
   const der = await subtle.exportKey('pkcs8', key);
   return x509.PemConverter.encode([{ type: 'PRIVATE KEY', rawData: der }]);
 }
@@ -79,6 +90,7 @@ function validity(now: Date, days: number): { notBefore: Date; notAfter: Date } 
 
 /** Creates a new self-signed CA (basicConstraints CA:true, keyCertSign). */
 export async function createCertificateAuthority(opts: { commonName: string; validityDays?: number; now?: Date }): Promise<CertificateAuthority> {
+  const x509 = await loadX509();
   const keys = await newKeyPair();
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: randomSerial(),
@@ -103,6 +115,7 @@ export async function createCertificateAuthority(opts: { commonName: string; val
  * or the key does not belong to the certificate.
  */
 export async function loadCertificateAuthority(pem: CertKeyPem): Promise<CertificateAuthority> {
+  const x509 = await loadX509();
   const cert = new x509.X509Certificate(pem.certPem);
   const nodeCert = new NodeCertificate(pem.certPem);
   if (!nodeCert.ca) throw new Error('certificate is not a CA (basicConstraints CA:false)');
@@ -114,12 +127,13 @@ export async function loadCertificateAuthority(pem: CertKeyPem): Promise<Certifi
 
 async function issue(
   ca: CertificateAuthority,
-  subject: x509.JsonName,
-  usages: x509.ExtendedKeyUsage[],
-  extra: x509.Extension[],
+  subject: X509.JsonName,
+  usages: string[],
+  extra: X509.Extension[],
   validityDays: number,
   now: Date,
 ): Promise<CertKeyPem> {
+  const x509 = await loadX509();
   const keys = await newKeyPair();
   const cert = await x509.X509CertificateGenerator.create({
     serialNumber: randomSerial(),
@@ -146,20 +160,21 @@ async function issue(
  */
 export async function issueClientCertificate(ca: CertificateAuthority, req: ClientCertRequest): Promise<CertKeyPem> {
   if (!req.commonName) throw new Error('client certificate needs a common name');
-  const subject: x509.JsonName = [{ CN: [req.commonName] }, ...(req.organizations ?? []).map((o) => ({ O: [o] }))];
-  return issue(ca, subject, [x509.ExtendedKeyUsage.clientAuth], [], req.validityDays ?? LEAF_VALIDITY_DAYS, req.now ?? new Date());
+  const subject: X509.JsonName = [{ CN: [req.commonName] }, ...(req.organizations ?? []).map((o) => ({ O: [o] }))];
+  return issue(ca, subject, [CLIENT_AUTH], [], req.validityDays ?? LEAF_VALIDITY_DAYS, req.now ?? new Date());
 }
 
 /** Issues a serving certificate (extendedKeyUsage serverAuth) valid for exactly the given SANs. */
 export async function issueServingCertificate(ca: CertificateAuthority, req: ServingCertRequest): Promise<CertKeyPem> {
-  const names: x509.JsonGeneralName[] = [
+  const x509 = await loadX509();
+  const names: X509.JsonGeneralName[] = [
     ...req.sans.dnsNames.map((value) => ({ type: 'dns' as const, value })),
     ...req.sans.ipAddresses.map((value) => ({ type: 'ip' as const, value })),
   ];
   return issue(
     ca,
     [{ CN: [req.commonName] }],
-    [x509.ExtendedKeyUsage.serverAuth],
+    [SERVER_AUTH],
     [new x509.SubjectAlternativeNameExtension(names)],
     req.validityDays ?? LEAF_VALIDITY_DAYS,
     req.now ?? new Date(),
