@@ -1,0 +1,166 @@
+/**
+ * Turns our Schema objects into OpenAPI v3 component schemas for one document. Named schemas (`id`)
+ * become `components/schemas/<id>` exactly once and are referenced with `$ref` (wrapped in `allOf`
+ * when the field adds a description or default, as upstream does); int-or-string and quantity
+ * schemas reference upstream's IntOrString / Quantity components. Our own keys (`id`,
+ * `x-flotilla-*`) never reach the output. Shared and recursive schemas are safe: a component is
+ * registered before its body is converted.
+ */
+import type { Schema } from '../../api/schema/schema.js';
+import { ObjectMeta } from '../../api/meta/v1.js';
+import { ID, WELL_KNOWN, ref, refWith, type JsonObject } from './well-known.js';
+
+/** Keys copied verbatim from our Schema to OpenAPI (everything else is handled or dropped). */
+const COPIED_KEYS = [
+  'type',
+  'format',
+  'description',
+  'required',
+  'enum',
+  'default',
+  'nullable',
+  'minimum',
+  'maximum',
+  'exclusiveMinimum',
+  'exclusiveMaximum',
+  'minLength',
+  'maxLength',
+  'pattern',
+  'minItems',
+  'maxItems',
+  'minProperties',
+  'maxProperties',
+  'x-kubernetes-preserve-unknown-fields',
+  'x-kubernetes-embedded-resource',
+  'x-kubernetes-patch-merge-key',
+  'x-kubernetes-patch-strategy',
+  'x-kubernetes-list-type',
+  'x-kubernetes-list-map-keys',
+  'x-kubernetes-map-type',
+  'x-kubernetes-group-version-kind',
+] as const;
+
+/** Our schemas that well-known components depend on, by id. */
+const SCHEMA_BY_ID: Record<string, Schema> = { [ID.objectMeta]: ObjectMeta };
+
+export class SchemaEmitter {
+  /** Emitted components, in registration order. */
+  readonly components = new Map<string, JsonObject>();
+  /** Description each id was first seen with, and whether later copies disagreed. */
+  private readonly descriptions = new Map<string, { text: string | undefined; conflict: boolean }>();
+  private readonly inProgress = new Set<Schema>();
+
+  /** Emits a named component (idempotent) and returns its id. */
+  component(id: string, schema: Schema, extra: JsonObject = {}): string {
+    if (this.components.has(id)) {
+      this.noteDescription(id, schema.description);
+      return id;
+    }
+    const body: JsonObject = {};
+    this.components.set(id, body); // registered first: recursive references terminate
+    this.noteDescription(id, schema.description);
+    Object.assign(body, this.convert(schema, true), extra);
+    return id;
+  }
+
+  /** Emits a well-known component (and its dependencies). */
+  wellKnown(id: string): string {
+    if (this.components.has(id)) return id;
+    const wk = WELL_KNOWN[id];
+    if (wk) {
+      this.components.set(id, structuredClone(wk.body));
+      for (const d of wk.deps) this.wellKnown(d);
+      return id;
+    }
+    const s = SCHEMA_BY_ID[id];
+    if (s) return this.component(id, s);
+    throw new Error(`openapi: no schema for component ${id}`);
+  }
+
+  /** The OpenAPI form of a schema used in a field position (named schemas become references). */
+  field(schema: Schema): JsonObject {
+    if (schema['x-kubernetes-int-or-string']) {
+      const id = schema.format === 'quantity' ? ID.quantity : ID.intOrString;
+      this.wellKnown(id);
+      return this.referenceTo(id, schema);
+    }
+    if (schema.id) {
+      this.component(schema.id, schema);
+      return this.referenceTo(schema.id, schema);
+    }
+    if (this.inProgress.has(schema)) {
+      // An unnamed cycle cannot be written out: describe it as free-form.
+      return { type: 'object', 'x-kubernetes-preserve-unknown-fields': true };
+    }
+    return this.convert(schema, false);
+  }
+
+  /** Final component map: descriptions that differed between copies of one id are dropped. */
+  finish(): Record<string, JsonObject> {
+    const out: Record<string, JsonObject> = {};
+    for (const id of [...this.components.keys()].sort()) {
+      const body = this.components.get(id)!;
+      const d = this.descriptions.get(id);
+      if (d?.conflict) delete body.description;
+      out[id] = body;
+    }
+    return out;
+  }
+
+  private referenceTo(id: string, schema: Schema): JsonObject {
+    const siblings: JsonObject = {};
+    if (schema.description !== undefined) siblings.description = schema.description;
+    if (schema.default !== undefined) siblings.default = schema.default;
+    if (schema.nullable) siblings.nullable = true;
+    return Object.keys(siblings).length ? refWith(id, siblings) : ref(id);
+  }
+
+  private noteDescription(id: string, text: string | undefined): void {
+    const d = this.descriptions.get(id);
+    if (!d) this.descriptions.set(id, { text, conflict: false });
+    else if (d.text !== text) d.conflict = true;
+  }
+
+  private convert(schema: Schema, isComponent: boolean): JsonObject {
+    this.inProgress.add(schema);
+    try {
+      const out: JsonObject = {};
+      for (const k of COPIED_KEYS) {
+        const v = schema[k];
+        if (v !== undefined) out[k] = structuredCloneIfObject(v);
+      }
+      // A component describes the type; its field-specific description stays on the references.
+      if (isComponent && this.descriptions.get(schema.id ?? '')?.conflict) delete out.description;
+      if (schema.properties) {
+        const props: JsonObject = {};
+        for (const name of Object.keys(schema.properties)) props[name] = this.field(schema.properties[name]!);
+        out.properties = props;
+        if (out.type === undefined) out.type = 'object';
+      }
+      if (schema.additionalProperties !== undefined) {
+        out.additionalProperties =
+          typeof schema.additionalProperties === 'boolean' ? schema.additionalProperties : this.field(schema.additionalProperties);
+        if (out.type === undefined) out.type = 'object';
+      }
+      if (schema.items) {
+        out.items = this.field(schema.items);
+        if (out.type === undefined) out.type = 'array';
+      }
+      return out;
+    } finally {
+      this.inProgress.delete(schema);
+    }
+  }
+}
+
+function structuredCloneIfObject<T>(v: T): T {
+  return typeof v === 'object' && v !== null ? structuredClone(v) : v;
+}
+
+/** Upstream's component name for a kind without an `id`: `io.k8s.api.<group>.<version>.<Kind>` or the reversed group domain. */
+export function componentIdFor(group: string, version: string, kind: string): string {
+  if (group === '') return `io.k8s.api.core.${version}.${kind}`;
+  if (!group.includes('.')) return `io.k8s.api.${group}.${version}.${kind}`;
+  if (group.endsWith('.k8s.io')) return `io.k8s.api.${group.slice(0, -'.k8s.io'.length)}.${version}.${kind}`;
+  return `${group.split('.').reverse().join('.')}.${version}.${kind}`;
+}

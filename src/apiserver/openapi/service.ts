@@ -1,0 +1,95 @@
+/**
+ * Serves OpenAPI v3 as kube-apiserver does: `/openapi/v3` lists one document per group/version with a
+ * content hash in its URL, and `/openapi/v3/<gv path>` returns that document. Documents are built
+ * lazily, serialized once and cached until the registry changes (CRDs add and remove group/versions
+ * at run time); the hash is the uppercase hex SHA-512 of the serialized body, so it is stable while
+ * the served resources are, and clients may cache `?hash=` URLs forever.
+ *
+ * Not served: /openapi/v2 (kubectl asks for it as gnostic protobuf only for a few commands, and falls
+ * back to v3 where it matters).
+ */
+import { createHash } from 'node:crypto';
+import type { ApiRegistry } from '../../api/registry.js';
+import { buildGroupVersionDocument, gvPath, type DocumentInfo } from './document.js';
+
+export interface OpenApiDocument {
+  /** Serialized JSON. */
+  body: string;
+  /** Uppercase hex SHA-512 of `body`: the `hash` query parameter and the ETag. */
+  hash: string;
+}
+
+export interface OpenApiIndex {
+  paths: Record<string, { serverRelativeURL: string }>;
+}
+
+export interface OpenApiV3Options {
+  /** `info.title` (default `Kubernetes`). */
+  title?: string;
+  /** `info.version`, the server's gitVersion (default `unversioned`). */
+  version?: string;
+}
+
+export class OpenApiV3Service {
+  private readonly docs = new Map<string, OpenApiDocument>();
+  private cachedIndex: OpenApiIndex | undefined;
+  private readonly info: DocumentInfo;
+  private readonly unsubscribe: () => void;
+
+  constructor(
+    private readonly registry: ApiRegistry,
+    opts: OpenApiV3Options = {},
+  ) {
+    this.info = { title: opts.title ?? 'Kubernetes', version: opts.version ?? 'unversioned' };
+    this.unsubscribe = registry.onChange(() => this.invalidate());
+  }
+
+  /** The `/openapi/v3` body: every served group/version with its hashed URL, keys sorted. */
+  index(): OpenApiIndex {
+    if (this.cachedIndex) return this.cachedIndex;
+    const keys: string[] = [];
+    for (const group of this.registry.groups())
+      for (const version of this.registry.versions(group))
+        if (this.registry.resources(group, version).length) keys.push(gvPath(group, version));
+    const paths: OpenApiIndex['paths'] = {};
+    for (const key of keys.sort()) {
+      const doc = this.document(key)!;
+      paths[key] = { serverRelativeURL: `/openapi/v3/${key}?hash=${doc.hash}` };
+    }
+    this.cachedIndex = { paths };
+    return this.cachedIndex;
+  }
+
+  /** The document for `api/v1` or `apis/<group>/<version>` (no leading slash), or undefined if not served. */
+  document(path: string): OpenApiDocument | undefined {
+    const key = path.replace(/^\/+|\/+$/g, '');
+    const cached = this.docs.get(key);
+    if (cached) return cached;
+    const gv = parseGvPath(key);
+    if (!gv) return undefined;
+    const defs = this.registry.resources(gv.group, gv.version);
+    if (!defs.length) return undefined;
+    const body = JSON.stringify(buildGroupVersionDocument(gv.group, gv.version, defs, this.info));
+    const doc = { body, hash: createHash('sha512').update(body).digest('hex').toUpperCase() };
+    this.docs.set(key, doc);
+    return doc;
+  }
+
+  /** Drops every cached document (called on registry changes). */
+  invalidate(): void {
+    this.docs.clear();
+    this.cachedIndex = undefined;
+  }
+
+  /** Stops listening to the registry. */
+  close(): void {
+    this.unsubscribe();
+  }
+}
+
+function parseGvPath(key: string): { group: string; version: string } | undefined {
+  const parts = key.split('/');
+  if (parts.length === 2 && parts[0] === 'api') return { group: '', version: parts[1]! };
+  if (parts.length === 3 && parts[0] === 'apis') return { group: parts[1]!, version: parts[2]! };
+  return undefined;
+}
