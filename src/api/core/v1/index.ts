@@ -1,0 +1,28 @@
+/**
+ * core/v1 (the legacy "" API group) as data: one ResourceDef per kind in `resources`, plus the pod
+ * building blocks other groups embed (PodTemplateSpec schema, defaulting, validation, warnings).
+ */
+import type { ResourceDef } from '../../types.js';
+import { podResource } from './pod.js';
+
+export {
+  PodTemplateSpec,
+  PodSpec,
+  Container,
+  Volume,
+  PersistentVolumeClaimSpec,
+  PersistentVolumeClaimTemplate,
+  Toleration,
+  Affinity,
+  PodSchema,
+} from './pod-schema.js';
+export { defaultPodSpec, defaultPodTemplateSpec, defaultPod, defaultContainer, defaultVolume, defaultPersistentVolumeClaimSpec } from './pod-defaults.js';
+export { validatePodSpec, validatePodTemplateSpec, validateTolerations, validateTaintEffect, validateNodeSelectorTerm, type PodValidationOptions } from './pod-validation.js';
+export { validatePersistentVolumeClaimSpec } from './pvc-validation.js';
+export { validateResourceRequirements, podQOSClass } from './resources-validation.js';
+export { podWarnings, podTemplateWarnings } from './pod-warnings.js';
+export { podRowCells } from './pod-table.js';
+export type * from './pod-types.js';
+
+/** Every core/v1 kind Flotilla serves. */
+export const resources: ResourceDef[] = [podResource];

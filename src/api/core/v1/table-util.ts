@@ -1,0 +1,45 @@
+/** Helpers for the core/v1 Table columns (pkg/printers/internalversion/printers.go). */
+import { humanAge } from '../../../lib/duration/index.js';
+import type { KubeObject, TableColumn } from '../../types.js';
+
+export const NAME_COLUMN: TableColumn = {
+  name: 'Name',
+  type: 'string',
+  format: 'name',
+  description: 'Name must be unique within a namespace. Cannot be updated.',
+};
+
+export const AGE_COLUMN: TableColumn = {
+  name: 'Age',
+  type: 'string',
+  description: 'CreationTimestamp is a timestamp representing the server time when this object was created.',
+};
+
+/** translateTimestampSince(creationTimestamp). */
+export function age(obj: KubeObject, now: Date): string {
+  return humanAge(obj.metadata.creationTimestamp, now);
+}
+
+export function since(ts: string | undefined, now: Date): string {
+  return humanAge(ts, now);
+}
+
+export function col(name: string, type: TableColumn['type'], description: string, priority = 0): TableColumn {
+  return priority ? { name, type, description, priority } : { name, type, description };
+}
+
+/** `<none>` for empty values, as upstream prints. */
+export function orNone(s: string | undefined | null): string {
+  return s ? s : '<none>';
+}
+
+/** Go's `%v` of a string slice joined by commas, or `<none>`. */
+export function joinOrNone(list: readonly string[] | undefined): string {
+  return list && list.length ? list.join(',') : '<none>';
+}
+
+/** labels.FormatLabels / Set.String(): sorted `k=v,k2=v2`, `<none>` when empty. */
+export function formatLabels(m: Record<string, string> | undefined): string {
+  const keys = Object.keys(m ?? {}).sort();
+  return keys.length ? keys.map((k) => `${k}=${m![k]}`).join(',') : '<none>';
+}
