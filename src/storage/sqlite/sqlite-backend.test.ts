@@ -45,3 +45,33 @@ test('sqlite: a second opener of the same file gets StorageUnavailableError', as
   await b1.create('/x', '1');
   assert.throws(() => new SqliteBackend({ path, busyTimeoutMs: 100 }), StorageUnavailableError);
 });
+
+test('sqlite: writes issued in one event-loop turn share one transaction, each with its own result, in order', async (t) => {
+  const b = new SqliteBackend({ path: join(dir, 'group', 'state.db') });
+  t.after(() => b.close());
+  const seed = await b.create('/g/existing', 'v');
+  const before = b.stats().writeTransactions;
+  const ops = [
+    b.create('/g/a', '1'),
+    b.create('/g/a', 'dup'), // KeyExistsError: the create above is applied first
+    b.delete('/g/a'),
+    b.create('/g/a', '2'), // allowed again after the delete in the same batch
+    b.update('/g/existing', 'w', seed.modRevision),
+    b.update('/g/existing', 'stale', seed.modRevision), // RevisionConflictError against the update above
+    b.delete('/g/missing'),
+    ...Array.from({ length: 300 }, (_, i) => b.create(`/g/many/${i}`, 'x')),
+  ];
+  const res = await Promise.allSettled(ops);
+  assert.equal(b.stats().writeTransactions, before + 1, 'one transaction for the whole turn');
+  const val = (i: number) => (res[i] as PromiseFulfilledResult<{ modRevision: number; value: string }>).value;
+  const why = (i: number) => (res[i] as PromiseRejectedResult).reason as Error;
+  assert.equal(val(0).modRevision, seed.modRevision + 1);
+  assert.equal(why(1).name, 'KeyExistsError');
+  assert.equal(val(2).modRevision, seed.modRevision + 2);
+  assert.equal(val(3).modRevision, seed.modRevision + 3);
+  assert.equal(val(4).modRevision, seed.modRevision + 4);
+  assert.equal(why(5).name, 'RevisionConflictError');
+  assert.equal(why(6).name, 'KeyNotFoundError');
+  assert.equal((await b.get('/g/a'))?.value, '2');
+  assert.equal(await b.count('/g/many/'), 300);
+});

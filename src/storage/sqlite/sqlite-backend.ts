@@ -105,6 +105,7 @@ export class SqliteBackend implements Backend {
   private closed = false;
   private queue: WriteOp[] = [];
   private flushScheduled = false;
+  private writeTxns = 0;
   private compacting: Promise<void> = Promise.resolve();
   private readonly hub: LocalWatchHub;
   private readonly st: ReturnType<SqliteBackend['prepare']>;
@@ -261,11 +262,11 @@ export class SqliteBackend implements Backend {
   }
 
   /** Diagnostics (metrics, tests): revisions and the number of history rows still stored. */
-  stats(): { revision: number; compactedRevision: number; historyRows: number; keys: number } {
+  stats(): { revision: number; compactedRevision: number; historyRows: number; keys: number; writeTransactions: number } {
     this.check();
     const historyRows = (this.db.prepare('SELECT count(*) AS n FROM kv_log').get() as { n: number }).n;
     const keys = (this.db.prepare('SELECT count(*) AS n FROM kv_current').get() as { n: number }).n;
-    return { revision: this.rev, compactedRevision: this.compactRev, historyRows, keys };
+    return { revision: this.rev, compactedRevision: this.compactRev, historyRows, keys, writeTransactions: this.writeTxns };
   }
 
   /** Commits queued writes, ends watches and closes the file. Idempotent. */
@@ -368,6 +369,7 @@ export class SqliteBackend implements Backend {
         }
         if (rows.length > 0) st.setMeta.run('rev', rev);
         this.db.exec('COMMIT');
+        this.writeTxns++;
       } catch (err) {
         if (this.db.inTransaction) this.db.exec('ROLLBACK');
         throw err;
