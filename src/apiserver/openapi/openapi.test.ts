@@ -252,6 +252,8 @@ test('documents are cached until the registry changes', () => {
   const svc = new OpenApiV3Service(reg);
   const a = svc.document('api/v1');
   assert.equal(svc.document('api/v1'), a);
+  reg.add(deployments);
+  assert.equal(svc.document('api/v1'), a, 'other group/versions are not rebuilt');
   reg.add(nodes);
   const b = svc.document('/api/v1/');
   assert.notEqual(b, a);

@@ -1,15 +1,18 @@
 /**
  * Serves OpenAPI v3 as kube-apiserver does: `/openapi/v3` lists one document per group/version with a
  * content hash in its URL, and `/openapi/v3/<gv path>` returns that document. Documents are built
- * lazily, serialized once and cached until the registry changes (CRDs add and remove group/versions
- * at run time); the hash is the uppercase hex SHA-512 of the serialized body, so it is stable while
- * the served resources are, and clients may cache `?hash=` URLs forever.
+ * lazily, serialized once and cached; after a registry change (CRDs add and remove group/versions at
+ * run time) only the group/versions whose ResourceDefs changed are rebuilt. The hash is the uppercase
+ * hex SHA-512 of the serialized body, so it is stable while the served resources are, and clients
+ * may cache `?hash=` URLs forever.
  *
- * Not served: /openapi/v2 (kubectl asks for it as gnostic protobuf only for a few commands, and falls
- * back to v3 where it matters).
+ * Not served: /openapi/v2. kubectl 1.29+ validates (`create/apply -f`, fieldValidation probing) and
+ * explains from v3 alone; kubectl 1.27 and 1.28 fetch /openapi/v2 as gnostic protobuf for those
+ * commands and fail without it.
  */
 import { createHash } from 'node:crypto';
 import type { ApiRegistry } from '../../api/registry.js';
+import type { ResourceDef } from '../../api/types.js';
 import { buildGroupVersionDocument, gvPath, type DocumentInfo } from './document.js';
 
 export interface OpenApiDocument {
@@ -31,7 +34,8 @@ export interface OpenApiV3Options {
 }
 
 export class OpenApiV3Service {
-  private readonly docs = new Map<string, OpenApiDocument>();
+  /** Built documents with the ResourceDef objects they were built from (reused while those are unchanged). */
+  private readonly docs = new Map<string, { defs: readonly ResourceDef[]; doc: OpenApiDocument }>();
   private cachedIndex: OpenApiIndex | undefined;
   private readonly info: DocumentInfo;
   private readonly unsubscribe: () => void;
@@ -60,24 +64,30 @@ export class OpenApiV3Service {
     return this.cachedIndex;
   }
 
-  /** The document for `api/v1` or `apis/<group>/<version>` (no leading slash), or undefined if not served. */
+  /**
+   * The document for `api/v1` or `apis/<group>/<version>` (leading/trailing slashes ignored), or
+   * undefined if that group/version serves nothing. A document is rebuilt only when the
+   * ResourceDef objects of its group/version changed.
+   */
   document(path: string): OpenApiDocument | undefined {
     const key = path.replace(/^\/+|\/+$/g, '');
-    const cached = this.docs.get(key);
-    if (cached) return cached;
     const gv = parseGvPath(key);
     if (!gv) return undefined;
     const defs = this.registry.resources(gv.group, gv.version);
-    if (!defs.length) return undefined;
+    if (!defs.length) {
+      this.docs.delete(key);
+      return undefined;
+    }
+    const cached = this.docs.get(key);
+    if (cached && sameDefs(cached.defs, defs)) return cached.doc;
     const body = JSON.stringify(buildGroupVersionDocument(gv.group, gv.version, defs, this.info));
     const doc = { body, hash: createHash('sha512').update(body).digest('hex').toUpperCase() };
-    this.docs.set(key, doc);
+    this.docs.set(key, { defs, doc });
     return doc;
   }
 
-  /** Drops every cached document (called on registry changes). */
+  /** Forgets the index (called on registry changes); documents revalidate against the registry lazily. */
   invalidate(): void {
-    this.docs.clear();
     this.cachedIndex = undefined;
   }
 
@@ -85,6 +95,12 @@ export class OpenApiV3Service {
   close(): void {
     this.unsubscribe();
   }
+}
+
+function sameDefs(a: readonly ResourceDef[], b: readonly ResourceDef[]): boolean {
+  if (a.length !== b.length) return false;
+  const set = new Set(a);
+  return b.every((d) => set.has(d));
 }
 
 function parseGvPath(key: string): { group: string; version: string } | undefined {
