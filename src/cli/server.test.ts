@@ -40,7 +40,7 @@ function fakes(over: Partial<ServerDeps> = {}) {
       return async () => void events.push('compaction stopped');
     },
     resources: () => [],
-    createApiServer: (opts: ApiServerOptions): ApiServer => ({
+    createApiServer: (opts: ApiServerOptions): Pick<ApiServer, 'handle' | 'start' | 'close'> => ({
       handle: async (req, res) => {
         let user: unknown = null;
         for (const a of opts.authenticators) user ??= (await a.authenticate(req)) ?? null;

@@ -30,7 +30,8 @@ import { SERVER_COMMAND, SERVER_FLAGS, type ServerConfig, type ServerEnv, descri
  * ones (tests may pass fakes).
  */
 export interface ServerDeps {
-  createApiServer(opts: ApiServerOptions): ApiServer;
+  /** Only the request handler and lifecycle are used here. */
+  createApiServer(opts: ApiServerOptions): Pick<ApiServer, 'handle' | 'start' | 'close'>;
   openBackend(opts: { endpoint: string; caFile?: string; certFile?: string; keyFile?: string; dataDir?: string }): Promise<Backend>;
   /** Starts background compaction; returns its stop function. Optional until every store supports it. */
   startAutoCompaction?(backend: Backend, logger: Logger): () => Promise<void>;
