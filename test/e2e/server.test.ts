@@ -11,6 +11,7 @@ import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT, startServer } from '../support/cluster.js';
+import { startEtcd } from '../../src/storage/testing/etcd-server.js';
 
 const BIN = join(REPO_ROOT, 'bin', 'flotilla.js');
 
@@ -94,6 +95,32 @@ test('SIGTERM exits 0 promptly; restart on the same data dir reuses PKI and stat
   assert.equal(final.code, 0);
   assert.ok(final.ms < 2000, `stopped in ${final.ms} ms`);
   assert.ok(!existsSync(server.dataDir), 'temp data dir removed');
+});
+
+test('external etcd over TLS, as in the seed: serves, restarts, and an unreachable etcd fails with exit 1', async (t) => {
+  const etcd = await startEtcd({ tls: true });
+  t.after(() => etcd.stop());
+  assert.ok(etcd.tls, 'etcd started with TLS files');
+  const server = await startServer({ datastore: { etcdEndpoint: etcd.endpoint, ...etcd.tls } });
+  t.after(() => server.stop());
+  assert.match(server.stderr(), new RegExp(`datastore open kind=etcd endpoint=${etcd.endpoint.replace(/[.]/g, '\\.')}`));
+  const v = await server.kubectl(['version', '-o', 'json'], { binary: '/usr/lib/google-cloud-sdk/bin/kubectl.1.27' });
+  assert.equal(v.code, 0, v.stderr);
+  assert.equal((JSON.parse(v.stdout) as { serverVersion: { minor: string } }).serverVersion.minor, '32');
+  const stopped = await server.restart();
+  assert.equal(stopped.code, 0);
+  assert.equal((await server.request('/readyz')).status, 200);
+
+  const dir = mkdtempSync(join(tmpdir(), 'flotilla-test-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const r = spawnSync(
+    process.execPath,
+    [BIN, 'server', '--data-dir', dir, '--bind-address', '127.0.0.1', '--secure-port', '0', '--disable-agent', '--datastore-endpoint', 'http://127.0.0.1:1'],
+    { cwd: REPO_ROOT, encoding: 'utf8', timeout: 20_000 },
+  );
+  assert.equal(r.status, 1, r.stderr);
+  assert.match(r.stderr, /\nError: cannot reach etcd at http:\/\/127\.0\.0\.1:1/);
+  assert.ok(!existsSync(join(dir, 'kubeconfig.yaml')), 'no kubeconfig for a server that never started');
 });
 
 test('command-line mistakes: one Error line, exit code 2; runtime failures exit 1', async (t) => {
