@@ -116,6 +116,22 @@ async function main(): Promise<void> {
     rawSqlite(dir);
     const sqlite = new SqliteBackend({ path: join(dir, 'backend.db') });
     await backendRuns('SqliteBackend', sqlite, 100_000, 128);
+    let revs = new Map<number, number>();
+    const u = await timed(50_000, 128, async (i) => {
+      const k = i % 10_000;
+      const cur = revs.get(k) ?? (await sqlite.get(`/bench/pods/p${String(k).padStart(7, '0')}`))!.modRevision;
+      revs.set(k, (await sqlite.update(`/bench/pods/p${String(k).padStart(7, '0')}`, VALUE, cur)).modRevision);
+    });
+    record('SqliteBackend update, CAS (128 concurrent)', u.ops, u.ms);
+    revs = new Map();
+    const c16 = await timed(50_000, 16, (i) => sqlite.create(`/bench/c16/p${i}`, VALUE));
+    record('SqliteBackend create (16 concurrent)', c16.ops, c16.ms);
+    let seen = 0;
+    const w = sqlite.watch('/', await sqlite.currentRevision(), { onEvents: (e) => (seen += e.length), onError: () => {} });
+    const cw = await timed(50_000, 128, (i) => sqlite.create(`/bench/watched/p${i}`, VALUE));
+    record('SqliteBackend create, 1 watcher (128 conc.)', cw.ops, cw.ms);
+    w.close();
+    if (seen !== cw.ops) throw new Error(`watcher saw ${seen} of ${cw.ops} events`);
     await sqlite.close();
 
     process.stderr.write('memory\n');

@@ -28,7 +28,7 @@ import { LocalWatchHub } from '../internal/watch-hub.js';
 export interface SqliteBackendOptions {
   /** Database file; missing parent directories are created. */
   path: string;
-  /** Most writes per group-commit transaction (default 2000). */
+  /** Most writes per group-commit transaction (default 500, a few ms of synchronous work). */
   maxBatch?: number;
   /** History rows deleted per compaction transaction (default 1000). */
   compactBatch?: number;
@@ -112,7 +112,7 @@ export class SqliteBackend implements Backend {
 
   constructor(opts: SqliteBackendOptions) {
     this.path = opts.path;
-    this.maxBatch = opts.maxBatch ?? 2000;
+    this.maxBatch = opts.maxBatch ?? 500;
     this.compactBatch = opts.compactBatch ?? 1000;
     mkdirSync(dirname(opts.path), { recursive: true });
     try {

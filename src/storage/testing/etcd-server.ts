@@ -34,6 +34,8 @@ export interface StartEtcdOptions {
   tls?: boolean;
   /** How long to wait for etcd to answer (default 20 s). */
   startTimeoutMs?: number;
+  /** Where to create the temp dir (default os.tmpdir()), e.g. a test run's own prefix dir. */
+  parentDir?: string;
 }
 
 export interface EtcdServer {
@@ -131,7 +133,7 @@ export async function startEtcd(opts: StartEtcdOptions = {}): Promise<EtcdServer
   if (!existsSync(ETCD_BINARY)) {
     throw new Error(`etcd not found at ${ETCD_BINARY}: install Debian package etcd-server (scripts/setup.sh --test does it)`);
   }
-  const root = mkdtempSync(join(tmpdir(), 'flotilla-etcd-'));
+  const root = mkdtempSync(join(opts.parentDir ?? tmpdir(), 'flotilla-etcd-'));
   const dataDir = join(root, 'data');
   let proc: ChildProcess | undefined;
   let stopped = false;
