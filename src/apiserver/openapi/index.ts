@@ -1,3 +1,5 @@
 export { OpenApiV3Service, type OpenApiDocument, type OpenApiIndex, type OpenApiV3Options } from './service.js';
 export { buildGroupVersionDocument, gvPath, operationPrefix, type DocumentInfo } from './document.js';
 export { SchemaEmitter, componentIdFor } from './schema-emitter.js';
+export { swaggerFromV3, encodeSwaggerProto, OPENAPI_V2_PROTOBUF_ACCEPT, OPENAPI_V2_PROTOBUF_CONTENT_TYPE } from './v2.js';
+export type { OpenApiV2Document } from './service.js';

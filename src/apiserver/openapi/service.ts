@@ -6,19 +6,28 @@
  * hex SHA-512 of the serialized body, so it is stable while the served resources are, and clients
  * may cache `?hash=` URLs forever.
  *
- * Not served: /openapi/v2. kubectl 1.29+ validates (`create/apply -f`, fieldValidation probing) and
+ * `/openapi/v2` (`v2()`): kubectl 1.29+ validates (`create/apply -f`, fieldValidation probing) and
  * explains from v3 alone; kubectl 1.27 and 1.28 fetch /openapi/v2 as gnostic protobuf for those
- * commands and fail without it.
+ * commands and fail without it, so the v2 document is derived from the v3 ones.
  */
 import { createHash } from 'node:crypto';
 import type { ApiRegistry } from '../../api/registry.js';
 import type { ResourceDef } from '../../api/types.js';
 import { buildGroupVersionDocument, gvPath, type DocumentInfo } from './document.js';
+import { encodeSwaggerProto, swaggerFromV3 } from './v2.js';
+import type { JsonObject } from './well-known.js';
 
 export interface OpenApiDocument {
   /** Serialized JSON. */
   body: string;
   /** Uppercase hex SHA-512 of `body`: the `hash` query parameter and the ETag. */
+  hash: string;
+}
+
+export interface OpenApiV2Document {
+  json: string;
+  protobuf: Uint8Array;
+  /** Uppercase hex SHA-512 of `json`. */
   hash: string;
 }
 
@@ -35,7 +44,8 @@ export interface OpenApiV3Options {
 
 export class OpenApiV3Service {
   /** Built documents with the ResourceDef objects they were built from (reused while those are unchanged). */
-  private readonly docs = new Map<string, { defs: readonly ResourceDef[]; doc: OpenApiDocument }>();
+  private readonly docs = new Map<string, { defs: readonly ResourceDef[]; doc: OpenApiDocument; object: JsonObject }>();
+  private cachedV2: OpenApiV2Document | undefined;
   private cachedIndex: OpenApiIndex | undefined;
   private readonly info: DocumentInfo;
   private readonly unsubscribe: () => void;
@@ -80,21 +90,47 @@ export class OpenApiV3Service {
     }
     const cached = this.docs.get(key);
     if (cached && sameDefs(cached.defs, defs)) return cached.doc;
-    const body = JSON.stringify(buildGroupVersionDocument(gv.group, gv.version, defs, this.info));
-    const doc = { body, hash: createHash('sha512').update(body).digest('hex').toUpperCase() };
-    this.docs.set(key, { defs, doc });
+    const object = buildGroupVersionDocument(gv.group, gv.version, defs, this.info);
+    const body = JSON.stringify(object);
+    const doc = { body, hash: sha512(body) };
+    this.docs.set(key, { defs, doc, object });
     return doc;
   }
 
   /** Forgets the index (called on registry changes); documents revalidate against the registry lazily. */
   invalidate(): void {
     this.cachedIndex = undefined;
+    this.cachedV2 = undefined;
+  }
+
+  /**
+   * The merged Swagger 2.0 document for `/openapi/v2`: `protobuf` (gnostic openapi.v2.Document, what
+   * kubectl 1.27/1.28 request with `Accept: application/com.github.proto-openapi.spec.v2@v1.0+protobuf`,
+   * to be answered with Content-Type OPENAPI_V2_PROTOBUF_CONTENT_TYPE) and `json` (for `application/json`). Cached like the v3
+   * documents; `hash` (of the JSON form) serves as ETag.
+   */
+  v2(): OpenApiV2Document {
+    if (this.cachedV2) return this.cachedV2;
+    const objects: JsonObject[] = [];
+    for (const key of Object.keys(this.index().paths)) {
+      this.document(key);
+      const entry = this.docs.get(key);
+      if (entry) objects.push(entry.object);
+    }
+    const swagger = swaggerFromV3(objects, this.info);
+    const json = JSON.stringify(swagger);
+    this.cachedV2 = { json, protobuf: encodeSwaggerProto(swagger), hash: sha512(json) };
+    return this.cachedV2;
   }
 
   /** Stops listening to the registry. */
   close(): void {
     this.unsubscribe();
   }
+}
+
+function sha512(text: string): string {
+  return createHash('sha512').update(text).digest('hex').toUpperCase();
 }
 
 function sameDefs(a: readonly ResourceDef[], b: readonly ResourceDef[]): boolean {
