@@ -7,3 +7,4 @@ export * from './go-format.js';
 export * from './selector.js';
 export * from './values.js';
 export * from './strategy.js';
+export * from './core-refs.js';
