@@ -1,9 +1,34 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { randomUUID } from 'node:crypto';
 import type { Backend } from '../storage/backend.js';
 import type { ApiRegistry } from '../api/registry.js';
+import type { ResourceDef, UserInfo } from '../api/types.js';
 import type { Logger } from '../lib/log.js';
+import { ApiError, forbidden, methodNotSupported, notFound, unauthorized } from '../lib/errors.js';
 import type { Authenticator } from './authn/authenticator.js';
 import { versionInfo } from './version.js';
+import { parseRequestInfo, type ResourceRequestInfo } from './request-info.js';
+import { sendError, sendObject, sendText } from './http-util.js';
+import { toApiError } from './status.js';
+import { chooseDiscovery } from './negotiation.js';
+import { aggregatedContentType, aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions } from './discovery.js';
+import { ResourceStore } from './registry/store.js';
+import { createWritePipeline } from './registry/write-pipeline.js';
+import { WatchCache } from './watch-cache.js';
+import {
+  handleCreate,
+  handleDelete,
+  handleDeleteCollection,
+  handleGet,
+  handleGetScale,
+  handleList,
+  handlePatch,
+  handleUpdate,
+  type ResourceRequest,
+} from './handlers/resource.js';
+import { handleWatch } from './handlers/watch.js';
+import { OpenApiV3Service } from './openapi/index.js';
+import { createNamespaceLifecycle, type NamespaceLifecycle } from './namespaces.js';
 
 export interface ApiServerOptions {
   backend: Backend;
@@ -13,55 +38,248 @@ export interface ApiServerOptions {
   logger: Logger;
   /** Injected clock (tests); default `() => new Date()`. */
   clock?: () => Date;
-  /** Cluster service subnet etc. are added later; keep options additive. */
+  /** Watch window (default 10 minutes). */
+  watchWindowMs?: number;
+  /** Bookmark period for watches (default 60 s). */
+  bookmarkIntervalMs?: number;
 }
 
 export interface ApiServer {
   /** Node request listener (mount on an https.Server). Never throws. */
   handle(req: IncomingMessage, res: ServerResponse): void;
-  /** Bootstraps (default namespaces, watch cache); resolves when /readyz would say ok. */
+  /** Bootstraps (watch cache, default namespaces); resolves when /readyz would say ok. */
   start(): Promise<void>;
   /** Stops watches and background loops; does not close the backend (its owner does). */
   close(): Promise<void>;
+  /** The store serving a resource (in-process clients and controllers use the same path). */
+  storeFor(def: ResourceDef): ResourceStore;
 }
 
+/** Paths anyone may read, as upstream's system:public-info-viewer allows. */
+const PUBLIC_PATHS = new Set(['/healthz', '/livez', '/readyz', '/version', '/version/']);
+
 export function createApiServer(opts: ApiServerOptions): ApiServer {
+  const { backend, registry, logger } = opts;
+  const log = logger.child('apiserver');
+  const now = opts.clock ?? (() => new Date());
   const platform = `${process.platform}/${process.arch === 'x64' ? 'amd64' : process.arch}`;
+  const pipeline = createWritePipeline();
+  const cache = new WatchCache(backend, { logger: log, windowMs: opts.watchWindowMs });
+  const openapi = new OpenApiV3Service(registry);
+  const stores = new Map<ResourceDef, ResourceStore>();
+  let namespaces: NamespaceLifecycle | undefined;
   let ready = false;
-  return {
-    handle(req, res) {
-      const url = new URL(req.url ?? '/', 'https://localhost');
-      const send = (code: number, body: unknown, type = 'application/json') => {
-        const text = typeof body === 'string' ? body : JSON.stringify(body);
-        res.writeHead(code, { 'Content-Type': type, 'Content-Length': Buffer.byteLength(text) });
-        res.end(text);
-      };
-      switch (url.pathname) {
-        case '/version':
-          return send(200, versionInfo(platform));
-        case '/healthz':
-        case '/livez':
-        case '/readyz':
-          return send(ready ? 200 : 500, ready ? 'ok' : 'not ready', 'text/plain; charset=utf-8');
-        default:
-          return send(404, {
-            kind: 'Status',
-            apiVersion: 'v1',
-            metadata: {},
-            status: 'Failure',
-            message: 'the server could not find the requested resource',
-            reason: 'NotFound',
-            details: {},
-            code: 404,
-          });
+  let closed = false;
+
+  const storeFor = (def: ResourceDef): ResourceStore => {
+    let s = stores.get(def);
+    if (!s) {
+      let storageDef = def;
+      if (def.conversion) {
+        const [g, v] = def.conversion.storageVersion.includes('/') ? def.conversion.storageVersion.split('/') : ['', def.conversion.storageVersion];
+        storageDef = registry.byKind(g!, v!, def.kind) ?? def;
       }
+      s = new ResourceStore(def, storageDef, {
+        backend,
+        pipeline,
+        now,
+        uid: randomUUID,
+        random: Math.random,
+        namespaceAdmits: (ns, gr, name) => namespaces!.admits(ns, gr, name),
+      });
+      stores.set(def, s);
+    }
+    return s;
+  };
+  registry.onChange(() => {
+    for (const def of [...stores.keys()]) if (registry.get(def.group, def.version, def.plural) !== def) stores.delete(def);
+  });
+
+  const authenticate = async (req: IncomingMessage): Promise<UserInfo | undefined> => {
+    for (const a of opts.authenticators) {
+      const u = await a.authenticate(req);
+      if (u) return u;
+    }
+    return undefined;
+  };
+
+  const handleNonResource = (req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams): boolean => {
+    const accept = req.headers['accept'];
+    if (path === '/version' || path === '/version/') {
+      sendObject(res, 200, versionInfo(platform));
+      return true;
+    }
+    if (path === '/healthz' || path === '/livez' || path === '/readyz') {
+      if (ready) sendText(res, 200, 'ok');
+      else sendText(res, 500, `[-]${path.slice(1)} failed: not ready\n${path.slice(1)} check failed`);
+      return true;
+    }
+    if (path === '/api' || path === '/api/') {
+      const d = chooseDiscovery(accept);
+      if (d === 'legacy') sendObject(res, 200, apiVersions());
+      else sendObject(res, 200, aggregatedDiscovery(registry, true, d), { contentType: aggregatedContentType(d) });
+      return true;
+    }
+    if (path === '/apis' || path === '/apis/') {
+      const d = chooseDiscovery(accept);
+      if (d === 'legacy') sendObject(res, 200, apiGroupList(registry));
+      else sendObject(res, 200, aggregatedDiscovery(registry, false, d), { contentType: aggregatedContentType(d) });
+      return true;
+    }
+    const segs = path.split('/').filter(Boolean);
+    if (segs[0] === 'api' && segs.length === 2) {
+      const list = apiResourceList(registry, '', segs[1]!);
+      if (!list) return false;
+      sendObject(res, 200, list);
+      return true;
+    }
+    if (segs[0] === 'apis' && segs.length === 2) {
+      const g = apiGroup(registry, segs[1]!);
+      if (!g) return false;
+      sendObject(res, 200, g);
+      return true;
+    }
+    if (segs[0] === 'apis' && segs.length === 3) {
+      const list = apiResourceList(registry, segs[1]!, segs[2]!);
+      if (!list) return false;
+      sendObject(res, 200, list);
+      return true;
+    }
+    if (path === '/openapi/v3' || path === '/openapi/v3/') {
+      sendObject(res, 200, openapi.index());
+      return true;
+    }
+    if (segs[0] === 'openapi' && segs[1] === 'v3' && segs.length > 2) {
+      const doc = openapi.document(segs.slice(2).join('/'));
+      if (!doc) return false;
+      const etag = `"${doc.hash}"`;
+      if (req.headers['if-none-match'] === etag) {
+        res.writeHead(304, { ETag: etag });
+        res.end();
+        return true;
+      }
+      const immutable = query.get('hash') === doc.hash;
+      res.writeHead(200, {
+        'Content-Type': 'application/json',
+        'Content-Length': Buffer.byteLength(doc.body),
+        ETag: etag,
+        'Cache-Control': immutable ? 'public, immutable' : 'no-cache, private',
+      });
+      res.end(doc.body);
+      return true;
+    }
+    return false;
+  };
+
+  const dispatch = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const url = new URL(req.url ?? '/', 'https://localhost');
+    const path = url.pathname;
+    const query = url.searchParams;
+    if (PUBLIC_PATHS.has(path)) {
+      handleNonResource(req, res, path, query);
+      return;
+    }
+    const user = await authenticate(req);
+    if (!user) throw unauthorized();
+    const info = parseRequestInfo(req.method ?? 'GET', path, query);
+    if (!info.isResourceRequest) {
+      if (req.method !== 'GET' && req.method !== 'HEAD') throw notFoundPath();
+      if (!handleNonResource(req, res, path, query)) throw notFoundPath();
+      return;
+    }
+    const def = registry.get(info.group, info.version, info.resource);
+    if (!def) throw notFoundPath();
+    if (!def.namespaced && info.namespace && info.resource !== 'namespaces') throw notFoundPath();
+    if (def.group === '' && def.plural === 'namespaces') info.namespace = '';
+    const r: ResourceRequest = { req, res, info, query, def, store: storeFor(def), user };
+    await route(r, info);
+  };
+
+  const route = async (r: ResourceRequest, info: ResourceRequestInfo): Promise<void> => {
+    const env = { now };
+    const sub = info.subresource;
+    const gr = { group: r.def.group, resource: sub ? `${r.def.plural}/${sub}` : r.def.plural };
+    if (sub) {
+      const known = (sub === 'status' && r.def.subresources?.status) || (sub === 'scale' && r.def.subresources?.scale) || (sub === 'finalize' && r.def.plural === 'namespaces' && r.def.group === '');
+      if (!known) throw notFoundPath();
+      switch (info.verb) {
+        case 'get':
+          if (sub === 'scale') return handleGetScale(r, env);
+          return handleGet(r, env);
+        case 'update':
+          return handleUpdate(r, env);
+        case 'patch':
+          return handlePatch(r, env);
+        default:
+          throw methodNotSupported(gr, info.verb);
+      }
+    }
+    const verbs = r.def.verbs;
+    if (verbs && !verbs.includes(info.verb as never)) throw methodNotSupported(gr, info.verb);
+    switch (info.verb) {
+      case 'get':
+        return handleGet(r, env);
+      case 'list':
+        return handleList(r, env);
+      case 'watch':
+        return handleWatch(r, { now, cache, bookmarkIntervalMs: opts.bookmarkIntervalMs });
+      case 'create':
+        return handleCreate(r, env);
+      case 'update':
+        return handleUpdate(r, env);
+      case 'patch':
+        return handlePatch(r, env);
+      case 'delete':
+        return handleDelete(r, env);
+      case 'deletecollection':
+        return handleDeleteCollection(r, env);
+      default:
+        throw methodNotSupported(gr, info.verb);
+    }
+  };
+
+  return {
+    storeFor,
+    handle(req, res) {
+      const started = Date.now();
+      dispatch(req, res)
+        .catch((e: unknown) => {
+          const err = toApiError(e);
+          if (err.code >= 500) log.error('request failed', { method: req.method, path: req.url, err: e instanceof Error ? (e.stack ?? e.message) : String(e) });
+          sendError(res, err);
+        })
+        .finally(() => {
+          log.v(3).info('request', { method: req.method, path: req.url, code: res.statusCode, ms: Date.now() - started });
+        });
     },
     async start() {
-      opts.logger.info('apiserver starting', { resources: opts.registry.all().length });
+      await cache.start();
+      namespaces = createNamespaceLifecycle({
+        store: (group, version, plural) => {
+          const def = registry.get(group, version, plural);
+          return def ? storeFor(def) : undefined;
+        },
+        registry,
+        cache,
+        logger: log.child('namespace-controller'),
+        now,
+      });
+      await namespaces.start();
       ready = true;
+      log.info('apiserver ready', { resources: registry.all().length });
     },
     async close() {
+      if (closed) return;
+      closed = true;
       ready = false;
+      namespaces?.stop();
+      cache.close();
     },
   };
 }
+
+function notFoundPath(): ApiError {
+  return new ApiError('NotFound', 404, 'the server could not find the requested resource', {});
+}
+
+export { forbidden, notFound };

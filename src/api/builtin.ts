@@ -1,0 +1,15 @@
+/**
+ * Every built-in resource Flotilla serves, in discovery order (core first; within a group the
+ * preferred version first). The composition root builds the ApiRegistry from this list.
+ */
+import type { ResourceDef } from './types.js';
+import { resources as coreV1 } from './core/v1/index.js';
+import { resources as autoscalingV2 } from './autoscaling/v2/index.js';
+import { resources as autoscalingV1 } from './autoscaling/v1/index.js';
+import { resources as networkingV1 } from './networking/v1/index.js';
+import { resources as coordinationV1 } from './coordination/v1/index.js';
+import { resources as policyV1 } from './policy/v1/index.js';
+
+export function builtinResources(): ResourceDef[] {
+  return [...coreV1, ...autoscalingV2, ...autoscalingV1, ...networkingV1, ...coordinationV1, ...policyV1];
+}

@@ -1,0 +1,299 @@
+/**
+ * HTTP verbs on resources: get, list, create, update, patch, delete, deletecollection, and the
+ * status and scale subresources. Each handler decodes the request, calls the ResourceStore and
+ * encodes the answer in the representation the client asked for (JSON, YAML, Table, metadata).
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { KubeObject, ResourceDef, StrategyContext, UserInfo } from '../../api/types.js';
+import { apiVersionOf } from '../../api/types.js';
+import { ApiError, badRequest, methodNotSupported, notAcceptable, notFound, unsupportedMediaType } from '../../lib/errors.js';
+import { chooseOutput, patchType, type OutputKind } from '../negotiation.js';
+import { readBody, sendObject } from '../http-util.js';
+import { decodeObject, parseBody, parseFieldValidation } from '../decode.js';
+import { successStatus } from '../status.js';
+import { toTable, partialObjectMetadata, type IncludeObject } from '../table.js';
+import type { ResourceStore, DeleteOptions, PropagationPolicy } from '../registry/store.js';
+import { parseResourceVersion } from '../registry/store.js';
+import type { ResourceRequestInfo } from '../request-info.js';
+import { buildFilter } from '../selectors.js';
+import { applyPatch } from '../patch.js';
+import { scaleFromObject, applyScaleToObject } from '../scale.js';
+import { prune } from '../../api/schema/engine/index.js';
+
+export interface HandlerEnv {
+  now: () => Date;
+}
+
+export interface ResourceRequest {
+  req: IncomingMessage;
+  res: ServerResponse;
+  info: ResourceRequestInfo;
+  query: URLSearchParams;
+  def: ResourceDef;
+  store: ResourceStore;
+  user: UserInfo;
+}
+
+function ctxOf(r: ResourceRequest, env: HandlerEnv, subresource = r.info.subresource): StrategyContext {
+  return { now: env.now(), user: r.user, subresource };
+}
+
+function isDryRun(q: URLSearchParams): boolean {
+  const v = q.getAll('dryRun');
+  for (const d of v) if (d !== 'All') throw badRequest(`dryRun: Unsupported value: ${JSON.stringify(d)}: supported values: "All"`);
+  return v.length > 0;
+}
+
+function outputOf(r: ResourceRequest): OutputKind {
+  const out = chooseOutput(r.req.headers['accept']);
+  if (!out) throw notAcceptable(`the server was unable to respond with a content type that the client supports`);
+  return out;
+}
+
+function includeObjectOf(q: URLSearchParams): IncludeObject {
+  const v = q.get('includeObject');
+  if (v === null || v === '') return 'Metadata';
+  if (v === 'None' || v === 'Metadata' || v === 'Object') return v;
+  throw badRequest(`includeObject: Unsupported value: ${JSON.stringify(v)}: supported values: "None", "Metadata", "Object"`);
+}
+
+/** Sends one object in the requested representation. */
+export function sendOne(r: ResourceRequest, env: HandlerEnv, code: number, obj: KubeObject, warnings: readonly string[] = []): void {
+  const out = outputOf(r);
+  switch (out.kind) {
+    case 'table':
+      return sendObject(r.res, code, toTable(r.def, [obj], { version: out.version, includeObject: includeObjectOf(r.query), now: env.now(), resourceVersion: obj.metadata.resourceVersion }), { warnings });
+    case 'partial':
+      return sendObject(r.res, code, partialObjectMetadata(obj, out.version), { warnings });
+    case 'yaml':
+      return sendObject(r.res, code, obj, { yaml: true, warnings });
+    default:
+      return sendObject(r.res, code, obj, { warnings });
+  }
+}
+
+export async function handleGet(r: ResourceRequest, env: HandlerEnv): Promise<void> {
+  const obj = await r.store.get(r.info.namespace, r.info.name);
+  sendOne(r, env, 200, obj);
+}
+
+export async function handleList(r: ResourceRequest, env: HandlerEnv): Promise<void> {
+  const q = r.query;
+  const { filter, filtered } = buildFilter(r.def, q.get('labelSelector'), q.get('fieldSelector'));
+  const limitText = q.get('limit');
+  let limit: number | undefined;
+  if (limitText !== null && limitText !== '') {
+    limit = Number(limitText);
+    if (!Number.isInteger(limit) || limit < 0) throw badRequest(`limit: Invalid value: ${JSON.stringify(limitText)}: must be a non-negative integer`);
+  }
+  const rv = q.get('resourceVersion') ?? undefined;
+  if (rv && rv !== '0') parseResourceVersion(rv);
+  const rvMatch = q.get('resourceVersionMatch') ?? undefined;
+  if (rvMatch && rvMatch !== 'Exact' && rvMatch !== 'NotOlderThan')
+    throw badRequest(`resourceVersionMatch: Unsupported value: ${JSON.stringify(rvMatch)}: supported values: "Exact", "NotOlderThan"`);
+  if (rvMatch && !rv) throw badRequest('resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden unless resourceVersion is provided');
+  const cont = q.get('continue') ?? undefined;
+  if (cont && rv && rv !== '0') throw badRequest('specifying resource version is not allowed when using continue');
+  const list = await r.store.list({
+    namespace: r.info.namespace,
+    filter,
+    filtered,
+    limit,
+    continueToken: cont,
+    resourceVersion: rv,
+    resourceVersionMatch: rvMatch,
+  });
+  const out = outputOf(r);
+  switch (out.kind) {
+    case 'table':
+      return sendObject(
+        r.res,
+        200,
+        toTable(r.def, list.items, {
+          version: out.version,
+          includeObject: includeObjectOf(q),
+          now: env.now(),
+          resourceVersion: list.metadata.resourceVersion,
+          continueToken: list.metadata.continue,
+          remainingItemCount: list.metadata.remainingItemCount,
+        }),
+      );
+    case 'partial':
+      return sendObject(r.res, 200, {
+        kind: 'PartialObjectMetadataList',
+        apiVersion: `meta.k8s.io/${out.version}`,
+        metadata: list.metadata,
+        items: list.items.map((o) => partialObjectMetadata(o, out.version)),
+      });
+    case 'yaml':
+      return sendObject(r.res, 200, list, { yaml: true });
+    default:
+      return sendObject(r.res, 200, list);
+  }
+}
+
+export async function handleCreate(r: ResourceRequest, env: HandlerEnv): Promise<void> {
+  if (r.info.subresource) throw methodNotSupported({ group: r.def.group, resource: `${r.def.plural}/${r.info.subresource}` }, 'create');
+  if (r.info.name) throw methodNotSupported({ group: r.def.group, resource: r.def.plural }, 'create');
+  const dryRun = isDryRun(r.query);
+  const validation = parseFieldValidation(r.query.get('fieldValidation'));
+  const body = await readBody(r.req);
+  const { obj, warnings } = decodeObject(body, r.req.headers['content-type'], r.def, validation);
+  const result = await r.store.create(ctxOf(r, env), r.info.namespace, obj, { dryRun, fieldManager: r.query.get('fieldManager') ?? undefined });
+  sendOne(r, env, 201, result.object, [...warnings, ...result.warnings]);
+}
+
+export async function handleUpdate(r: ResourceRequest, env: HandlerEnv): Promise<void> {
+  const sub = r.info.subresource;
+  const dryRun = isDryRun(r.query);
+  const validation = parseFieldValidation(r.query.get('fieldValidation'));
+  const body = await readBody(r.req);
+  if (sub === 'scale') return updateScale(r, env, body, dryRun);
+  const { obj, warnings } = decodeObject(body, r.req.headers['content-type'], r.def, validation);
+  const result = await r.store.update(ctxOf(r, env), r.info.namespace, r.info.name, obj, { dryRun });
+  sendOne(r, env, 200, result.object, [...warnings, ...result.warnings]);
+}
+
+export async function handlePatch(r: ResourceRequest, env: HandlerEnv): Promise<void> {
+  const sub = r.info.subresource;
+  const type = patchType(r.req.headers['content-type']);
+  if (!type) throw unsupportedMediaType(String(r.req.headers['content-type'] ?? ''));
+  const dryRun = isDryRun(r.query);
+  const validation = parseFieldValidation(r.query.get('fieldValidation'));
+  const body = await readBody(r.req);
+  const patchText = body.toString('utf8');
+  if (sub === 'scale') return patchScale(r, env, type, patchText, dryRun);
+  const warnings: string[] = [];
+  const ctx = ctxOf(r, env);
+  if (type === 'apply') {
+    // Minimal server-side apply: create when missing, otherwise merge the applied configuration.
+    // Field ownership (managedFields, conflicts) arrives with the full implementation.
+    const applied = parseBody(body, 'application/yaml').value as KubeObject;
+    const existing = await r.store.tryGet(r.info.namespace, r.info.name);
+    if (!existing) {
+      const { obj, warnings: w } = decodeObject(Buffer.from(JSON.stringify(applied)), 'application/json', r.def, validation);
+      if (obj.metadata.name === undefined) obj.metadata.name = r.info.name;
+      const created = await r.store.create(ctx, r.info.namespace, obj, { dryRun });
+      return sendOne(r, env, 201, created.object, [...w, ...created.warnings]);
+    }
+  }
+  const result = await r.store.guaranteedUpdate(r.info.namespace, r.info.name, undefined, { dryRun }, ctx, (current) => {
+    const patched = applyPatch(type === 'apply' ? 'merge' : type, current, patchText, r.def);
+    const { obj, warnings: w } = decodeObject(Buffer.from(JSON.stringify(patched)), 'application/json', r.def, validation);
+    warnings.splice(0, warnings.length, ...w);
+    const rv = obj.metadata.resourceVersion;
+    if (rv !== undefined && rv !== current.metadata.resourceVersion) {
+      // A resourceVersion inside the patch is a precondition.
+      throw new PatchConflict();
+    }
+    return obj;
+  }).catch((e: unknown) => {
+    if (e instanceof PatchConflict)
+      throw new ApiError('Conflict', 409, `Operation cannot be fulfilled on ${r.def.group ? `${r.def.plural}.${r.def.group}` : r.def.plural} "${r.info.name}": the object has been modified; please apply your changes to the latest version and try again`, { name: r.info.name, group: r.def.group, kind: r.def.plural });
+    throw e;
+  });
+  sendOne(r, env, 200, result.object, [...warnings, ...result.warnings]);
+}
+
+class PatchConflict extends Error {}
+
+export async function handleDelete(r: ResourceRequest, env: HandlerEnv): Promise<void> {
+  const opts = await deleteOptions(r);
+  const result = await r.store.delete(ctxOf(r, env), r.info.namespace, r.info.name, opts);
+  if (result.object) return sendOne(r, env, 200, result.object, result.warnings);
+  const d = result.deleted!;
+  sendObject(r.res, 200, successStatus({ name: d.metadata.name, group: r.def.group, kind: r.def.plural, uid: d.metadata.uid }), { warnings: result.warnings });
+}
+
+export async function handleDeleteCollection(r: ResourceRequest, env: HandlerEnv): Promise<void> {
+  const opts = await deleteOptions(r);
+  const { filter, filtered } = buildFilter(r.def, r.query.get('labelSelector'), r.query.get('fieldSelector'));
+  const list = await r.store.list({ namespace: r.info.namespace, filter, filtered });
+  const items: KubeObject[] = [];
+  for (const o of list.items) {
+    try {
+      const res = await r.store.delete(ctxOf(r, env), o.metadata.namespace ?? '', o.metadata.name!, opts);
+      items.push(res.object ?? res.deleted!);
+    } catch (e) {
+      if (e instanceof ApiError && e.reason === 'NotFound') continue;
+      throw e;
+    }
+  }
+  sendObject(r.res, 200, { ...list, items });
+}
+
+async function deleteOptions(r: ResourceRequest): Promise<DeleteOptions> {
+  const q = r.query;
+  const opts: DeleteOptions = { dryRun: isDryRun(q) };
+  const body = await readBody(r.req);
+  if (body.length) {
+    const { value } = parseBody(body, r.req.headers['content-type']);
+    if (value !== null && typeof value === 'object') {
+      const o = value as Record<string, unknown>;
+      if (o['kind'] !== undefined && o['kind'] !== 'DeleteOptions') throw badRequest(`the object provided is unrecognized (must be of type DeleteOptions): kind "${String(o['kind'])}"`);
+      if (typeof o['gracePeriodSeconds'] === 'number') opts.gracePeriodSeconds = o['gracePeriodSeconds'];
+      if (typeof o['propagationPolicy'] === 'string') opts.propagationPolicy = propagation(o['propagationPolicy']);
+      if (typeof o['orphanDependents'] === 'boolean') opts.orphanDependents = o['orphanDependents'];
+      if (o['preconditions'] && typeof o['preconditions'] === 'object') opts.preconditions = o['preconditions'] as DeleteOptions['preconditions'];
+      if (Array.isArray(o['dryRun']) && o['dryRun'].length) {
+        for (const d of o['dryRun']) if (d !== 'All') throw badRequest(`dryRun: Unsupported value: ${JSON.stringify(d)}: supported values: "All"`);
+        opts.dryRun = true;
+      }
+    }
+  }
+  const gp = q.get('gracePeriodSeconds');
+  if (gp !== null) {
+    const n = Number(gp);
+    if (!Number.isInteger(n)) throw badRequest(`gracePeriodSeconds: Invalid value: ${JSON.stringify(gp)}`);
+    opts.gracePeriodSeconds = n;
+  }
+  const pp = q.get('propagationPolicy');
+  if (pp !== null) opts.propagationPolicy = propagation(pp);
+  const od = q.get('orphanDependents');
+  if (od !== null) opts.orphanDependents = od === 'true';
+  if (opts.orphanDependents !== undefined && opts.propagationPolicy !== undefined)
+    throw new ApiError('Invalid', 422, `DeleteOptions "" is invalid: propagationPolicy: Invalid value: "${opts.propagationPolicy}": orphanDependents and deletionPropagation cannot be both set`);
+  return opts;
+}
+
+function propagation(v: string): PropagationPolicy {
+  if (v === 'Orphan' || v === 'Background' || v === 'Foreground') return v;
+  throw new ApiError(
+    'Invalid',
+    422,
+    `DeleteOptions "" is invalid: propagationPolicy: Unsupported value: ${JSON.stringify(v)}: supported values: "Foreground", "Background", "Orphan", "nil"`,
+  );
+}
+
+// ---- scale subresource ---------------------------------------------------------------------
+
+export async function handleGetScale(r: ResourceRequest, env: HandlerEnv): Promise<void> {
+  const scaleDef = r.def.subresources?.scale;
+  if (!scaleDef) throw notFound({ group: r.def.group, resource: `${r.def.plural}/scale` }, r.info.name);
+  const obj = await r.store.get(r.info.namespace, r.info.name);
+  sendObject(r.res, 200, scaleFromObject(r.def, obj));
+  void env;
+}
+
+async function updateScale(r: ResourceRequest, env: HandlerEnv, body: Buffer, dryRun: boolean): Promise<void> {
+  const { value } = parseBody(body, r.req.headers['content-type']);
+  const scale = value as { spec?: { replicas?: unknown }; metadata?: { resourceVersion?: string } };
+  const precondition = scale.metadata?.resourceVersion ? parseResourceVersion(scale.metadata.resourceVersion) : undefined;
+  const result = await r.store.guaranteedUpdate(r.info.namespace, r.info.name, precondition, { dryRun }, ctxOf(r, env, ''), (cur) =>
+    applyScaleToObject(r.def, cur, scale),
+  );
+  sendObject(r.res, 200, scaleFromObject(r.def, result.object), { warnings: result.warnings });
+}
+
+async function patchScale(r: ResourceRequest, env: HandlerEnv, type: NonNullable<ReturnType<typeof patchType>>, patchText: string, dryRun: boolean): Promise<void> {
+  const result = await r.store.guaranteedUpdate(r.info.namespace, r.info.name, undefined, { dryRun }, ctxOf(r, env, ''), (cur) => {
+    const scale = scaleFromObject(r.def, cur);
+    const patched = applyPatch(type === 'apply' ? 'merge' : type, scale as unknown as KubeObject, patchText, undefined) as unknown as {
+      spec?: { replicas?: unknown };
+    };
+    return applyScaleToObject(r.def, cur, patched);
+  });
+  sendObject(r.res, 200, scaleFromObject(r.def, result.object), { warnings: result.warnings });
+}
+
+export { apiVersionOf, prune };
