@@ -91,6 +91,8 @@ export async function handleWatch(r: ResourceRequest, env: WatchEnv): Promise<vo
   }
 
   let sub: Subscription | undefined;
+  let bookmarkTimer: NodeJS.Timeout | undefined;
+  let timeoutTimer: NodeJS.Timeout | undefined;
   const finish = () => {
     sub?.close();
     sub = undefined;
@@ -121,12 +123,12 @@ export async function handleWatch(r: ResourceRequest, env: WatchEnv): Promise<vo
     throw e;
   }
   if (!headerSent) startStream();
-  const bookmarkTimer = setInterval(() => {
+  bookmarkTimer = setInterval(() => {
     if (bookmarks) writeEvent('BOOKMARK', bookmarkObject(r, Math.max(lastSentRev, env.cache.latestRevision()), false));
   }, env.bookmarkIntervalMs ?? 60_000);
   bookmarkTimer.unref();
   const timeoutMs = Number.isFinite(timeoutSeconds) && timeoutSeconds > 0 ? timeoutSeconds * 1000 : (env.defaultTimeoutMs ?? 30 * 60_000);
-  const timeoutTimer = setTimeout(finish, timeoutMs);
+  timeoutTimer = setTimeout(finish, timeoutMs);
   timeoutTimer.unref();
   r.req.on('close', finish);
   res.on('close', finish);
