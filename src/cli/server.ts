@@ -215,6 +215,22 @@ export async function serverCommand(argv: string[], env: ServerEnv, loadDeps: ()
   const logger = createLogger((r) => io.stderr(formatLogRecord(r) + '\n'), { verbosity: config.verbosity });
   for (const w of warnings) logger.warn(w);
 
+  // Signals are handled from the start: one that arrives during start-up stops the server as soon
+  // as it is up (or lets a failing start-up exit as it would anyway).
+  let signalled: NodeJS.Signals | undefined;
+  let shutdown: (() => void) | undefined;
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (signalled) {
+      io.stderr(`Received ${sig} again, exiting immediately\n`);
+      process.exit(1);
+    }
+    signalled = sig;
+    logger.child('server').info('received signal', { signal: sig });
+    shutdown?.();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
   let running: RunningServer;
   try {
     running = await startServer(config, await loadDeps(), logger, io);
@@ -225,14 +241,7 @@ export async function serverCommand(argv: string[], env: ServerEnv, loadDeps: ()
   }
 
   return new Promise<number>((resolve) => {
-    let signalled = false;
-    const onSignal = (sig: NodeJS.Signals) => {
-      if (signalled) {
-        io.stderr(`Received ${sig} again, exiting immediately\n`);
-        process.exit(1);
-      }
-      signalled = true;
-      logger.child('server').info('received signal', { signal: sig });
+    shutdown = () =>
       running.stop().then(
         () => resolve(0),
         (e: unknown) => {
@@ -240,9 +249,7 @@ export async function serverCommand(argv: string[], env: ServerEnv, loadDeps: ()
           resolve(1);
         },
       );
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
+    if (signalled) shutdown();
   });
 }
 
