@@ -32,13 +32,16 @@ function processEnv(): ServerEnv {
  * and flag errors stay fast and do not load SQLite, gRPC or the API machinery.
  */
 async function loadServerDeps(): Promise<ServerDeps> {
-  const [storage, apiserver] = await Promise.all([import('../../storage/index.js'), import('../../apiserver/index.js')]);
+  const [storage, apiserver, builtin] = await Promise.all([
+    import('../../storage/index.js'),
+    import('../../apiserver/index.js'),
+    import('../../api/builtin.js'),
+  ]);
   return {
     createApiServer: apiserver.createApiServer,
     openBackend: storage.openBackend,
     startAutoCompaction: (backend, logger) => storage.startAutoCompaction(backend, { logger }),
-    // The built-in resource list (src/api/builtin.ts) is not in the tree yet: serve discovery-only.
-    resources: () => [],
+    resources: builtin.builtinResources,
   };
 }
 
