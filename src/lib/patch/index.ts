@@ -6,6 +6,6 @@
 export { type JsonValue, type JsonObject, type JsonPrimitive, isJsonObject, jsonEqual } from './json.js';
 export { type PatchErrorReason, PatchError, isPatchError } from './errors.js';
 export { applyJsonPatch, MAX_JSON_PATCH_OPERATIONS } from './json-patch.js';
-export { applyMergePatch, createMergePatch } from './merge-patch.js';
+export { applyMergePatch, applyMergePatchToObject, createMergePatch } from './merge-patch.js';
 export { type PatchMeta, type PatchMetaLiteral, patchMetaFromLiteral } from './patch-meta.js';
 export { type StrategicMergeOptions, applyStrategicMergePatch } from './strategic-merge.js';

@@ -70,3 +70,14 @@ describe('merge patch laws (properties)', () => {
     );
   });
 });
+
+describe('applyMergePatchToObject (apiserver flavour)', () => {
+  it('requires an object patch', async () => {
+    const { applyMergePatchToObject, PatchError } = await import('./index.js');
+    assert.deepEqual(applyMergePatchToObject({ a: 1 }, { b: 2 }), { a: 1, b: 2 });
+    assert.throws(() => applyMergePatchToObject({ a: 1 }, null), (e: unknown) => e instanceof PatchError && e.code === 400 && e.message === 'Invalid JSON Patch');
+    assert.throws(() => applyMergePatchToObject({ a: 1 }, [1]), {
+      message: 'json: cannot unmarshal array into Go value of type map[string]interface {}',
+    });
+  });
+});

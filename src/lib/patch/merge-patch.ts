@@ -1,5 +1,6 @@
 /** JSON merge patch (RFC 7386), as `application/merge-patch+json`. */
-import { type JsonValue, isJsonObject, jsonEqual } from './json.js';
+import { PatchError } from './errors.js';
+import { type JsonObject, type JsonValue, isJsonObject, jsonEqual } from './json.js';
 
 /**
  * Applies an RFC 7386 merge patch: objects merge recursively, `null` deletes a member, anything
@@ -41,3 +42,19 @@ export function createMergePatch(from: JsonValue, to: JsonValue): JsonValue {
   return patch;
 }
 
+
+/**
+ * The apiserver's use of a merge patch on an object (`application/merge-patch+json`): like
+ * `applyMergePatch`, but the patch must be a JSON object.
+ * @throws PatchError BadRequest: `Invalid JSON Patch` for `null` (evanphx/json-patch's error), a
+ *   decode error for other non-objects.
+ */
+export function applyMergePatchToObject(target: JsonObject, patch: JsonValue): JsonObject {
+  if (patch === null) throw new PatchError('BadRequest', 'Invalid JSON Patch');
+  if (!isJsonObject(patch))
+    throw new PatchError(
+      'BadRequest',
+      `json: cannot unmarshal ${Array.isArray(patch) ? 'array' : typeof patch === 'boolean' ? 'bool' : typeof patch} into Go value of type map[string]interface {}`,
+    );
+  return applyMergePatch(target, patch) as JsonObject;
+}

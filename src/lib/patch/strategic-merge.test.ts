@@ -362,3 +362,34 @@ describe('strategic merge patch errors (upstream texts and statuses)', () => {
     assert.equal(new PatchError('InternalError', 'boom').toApiError().message, 'Internal error occurred: boom');
   });
 });
+
+describe('list order on long lists', () => {
+  it('goStableSort is a stable sort for proper comparators (property)', async () => {
+    const { goStableSort } = await import('./strategic-merge.js');
+    fc.assert(
+      fc.property(fc.array(fc.record({ k: fc.integer({ min: 0, max: 9 }), i: fc.nat() }), { maxLength: 200 }), (xs) => {
+        const want = [...xs].sort((a, b) => a.k - b.k);
+        assert.deepEqual(goStableSort([...xs], (a, b) => a.k < b.k), want);
+      }),
+    );
+  });
+  it('merges a 60-element list by key, keeping live order and appending per $setElementOrder', () => {
+    const names = Array.from({ length: 60 }, (_, i) => `c${String(i).padStart(2, '0')}`);
+    const original = deployment({ containers: names.map((name) => ({ name, image: 'old' })) });
+    const order = [...names.filter((_, i) => i % 7 !== 0), 'zz'].map((name) => ({ name }));
+    const patch = podPatch({
+      '$setElementOrder/containers': order,
+      containers: [
+        ...names.filter((_, i) => i % 7 === 0).map((name) => ({ name, $patch: 'delete' })),
+        ...names.filter((_, i) => i % 3 === 1 && i % 7 !== 0).map((name) => ({ name, image: 'new' })),
+        { name: 'zz', image: 'added' },
+      ],
+    });
+    const out = podSpecOf(smp(original, patch))['containers'] as JsonObject[];
+    assert.deepEqual(out.map((c) => c['name']), order.map((o) => o.name));
+    for (const c of out) {
+      const i = names.indexOf(c['name'] as string);
+      assert.equal(c['image'], c['name'] === 'zz' ? 'added' : i % 3 === 1 ? 'new' : 'old');
+    }
+  });
+});

@@ -340,12 +340,18 @@ function mergeKeyEqual(a: JsonValue, b: JsonValue, mergeKey: string): boolean {
   return a[mergeKey] === b[mergeKey];
 }
 
-/** Position of `item` in `list`: by merge-key value for maps (a missing key counts as null), by value otherwise. */
-function indexIn(list: JsonValue[], item: JsonValue, mergeKey: string, kind: Kind): number {
+/**
+ * A lookup of positions in `list`: by merge-key value for maps (a missing key counts as null), by
+ * value otherwise; the first occurrence wins and -1 means absent (upstream's index()).
+ */
+function positions(list: JsonValue[], mergeKey: string, kind: Kind): (item: JsonValue) => number {
   const key = (v: JsonValue): JsonValue => (kind === 'object' ? (isJsonObject(v) && has(v, mergeKey) ? v[mergeKey]! : null) : v);
-  const want = key(item);
-  for (let i = 0; i < list.length; i++) if (key(list[i]!) === want) return i;
-  return -1;
+  const index = new Map<JsonValue, number>();
+  list.forEach((v, i) => {
+    const k = key(v);
+    if (!index.has(k)) index.set(k, i);
+  });
+  return (item) => index.get(key(item)) ?? -1;
 }
 
 /** Sorts `toSort` by position in `order` (upstream's normalizeSliceOrder, same comparator, stable). */
@@ -360,20 +366,120 @@ function sortByOrder(toSort: JsonValue[], order: JsonValue[], mergeKey: string, 
       }
     [items, deletes] = splitDeletes(toSort);
   }
+  const indexIn = positions(order, mergeKey, kind);
   const less = (a: JsonValue, b: JsonValue) => {
-    const ia = indexIn(order, a, mergeKey, kind);
+    const ia = indexIn(a);
     if (ia >= 0) {
-      const ib = indexIn(order, b, mergeKey, kind);
+      const ib = indexIn(b);
       if (ib >= 0) return ia < ib;
     }
     return true;
   };
-  const out = [...items];
-  // Insertion sort, as Go's sort.SliceStable does for short lists (identical whenever every
-  // element is found in `order`, which the callers guarantee in practice).
-  for (let i = 1; i < out.length; i++)
-    for (let j = i; j > 0 && less(out[j]!, out[j - 1]!); j--) [out[j], out[j - 1]] = [out[j - 1]!, out[j]!];
+  // The comparator is not a strict order when an element is missing from `order`; the result then
+  // depends on the sorting algorithm, so use Go's own (sort.SliceStable).
+  const out = goStableSort([...items], less);
   return [...out, ...deletes];
+}
+
+/**
+ * Go's sort.SliceStable algorithm (insertion-sorted blocks of 20, then in-place SymMerge), so that
+ * results match upstream even for comparators that are not strict weak orders.
+ */
+export function goStableSort<T>(data: T[], lessThan: (a: T, b: T) => boolean): T[] {
+  const n = data.length;
+  const less = (i: number, j: number) => lessThan(data[i]!, data[j]!);
+  const swap = (i: number, j: number) => {
+    const t = data[i]!;
+    data[i] = data[j]!;
+    data[j] = t;
+  };
+  const insertion = (a: number, b: number) => {
+    for (let i = a + 1; i < b; i++) for (let j = i; j > a && less(j, j - 1); j--) swap(j, j - 1);
+  };
+  const swapRange = (a: number, b: number, k: number) => {
+    for (let i = 0; i < k; i++) swap(a + i, b + i);
+  };
+  const rotate = (a: number, m: number, b: number) => {
+    let i = m - a;
+    let j = b - m;
+    while (i !== j) {
+      if (i > j) {
+        swapRange(m - i, m, j);
+        i -= j;
+      } else {
+        swapRange(m - i, m + j - i, i);
+        j -= i;
+      }
+    }
+    swapRange(m - i, m, i);
+  };
+  const symMerge = (a: number, m: number, b: number): void => {
+    if (m - a === 1) {
+      let i = m;
+      let j = b;
+      while (i < j) {
+        const h = (i + j) >>> 1;
+        if (less(h, a)) i = h + 1;
+        else j = h;
+      }
+      for (let k = a; k < i - 1; k++) swap(k, k + 1);
+      return;
+    }
+    if (b - m === 1) {
+      let i = a;
+      let j = m;
+      while (i < j) {
+        const h = (i + j) >>> 1;
+        if (!less(m, h)) i = h + 1;
+        else j = h;
+      }
+      for (let k = m; k > i; k--) swap(k, k - 1);
+      return;
+    }
+    const mid = (a + b) >>> 1;
+    const nn = mid + m;
+    let start: number;
+    let r: number;
+    if (m > mid) {
+      start = nn - b;
+      r = mid;
+    } else {
+      start = a;
+      r = m;
+    }
+    const p = nn - 1;
+    while (start < r) {
+      const c = (start + r) >>> 1;
+      if (!less(p - c, c)) start = c + 1;
+      else r = c;
+    }
+    const end = nn - start;
+    if (start < m && m < end) rotate(start, m, end);
+    if (a < start && start < mid) symMerge(a, start, mid);
+    if (mid < end && end < b) symMerge(mid, end, b);
+  };
+  let blockSize = 20;
+  let a = 0;
+  let b = blockSize;
+  while (b <= n) {
+    insertion(a, b);
+    a = b;
+    b += blockSize;
+  }
+  insertion(a, n);
+  while (blockSize < n) {
+    a = 0;
+    b = 2 * blockSize;
+    while (b <= n) {
+      symMerge(a, a + blockSize, b);
+      a = b;
+      b += 2 * blockSize;
+    }
+    const m = a + blockSize;
+    if (m < n) symMerge(a, m, n);
+    blockSize *= 2;
+  }
+  return data;
 }
 
 /**
@@ -390,6 +496,7 @@ function normalizeOrder(
 ): JsonValue[] {
   const right = sortByOrder(patchItems, patchOrder, mergeKey, kind);
   const left = sortByOrder(serverOnly, serverOrder, mergeKey, kind);
+  const indexIn = positions(serverOrder, mergeKey, kind);
   const out: JsonValue[] = [];
   let i = 0;
   let j = 0;
@@ -397,8 +504,8 @@ function normalizeOrder(
     if (i >= left.length) out.push(right[j++]!);
     else if (j >= right.length) out.push(left[i++]!);
     else {
-      const li = indexIn(serverOrder, left[i]!, mergeKey, kind);
-      const ri = indexIn(serverOrder, right[j]!, mergeKey, kind);
+      const li = indexIn(left[i]!);
+      const ri = indexIn(right[j]!);
       if (li >= 0 && ri >= 0 && li < ri) out.push(left[i++]!);
       else out.push(right[j++]!);
     }
