@@ -142,8 +142,8 @@ export async function startServer(config: ServerConfig, deps: ServerDeps, logger
     t = performance.now();
     const registry = new ApiRegistry(deps.resources());
     const api = deps.createApiServer({ backend, registry, authenticators: [createX509Authenticator()], logger });
+    undo.push(() => api.close()); // also after a failed start: it may have opened watches
     await api.start();
-    undo.push(() => api.close());
     log.v(1).info('apiserver started', { resources: registry.all().length, ms: ms(t) });
 
     // Listener
