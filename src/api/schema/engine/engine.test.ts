@@ -87,11 +87,11 @@ test('embedded resources, preserve-unknown-fields and maps of objects', () => {
     byName: s.map(s.object({ v: s.int32() })),
   });
   const v = {
-    raw: { apiVersion: 'v1', kind: 'X', metadata: { name: 'n' }, spec: { a: 'x', b: 1 }, other: 1 },
+    raw: { apiVersion: 'v1', kind: 'X', metadata: { name: 'n', bogus: 1 }, spec: { a: 'x', b: 1 }, other: 1 },
     loose: { free: 1, known: { x: 'a', y: 2 } },
     byName: { one: { v: 1, w: 2 } },
   };
-  assert.deepEqual(findUnknownFields(v, schema), ['raw.spec.b', 'raw.other', 'loose.known.y', 'byName.one.w']);
+  assert.deepEqual(findUnknownFields(v, schema), ['raw.metadata.bogus', 'raw.spec.b', 'raw.other', 'loose.known.y', 'byName.one.w']);
   prune(v, schema);
   assert.deepEqual(v, {
     raw: { apiVersion: 'v1', kind: 'X', metadata: { name: 'n' }, spec: { a: 'x' } },

@@ -4,6 +4,7 @@
  * walks a schema recursively except `hasDefaults`, which tolerates cycles.
  */
 import type { Schema } from '../schema.js';
+import { ObjectMeta } from '../../meta/v1.js';
 
 /** How a value under this schema is shaped. */
 export type Shape = 'object' | 'array' | 'string' | 'integer' | 'number' | 'boolean' | 'intOrString' | 'any';
@@ -67,8 +68,16 @@ function computeInfo(s: Schema): SchemaInfo {
   };
 }
 
-/** Fields every embedded resource may carry whatever its schema says. */
-export const EMBEDDED_FIELDS: ReadonlySet<string> = new Set(['apiVersion', 'kind', 'metadata']);
+/**
+ * Fields every embedded resource (`x-kubernetes-embedded-resource`) may carry whatever its schema
+ * says, with the schema they get: apiVersion and kind are strings, metadata is an ObjectMeta (so
+ * unknown metadata fields are reported and pruned, as upstream prunes embedded metadata).
+ */
+export const EMBEDDED_FIELDS: ReadonlyMap<string, Schema> = new Map<string, Schema>([
+  ['apiVersion', { type: 'string' }],
+  ['kind', { type: 'string' }],
+  ['metadata', ObjectMeta],
+]);
 
 const defaultsCache = new WeakMap<Schema, boolean>();
 

@@ -12,7 +12,7 @@ import { EMBEDDED_FIELDS, childPath, infoOf, isPlainObject } from './info.js';
  * Paths of every field in `value` that `schema` does not declare, in value order. Maps
  * (`additionalProperties`), `x-kubernetes-preserve-unknown-fields` subtrees and schema-less values
  * never have unknown fields; an `x-kubernetes-embedded-resource` object may also carry apiVersion,
- * kind and metadata. Values whose type does not match the schema are not descended into (type
+ * kind and metadata (checked as ObjectMeta). Values whose type does not match the schema are not descended into (type
  * checking reports those).
  */
 export function findUnknownFields(value: unknown, schema: Schema): string[] {
@@ -57,7 +57,11 @@ function walk(value: unknown, schema: Schema, path: string, out: string[] | unde
       continue;
     }
     if (preserve) continue;
-    if (embedded && EMBEDDED_FIELDS.has(key)) continue;
+    const implicit = embedded ? EMBEDDED_FIELDS.get(key) : undefined;
+    if (implicit) {
+      if (typeof child === 'object' && child !== null) walk(child, implicit, childPath(path, key), out, remove);
+      continue;
+    }
     if (out) out.push(childPath(path, key));
     if (remove) delete value[key];
   }
@@ -65,8 +69,8 @@ function walk(value: unknown, schema: Schema, path: string, out: string[] | unde
 
 /**
  * The schema governing the field `key` of an object under `schema`: its property, the map value
- * schema, `true` for "anything goes" (preserved, map of any, embedded resource fields), or
- * undefined when the field is unknown.
+ * schema (ObjectMeta for an embedded resource's metadata), `true` for "anything goes" (preserved,
+ * map of any), or undefined when the field is unknown.
  */
 export function fieldSchema(schema: Schema, key: string): Schema | true | undefined {
   const info = infoOf(schema);
@@ -76,6 +80,6 @@ export function fieldSchema(schema: Schema, key: string): Schema | true | undefi
   if (prop) return prop;
   if (info.additional !== undefined) return info.additional;
   if (info.preserve) return true;
-  if (info.embedded && EMBEDDED_FIELDS.has(key)) return true;
+  if (info.embedded) return EMBEDDED_FIELDS.get(key);
   return undefined;
 }
