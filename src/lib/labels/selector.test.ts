@@ -225,7 +225,7 @@ describe('properties', () => {
     );
   });
   it('parsing the canonical form preserves matching', () => {
-    const labelSet = fc.dictionary(name, value, { maxKeys: 4 });
+    const labelSet = fc.dictionary(name, value, { maxKeys: 4, noNullPrototype: true });
     fc.assert(
       fc.property(selector, labelSet, (s, labels) => {
         const a = parseSelector(s);

@@ -63,7 +63,7 @@ function keyError(key: string, field: string): string | undefined {
   return errs.length ? invalidText(field, key, errs.join('; ')) : undefined;
 }
 
-const VALID_OPERATORS: readonly Operator[] = ['=', '==', '!=', 'in', 'notin', 'exists', '!', 'gt', 'lt'];
+const VALID_OPERATORS: readonly Operator[] = ['in', 'notin', '=', '==', '!=', 'gt', 'lt', 'exists', '!'];
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
 

@@ -393,3 +393,21 @@ describe('list order on long lists', () => {
     }
   });
 });
+
+describe('strategic merge patch edge cases', () => {
+  it('$deleteFromPrimitiveList for a list the original lacks does nothing; $setElementOrder alone reorders', () => {
+    const original = deployment({ containers: [] }, { name: 'web', finalizers: ['a', 'b'] });
+    assert.deepEqual(smp(original, { metadata: { '$deleteFromPrimitiveList/other': ['x'] } })['metadata'], { name: 'web', finalizers: ['a', 'b'] });
+    assert.deepEqual(smp(original, { metadata: { '$setElementOrder/missing': ['x'] } })['metadata'], { name: 'web', finalizers: ['a', 'b'] });
+    const reordered = smp(base(), podPatch({ '$setElementOrder/containers': [{ name: 'sidecar' }, { name: 'app' }] }));
+    assert.deepEqual((podSpecOf(reordered)['containers'] as JsonObject[]).map((c) => c['name']), ['sidecar', 'app']);
+  });
+  it('a list replaced by a map (kind change) takes the patch value', () => {
+    const out = smp(base(), podPatch({ tolerations: { weird: true, gone: null } }));
+    assert.deepEqual(podSpecOf(out)['tolerations'], { weird: true });
+  });
+  it('two patch items with the same new key merge into one', () => {
+    const out = smp(base(), podPatch({ containers: [{ name: 'n', image: 'x' }, { name: 'n', args: ['y'] }] }));
+    assert.deepEqual((podSpecOf(out)['containers'] as JsonObject[])[0], { name: 'n', image: 'x', args: ['y'] });
+  });
+});
