@@ -29,6 +29,8 @@ import {
 import { handleWatch } from './handlers/watch.js';
 import { OpenApiV3Service } from './openapi/index.js';
 import { createNamespaceLifecycle, type NamespaceLifecycle } from './namespaces.js';
+import { auditTime, type AuditSink } from './audit.js';
+import type { RequestInfo } from './request-info.js';
 
 export interface ApiServerOptions {
   backend: Backend;
@@ -42,6 +44,14 @@ export interface ApiServerOptions {
   watchWindowMs?: number;
   /** Bookmark period for watches (default 60 s). */
   bookmarkIntervalMs?: number;
+  /** Where audit events go (Metadata level, every request but health checks). */
+  audit?: AuditSink;
+}
+
+/** What one request learned about itself, for the audit log. */
+interface RequestRecord {
+  user?: UserInfo;
+  info?: RequestInfo;
 }
 
 export interface ApiServer {
@@ -171,7 +181,7 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
     return false;
   };
 
-  const dispatch = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+  const dispatch = async (req: IncomingMessage, res: ServerResponse, record: RequestRecord): Promise<void> => {
     const url = new URL(req.url ?? '/', 'https://localhost');
     const path = url.pathname;
     const query = url.searchParams;
@@ -181,7 +191,9 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
     }
     const user = await authenticate(req);
     if (!user) throw unauthorized();
+    record.user = user;
     const info = parseRequestInfo(req.method ?? 'GET', path, query);
+    record.info = info;
     if (!info.isResourceRequest) {
       if (req.method !== 'GET' && req.method !== 'HEAD') throw notFoundPath();
       if (!handleNonResource(req, res, path, query)) throw notFoundPath();
@@ -242,7 +254,15 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
     storeFor,
     handle(req, res) {
       const started = Date.now();
-      dispatch(req, res)
+      const record: RequestRecord = {};
+      if (opts.audit) {
+        const received = now();
+        res.once('close', () => {
+          if (!record.info) return; // health checks and unauthenticated probes are not audited
+          opts.audit!.write(auditEvent(req, res, record, received, now()));
+        });
+      }
+      dispatch(req, res, record)
         .catch((e: unknown) => {
           const err = toApiError(e);
           if (err.code >= 500) log.error('request failed', { method: req.method, path: req.url, err: e instanceof Error ? (e.stack ?? e.message) : String(e) });
@@ -274,7 +294,38 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
       ready = false;
       namespaces?.stop();
       cache.close();
+      await opts.audit?.close();
     },
+  };
+}
+
+function auditEvent(req: IncomingMessage, res: ServerResponse, record: RequestRecord, received: Date, done: Date) {
+  const info = record.info!;
+  const code = res.statusCode;
+  return {
+    kind: 'Event' as const,
+    apiVersion: 'audit.k8s.io/v1' as const,
+    level: 'Metadata' as const,
+    auditID: randomUUID(),
+    stage: 'ResponseComplete' as const,
+    requestURI: req.url ?? '/',
+    verb: info.verb,
+    user: record.user ?? { username: 'system:anonymous', groups: ['system:unauthenticated'] },
+    sourceIPs: [req.socket.remoteAddress ?? ''],
+    userAgent: req.headers['user-agent'],
+    objectRef: info.isResourceRequest
+      ? {
+          resource: info.resource,
+          namespace: info.namespace || undefined,
+          name: info.name || undefined,
+          apiGroup: info.group || undefined,
+          apiVersion: info.version,
+          subresource: info.subresource || undefined,
+        }
+      : undefined,
+    responseStatus: { metadata: {} as Record<string, never>, code, ...(code >= 400 ? { status: 'Failure' } : {}) },
+    requestReceivedTimestamp: auditTime(received),
+    stageTimestamp: auditTime(done),
   };
 }
 

@@ -10,6 +10,7 @@ import { ApiRegistry } from '../../api/registry.js';
 import type { ResourceDef, UserInfo } from '../../api/types.js';
 import { discardLogger } from '../../lib/log.js';
 import { createApiServer, type ApiServer } from '../server.js';
+import type { AuditSink } from '../audit.js';
 
 export interface TestServer {
   url: string;
@@ -35,6 +36,7 @@ export async function startTestServer(opts: {
   clock?: () => Date;
   watchWindowMs?: number;
   bookmarkIntervalMs?: number;
+  audit?: AuditSink;
 }): Promise<TestServer> {
   const backend = opts.backend ?? new MemoryBackend();
   const registry = new ApiRegistry(opts.resources);
@@ -47,6 +49,7 @@ export async function startTestServer(opts: {
     clock: opts.clock,
     watchWindowMs: opts.watchWindowMs,
     bookmarkIntervalMs: opts.bookmarkIntervalMs,
+    audit: opts.audit,
   });
   await api.start();
   const server: Server = createServer((req, res) => api.handle(req, res));
