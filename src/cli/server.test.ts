@@ -145,3 +145,23 @@ test('startServer: a datastore failure stops start-up before anything listens', 
     await assert.rejects(startServer(configFor(dir), deps, discardLogger, io().io), /cannot reach etcd/);
     assert.deepEqual(events, []);
   }));
+
+test('startServer: one server per data dir; a stale pid file is taken over', () =>
+  withDir(async (dir) => {
+    const { writeFile } = await import('node:fs/promises');
+    await writeFile(join(dir, 'server.pid'), '999999999\n'); // a crashed server's leftover
+    const first = await startServer(configFor(dir), fakes().deps, discardLogger, io().io);
+    try {
+      assert.equal((await readFile(join(dir, 'server.pid'), 'utf8')).trim(), String(process.pid));
+      // Same process here, so simulate another live holder: PID 1 always exists.
+      await writeFile(join(dir, 'server.pid'), '1\n');
+      await assert.rejects(
+        startServer(configFor(dir), fakes().deps, discardLogger, io().io),
+        /another flotilla server \(pid 1\) is using this data dir/,
+      );
+      await writeFile(join(dir, 'server.pid'), `${process.pid}\n`);
+    } finally {
+      await first.stop();
+    }
+    await assert.rejects(stat(join(dir, 'server.pid')), /ENOENT/);
+  }));

@@ -3,6 +3,8 @@
  * datastore → apiserver bootstrap → HTTPS listener → admin kubeconfig → auto-compaction → ready.
  * Any failure before ready undoes what was started and exits 1 with one `Error:` line.
  *
+ * One server per data dir (`<data-dir>/server.pid`, see pid-lock.ts).
+ *
  * Shutdown (SIGINT/SIGTERM, or `stop()`): stop accepting connections, close the apiserver (ends
  * watches), give in-flight requests up to a second, close remaining connections, stop compaction,
  * close the datastore. State stays on disk; the next start on the same data dir reuses the PKI and
@@ -23,6 +25,7 @@ import type { Backend } from '../storage/backend.js';
 import { FLOTILLA_VERSION, KUBERNETES_MINOR } from '../apiserver/version.js';
 import { UsageError, renderHelp } from './flags.js';
 import { localServerUrl, writeKubeconfig } from './kubeconfig.js';
+import { acquirePidLock } from './pid-lock.js';
 import { SERVER_COMMAND, SERVER_FLAGS, type ServerConfig, type ServerEnv, describeNetworks, parseServerConfig } from './server-config.js';
 
 /**
@@ -111,6 +114,8 @@ export async function startServer(config: ServerConfig, deps: ServerDeps, logger
       log.v(1).info('admission plugins requested', { plugins: config.enableAdmissionPlugins.join(',') });
     }
     await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
+    const lock = acquirePidLock(join(config.dataDir, 'server.pid'));
+    undo.push(async () => lock.release());
 
     // PKI
     let t = performance.now();
@@ -190,6 +195,7 @@ export async function startServer(config: ServerConfig, deps: ServerDeps, logger
         await drained;
         await stopCompaction?.().catch((e: unknown) => log.error('compaction stop failed', { err: errMessage(e) }));
         await backend.close().catch((e: unknown) => log.error('datastore close failed', { err: errMessage(e) }));
+        lock.release();
         log.info('stopped', { ms: ms(s0) });
       })());
     return { config, port, url, kubeconfigPath: config.writeKubeconfig, pki, startupMs, stop };
