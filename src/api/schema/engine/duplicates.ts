@@ -35,7 +35,7 @@ export function formatStrictIssue(issue: StrictFieldIssue): string {
 
 /**
  * Unknown and duplicate fields of a JSON document against `schema`, in document order, each path
- * once. Format with `formatStrictIssue`; the 400 message upstream is
+ * once, at most MAX_ISSUES (100) as upstream. Format with `formatStrictIssue`; the 400 message upstream is
  * `<Kind> in version "<v>" cannot be handled as a <Kind>: strict decoding error: <issues joined by ", ">`
  * (see `formatStrictDecodingError`).
  */
@@ -48,6 +48,9 @@ export function formatStrictDecodingError(issues: readonly StrictFieldIssue[]): 
   return `strict decoding error: ${issues.map(formatStrictIssue).join(', ')}`;
 }
 
+/** Upstream's cap on accumulated strict decoding errors. */
+export const MAX_ISSUES = 100;
+
 class Stop extends Error {}
 
 function scan(text: string, schema: Schema | undefined): StrictFieldIssue[] {
@@ -55,7 +58,7 @@ function scan(text: string, schema: Schema | undefined): StrictFieldIssue[] {
   const seen = new Set<string>();
   const emit = (kind: StrictFieldIssue['kind'], path: string) => {
     const k = `${kind}\u0000${path}`;
-    if (seen.has(k)) return;
+    if (seen.has(k) || out.length >= MAX_ISSUES) return;
     seen.add(k);
     out.push({ kind, path });
   };
