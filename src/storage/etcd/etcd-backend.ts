@@ -37,6 +37,45 @@ export interface EtcdBackendOptions {
 
 const enc = (s: string) => Buffer.from(s, 'utf8');
 
+type GlobalPolicy = NonNullable<NonNullable<IOptions['faultHandling']>['global']>;
+type PolicyContext = Parameters<Parameters<GlobalPolicy['execute']>[0]>[0];
+
+/** True when the request provably never reached an etcd server (so even a write may be re-sent). */
+function neverSent(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  return (
+    err.name === 'BrokenCircuitError' ||
+    err.constructor?.name === 'BrokenCircuitError' ||
+    err.message.includes('No connection established') ||
+    err.message.includes('Waiting for LB pick')
+  );
+}
+
+/**
+ * The etcd3 client's default policy retries every transient failure, which could apply a write
+ * twice (a create retried after an unseen success would report KeyExistsError). This one re-sends
+ * only requests that never left the client, trying the other endpoints; reads are retried further
+ * up, in EtcdBackend.call, where it is known that they are idempotent.
+ */
+function sendSafeRetryPolicy(attempts: number): GlobalPolicy {
+  const noEvent = () => ({ dispose() {} });
+  const policy = {
+    onSuccess: noEvent,
+    onFailure: noEvent,
+    async execute<T>(fn: (ctx: PolicyContext) => PromiseLike<T> | T, signal?: AbortSignal): Promise<T> {
+      const ctx = { signal: signal ?? new AbortController().signal } as PolicyContext;
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await fn(ctx);
+        } catch (err) {
+          if (attempt >= attempts || !neverSent(err)) throw err;
+        }
+      }
+    },
+  };
+  return policy as unknown as GlobalPolicy;
+}
+
 function isCompactedMessage(err: unknown): boolean {
   return err instanceof Error && err.message.includes('required revision has been compacted');
 }
@@ -69,6 +108,7 @@ export class EtcdBackend implements Backend {
       dialTimeout: timeout,
       // values may be up to etcd's request limit (1.5 MiB by default); pages hold many of them
       grpcOptions: { 'grpc.max_receive_message_length': -1, 'grpc.max_send_message_length': -1 },
+      faultHandling: { global: sendSafeRetryPolicy(Math.max(3, opts.endpoints.length * 2)) },
       defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: Date.now() + timeout }),
     };
     if (secure && opts.caFile) {
@@ -82,7 +122,7 @@ export class EtcdBackend implements Backend {
   }
 
   async get(key: string): Promise<KeyValue | undefined> {
-    const res = await this.call(() => this.client.kv.range({ key: enc(this.prefix + key) }));
+    const res = await this.read(() => this.client.kv.range({ key: enc(this.prefix + key) }));
     return res.kvs.length > 0 ? this.toKv(res.kvs[0]) : undefined;
   }
 
@@ -105,12 +145,12 @@ export class EtcdBackend implements Backend {
       const run = () => this.client.kv.range({ key: from, range_end: end, limit: want, revision });
       let res;
       try {
-        res = await this.call(run, revision);
+        res = await this.read(run, revision);
       } catch (err) {
         // A revision newer than the store's reads the latest, as the in-process backends do.
         if (!(err instanceof FutureRevision) || items.length > 0) throw err;
         revision = 0;
-        res = await this.call(run);
+        res = await this.read(run);
       }
       if (revision === 0) revision = Number(res.header.revision);
       for (const kv of res.kvs) items.push(this.toKv(kv));
@@ -125,7 +165,7 @@ export class EtcdBackend implements Backend {
 
   async count(prefix: string): Promise<number> {
     const { start, end } = this.range(prefix);
-    const res = await this.call(() => this.client.kv.range({ key: start, range_end: end, count_only: true }));
+    const res = await this.read(() => this.client.kv.range({ key: start, range_end: end, count_only: true }));
     return Number(res.count);
   }
 
@@ -243,12 +283,12 @@ export class EtcdBackend implements Backend {
   }
 
   async currentRevision(): Promise<number> {
-    const res = await this.call(() => this.client.kv.range({ key: this.metaKey, count_only: true }));
+    const res = await this.read(() => this.client.kv.range({ key: this.metaKey, count_only: true }));
     return Number(res.header.revision);
   }
 
   async compactedRevision(): Promise<number> {
-    const res = await this.call(() => this.client.kv.range({ key: this.metaKey }));
+    const res = await this.read(() => this.client.kv.range({ key: this.metaKey }));
     const stored = res.kvs.length > 0 ? Number(res.kvs[0].value.toString('utf8')) || 0 : 0;
     if (stored > this.knownCompacted) this.knownCompacted = stored;
     return this.knownCompacted;
@@ -344,7 +384,19 @@ export class EtcdBackend implements Backend {
     return new StorageUnavailableError(`etcd watch failed: ${err.message}`, { cause: err });
   }
 
-  /** Runs one etcd request and translates its errors into domain errors. */
+  /** A read: like call(), but retried (it is idempotent) on transport failures. */
+  private async read<T>(fn: () => Promise<T>, readRevision = 0): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.call(fn, readRevision);
+      } catch (err) {
+        if (!(err instanceof StorageUnavailableError) || this.closed || attempt >= 3) throw err;
+        await new Promise((r) => setTimeout(r, 50 * attempt));
+      }
+    }
+  }
+
+  /** Runs one etcd request once and translates its errors into domain errors. */
   private async call<T>(fn: () => Promise<T>, readRevision = 0): Promise<T> {
     if (this.closed) throw new StorageUnavailableError('storage backend closed');
     try {
