@@ -15,6 +15,8 @@
  *   `application/strategic-merge-patch+json`.
  */
 import type { ResourceDef } from '../../api/types.js';
+import type { Schema } from '../../api/schema/schema.js';
+import { ObjectMeta } from '../../api/meta/v1.js';
 import { ID, ref, type JsonObject } from './well-known.js';
 import { SchemaEmitter, componentIdFor } from './schema-emitter.js';
 
@@ -57,7 +59,7 @@ export function buildGroupVersionDocument(group: string, version: string, defs: 
     const declared = def.schema['x-kubernetes-group-version-kind'];
     if (!declared || !declared.some((g) => g.group === group && g.version === version && g.kind === def.kind))
       extra['x-kubernetes-group-version-kind'] = [...(declared ?? []), gvk];
-    em.component(kindId, def.schema, extra);
+    em.component(kindId, withTypeMeta(def.schema), extra);
     const listId = `${kindId}List`;
     em.wellKnown(ID.listMeta);
     em.components.set(listId, listComponent(def.kind, kindId, group, version));
@@ -267,6 +269,27 @@ export function buildGroupVersionDocument(group: string, version: string, defs: 
       },
     },
     security: [{ BearerToken: [] }],
+  };
+}
+
+/**
+ * Custom resource schemas usually describe only spec/status; upstream publishes them with
+ * apiVersion, kind and metadata (ObjectMeta) added, which kubectl explain shows.
+ */
+function withTypeMeta(schema: Schema): Schema {
+  const props = schema.properties ?? {};
+  const meta = props.metadata;
+  const metaUseful = meta !== undefined && (meta.id !== undefined || Object.keys(meta.properties ?? {}).length > 0);
+  if (metaUseful && props.apiVersion && props.kind) return schema;
+  return {
+    ...schema,
+    type: 'object',
+    properties: {
+      apiVersion: props.apiVersion ?? { type: 'string', description: 'APIVersion defines the versioned schema of this representation of an object.' },
+      kind: props.kind ?? { type: 'string', description: 'Kind is a string value representing the REST resource this object represents.' },
+      metadata: metaUseful ? meta : meta?.description ? { ...ObjectMeta, description: meta.description } : ObjectMeta,
+      ...Object.fromEntries(Object.entries(props).filter(([k]) => k !== 'apiVersion' && k !== 'kind' && k !== 'metadata')),
+    },
   };
 }
 

@@ -222,6 +222,8 @@ test('components: named schemas once, refs resolve, lists, meta kinds, no intern
   const ex = doc(svc, 'apis/example.com/v1');
   const widget = ex.components.schemas['com.example.v1.Widget'];
   assert.deepEqual(widget['x-kubernetes-group-version-kind'], [{ group: 'example.com', version: 'v1', kind: 'Widget' }]);
+  assert.deepEqual(Object.keys(widget.properties), ['apiVersion', 'kind', 'metadata', 'spec']);
+  assert.deepEqual(widget.properties.metadata, { $ref: '#/components/schemas/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta' });
   assert.deepEqual(ex.components.schemas['com.example.v1.Node'].properties.children.items, { $ref: '#/components/schemas/com.example.v1.Node' });
 });
 
