@@ -5,7 +5,7 @@
 import type { KubeObject, ResourceDef } from '../api/types.js';
 import type { PatchType } from './negotiation.js';
 import { badRequest } from '../lib/errors.js';
-import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, isPatchError, type JsonValue } from '../lib/patch/index.js';
+import { applyJsonPatch, applyMergePatchToObject, applyStrategicMergePatch, isPatchError, type JsonObject, type JsonValue } from '../lib/patch/index.js';
 import { patchMetaFromSchema } from '../api/schema/patch-meta.js';
 
 /**
@@ -25,7 +25,7 @@ export function applyPatch(type: Exclude<PatchType, 'apply'>, current: KubeObjec
       case 'json':
         return applyJsonPatch(doc, patch) as unknown as KubeObject;
       case 'merge':
-        return applyMergePatch(doc, patch) as unknown as KubeObject;
+        return applyMergePatchToObject(current as unknown as JsonObject, patch) as unknown as KubeObject;
       case 'strategic':
         return applyStrategicMergePatch(doc, patch, def ? patchMetaFromSchema(def.schema) : undefined) as unknown as KubeObject;
     }
