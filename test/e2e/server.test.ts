@@ -30,6 +30,11 @@ test('server starts, kubectl sees v1.32, /readyz is ok, startup time is logged',
   assert.equal(ready.status, 200);
   assert.equal(ready.body.trim(), 'ok');
 
+  // The README's first command after start-up.
+  const ns = await server.kubectl(['get', 'ns']);
+  assert.equal(ns.code, 0, ns.stderr);
+  for (const name of ['default', 'kube-system', 'kube-public', 'kube-node-lease']) assert.match(ns.stdout, new RegExp(`^${name} +Active`, 'm'));
+
   assert.match(server.stdout(), new RegExp(`Wrote kubeconfig ${server.kubeconfig}; export KUBECONFIG=${server.kubeconfig}`));
   assert.match(server.stdout(), /Flotilla is ready \(https:\/\/127\.0\.0\.1:\d+, started in \d+ ms\)/);
   const line = server.stderr().split('\n').find((l) => /\] Flotilla is ready /.test(l));
@@ -77,6 +82,13 @@ test('SIGTERM exits 0 promptly; restart on the same data dir reuses PKI and stat
   const db = join(server.dataDir, 'state.db');
   assert.ok(existsSync(db), 'sqlite database in the data dir');
   const pidBefore = server.pid;
+  const created = await server.request('/api/v1/namespaces', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+    body: JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'e2e-keep' } }),
+  });
+  assert.equal(created.status, 201, created.body);
+  const uid = (JSON.parse(created.body) as { metadata: { uid: string } }).metadata.uid;
 
   const stopped = await server.restart();
   assert.equal(stopped.code, 0, `exit code after SIGTERM\n${server.stderr()}`);
@@ -90,11 +102,25 @@ test('SIGTERM exits 0 promptly; restart on the same data dir reuses PKI and stat
   assert.ok(existsSync(db), 'database kept');
   const v = await server.kubectl(['version', '-o', 'json']);
   assert.equal(v.code, 0, v.stderr);
+  const kept = await server.kubectl(['get', 'namespace', 'e2e-keep', '-o', 'jsonpath={.metadata.uid}']);
+  assert.equal(kept.code, 0, kept.stderr);
+  assert.equal(kept.stdout, uid, 'the namespace created before the restart is still there');
 
   const final = await server.stop();
   assert.equal(final.code, 0);
   assert.ok(final.ms < 2000, `stopped in ${final.ms} ms`);
   assert.ok(!existsSync(server.dataDir), 'temp data dir removed');
+});
+
+test('after a crash (SIGKILL) the server starts again on the same data dir', async (t) => {
+  const server = await startServer();
+  t.after(() => server.stop());
+  await server.crash();
+  assert.ok(existsSync(join(server.dataDir, 'server.pid')), 'the crashed server left its pid file');
+  const r = await server.restart();
+  assert.equal(r.signal, 'SIGKILL');
+  assert.match(server.stderr(), /cluster PKI ready .*ca=reused serving=reused admin=reused/);
+  assert.equal((await server.request('/readyz')).status, 200);
 });
 
 test('external etcd over TLS, as in the seed: serves, restarts, and an unreachable etcd fails with exit 1', async (t) => {

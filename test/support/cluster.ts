@@ -99,6 +99,8 @@ export interface TestServer {
   stop(opts?: { timeoutMs?: number }): Promise<StopResult>;
   /** Stops the process (keeping the data dir) and starts it again on the same dir and port. */
   restart(): Promise<StopResult>;
+  /** SIGKILLs the process (a crash); the data dir stays and restart() brings the server back. */
+  crash(): Promise<void>;
 }
 
 // ---- cleanup of whatever is left when the test process ends --------------------------------------
@@ -355,6 +357,10 @@ export async function startServer(opts: StartServerOptions = {}): Promise<TestSe
           liveDirs.delete(dataDir);
         }
       })()),
+    crash: async () => {
+      if (current.child.exitCode === null && current.child.signalCode === null) process.kill(current.child.pid!, 'SIGKILL');
+      await current.exited;
+    },
     restart: async () => {
       if (stopped) throw new Error('restart() after stop()');
       const result = await terminate(current, 10_000);
