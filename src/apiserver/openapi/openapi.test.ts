@@ -204,8 +204,9 @@ test('components: named schemas once, refs resolve, lists, meta kinds, no intern
   assert.deepEqual(sc['io.k8s.api.apps.v1.Deployment']['x-kubernetes-group-version-kind'], [{ group: 'apps', version: 'v1', kind: 'Deployment' }]);
   assert.deepEqual(sc['io.k8s.api.apps.v1.DeploymentList']['x-kubernetes-group-version-kind'], [{ group: 'apps', kind: 'DeploymentList', version: 'v1' }]);
   assert.deepEqual(sc['io.k8s.api.apps.v1.Deployment'].properties.metadata, { $ref: '#/components/schemas/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta' });
-  // a field that adds its own description references the component through allOf
-  assert.deepEqual(sc['io.k8s.api.core.v1.PodTemplateSpec'].properties.spec, { allOf: [{ $ref: '#/components/schemas/io.k8s.api.core.v1.PodSpec' }], description: 'Pod spec.' });
+  // one description, said once: on the component when every use agrees...
+  assert.deepEqual(sc['io.k8s.api.core.v1.PodTemplateSpec'].properties.spec, { $ref: '#/components/schemas/io.k8s.api.core.v1.PodSpec' });
+  assert.equal(sc['io.k8s.api.core.v1.PodSpec'].description, 'Pod spec.');
   assert.deepEqual(sc['io.k8s.api.apps.v1.DeploymentSpec'].properties.strategy.properties.maxSurge, {
     allOf: [{ $ref: '#/components/schemas/io.k8s.apimachinery.pkg.util.intstr.IntOrString' }],
     description: 'surge',
@@ -225,6 +226,25 @@ test('components: named schemas once, refs resolve, lists, meta kinds, no intern
   assert.deepEqual(Object.keys(widget.properties), ['apiVersion', 'kind', 'metadata', 'spec']);
   assert.deepEqual(widget.properties.metadata, { $ref: '#/components/schemas/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta' });
   assert.deepEqual(ex.components.schemas['com.example.v1.Node'].properties.children.items, { $ref: '#/components/schemas/com.example.v1.Node' });
+});
+
+test('descriptions: field-specific copies of one component keep theirs, the component none', () => {
+  const Target = s.object({ a: s.string() }, { id: 'io.example.v1.Target', description: 'first use' });
+  const Holder = s.object(
+    { one: Target, two: { ...Target, description: 'second use' }, three: Target, four: { ...Target, description: undefined } },
+    { id: 'io.example.v1.Holder' },
+  );
+  const def: ResourceDef = { ...nodes, group: 'example.io', kind: 'Holder', plural: 'holders', singular: 'holder', schema: kindSchema('io.example.v1.HolderKind', { group: 'example.io', version: 'v1', kind: 'Holder' }, { spec: Holder }) };
+  const d = doc(new OpenApiV3Service(new ApiRegistry([def])), 'apis/example.io/v1');
+  const sc = d.components.schemas as J;
+  const ref = { $ref: '#/components/schemas/io.example.v1.Target' };
+  assert.equal(sc['io.example.v1.Target'].description, undefined);
+  assert.deepEqual(sc['io.example.v1.Holder'].properties, {
+    one: { allOf: [ref], description: 'first use' },
+    two: { allOf: [ref], description: 'second use' },
+    three: { allOf: [ref], description: 'first use' },
+    four: ref,
+  });
 });
 
 test('kubectl explain lookup: GVK from the resource path, then the component carrying it', () => {

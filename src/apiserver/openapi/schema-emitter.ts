@@ -49,6 +49,8 @@ export class SchemaEmitter {
   /** Description each id was first seen with, and whether later copies disagreed. */
   private readonly descriptions = new Map<string, { text: string | undefined; conflict: boolean }>();
   private readonly inProgress = new Set<Schema>();
+  /** References that left out a description equal to the component's; restored if the component loses it. */
+  private readonly elided: { node: JsonObject; id: string; description: string }[] = [];
 
   /** Emits a named component (idempotent) and returns its id. */
   component(id: string, schema: Schema, extra: JsonObject = {}): string {
@@ -95,8 +97,21 @@ export class SchemaEmitter {
     return this.convert(schema, false);
   }
 
-  /** Final component map: descriptions that differed between copies of one id are dropped. */
+  /**
+   * Final component map. A component whose copies carried different descriptions loses its own (each
+   * reference keeps the field's); references that had left out a description equal to the
+   * component's get it back then.
+   */
   finish(): Record<string, JsonObject> {
+    for (const e of this.elided) {
+      if (!this.descriptions.get(e.id)?.conflict) continue;
+      if (typeof e.node.$ref === 'string') {
+        const r = e.node.$ref;
+        delete e.node.$ref;
+        e.node.allOf = [{ $ref: r }];
+      }
+      e.node.description = e.description;
+    }
     const out: Record<string, JsonObject> = {};
     for (const id of [...this.components.keys()].sort()) {
       const body = this.components.get(id)!;
@@ -109,10 +124,15 @@ export class SchemaEmitter {
 
   private referenceTo(id: string, schema: Schema): JsonObject {
     const siblings: JsonObject = {};
-    if (schema.description !== undefined) siblings.description = schema.description;
+    const canonical = this.descriptions.get(id)?.text;
+    // kubectl explain prints the field's and the component's descriptions: never say the same twice.
+    const elide = schema.description !== undefined && schema.description === canonical;
+    if (schema.description !== undefined && !elide) siblings.description = schema.description;
     if (schema.default !== undefined) siblings.default = schema.default;
     if (schema.nullable) siblings.nullable = true;
-    return Object.keys(siblings).length ? refWith(id, siblings) : ref(id);
+    const node = Object.keys(siblings).length ? refWith(id, siblings) : ref(id);
+    if (elide) this.elided.push({ node, id, description: schema.description! });
+    return node;
   }
 
   private noteDescription(id: string, text: string | undefined): void {
