@@ -21,7 +21,7 @@ import type { ApiServer, ApiServerOptions } from '../apiserver/index.js';
 import { createX509Authenticator } from '../apiserver/authn/x509.js';
 import { type ClusterPki, ensureClusterPki, servingSans } from '../apiserver/tls/index.js';
 import { type Logger, createLogger, formatLogRecord } from '../lib/log.js';
-import type { Backend } from '../storage/backend.js';
+import type { Backend } from '../storage/index.js';
 import { FLOTILLA_VERSION, KUBERNETES_MINOR } from '../apiserver/version.js';
 import { UsageError, renderHelp } from './flags.js';
 import { localServerUrl, writeKubeconfig } from './kubeconfig.js';
