@@ -103,6 +103,9 @@ test('etcd datastore like the seed: several members and TLS files', () => {
     keyFile: '/etc/ssl/etcd/etcd.key',
   });
   usageError(['--datastore-endpoint', 'mysql://u@tcp(h)/db'], /unsupported scheme "mysql"/);
+  usageError(['--datastore-endpoint', 'https://etcd1'], /has no port/);
+  usageError(['--datastore-endpoint', 'https://etcd1:2379/v3'], /only scheme, host and port/);
+  assert.deepEqual((parse(['--datastore-endpoint', 'https://[::1]:2379']).datastore as { endpoints: string[] }).endpoints, ['https://[::1]:2379']);
   usageError(['--datastore-endpoint', 'https://h:2379', '--datastore-certfile', 'c'], /must be given together/);
   usageError(['--datastore-cafile', 'ca.crt'], /apply to etcd only/);
 });

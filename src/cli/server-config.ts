@@ -371,6 +371,8 @@ function parseDatastore(
       throw bad(`unsupported scheme "${url.protocol.replace(/:$/, '')}"; use sqlite://PATH or etcd https://host:2379`);
     }
     if (!url.hostname) throw bad(`"${m}" has no host`);
+    if (!url.port) throw bad(`"${m}" has no port (etcd clients usually use 2379)`);
+    if ((url.pathname !== '/' && url.pathname !== '') || url.search || url.username) throw bad(`"${m}": only scheme, host and port are allowed`);
     endpoints.push(`${url.protocol}//${url.host}`);
   }
   if ((tls.certFile === undefined) !== (tls.keyFile === undefined)) {
