@@ -31,6 +31,8 @@ import { OpenApiV3Service } from './openapi/index.js';
 import { createNamespaceLifecycle, type NamespaceLifecycle } from './namespaces.js';
 import { auditTime, type AuditSink } from './audit.js';
 import type { RequestInfo } from './request-info.js';
+import { GarbageCollector } from '../controllers/garbage-collector/controller.js';
+import { createGcAccess } from './in-process.js';
 
 export interface ApiServerOptions {
   backend: Backend;
@@ -78,6 +80,7 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
   const openapi = new OpenApiV3Service(registry);
   const stores = new Map<ResourceDef, ResourceStore>();
   let namespaces: NamespaceLifecycle | undefined;
+  let gc: GarbageCollector | undefined;
   let ready = false;
   let closed = false;
 
@@ -285,6 +288,8 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
         now,
       });
       await namespaces.start();
+      gc = new GarbageCollector(createGcAccess(registry, storeFor, cache, now), log.child('garbage-collector'));
+      await gc.start();
       ready = true;
       log.info('apiserver ready', { resources: registry.all().length });
     },
@@ -293,6 +298,7 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
       closed = true;
       ready = false;
       namespaces?.stop();
+      gc?.stop();
       cache.close();
       await opts.audit?.close();
     },
