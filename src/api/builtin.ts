@@ -4,6 +4,7 @@
  */
 import type { ResourceDef } from './types.js';
 import { resources as coreV1 } from './core/v1/index.js';
+import { resources as batchV1 } from './batch/v1/index.js';
 import { resources as autoscalingV2 } from './autoscaling/v2/index.js';
 import { resources as autoscalingV1 } from './autoscaling/v1/index.js';
 import { resources as networkingV1 } from './networking/v1/index.js';
@@ -11,5 +12,5 @@ import { resources as coordinationV1 } from './coordination/v1/index.js';
 import { resources as policyV1 } from './policy/v1/index.js';
 
 export function builtinResources(): ResourceDef[] {
-  return [...coreV1, ...autoscalingV2, ...autoscalingV1, ...networkingV1, ...coordinationV1, ...policyV1];
+  return [...coreV1, ...batchV1, ...autoscalingV2, ...autoscalingV1, ...networkingV1, ...coordinationV1, ...policyV1];
 }
