@@ -3,7 +3,17 @@
  * building blocks other groups embed (PodTemplateSpec schema, defaulting, validation, warnings).
  */
 import type { ResourceDef } from '../../types.js';
+import { configMapResource, secretResource } from './config.js';
+import { endpointsResource } from './endpoints.js';
+import { eventResource } from './event.js';
+import { namespaceResource } from './namespace.js';
+import { nodeResource } from './node.js';
 import { podResource } from './pod.js';
+import { limitRangeResource, resourceQuotaResource } from './policy.js';
+import { serviceAccountResource } from './service-account.js';
+import { serviceResource } from './service.js';
+import { persistentVolumeClaimResource, persistentVolumeResource } from './storage.js';
+import { bindingResource, podTemplateResource, replicationControllerResource } from './workloads.js';
 
 export {
   PodTemplateSpec,
@@ -25,4 +35,43 @@ export { podRowCells } from './pod-table.js';
 export type * from './pod-types.js';
 
 /** Every core/v1 kind Flotilla serves. */
-export const resources: ResourceDef[] = [podResource];
+export const resources: ResourceDef[] = [
+  bindingResource,
+  configMapResource,
+  endpointsResource,
+  eventResource,
+  limitRangeResource,
+  namespaceResource,
+  nodeResource,
+  persistentVolumeClaimResource,
+  persistentVolumeResource,
+  podResource,
+  podTemplateResource,
+  replicationControllerResource,
+  resourceQuotaResource,
+  secretResource,
+  serviceAccountResource,
+  serviceResource,
+];
+
+export {
+  bindingResource,
+  configMapResource,
+  endpointsResource,
+  eventResource,
+  limitRangeResource,
+  namespaceResource,
+  nodeResource,
+  persistentVolumeClaimResource,
+  persistentVolumeResource,
+  podResource,
+  podTemplateResource,
+  replicationControllerResource,
+  resourceQuotaResource,
+  secretResource,
+  serviceAccountResource,
+  serviceResource,
+};
+export { ObjectReference, LocalObjectReference, ResourceList, Taint, NodeSelector, NodeSelectorTerm, TypedLocalObjectReference } from './common-schema.js';
+export { validateNodeTaints } from './node.js';
+export { validateFinalizerName } from './namespace.js';

@@ -1,0 +1,144 @@
+/** The core/v1 Event resource (the legacy events API kubectl describe and get events use). */
+import { s } from '../../schema/index.js';
+import { Time, kindSchema } from '../../meta/v1.js';
+import type { KubeObject, ResourceDef } from '../../types.js';
+import { isDNS1123Subdomain } from '../../validation/names.js';
+import { ObjectReference } from './common-schema.js';
+import { NAME_COLUMN, col, since } from './table-util.js';
+import { type Errs, FieldPath, invalid, msgs, required, validateQualifiedName } from './validation-util.js';
+
+const CORE = 'io.k8s.api.core.v1';
+const MicroTime = s.dateTime({ id: 'io.k8s.apimachinery.pkg.apis.meta.v1.MicroTime', format: 'date-time' });
+
+export const EventSchema = kindSchema(
+  `${CORE}.Event`,
+  { group: '', version: 'v1', kind: 'Event' },
+  {
+    involvedObject: { ...ObjectReference, description: 'The object that this event is about.' },
+    reason: s.string({ description: "This should be a short, machine understandable string that gives the reason for the transition into the object's current status." }),
+    message: s.string({ description: 'A human-readable description of the status of this operation.' }),
+    source: s.object({ component: s.string(), host: s.string() }, { id: `${CORE}.EventSource`, description: 'The component reporting this event.' }),
+    firstTimestamp: { ...Time, description: 'The time at which the event was first recorded.' },
+    lastTimestamp: { ...Time, description: 'The time at which the most recent occurrence of this event was recorded.' },
+    count: s.int32({ description: 'The number of times this event has occurred.' }),
+    type: s.string({ description: 'Type of this event (Normal, Warning), new types could be added in the future' }),
+    eventTime: { ...MicroTime, description: 'Time when this Event was first observed.' },
+    series: s.object({ count: s.int32(), lastObservedTime: MicroTime }, { id: `${CORE}.EventSeries`, description: 'Data about the Event series this event represents.' }),
+    action: s.string({ description: 'What action was taken/failed regarding to the Regarding object.' }),
+    related: { ...ObjectReference, description: 'Optional secondary object for more complex actions.' },
+    reportingComponent: s.string({ default: '', description: 'Name of the controller that emitted this Event, e.g. `kubernetes.io/kubelet`.' }),
+    reportingInstance: s.string({ default: '', description: 'ID of the controller instance, e.g. `kubelet-xyzf`.' }),
+  },
+  { description: 'Event is a report of an event somewhere in the cluster.', required: ['metadata', 'involvedObject'] },
+);
+
+interface V1ObjectRef { kind?: string; namespace?: string; name?: string; uid?: string; apiVersion?: string; resourceVersion?: string; fieldPath?: string }
+export interface V1Event extends KubeObject {
+  involvedObject?: V1ObjectRef;
+  reason?: string;
+  message?: string;
+  source?: { component?: string; host?: string };
+  firstTimestamp?: string;
+  lastTimestamp?: string;
+  count?: number;
+  type?: string;
+  eventTime?: string;
+  series?: { count?: number; lastObservedTime?: string };
+  action?: string;
+  reportingComponent?: string;
+  reportingInstance?: string;
+}
+const asEvent = (o: KubeObject) => o as V1Event;
+
+/** legacyValidateEvent, as applied to core/v1 writes. */
+export function validateEvent(ev: V1Event): Errs {
+  const errs: Errs = [];
+  const ns = ev.metadata.namespace ?? '';
+  const inv = ev.involvedObject ?? {};
+  const invNsPath = FieldPath.root('involvedObject').child('namespace');
+  if (!ev.eventTime) {
+    if (!inv.namespace) {
+      if (ns !== '' && ns !== 'default') errs.push(invalid(invNsPath, inv.namespace ?? '', 'does not match event.namespace'));
+    } else if (ns !== inv.namespace) errs.push(invalid(invNsPath, inv.namespace, 'does not match event.namespace'));
+  } else {
+    if (!inv.namespace && ns !== 'default' && ns !== 'kube-system') errs.push(invalid(invNsPath, inv.namespace ?? '', 'does not match event.namespace'));
+    const rc = ev.reportingComponent ?? '';
+    if (!rc) errs.push(required(FieldPath.root('reportingComponent'), ''));
+    errs.push(...validateQualifiedName(rc, FieldPath.root('reportingComponent')));
+    const ri = ev.reportingInstance ?? '';
+    if (!ri) errs.push(required(FieldPath.root('reportingInstance'), ''));
+    if (ri.length > 128) errs.push(invalid(FieldPath.root('reportingInstance'), '', 'can have at most 128 characters'));
+    if (!ev.action) errs.push(required(FieldPath.root('action'), ''));
+    if ((ev.action ?? '').length > 128) errs.push(invalid(FieldPath.root('action'), '', 'can have at most 128 characters'));
+    if (!ev.reason) errs.push(required(FieldPath.root('reason'), ''));
+    if ((ev.reason ?? '').length > 128) errs.push(invalid(FieldPath.root('reason'), '', 'can have at most 128 characters'));
+    if ((ev.message ?? '').length > 1024) errs.push(invalid(FieldPath.root('message'), '', 'can have at most 1024 characters'));
+  }
+  errs.push(...msgs(FieldPath.root('namespace'), ns, isDNS1123Subdomain(ns)));
+  return errs;
+}
+
+function eventSource(ev: V1Event): string {
+  const component = ev.source?.component || ev.reportingComponent || '';
+  const instance = ev.source?.host || ev.reportingInstance || '';
+  if (!component) return '<unknown>';
+  return instance ? `${component}, ${instance}` : component;
+}
+
+/** The row of printEvent: LAST SEEN, TYPE, REASON, OBJECT, SUBOBJECT, SOURCE, MESSAGE, FIRST SEEN, COUNT, NAME. */
+export function eventCells(ev: V1Event, now: Date): unknown[] {
+  const first = ev.firstTimestamp ? since(ev.firstTimestamp, now) : since(ev.eventTime, now);
+  let last = ev.lastTimestamp ? since(ev.lastTimestamp, now) : first;
+  let count = ev.count ?? 0;
+  if (ev.series) {
+    last = since(ev.series.lastObservedTime, now);
+    count = ev.series.count ?? 0;
+  } else if (count === 0) count = 1;
+  const inv = ev.involvedObject ?? {};
+  const kind = (inv.kind ?? '').toLowerCase();
+  const target = inv.name ? `${kind}/${inv.name}` : kind;
+  return [last, ev.type ?? '', ev.reason ?? '', target, inv.fieldPath ?? '', eventSource(ev), (ev.message ?? '').trim(), first, count, ev.metadata.name ?? ''];
+}
+
+export const eventResource: ResourceDef = {
+  group: '',
+  version: 'v1',
+  kind: 'Event',
+  plural: 'events',
+  singular: 'event',
+  namespaced: true,
+  shortNames: ['ev'],
+  schema: EventSchema,
+  generation: false,
+  strategy: {
+    validate: (o) => validateEvent(asEvent(o)),
+  },
+  table: {
+    columns: [
+      col('Last Seen', 'string', 'The time at which the most recent occurrence of this event was recorded.'),
+      col('Type', 'string', 'Type of this event (Normal, Warning), new types could be added in the future'),
+      col('Reason', 'string', "This should be a short, machine understandable string that gives the reason for the transition into the object's current status."),
+      col('Object', 'string', 'The object that this event is about.'),
+      col('Subobject', 'string', 'If referring to a piece of an object instead of an entire object, this string should contain a valid JSON/Go field access statement.', 1),
+      col('Source', 'string', 'The component reporting this event. Should be a short machine understandable string.', 1),
+      col('Message', 'string', 'A human-readable description of the status of this operation.'),
+      col('First Seen', 'string', 'The time at which the event was first recorded. (Time of server receipt is in TypeMeta.)', 1),
+      col('Count', 'string', 'The number of times this event has occurred.', 1),
+      { ...NAME_COLUMN, priority: 1 },
+    ],
+    cells: (o, now) => eventCells(asEvent(o), now),
+  },
+  fieldSelectors: {
+    'involvedObject.kind': (o) => asEvent(o).involvedObject?.kind ?? '',
+    'involvedObject.namespace': (o) => asEvent(o).involvedObject?.namespace ?? '',
+    'involvedObject.name': (o) => asEvent(o).involvedObject?.name ?? '',
+    'involvedObject.uid': (o) => asEvent(o).involvedObject?.uid ?? '',
+    'involvedObject.apiVersion': (o) => asEvent(o).involvedObject?.apiVersion ?? '',
+    'involvedObject.resourceVersion': (o) => asEvent(o).involvedObject?.resourceVersion ?? '',
+    'involvedObject.fieldPath': (o) => asEvent(o).involvedObject?.fieldPath ?? '',
+    reason: (o) => asEvent(o).reason ?? '',
+    reportingComponent: (o) => asEvent(o).reportingComponent ?? '',
+    source: (o) => asEvent(o).source?.component || asEvent(o).reportingComponent || '',
+    type: (o) => asEvent(o).type ?? '',
+  },
+};
