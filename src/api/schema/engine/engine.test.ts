@@ -207,14 +207,25 @@ test('checkTypes: Go decoding messages for built-in kinds', () => {
 });
 
 test('checkTypes: CRD-style field errors', () => {
-  const [m] = checkTypes({ spec: { replicas: 'string' } }, Deployment, '', { nulls: 'openapi' });
+  const [m] = checkTypes({ spec: { replicas: 'string' } }, Deployment, '', { style: 'openapi' });
   assert.equal(String(typeMismatchFieldError(m!)), 'spec.replicas: Invalid value: "string": spec.replicas in body must be of type integer: "string"');
-  const [n] = checkTypes({ spec: { paused: null } }, Deployment, '', { nulls: 'openapi' });
+  const [n] = checkTypes({ spec: { paused: null } }, Deployment, '', { style: 'openapi' });
   assert.equal(String(typeMismatchFieldError(n!)), 'spec.paused: Invalid value: "null": spec.paused in body must be of type boolean: "null"');
-  const [o] = checkTypes({ spec: { strategy: { rollingUpdate: { maxSurge: false } } } }, Deployment, '', { nulls: 'openapi' });
+  const [o] = checkTypes({ spec: { strategy: { rollingUpdate: { maxSurge: false } } } }, Deployment, '', { style: 'openapi' });
   assert.equal(
     String(typeMismatchFieldError(o!)),
     'spec.strategy.rollingUpdate.maxSurge: Invalid value: "boolean": spec.strategy.rollingUpdate.maxSurge in body must be of type integer,string: "boolean"',
+  );
+  // kube-openapi: no int32 range check, fractions fail the format, bad base64 fails format byte
+  const crd = s.object({ n: s.int32(), b: s.bytes(), i: { type: 'integer' } });
+  assert.deepEqual(checkTypes({ n: 3000000000 }, crd, '', { style: 'openapi' }), []);
+  assert.deepEqual(
+    checkTypes({ n: 1.5, i: 2.5, b: 'hello' }, crd, '', { style: 'openapi' }).map((x) => String(typeMismatchFieldError(x))),
+    [
+      'n: Invalid value: "float64": n in body must be of type int32: "float64"',
+      'i: Invalid value: "number": i in body must be of type integer: "number"',
+      'b: Invalid value: "hello": b in body must be of type byte: "hello"',
+    ],
   );
 });
 

@@ -32,6 +32,8 @@ export interface TypeMismatch {
   expected: string;
   /** JSON type found. */
   actual: JsonTypeName;
+  /** The schema's `format`, if any (`int32`, `byte`, `int-or-string`...). */
+  format?: string;
   value: unknown;
   /** For reason 'base64': byte offset Go's base64.StdEncoding reports. */
   base64Offset?: number;
@@ -39,9 +41,13 @@ export interface TypeMismatch {
 
 export interface CheckTypesOptions {
   /**
-   * How `null` is treated. 'go' (default): null is always accepted (Go decodes it as the zero
-   * value). 'openapi': null is a mismatch unless the schema is `nullable` (CRD validation).
+   * Whose rules apply. 'go' (default, built-in kinds decoded into Go structs): null is always
+   * accepted (the zero value) and integers must fit their int32/int64 format. 'openapi' (custom
+   * resources, kube-openapi): null is a mismatch unless the schema is `nullable`, and integer
+   * formats are not range-checked (only whole numbers are required).
    */
+  style?: 'go' | 'openapi';
+  /** @deprecated alias of `style` kept for callers written against the first version. */
   nulls?: 'go' | 'openapi';
 }
 
@@ -52,14 +58,14 @@ export interface CheckTypesOptions {
  */
 export function checkTypes(value: unknown, schema: Schema, rootPath = '', opts: CheckTypesOptions = {}): TypeMismatch[] {
   const out: TypeMismatch[] = [];
-  const ctx: Ctx = { out, openapiNulls: opts.nulls === 'openapi' };
+  const ctx: Ctx = { out, openapi: (opts.style ?? opts.nulls) === 'openapi' };
   check(ctx, value, schema, rootPath, rootPath, rootStructName(schema));
   return out;
 }
 
 interface Ctx {
   out: TypeMismatch[];
-  openapiNulls: boolean;
+  openapi: boolean;
 }
 
 function rootStructName(schema: Schema): string | undefined {
@@ -69,7 +75,7 @@ function rootStructName(schema: Schema): string | undefined {
 function check(ctx: Ctx, value: unknown, schema: Schema, path: string, goPath: string, goStruct: string | undefined): void {
   const info = infoOf(schema);
   if (value === null) {
-    if (ctx.openapiNulls && !schema.nullable && info.shape !== 'any')
+    if (ctx.openapi && !schema.nullable && info.shape !== 'any')
       push(ctx, 'type', schema, path, goPath, goStruct, value);
     return;
   }
@@ -120,7 +126,7 @@ function check(ctx: Ctx, value: unknown, schema: Schema, path: string, goPath: s
       return;
     case 'integer':
       if (typeof value !== 'number') push(ctx, 'type', schema, path, goPath, goStruct, value);
-      else if (!Number.isInteger(value) || !inRange(value, schema.format)) push(ctx, 'range', schema, path, goPath, goStruct, value);
+      else if (!Number.isInteger(value) || (!ctx.openapi && !inRange(value, schema.format))) push(ctx, 'range', schema, path, goPath, goStruct, value);
       return;
     case 'intOrString':
       if (schema.format === 'quantity') {
@@ -129,7 +135,8 @@ function check(ctx: Ctx, value: unknown, schema: Schema, path: string, goPath: s
       }
       if (typeof value === 'string') return;
       if (typeof value !== 'number') push(ctx, 'type', schema, path, goPath, goStruct, value);
-      else if (!Number.isInteger(value) || !inRange(value, 'int32')) push(ctx, 'range', schema, path, goPath, goStruct, value);
+      else if (!Number.isInteger(value)) push(ctx, ctx.openapi ? 'type' : 'range', schema, path, goPath, goStruct, value);
+      else if (!ctx.openapi && !inRange(value, 'int32')) push(ctx, 'range', schema, path, goPath, goStruct, value);
       return;
   }
 }
@@ -155,6 +162,7 @@ function push(
     value,
   };
   if (base64Offset !== undefined) m.base64Offset = base64Offset;
+  if (schema.format !== undefined) m.format = schema.format;
   ctx.out.push(m);
 }
 
@@ -294,17 +302,22 @@ export function formatDecodeError(kind: string, version: string, detail: TypeMis
  * Range, base64 and quantity mismatches produce the equivalent Invalid value errors.
  */
 export function typeMismatchFieldError(m: TypeMismatch): FieldError {
+  const typeInvalid = (value: unknown, detail: string) => new FieldError('FieldValueTypeInvalid', m.path, value, detail);
   switch (m.reason) {
     case 'type':
-      return new FieldError('FieldValueTypeInvalid', m.path, m.actual, `${m.path} in body must be of type ${m.expected}: ${JSON.stringify(m.actual)}`);
+      return typeInvalid(m.actual, `${m.path} in body must be of type ${m.expected}: ${JSON.stringify(m.actual)}`);
     case 'range':
-      if (typeof m.value === 'number' && !Number.isInteger(m.value))
-        return new FieldError('FieldValueTypeInvalid', m.path, 'number', `${m.path} in body must be of type integer: "number"`);
-      return new FieldError('FieldValueInvalid', m.path, m.value, `${m.path} in body should be ${m.goType === 'int32' || m.goType === 'intstr.IntOrString' ? 'within int32 range' : 'within int64 range'}`);
+      // A fraction where a whole number is expected: kube-openapi checks the format first.
+      if (typeof m.value === 'number' && !Number.isInteger(m.value)) {
+        if (m.format === 'int32' || m.format === 'int64') return typeInvalid('float64', `${m.path} in body must be of type ${m.format}: "float64"`);
+        return typeInvalid('number', `${m.path} in body must be of type integer: "number"`);
+      }
+      // Only the Go style range-checks whole numbers; word it like Go for completeness.
+      return new FieldError('FieldValueInvalid', m.path, m.value, formatGoJsonError(m));
     case 'base64':
-      return new FieldError('FieldValueInvalid', m.path, m.value, `${m.path} in body must be of type byte: ${JSON.stringify(m.value)}`);
+      return typeInvalid(m.value, `${m.path} in body must be of type byte: ${JSON.stringify(m.value)}`);
     case 'quantity':
-      return new FieldError('FieldValueTypeInvalid', m.path, m.actual, `${m.path} in body must be of type ${m.expected}: ${JSON.stringify(m.actual)}`);
+      return typeInvalid(m.actual, `${m.path} in body must be of type ${m.expected}: ${JSON.stringify(m.actual)}`);
   }
 }
 
