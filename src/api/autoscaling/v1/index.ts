@@ -2,19 +2,27 @@
  * autoscaling/v1: HorizontalPodAutoscaler served through a conversion to the stored autoscaling/v2
  * object, and the Scale schema every scale subresource speaks.
  *
- * Contract with the apiserver: a v1 write is converted with `conversion.toStorage` and then goes
- * through the autoscaling/v2 ResourceDef's strategy (defaults, validation, with v2 field paths as
- * upstream reports them); reads convert with `fromStorage`. The v1 strategy below does the same
- * delegation, so running it directly on a v1 object is equivalent.
+ * Contract with the apiserver: the served ResourceDef's strategy runs on the object in the served
+ * (v1) shape; `conversion.toStorage` runs before persisting and `fromStorage` for responses. The v1
+ * strategy validates by converting to v2 itself, so errors carry v2 field paths as upstream's do
+ * (upstream validates the internal, v2-shaped object). `toStorage` applies the v2 defaults to its
+ * result, as upstream does when it decodes the stored v2 object.
  */
 import type { KubeObject, ResourceDef, Strategy } from '../../types.js';
-import { hpaStrategy, hpaTable } from '../v2/index.js';
+import { defaultHPA, hpaStrategy, hpaTable } from '../v2/index.js';
 import { hpaV1ToV2, hpaV2ToV1 } from './conversion.js';
 import { HorizontalPodAutoscalerSchema } from './schema.js';
 import { asRecord, keepOtherHalf } from '../../apps/shared/index.js';
 
 export * from './conversion.js';
 export { ScaleSchema, HorizontalPodAutoscalerSchema as HorizontalPodAutoscalerV1Schema } from './schema.js';
+
+/** v1 → stored v2 with the v2 defaults applied (pure: works on the fresh converted copy). */
+export function hpaV1ToV2Defaulted(obj: KubeObject): KubeObject {
+  const out = hpaV1ToV2(obj);
+  defaultHPA(out);
+  return out;
+}
 
 const viaV2: Strategy = {
   /** Upstream autoscaling/v1 SetDefaults_HorizontalPodAutoscaler: only minReplicas. */
@@ -47,7 +55,7 @@ export const horizontalPodAutoscalerV1: ResourceDef = {
     columns: hpaTable.columns,
     cells: (obj, now) => hpaTable.cells(obj.apiVersion === 'autoscaling/v1' ? hpaV1ToV2(obj) : obj, now),
   },
-  conversion: { storageVersion: 'autoscaling/v2', toStorage: hpaV1ToV2, fromStorage: hpaV2ToV1 },
+  conversion: { storageVersion: 'autoscaling/v2', toStorage: hpaV1ToV2Defaulted, fromStorage: hpaV2ToV1 },
 };
 
 export const resources: ResourceDef[] = [horizontalPodAutoscalerV1];

@@ -1,6 +1,7 @@
 /** Schemas of networking.k8s.io/v1 (k8s.io/api/networking/v1 types.go). */
 import { s, type Schema } from '../../schema/index.js';
 import { LabelSelector, kindSchema } from '../../meta/v1.js';
+import { TypedLocalObjectReferenceSchema } from '../../apps/shared/index.js';
 
 const P = 'io.k8s.api.networking.v1';
 const gvk = (kind: string) => ({ group: 'networking.k8s.io', version: 'v1', kind });
@@ -69,10 +70,7 @@ export const ServiceBackendPort = s.object(
   { id: `${P}.ServiceBackendPort`, 'x-kubernetes-map-type': 'atomic' },
 );
 
-export const TypedLocalObjectReference = s.object(
-  { apiGroup: s.string(), kind: s.string(), name: s.string() },
-  { id: 'io.k8s.api.core.v1.TypedLocalObjectReference', required: ['kind', 'name'], 'x-kubernetes-map-type': 'atomic' },
-);
+export const TypedLocalObjectReference = TypedLocalObjectReferenceSchema;
 
 export const IngressBackend = s.object(
   {
