@@ -5,7 +5,7 @@
  * upstream's field path and message. Generic ObjectMeta rules are checked elsewhere.
  */
 import type { ObjectMeta } from '../../types.js';
-import { isEnvVarName, isValidPortName, isValidPortNum } from '../../validation/names.js';
+import { isValidPortName, isValidPortNum } from '../../validation/names.js';
 import type {
   V1Affinity,
   V1Container,
@@ -96,6 +96,17 @@ const CONTAINER_RESOURCE_FIELDS = sorted([
   'requests.memory',
 ]);
 const MAX_DNS_NAMESERVERS = 3;
+
+/**
+ * IsRelaxedEnvVarName (RelaxedEnvironmentVariableValidation, on by default since 1.32): any
+ * printable ASCII character except '='.
+ */
+export function isRelaxedEnvVarName(value: string): string[] {
+  const errs: string[] = [];
+  if (value.length === 0) errs.push('environment variable name must be non-empty');
+  if (/[^\x20-\x3c\x3e-\x7e]/.test(value)) errs.push("a valid environment variable name must consist only of printable ASCII characters other than '='");
+  return errs;
+}
 const MAX_DNS_SEARCH_PATHS = 32;
 const MAX_DNS_SEARCH_LIST_CHARS = 2048;
 
@@ -251,7 +262,7 @@ function validateInitContainers(
 const EPHEMERAL_ALLOWED = new Set([
   'name', 'image', 'command', 'args', 'workingDir', 'env', 'envFrom', 'volumeMounts', 'volumeDevices',
   'terminationMessagePath', 'terminationMessagePolicy', 'imagePullPolicy', 'securityContext', 'stdin', 'stdinOnce', 'tty',
-  'targetContainerName', 'resizePolicy',
+  'targetContainerName',
 ]);
 
 function validateEphemeralContainers(spec: V1PodSpec, vols: VolumeMap, claims: Set<string>, path: FieldPath): Errs {
@@ -365,7 +376,7 @@ function validateEnv(vars: V1EnvVar[], path: FieldPath): Errs {
     const ep = path.index(i);
     const name = ev.name ?? '';
     if (!name) errs.push(required(ep.child('name'), ''));
-    errs.push(...msgs(ep.child('name'), name, isEnvVarName(name)));
+    errs.push(...msgs(ep.child('name'), name, isRelaxedEnvVarName(name)));
     errs.push(...validateEnvVarValueFrom(ev, ep.child('valueFrom')));
   });
   return errs;
@@ -436,7 +447,7 @@ function validateEnvFrom(c: V1Container, path: FieldPath): Errs {
   const errs: Errs = [];
   arr(c.envFrom).forEach((ef, i) => {
     const ep = path.index(i);
-    if (ef.prefix) errs.push(...msgs(ep.child('prefix'), ef.prefix, isEnvVarName(ef.prefix)));
+    if (ef.prefix) errs.push(...msgs(ep.child('prefix'), ef.prefix, isRelaxedEnvVarName(ef.prefix)));
     let n = 0;
     for (const [k, ref] of [['configMapRef', ef.configMapRef], ['secretRef', ef.secretRef]] as const) {
       if (!ref) continue;

@@ -210,3 +210,25 @@ test('pod field selectors', () => {
   assert.equal(f['spec.hostNetwork']!(pod), 'false');
   assert.equal(f['spec.schedulerName']!(pod), '');
 });
+
+test('env names: relaxed validation (printable ASCII except "="), valueFrom sources', () => {
+  const spec = seedTemplate().spec!;
+  spec.containers![0]!.env = [
+    { name: '1.weird-but:ok' },
+    { name: 'A=B' },
+    { name: '' },
+    { name: 'X', value: 'v', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+    { name: 'Y', valueFrom: {} },
+    { name: 'Z', valueFrom: { fieldRef: { fieldPath: 'spec.bogus' } } },
+  ];
+  defaultPodTemplateSpec({ spec });
+  const errs = errStrings(validatePodSpec(spec, 'spec'));
+  assert.deepEqual(errs, [
+    'spec.containers[0].env[1].name: Invalid value: "A=B": a valid environment variable name must consist only of printable ASCII characters other than \'=\'',
+    'spec.containers[0].env[2].name: Required value',
+    'spec.containers[0].env[2].name: Invalid value: "": environment variable name must be non-empty',
+    'spec.containers[0].env[3].valueFrom: Invalid value: "": may not be specified when `value` is not empty',
+    'spec.containers[0].env[4].valueFrom: Invalid value: "": must specify one of: `fieldRef`, `resourceFieldRef`, `configMapKeyRef` or `secretKeyRef`',
+    'spec.containers[0].env[5].valueFrom.fieldRef.fieldPath: Unsupported value: "spec.bogus": supported values: "metadata.name", "metadata.namespace", "metadata.uid", "spec.nodeName", "spec.serviceAccountName", "status.hostIP", "status.hostIPs", "status.podIP", "status.podIPs"',
+  ]);
+});

@@ -59,8 +59,15 @@ export const podResource: ResourceDef = {
     defaults: (obj) => defaultPod(asPod(obj)),
     prepareForCreate: preparePodForCreate,
     prepareForUpdate: (obj, old, ctx) => {
-      // The main resource keeps the old status; the status subresource keeps the old spec (generic store).
+      // The main resource keeps the old status; the status subresource keeps the old spec (generic
+      // store) and, as upstream, may not touch owner references or the deletion timestamp.
       if (ctx.subresource === '') asPod(obj).status = asPod(old).status;
+      else if (ctx.subresource === 'status') {
+        if (old.metadata.ownerReferences) obj.metadata.ownerReferences = old.metadata.ownerReferences;
+        else delete obj.metadata.ownerReferences;
+        if (old.metadata.deletionTimestamp) obj.metadata.deletionTimestamp = old.metadata.deletionTimestamp;
+        else delete obj.metadata.deletionTimestamp;
+      }
     },
     validate: (obj, ctx) => (ctx.subresource === 'status' ? [] : validatePod(asPod(obj))),
     validateUpdate: (obj, old, ctx) =>
