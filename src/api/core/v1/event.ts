@@ -111,6 +111,10 @@ export const eventResource: ResourceDef = {
   schema: EventSchema,
   generation: false,
   strategy: {
+    defaults: (o) => {
+      // EventSource is a struct upstream: it always serialises.
+      if (asEvent(o).source == null) asEvent(o).source = {};
+    },
     validate: (o) => validateEvent(asEvent(o)),
   },
   table: {

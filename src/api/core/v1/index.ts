@@ -73,5 +73,13 @@ export {
   serviceResource,
 };
 export { ObjectReference, LocalObjectReference, ResourceList, Taint, NodeSelector, NodeSelectorTerm, TypedLocalObjectReference } from './common-schema.js';
-export { validateNodeTaints } from './node.js';
+export { validateNodeTaints, nodeRoles, nodeStatusString, type V1Node } from './node.js';
+export { defaultService, validateService, validateServiceUpdate, servicePortString, type V1Service, type V1ServiceSpec } from './service.js';
+export { validateBinding } from './workloads.js';
+export { validateEvent, type V1Event } from './event.js';
+export { validateSecret, validateConfigMap, mergeStringData, MAX_SECRET_SIZE, type V1Secret, type V1ConfigMap } from './config.js';
+export { formatEndpoints } from './endpoints.js';
+export { preparePodForCreate, podFieldSelectors } from './pod.js';
+export { validatePod, validatePodUpdate, validatePodStatusUpdate, UPDATABLE_POD_SPEC_FIELDS } from './pod-update-validation.js';
+export { isRelaxedEnvVarName, validatePortNumOrName } from './pod-validation.js';
 export { validateFinalizerName } from './namespace.js';

@@ -70,6 +70,8 @@ export function defaultPod(pod: V1Pod): void {
 /** SetDefaults_Container (also used for init and ephemeral containers). */
 export function defaultContainer(c: V1Container): void {
   if (!c.imagePullPolicy) c.imagePullPolicy = imageTag(c.image ?? '') === 'latest' ? 'Always' : 'IfNotPresent';
+  // ResourceRequirements is a struct upstream, so it always serialises (as `resources: {}`).
+  if (c.resources == null) c.resources = {};
   if (!c.terminationMessagePath) c.terminationMessagePath = '/dev/termination-log';
   if (!c.terminationMessagePolicy) c.terminationMessagePolicy = 'File';
   for (const p of c.ports ?? []) if (!p.protocol) p.protocol = 'TCP';

@@ -459,7 +459,8 @@ export const serviceResource: ResourceDef = {
   strategy: {
     defaults: (o) => defaultService(asService(o)),
     prepareForCreate: (o) => {
-      asService(o).status = {};
+      // ServiceStatus.LoadBalancer is a struct upstream: a new service shows `status: {loadBalancer: {}}`.
+      asService(o).status = { loadBalancer: {} };
     },
     prepareForUpdate: (o, old, ctx) => {
       if (ctx.subresource === '') {
