@@ -13,7 +13,7 @@
  */
 import type { Schema } from '../schema.js';
 import { childPath } from './info.js';
-import { fieldSchema } from './unknown.js';
+import { fieldSchema, findUnknownFieldsPruneOrder } from './unknown.js';
 import { infoOf } from './info.js';
 
 /** Paths of duplicated object keys, in document order: `["spec.paused", "metadata.labels.app"]`. */
@@ -33,14 +33,41 @@ export function formatStrictIssue(issue: StrictFieldIssue): string {
   return `${issue.kind} field ${JSON.stringify(issue.path)}`;
 }
 
+export interface StrictFieldOptions {
+  /**
+   * 'builtin' (default): one pass in document order, as the typed decoder reports them; a field that
+   * is both unknown and duplicated is reported once, as unknown, and nothing inside unknown fields.
+   * 'crd': as custom resources report them: every duplicate key in document order (also inside
+   * unknown fields), then the unknown fields in pruning order (root metadata, the rest sorted,
+   * embedded resources' metadata).
+   */
+  style?: 'builtin' | 'crd';
+  /** The parsed document, if the caller has it (saves a JSON.parse in 'crd' style). */
+  value?: unknown;
+}
+
 /**
- * Unknown and duplicate fields of a JSON document against `schema`, in document order, each path
- * once, at most MAX_ISSUES (100) as upstream. Format with `formatStrictIssue`; the 400 message upstream is
- * `<Kind> in version "<v>" cannot be handled as a <Kind>: strict decoding error: <issues joined by ", ">`
- * (see `formatStrictDecodingError`).
+ * Unknown and duplicate fields of a JSON document against `schema`, each path once, at most
+ * MAX_ISSUES (100) as upstream; order per `opts.style`. Format with `formatStrictIssue`; the 400
+ * message upstream is `<Kind> in version "<v>" cannot be handled as a <Kind>: strict decoding error:
+ * <issues joined by ", ">` (see `formatStrictDecodingError`).
  */
-export function findStrictFieldIssues(jsonText: string, schema: Schema): StrictFieldIssue[] {
-  return scan(jsonText, schema);
+export function findStrictFieldIssues(jsonText: string, schema: Schema, opts: StrictFieldOptions = {}): StrictFieldIssue[] {
+  if (opts.style !== 'crd') return scan(jsonText, schema);
+  const out: StrictFieldIssue[] = scan(jsonText, undefined);
+  let value = opts.value;
+  if (value === undefined) {
+    try {
+      value = JSON.parse(jsonText) as unknown;
+    } catch {
+      return out;
+    }
+  }
+  for (const path of findUnknownFieldsPruneOrder(value, schema)) {
+    if (out.length >= MAX_ISSUES) break;
+    out.push({ kind: 'unknown', path });
+  }
+  return out;
 }
 
 /** `strict decoding error: unknown field "spec.foo", duplicate field "spec.paused"`. */

@@ -343,3 +343,56 @@ test('engine is fast on a big object with shared schemas', () => {
     assert.deepEqual(validateValues(d, Deployment), []);
   }
 });
+
+// The custom resource of upstream's field validation integration test (test/integration/apiserver/field_validation_test.go).
+const crdSpecProps = {
+  cronSpec: s.string({ pattern: '^(\\d+|\\*)(/\\d+)?(\\s+(\\d+|\\*)(/\\d+)?){4}$' }),
+  knownField1: s.string(),
+  ports: s.array(
+    s.object(
+      { containerPort: s.int32(), hostIP: s.string(), hostPort: s.int32(), name: s.string(), protocol: s.string() },
+      { required: ['containerPort', 'protocol'] },
+    ),
+    { listType: 'map', mapKeys: ['containerPort', 'protocol'] },
+  ),
+};
+const crdRoot = (spec: Schema): Schema => s.object({ apiVersion: s.string(), kind: s.string(), metadata: ObjectMeta, spec });
+const crdBody = `{
+  "apiVersion": "stable.example.com/v1", "kind": "CronTab",
+  "metadata": {"name": "a", "name": "b", "unknownMeta": "x"},
+  "spec": {
+    "unknown1": "val1",
+    "unknownDupe": "valDupe",
+    "unknownDupe": "valDupe2",
+    "knownField1": "val1",
+    "knownField1": "val2",
+    "ports": [{"name": "portName", "containerPort": 8080, "protocol": "TCP", "hostPort": 8081, "hostPort": 8082, "unknownNested": "val"}],
+    "embeddedObj": {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "cm", "unknownEmbeddedMeta": "x"}}
+  }
+}`;
+
+test('strict issues, custom resource style (upstream integration test expectations)', () => {
+  const withSchema = crdRoot(s.object(crdSpecProps));
+  const mergePatch = `{"spec": {"unknown1": "val1", "unknownDupe": "valDupe", "unknownDupe": "valDupe2", "knownField1": "val1", "knownField1": "val2",
+    "ports": [{"name": "portName", "containerPort": 8080, "protocol": "TCP", "hostPort": 8081, "hostPort": 8082, "unknownNested": "val"}]}}`;
+  assert.equal(
+    formatStrictDecodingError(findStrictFieldIssues(mergePatch, withSchema, { style: 'crd' })),
+    'strict decoding error: duplicate field "spec.unknownDupe", duplicate field "spec.knownField1", duplicate field "spec.ports[0].hostPort", ' +
+      'unknown field "spec.ports[0].unknownNested", unknown field "spec.unknown1", unknown field "spec.unknownDupe"',
+  );
+  const schemaless = crdRoot(
+    s.object(
+      { ...crdSpecProps, embeddedObj: { type: 'object', 'x-kubernetes-embedded-resource': true, 'x-kubernetes-preserve-unknown-fields': true } },
+      { 'x-kubernetes-preserve-unknown-fields': true },
+    ),
+  );
+  assert.equal(
+    formatStrictDecodingError(findStrictFieldIssues(crdBody, schemaless, { style: 'crd' })),
+    'strict decoding error: duplicate field "metadata.name", duplicate field "spec.unknownDupe", duplicate field "spec.knownField1", ' +
+      'duplicate field "spec.ports[0].hostPort", unknown field "metadata.unknownMeta", unknown field "spec.ports[0].unknownNested", ' +
+      'unknown field "spec.embeddedObj.metadata.unknownEmbeddedMeta"',
+  );
+  const pruned = prune(JSON.parse(crdBody), schemaless) as Record<string, any>;
+  assert.deepEqual(pruned.spec.embeddedObj, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cm' } });
+  assert.equal(pruned.spec.unknown1, 'val1');
+});

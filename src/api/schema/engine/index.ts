@@ -7,13 +7,15 @@
  * Typical write path: findStrictFieldIssues (fieldValidation Strict/Warn) → checkTypes → prune →
  * applyDefaults → validateValues (custom resources) → strategy hooks.
  */
-export { findUnknownFields, prune, fieldSchema } from './unknown.js';
+export { findUnknownFields, findUnknownFieldsPruneOrder, prune, fieldSchema } from './unknown.js';
 export {
   findDuplicateFields,
   findStrictFieldIssues,
   formatStrictIssue,
   formatStrictDecodingError,
   type StrictFieldIssue,
+  type StrictFieldOptions,
+  MAX_ISSUES,
 } from './duplicates.js';
 export {
   checkTypes,
