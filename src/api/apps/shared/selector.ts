@@ -3,7 +3,7 @@
  * validation (upstream's ValidateLabelSelector paths and messages), matching and the canonical
  * string form (metav1.FormatLabelSelector / LabelSelectorAsSelector(...).String()).
  */
-import type { FieldError } from '../../../lib/field-error.js';
+import { fieldErrors, type FieldError } from '../../../lib/field-error.js';
 import * as labels from '../../../lib/labels/index.js';
 
 export type LabelSelector = labels.LabelSelector;
@@ -59,4 +59,14 @@ export function formatLabelSelector(sel: LabelSelector | undefined | null): stri
   const s = selectorString(sel);
   if (s === undefined) return '<error>';
   return s === '' ? '<none>' : s;
+}
+
+/** Upstream's ValidateLabels (metav1validation): keys qualified names, values label values. */
+export function validateLabels(m: Record<string, string> | undefined, path: string): FieldError[] {
+  const errs: FieldError[] = [];
+  for (const [k, v] of Object.entries(m ?? {})) {
+    for (const msg of labels.qualifiedNameErrors(k)) errs.push(fieldErrors.invalid(path, k, msg));
+    for (const msg of labels.labelValueErrors(v)) errs.push(fieldErrors.invalid(path, v, msg));
+  }
+  return errs;
 }
