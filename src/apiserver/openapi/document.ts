@@ -469,5 +469,5 @@ function deleteParams(): JsonObject[] {
 
 function deleteCollectionParams(): JsonObject[] {
   const list = listParams().filter((p) => p.name !== 'watch' && p.name !== 'allowWatchBookmarks');
-  return [...deleteParams(), ...list].sort((a, b) => String(a.name).localeCompare(String(b.name)));
+  return [...deleteParams(), ...list].sort((a, b) => (String(a.name) < String(b.name) ? -1 : String(a.name) > String(b.name) ? 1 : 0));
 }
