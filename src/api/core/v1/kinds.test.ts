@@ -356,3 +356,18 @@ test('limit ranges default container limits and requests; PVCs need storage', ()
   assert.deepEqual(pv.errors, []);
   assert.deepEqual(byKind('PersistentVolume').table!.cells(pv.obj, now), ['v', '1Gi', 'RWO', 'Retain', 'Pending', '', '', '<unset>', '', '60m', 'Filesystem']);
 });
+
+test('service type change NodePort → ClusterIP drops the fields that no longer apply', () => {
+  const svc = byKind('Service');
+  const old = create({ apiVersion: 'v1', kind: 'Service', metadata: { name: 's' }, spec: { type: 'NodePort', clusterIP: '10.96.0.7', ports: [{ port: 80, nodePort: 30080 }] } }).obj;
+  const upd = structuredClone(old);
+  (upd.spec as { type: string }).type = 'ClusterIP';
+  applyDefaults(upd, svc.schema);
+  svc.strategy!.defaults!(upd);
+  svc.strategy!.prepareForUpdate!(upd, old, ctx);
+  const errs = [...svc.strategy!.validate!(upd, ctx), ...svc.strategy!.validateUpdate!(upd, old, ctx)].map(String);
+  assert.deepEqual(errs, []);
+  assert.deepEqual((upd.spec as { ports: unknown }).ports, [{ port: 80, protocol: 'TCP', targetPort: 80 }]);
+  assert.equal((upd.spec as { externalTrafficPolicy?: string }).externalTrafficPolicy, undefined);
+  assert.equal((upd.spec as { clusterIP: string }).clusterIP, '10.96.0.7');
+});

@@ -168,7 +168,7 @@ export function defaultService(svc: V1Service): void {
     if (!p.protocol) p.protocol = 'TCP';
     if (p.targetPort == null || p.targetPort === 0 || p.targetPort === '') p.targetPort = p.port;
   }
-  if ((spec.type === 'NodePort' || spec.type === 'LoadBalancer') && !spec.externalTrafficPolicy) spec.externalTrafficPolicy = 'Cluster';
+  if (externallyAccessible(spec) && !spec.externalTrafficPolicy) spec.externalTrafficPolicy = 'Cluster';
   if (spec.internalTrafficPolicy == null && spec.type !== 'ExternalName') spec.internalTrafficPolicy = 'Cluster';
   if (spec.type === 'LoadBalancer' && spec.allocateLoadBalancerNodePorts == null) spec.allocateLoadBalancerNodePorts = true;
   if (spec.sessionAffinity === 'ClientIP') {
@@ -183,6 +183,44 @@ export function defaultService(svc: V1Service): void {
     const first = spec.clusterIPs?.[0];
     spec.ipFamilies = [first && isIPv6(first) ? 'IPv6' : 'IPv4'];
   }
+}
+
+/** NodePort and LoadBalancer services, and ClusterIP services with external IPs. */
+export function externallyAccessible(spec: V1ServiceSpec): boolean {
+  return spec.type === 'LoadBalancer' || spec.type === 'NodePort' || (spec.type === 'ClusterIP' && arr(spec.externalIPs).length > 0);
+}
+
+const needsClusterIP = (s: V1ServiceSpec) => s.type !== 'ExternalName';
+const needsNodePort = (s: V1ServiceSpec) => s.type === 'NodePort' || s.type === 'LoadBalancer';
+const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+
+/**
+ * dropTypeDependentFields: when the type changes, fields that no longer apply and that the user
+ * left as they were (so were probably defaulted or allocated) are wiped.
+ */
+function dropTypeDependentFields(svc: V1Service, old: V1Service): void {
+  const spec = (svc.spec ??= {});
+  const os = old.spec ?? {};
+  if (needsClusterIP(os) && !needsClusterIP(spec)) {
+    if (same(spec.clusterIPs, os.clusterIPs) && (spec.clusterIP ?? '') === (os.clusterIP ?? '')) {
+      delete spec.clusterIP;
+      delete spec.clusterIPs;
+    }
+    if (same(spec.ipFamilies, os.ipFamilies)) delete spec.ipFamilies;
+    if (same(spec.ipFamilyPolicy, os.ipFamilyPolicy)) delete spec.ipFamilyPolicy;
+  }
+  if (needsNodePort(os) && !needsNodePort(spec) && same(arr(spec.ports).map((p) => p.nodePort ?? 0), arr(os.ports).map((p) => p.nodePort ?? 0)))
+    for (const p of arr(spec.ports)) delete p.nodePort;
+  const needsHC = (s: V1ServiceSpec) => s.type === 'LoadBalancer' && s.externalTrafficPolicy === 'Local';
+  if (needsHC(os) && !needsHC(spec) && (spec.healthCheckNodePort ?? 0) === (os.healthCheckNodePort ?? 0)) delete spec.healthCheckNodePort;
+  if (os.type === 'LoadBalancer' && spec.type !== 'LoadBalancer') {
+    if (spec.allocateLoadBalancerNodePorts != null && spec.allocateLoadBalancerNodePorts === os.allocateLoadBalancerNodePorts)
+      delete spec.allocateLoadBalancerNodePorts;
+    if (same(spec.loadBalancerClass, os.loadBalancerClass)) delete spec.loadBalancerClass;
+  }
+  if (externallyAccessible(os) && !externallyAccessible(spec) && (spec.externalTrafficPolicy ?? '') === (os.externalTrafficPolicy ?? ''))
+    delete spec.externalTrafficPolicy;
+  if (spec.type !== 'LoadBalancer') svc.status = { ...(svc.status ?? {}), loadBalancer: {} };
 }
 
 /**
@@ -312,7 +350,7 @@ export function validateService(svc: V1Service): Errs {
     });
   }
   // externalTrafficPolicy / healthCheckNodePort
-  const external = type === 'NodePort' || type === 'LoadBalancer';
+  const external = externallyAccessible(spec);
   if (!external) {
     if (spec.externalTrafficPolicy)
       errs.push(invalid(sp.child('externalTrafficPolicy'), spec.externalTrafficPolicy, 'may only be set for externally-accessible services'));
@@ -465,6 +503,7 @@ export const serviceResource: ResourceDef = {
     prepareForUpdate: (o, old, ctx) => {
       if (ctx.subresource === '') {
         asService(o).status = asService(old).status;
+        dropTypeDependentFields(asService(o), asService(old));
         keepAllocatedValues(asService(o), asService(old));
         defaultService(asService(o));
       }
