@@ -66,6 +66,8 @@ export const lease: ResourceDef = {
   singular: 'lease',
   namespaced: true,
   schema: LeaseSchema,
+  // Upstream's lease strategy never sets metadata.generation.
+  generation: false,
   strategy: { validate: (obj) => validateLeaseSpec(asLease(obj).spec) },
   table: {
     columns: [NAME_COLUMN, { name: 'Holder', type: 'string', description: 'The holder of this lease' }, AGE_COLUMN],
