@@ -5,6 +5,7 @@
  * upstream's field path and message. Generic ObjectMeta rules are checked elsewhere.
  */
 import type { ObjectMeta } from '../../types.js';
+import { validateAnnotations } from '../../validation/object-meta.js';
 import { isValidPortName, isValidPortNum } from '../../validation/names.js';
 import type {
   V1Affinity,
@@ -119,8 +120,10 @@ export function validatePodTemplateSpec(tpl: V1PodTemplateSpec | undefined, path
   const errs: Errs = [];
   if (!tpl) return [required(fp, '')];
   const meta = tpl.metadata ?? {};
-  errs.push(...validateLabels(meta.labels, fp.child('metadata').child('labels')));
-  errs.push(...validatePodSpecificAnnotations(meta.annotations, tpl.spec ?? {}, fp.child('metadata').child('annotations')));
+  // Upstream reports template labels and annotations at `<template>.labels` / `<template>.annotations`.
+  errs.push(...validateLabels(meta.labels, fp.child('labels')));
+  errs.push(...validateAnnotations(meta.annotations, String(fp.child('annotations'))));
+  errs.push(...validatePodSpecificAnnotations(meta.annotations, tpl.spec ?? {}, fp.child('annotations')));
   errs.push(...validatePodSpec(tpl.spec ?? {}, fp.child('spec')));
   if (arr(tpl.spec?.ephemeralContainers).length > 0)
     errs.push(forbidden(fp.child('spec').child('ephemeralContainers'), 'ephemeral containers not allowed in pod template'));
@@ -1085,7 +1088,6 @@ function validatePodDNSConfig(spec: V1PodSpec, path: FieldPath): Errs {
   if (searches.join(' ').length > MAX_DNS_SEARCH_LIST_CHARS)
     errs.push(invalid(path.child('searches'), searches, `must not have more than ${MAX_DNS_SEARCH_LIST_CHARS} characters (including spaces) in the search list`));
   searches.forEach((s, i) => {
-    if (s === '.') return;
     errs.push(...validateDNS1123Subdomain(s.replace(/\.$/, ''), path.child('searches').index(i)));
   });
   arr(cfg.options).forEach((o, i) => {

@@ -232,3 +232,12 @@ test('env names: relaxed validation (printable ASCII except "="), valueFrom sour
     'spec.containers[0].env[5].valueFrom.fieldRef.fieldPath: Unsupported value: "spec.bogus": supported values: "metadata.name", "metadata.namespace", "metadata.uid", "spec.nodeName", "spec.serviceAccountName", "status.hostIP", "status.hostIPs", "status.podIP", "status.podIPs"',
   ]);
 });
+
+test('template labels are reported at <template>.labels, as upstream', () => {
+  const tpl = seedTemplate();
+  tpl.metadata!.labels = { app: 'bad value!' };
+  defaultPodTemplateSpec(tpl);
+  const errs = errStrings(validatePodTemplateSpec(tpl, 'spec.template'));
+  assert.equal(errs.length, 1);
+  assert.match(errs[0]!, /^spec\.template\.labels: Invalid value: "bad value!": a valid label must be an empty string/);
+});
