@@ -95,3 +95,18 @@ test('CronJob defaults, schedule and timeZone validation, table', () => {
   assert.equal(cronScheduleError('@every 5m'), undefined);
   assert.equal(cronScheduleError('* * * *'), 'expected exactly 5 fields, found 4: [* * * *]');
 });
+
+test('Job generated-selector rules (manualSelector unset)', () => {
+  const j = newJob();
+  create(job, j);
+  (j.spec as any).template.metadata.labels['batch.kubernetes.io/job-name'] = 'other';
+  (j.spec as any).selector = { matchLabels: { 'batch.kubernetes.io/controller-uid': 'u-2' } };
+  const errs = job.strategy!.validate!(j, ctx).map(String);
+  assert.ok(errs[0]!.startsWith("spec.template.metadata.labels[batch.kubernetes.io/job-name]: Invalid value: map[string]string{"), errs[0]);
+  assert.ok(errs[0]!.endsWith(": must be 'pi'"), errs[0]);
+  assert.ok(errs.includes('spec.selector: Invalid value: v1.LabelSelector{MatchLabels:map[string]string{"batch.kubernetes.io/controller-uid":"u-2"}, MatchExpressions:[]v1.LabelSelectorRequirement(nil)}: `selector` not auto-generated'), errs.join('\n'));
+  const manual = newJob({ manualSelector: true, selector: { matchLabels: { app: 'pi' } } });
+  (manual.spec as any).template.metadata = { labels: { app: 'pi' } };
+  assert.deepEqual(create(job, manual), []);
+  assert.deepEqual((manual.spec as any).template.metadata.labels, { app: 'pi' });
+});

@@ -4,7 +4,7 @@ import type { KubeObject, ResourceDef, StrategyContext } from '../../types.js';
 import { isDNS1123Label, isQualifiedName } from '../../validation/names.js';
 import { defaultPodTemplateSpec, podTemplateWarnings, validatePodTemplateSpec, type V1PodTemplateSpec } from '../../core/v1/index.js';
 import {
-  AGE_COLUMN, NAME_COLUMN, ageCell, asRecord, clone, formatLabelSelector, goInvalid, humanDurationMs, isConvertibleSelector, jsonEqual,
+  AGE_COLUMN, NAME_COLUMN, ageCell, asRecord, clone, formatLabelSelector, goInvalid, goStringMap, humanDurationMs, isConvertibleSelector, jsonEqual, selectorMatches,
   keepOtherHalf, validateLabelSelector, validateNonnegative, type LabelSelector,
 } from '../../apps/shared/index.js';
 import { containerCells, goLabelSelector, validateTemplateMatchesSelector } from '../../apps/v1/index.js';
@@ -251,16 +251,23 @@ export function validateJobSpecFields(spec: JobSpec, path: string): FieldError[]
 export function validateJob(job: Job): FieldError[] {
   const spec = job.spec ?? {};
   const errs: FieldError[] = [];
-  if (spec.manualSelector !== true) {
-    const labels = spec.template?.metadata?.labels;
+  if (spec.manualSelector !== true && spec.selector) {
+    // validateGeneratedSelector (with RequirePrefixedLabels, as for every new object).
     const uid = job.metadata.uid ?? '';
-    if (!labels) errs.push(fieldErrors.required('spec.template.metadata.labels', '`controller-uid` or `batch.kubernetes.io/controller-uid` must be specified'));
-    else {
-      for (const k of [CONTROLLER_UID_LABEL, LEGACY_CONTROLLER_UID_LABEL])
-        if (labels[k] !== undefined && labels[k] !== uid)
-          errs.push(fieldErrors.invalid(`spec.template.metadata.labels[${k}]`, labels[k], `must be '${uid}'`));
-    }
-    if (spec.selector && spec.selector.matchLabels?.[CONTROLLER_UID_LABEL] !== uid)
+    const name = job.metadata.name ?? '';
+    if (!uid) errs.push(fieldErrors.required('metadata.uid'));
+    const labels = spec.template?.metadata?.labels;
+    const hasLabel = (key: string, want: string) => {
+      const p = `spec.template.metadata.labels[${key}]`;
+      if (!labels || !(key in labels)) errs.push(fieldErrors.required(p, want));
+      else if (labels[key] !== want) errs.push(goInvalid(p, labels, goStringMap(labels), `must be '${want}'`));
+    };
+    hasLabel(CONTROLLER_UID_LABEL, uid);
+    hasLabel(JOB_NAME_LABEL, name);
+    hasLabel(LEGACY_CONTROLLER_UID_LABEL, uid);
+    hasLabel(LEGACY_JOB_NAME_LABEL, name);
+    const expected = { [CONTROLLER_UID_LABEL]: uid, [JOB_NAME_LABEL]: name, [LEGACY_CONTROLLER_UID_LABEL]: uid, [LEGACY_JOB_NAME_LABEL]: name };
+    if (isConvertibleSelector(spec.selector) && !selectorMatches(spec.selector, expected))
       errs.push(goInvalid('spec.selector', spec.selector, goLabelSelector(spec.selector), '`selector` not auto-generated'));
   }
   errs.push(...validateJobSpecFields(spec, 'spec'));
