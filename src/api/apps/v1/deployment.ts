@@ -262,6 +262,8 @@ export const replicaSet: ResourceDef = {
   shortNames: ['rs'],
   categories: ['all'],
   schema: ReplicaSetSchema,
+  /** Upstream's ReplicaSetToSelectableFields. */
+  fieldSelectors: { 'status.replicas': (obj) => String(asReplicaSet(obj).status?.replicas ?? 0) },
   subresources: { status: true, scale: { specReplicasPath: '.spec.replicas', statusReplicasPath: '.status.replicas', labelSelectorPath: '.spec.selector' } },
   strategy: {
     defaults: defaultReplicaSet,

@@ -362,6 +362,8 @@ export const job: ResourceDef = {
   namespaced: true,
   categories: ['all'],
   schema: JobSchema,
+  /** Upstream's JobToSelectableFields. */
+  fieldSelectors: { 'status.successful': (obj) => String(asJob(obj).status?.succeeded ?? 0) },
   subresources: { status: true },
   strategy: {
     defaults: defaultJob,
