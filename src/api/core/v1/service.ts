@@ -265,13 +265,17 @@ export function validateService(svc: V1Service): Errs {
   const sp = FieldPath.root('spec');
   const type = spec.type ?? '';
   const clusterIPs = arr(spec.clusterIPs);
-  const headless = clusterIPs.length > 0 && clusterIPs[0] === 'None';
+  const headless = spec.clusterIP === 'None' || clusterIPs[0] === 'None';
   const ports = arr(spec.ports);
   if (ports.length === 0 && !headless && type !== 'ExternalName') errs.push(required(sp.child('ports'), ''));
   switch (type) {
     case 'LoadBalancer':
     case 'NodePort':
-      if (headless) errs.push(invalid(sp.child('clusterIPs').index(0), clusterIPs[0], `may not be set to 'None' for ${type} services`));
+      if (type === 'LoadBalancer')
+        ports.forEach((p, i) => {
+          if (p.port === 10250) errs.push(invalid(sp.child('ports').index(i), p.port, 'may not expose port 10250 externally since it is used by kubelet'));
+        });
+      if (headless) errs.push(invalid(sp.child('clusterIPs').index(0), 'None', `may not be set to 'None' for ${type} services`));
       break;
     case 'ExternalName':
       if (clusterIPs.length > 0 || spec.clusterIP) errs.push(forbidden(sp.child('clusterIPs'), 'may not be set for ExternalName services'));
@@ -305,13 +309,19 @@ export function validateService(svc: V1Service): Errs {
   if (!affinity) errs.push(required(sp.child('sessionAffinity'), ''));
   else if (affinity !== 'ClientIP' && affinity !== 'None') errs.push(notSupported(sp.child('sessionAffinity'), affinity, ['ClientIP', 'None']));
   if (affinity === 'ClientIP') {
-    const t = spec.sessionAffinityConfig?.clientIP?.timeoutSeconds ?? 0;
-    if (t <= 0 || t > MAX_CLIENT_IP_AFFINITY_SECONDS)
-      errs.push(
-        invalid(sp.child('sessionAffinityConfig').child('clientIP').child('timeoutSeconds'), t, `must be greater than 0 and less than ${MAX_CLIENT_IP_AFFINITY_SECONDS}`),
-      );
+    const cp = sp.child('sessionAffinityConfig');
+    const cfg = spec.sessionAffinityConfig;
+    const why = 'when session affinity type is ClientIP';
+    if (!cfg) errs.push(required(cp, why));
+    else if (!cfg.clientIP) errs.push(required(cp.child('clientIP'), why));
+    else if (cfg.clientIP.timeoutSeconds == null) errs.push(required(cp.child('clientIP').child('timeoutSeconds'), why));
+    else {
+      const t = cfg.clientIP.timeoutSeconds;
+      if (t <= 0 || t > MAX_CLIENT_IP_AFFINITY_SECONDS)
+        errs.push(invalid(cp.child('clientIP').child('timeoutSeconds'), t, `must be greater than 0 and less than ${MAX_CLIENT_IP_AFFINITY_SECONDS}`));
+    }
   } else if (affinity === 'None' && spec.sessionAffinityConfig != null) {
-    errs.push(invalid(sp.child('sessionAffinityConfig'), spec.sessionAffinityConfig, 'must not be set when session affinity is None'));
+    errs.push(forbidden(sp.child('sessionAffinityConfig'), 'must not be set when session affinity is None'));
   }
   arr(spec.externalIPs).forEach((ip, i) => {
     const ipp = sp.child('externalIPs').index(i);
@@ -334,20 +344,23 @@ export function validateService(svc: V1Service): Errs {
     if (nodePorts.has(key)) errs.push(duplicate(np, p.nodePort));
     nodePorts.add(key);
   });
-  if (type === 'LoadBalancer') {
-    const seen = new Set<string>();
-    ports.forEach((p, i) => {
-      const key = `${p.protocol ?? ''}/${p.port ?? 0}`;
-      if (seen.has(key)) errs.push(duplicate(sp.child('ports').index(i), key));
-      seen.add(key);
-    });
-  }
-  if (arr(spec.loadBalancerSourceRanges).length) {
-    if (type !== 'LoadBalancer') errs.push(forbidden(sp.child('loadBalancerSourceRanges'), "may only be used when `type` is 'LoadBalancer'"));
-    arr(spec.loadBalancerSourceRanges).forEach((r, i) => {
-      if (!isCIDR(r.trim()))
-        errs.push(invalid(sp.child('loadBalancerSourceRanges').index(i), r, 'must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)'));
-    });
+  const seenPorts = new Set<string>();
+  ports.forEach((p, i) => {
+    const key = JSON.stringify({ protocol: p.protocol ?? '', port: p.port ?? 0 });
+    if (seenPorts.has(key)) errs.push(duplicate(sp.child('ports').index(i), JSON.parse(key)));
+    seenPorts.add(key);
+  });
+  const ranges = arr(spec.loadBalancerSourceRanges);
+  const rangesAnnotation = svc.metadata.annotations?.['service.beta.kubernetes.io/load-balancer-source-ranges'];
+  if (ranges.length || rangesAnnotation != null) {
+    // Upstream names this path with a capital L.
+    const rp = ranges.length
+      ? sp.child('LoadBalancerSourceRanges')
+      : FieldPath.root('metadata').child('annotations').key('service.beta.kubernetes.io/load-balancer-source-ranges');
+    const list = ranges.length ? ranges : (rangesAnnotation ?? '').split(',').filter((x) => x.trim() !== '');
+    if (type !== 'LoadBalancer') errs.push(forbidden(rp, "may only be used when `type` is 'LoadBalancer'"));
+    if (list.some((r) => !isCIDR(r.trim())))
+      errs.push(invalid(rp, ranges.length ? `[${ranges.join(' ')}]` : rangesAnnotation, 'must be a list of IP ranges. For example, 10.240.0.0/24,10.250.0.0/24 '));
   }
   // externalTrafficPolicy / healthCheckNodePort
   const external = externallyAccessible(spec);
