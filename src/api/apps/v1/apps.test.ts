@@ -244,3 +244,12 @@ test('discovery metadata', () => {
     ['controllerrevisions', [], []],
   ]);
 });
+
+test('workload warnings: name not a DNS label; template warnings only for changed templates', () => {
+  const d = seedDeployment('blue');
+  d.metadata.name = 'my.app';
+  run(deployment, d);
+  const w = deployment.strategy!.warnings!(d, undefined);
+  assert.ok(w[0]!.startsWith('metadata.name: this is used in Pod names and hostnames, which can result in surprising behavior; a DNS label is recommended: ['), w[0]);
+  assert.deepEqual(deployment.strategy!.warnings!(d, structuredClone(d)), []);
+});

@@ -6,7 +6,8 @@
 import { fieldErrors, type FieldError } from '../../../lib/field-error.js';
 import type { KubeObject, ObjectMeta } from '../../types.js';
 import type { V1PodTemplateSpec } from '../../core/v1/index.js';
-import { validatePodTemplateSpec } from '../../core/v1/index.js';
+import { podTemplateWarnings, validatePodTemplateSpec } from '../../core/v1/index.js';
+import { isDNS1123Label } from '../../validation/names.js';
 import {
   goInvalid, goQuote, goStringMap, isConvertibleSelector, isEmptySelector, jsonEqual, selectorMatches, selectorString,
   validateLabelSelector, type LabelSelector,
@@ -99,3 +100,31 @@ export function scaleSelector(obj: KubeObject): string {
 }
 
 export type { ObjectMeta };
+
+/**
+ * The create-time name warning of every pod-owning workload strategy: the name ends up in pod names
+ * and hostnames, so a DNS-1123 label is recommended.
+ */
+export function podNameWarnings(name: string | undefined): string[] {
+  const msgs = isDNS1123Label(name ?? '');
+  return msgs.length ? [`metadata.name: this is used in Pod names and hostnames, which can result in surprising behavior; a DNS label is recommended: [${msgs.join(' ')}]`] : [];
+}
+
+/**
+ * Upstream's GetWarningsForPodTemplate as workload strategies use it: on create every warning of the
+ * template; on update only when the template changed, and only warnings the old template did not
+ * already have.
+ */
+export function templateWarnings(tpl: V1PodTemplateSpec | undefined, oldTpl: V1PodTemplateSpec | undefined, path: string, isUpdate: boolean): string[] {
+  if (!isUpdate) return podTemplateWarnings(tpl, path);
+  if (jsonEqual(tpl ?? null, oldTpl ?? null)) return [];
+  const before = new Set(podTemplateWarnings(oldTpl, path));
+  return podTemplateWarnings(tpl, path).filter((w) => !before.has(w));
+}
+
+/** Warnings of a workload whose pod template sits at `spec.template`. */
+export function workloadWarnings(obj: KubeObject, old: KubeObject | undefined): string[] {
+  const tpl = (obj.spec as { template?: V1PodTemplateSpec } | undefined)?.template;
+  const oldTpl = (old?.spec as { template?: V1PodTemplateSpec } | undefined)?.template;
+  return [...(old ? [] : podNameWarnings(obj.metadata.name)), ...templateWarnings(tpl, oldTpl, 'spec.template', old !== undefined)];
+}

@@ -1,13 +1,13 @@
 /** apps/v1 Deployment and ReplicaSet: typed views, defaults, validation, printer columns. */
 import { fieldErrors, type FieldError } from '../../../lib/field-error.js';
 import type { KubeObject, ResourceDef, Strategy } from '../../types.js';
-import { defaultPodTemplateSpec, podTemplateWarnings, type V1PodTemplateSpec } from '../../core/v1/index.js';
+import { defaultPodTemplateSpec, type V1PodTemplateSpec } from '../../core/v1/index.js';
 import {
   AGE_COLUMN, NAME_COLUMN, ageCell, asRecord, formatLabelSelector, goIntOrString, goInvalid, intOrPercentValue, keepOtherHalf,
   resetStatus, validateNonnegative, validateNotMoreThan100Percent, validatePositiveIntOrPercent, type IntOrString, type LabelSelector,
 } from '../shared/index.js';
 import {
-  containerCells, goLabelSelector, selectorCell, validateSelectorImmutable, validateTemplateForReplicaSet, validateWorkloadSelector,
+  containerCells, goLabelSelector, workloadWarnings, selectorCell, validateSelectorImmutable, validateTemplateForReplicaSet, validateWorkloadSelector,
 } from './common.js';
 import { DeploymentSchema, ReplicaSetSchema } from './schema.js';
 
@@ -167,7 +167,7 @@ export const deploymentStrategy: Strategy = {
     if (ctx.subresource === 'scale') return [];
     return validateSelectorImmutable(asDeployment(obj).spec?.selector, asDeployment(old).spec?.selector);
   },
-  warnings: (obj, old) => (old ? [] : podTemplateWarnings(asDeployment(obj).spec?.template, 'spec.template')),
+  warnings: workloadWarnings,
 };
 
 const CONTAINERS_COLUMN = { name: 'Containers', type: 'string', priority: 1, description: 'Names of each container in the template.' } as const;
@@ -272,7 +272,7 @@ export const replicaSet: ResourceDef = {
     validate: (obj, ctx) => (ctx.subresource === 'status' ? validateReplicaSetStatus(asReplicaSet(obj).status) : validateReplicaSetSpec(asReplicaSet(obj).spec)),
     validateUpdate: (obj, old, ctx) =>
       ctx.subresource === '' ? validateSelectorImmutable(asReplicaSet(obj).spec?.selector, asReplicaSet(old).spec?.selector) : [],
-    warnings: (obj, old) => (old ? [] : podTemplateWarnings(asReplicaSet(obj).spec?.template, 'spec.template')),
+    warnings: workloadWarnings,
   },
   table: {
     columns: [

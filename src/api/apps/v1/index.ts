@@ -14,7 +14,7 @@ import { controllerRevision } from './controller-revision.js';
 export * from './deployment.js';
 export * from './statefulset.js';
 export * from './controller-revision.js';
-export { scaleSelector, goLabelSelector, containerCells, validateTemplateForReplicaSet, validateTemplateMatchesSelector, validateWorkloadSelector, validateSelectorImmutable } from './common.js';
+export { scaleSelector, goLabelSelector, podNameWarnings, templateWarnings, workloadWarnings, containerCells, validateTemplateForReplicaSet, validateTemplateMatchesSelector, validateWorkloadSelector, validateSelectorImmutable } from './common.js';
 export * as schemas from './schema.js';
 
 export const resources: ResourceDef[] = [deployment, replicaSet, statefulSet, daemonSet, controllerRevision];

@@ -1,14 +1,14 @@
 /** apps/v1 StatefulSet and DaemonSet: typed views, defaults, validation, printer columns. */
 import { fieldErrors, type FieldError } from '../../../lib/field-error.js';
 import type { KubeObject, ResourceDef } from '../../types.js';
-import { defaultPodTemplateSpec, podTemplateWarnings, validatePodTemplateSpec, type V1PodTemplateSpec } from '../../core/v1/index.js';
+import { defaultPodTemplateSpec, validatePodTemplateSpec, type V1PodTemplateSpec } from '../../core/v1/index.js';
 import {
   AGE_COLUMN, NAME_COLUMN, ageCell, asRecord, clone, formatLabelSelector, goInvalid, intOrPercentValue, goIntOrString, jsonEqual,
   keepOtherHalf, resetStatus, validateLabelSelector, validateNonnegative, validateNotMoreThan100Percent, validatePositiveIntOrPercent,
   isConvertibleSelector, type IntOrString, type LabelSelector,
 } from '../shared/index.js';
 import {
-  containerCells, goLabelSelector, selectorCell, validateSelectorImmutable, validateTemplateMatchesSelector, validateWorkloadSelector,
+  containerCells, goLabelSelector, workloadWarnings, selectorCell, validateSelectorImmutable, validateTemplateMatchesSelector, validateWorkloadSelector,
 } from './common.js';
 import { WIDE_POD_TEMPLATE_COLUMNS } from './deployment.js';
 import { DaemonSetSchema, StatefulSetSchema } from './schema.js';
@@ -220,7 +220,7 @@ export const statefulSet: ResourceDef = {
     prepareForUpdate: keepOtherHalf,
     validate: (obj, ctx) => (ctx.subresource === 'status' ? validateStatefulSetStatus(asStatefulSet(obj).status) : validateStatefulSetSpec(asStatefulSet(obj).spec)),
     validateUpdate: (obj, old, ctx) => (ctx.subresource === 'status' ? [] : validateStatefulSetUpdate(asStatefulSet(obj), asStatefulSet(old))),
-    warnings: (obj, old) => (old ? [] : podTemplateWarnings(asStatefulSet(obj).spec?.template, 'spec.template')),
+    warnings: workloadWarnings,
   },
   table: {
     columns: [NAME_COLUMN, { name: 'Ready', type: 'string', description: 'Number of the pod with ready state' }, AGE_COLUMN, ...WIDE_POD_TEMPLATE_COLUMNS],
@@ -319,7 +319,7 @@ export const daemonSet: ResourceDef = {
     prepareForUpdate: keepOtherHalf,
     validate: (obj, ctx) => (ctx.subresource === 'status' ? validateDaemonSetStatus(asDaemonSet(obj).status) : validateDaemonSetSpec(asDaemonSet(obj).spec)),
     validateUpdate: (obj, old, ctx) => (ctx.subresource === '' ? validateSelectorImmutable(asDaemonSet(obj).spec?.selector, asDaemonSet(old).spec?.selector) : []),
-    warnings: (obj, old) => (old ? [] : podTemplateWarnings(asDaemonSet(obj).spec?.template, 'spec.template')),
+    warnings: workloadWarnings,
   },
   table: {
     columns: [

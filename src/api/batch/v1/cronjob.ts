@@ -1,11 +1,11 @@
 /** batch/v1 CronJob: typed view, defaults, validation (schedule, timeZone), printer columns. */
 import { fieldErrors, type FieldError } from '../../../lib/field-error.js';
 import type { KubeObject, ObjectMeta, ResourceDef } from '../../types.js';
-import { defaultPodTemplateSpec, podTemplateWarnings } from '../../core/v1/index.js';
+import { defaultPodTemplateSpec } from '../../core/v1/index.js';
 import { AGE_COLUMN, NAME_COLUMN, ageCell, asRecord, formatLabelSelector, goInvalid, keepOtherHalf, resetStatus, timestampSince, validateNonnegative } from '../../apps/shared/index.js';
-import { containerCells, goLabelSelector } from '../../apps/v1/index.js';
+import { containerCells, goLabelSelector, podNameWarnings } from '../../apps/v1/index.js';
 import { cronScheduleError, isKnownTimeZone } from './cron.js';
-import { validateJobSpecFields, type JobSpec } from './job.js';
+import { jobSpecWarnings, validateJobSpecFields, type JobSpec } from './job.js';
 import { CronJobSchema } from './schema.js';
 
 export interface CronJobSpec {
@@ -113,7 +113,13 @@ export const cronJob: ResourceDef = {
       if (name.length > 52) errs.push(fieldErrors.invalid('metadata.name', name, 'must be no more than 52 characters'));
       return errs;
     },
-    warnings: (obj, old) => (old ? [] : podTemplateWarnings(asCronJob(obj).spec?.jobTemplate?.spec?.template, 'spec.jobTemplate.spec.template')),
+    warnings(obj, old) {
+      const sp = asCronJob(obj).spec;
+      const w = [...(old ? [] : podNameWarnings(obj.metadata.name))];
+      w.push(...jobSpecWarnings(sp?.jobTemplate?.spec, old ? asCronJob(old).spec?.jobTemplate?.spec : undefined, 'spec.jobTemplate.spec', old !== undefined));
+      if (!old && sp?.schedule?.includes('TZ')) w.push('cannot use TZ or CRON_TZ in schedule, use timeZone field instead');
+      return w;
+    },
   },
   table: {
     columns: [

@@ -2,12 +2,12 @@
 import { OMIT_VALUE, fieldErrors, type FieldError } from '../../../lib/field-error.js';
 import type { KubeObject, ResourceDef, StrategyContext } from '../../types.js';
 import { isDNS1123Label, isQualifiedName } from '../../validation/names.js';
-import { defaultPodTemplateSpec, podTemplateWarnings, validatePodTemplateSpec, type V1PodTemplateSpec } from '../../core/v1/index.js';
+import { defaultPodTemplateSpec, validatePodTemplateSpec, type V1PodTemplateSpec } from '../../core/v1/index.js';
 import {
   AGE_COLUMN, NAME_COLUMN, ageCell, asRecord, clone, formatLabelSelector, goInvalid, goStringMap, humanDurationMs, isConvertibleSelector, jsonEqual, selectorMatches,
   keepOtherHalf, validateLabelSelector, validateNonnegative, type LabelSelector,
 } from '../../apps/shared/index.js';
-import { containerCells, goLabelSelector, validateTemplateMatchesSelector } from '../../apps/v1/index.js';
+import { containerCells, goLabelSelector, podNameWarnings, templateWarnings, validateTemplateMatchesSelector } from '../../apps/v1/index.js';
 import { JobSchema } from './schema.js';
 
 export interface PodFailurePolicyRule {
@@ -328,6 +328,15 @@ function hasCondition(job: Job, type: string): boolean {
   return (job.status?.conditions ?? []).some((c) => c.type === type && c.status === 'True');
 }
 
+/** Upstream's WarningsForJobSpec: the Indexed-Job soft limits and the pod template's warnings. */
+export function jobSpecWarnings(spec: JobSpec | undefined, old: JobSpec | undefined, path: string, isUpdate: boolean): string[] {
+  const w: string[] = [];
+  if (spec?.completionMode === 'Indexed' && (spec.completions ?? 0) > 100000 && (spec.parallelism ?? 0) > 10000)
+    w.push(`${path}: In Indexed Jobs with a number of completions higher than 10^5 and a parallelism higher than 10^4, Kubernetes might not be able to track completedIndexes when a big number of indexes fail`);
+  w.push(...templateWarnings(spec?.template, old?.template, `${path}.template`, isUpdate));
+  return w;
+}
+
 /** printers.go printJob's STATUS column. */
 export function jobStatusCell(job: Job): string {
   if (hasCondition(job, 'Complete')) return 'Complete';
@@ -387,12 +396,8 @@ export const job: ResourceDef = {
     },
     validateUpdate: (obj, old, ctx) => (ctx.subresource === '' ? validateJobUpdate(asJob(obj), asJob(old)) : []),
     warnings(obj, old) {
-      if (old) return [];
-      const w = podTemplateWarnings(asJob(obj).spec?.template, 'spec.template');
-      const spec = asJob(obj).spec;
-      if (spec?.completionMode === 'Indexed' && (spec.completions ?? 0) > 0 && spec.parallelism != null && spec.parallelism > (spec.completions ?? 0))
-        w.push('spec.parallelism: parallelism greater than completions has no effect for Indexed Jobs');
-      return w;
+      const j = asJob(obj);
+      return [...(old ? [] : podNameWarnings(obj.metadata.name)), ...jobSpecWarnings(j.spec, old ? asJob(old).spec : undefined, 'spec', old !== undefined)];
     },
   },
   table: {
