@@ -27,7 +27,7 @@ import {
   type ResourceRequest,
 } from './handlers/resource.js';
 import { handleWatch } from './handlers/watch.js';
-import { OpenApiV3Service } from './openapi/index.js';
+import { OpenApiV3Service, OPENAPI_V2_PROTOBUF_CONTENT_TYPE } from './openapi/index.js';
 import { createNamespaceLifecycle, type NamespaceLifecycle } from './namespaces.js';
 import { auditTime, type AuditSink } from './audit.js';
 import type { RequestInfo } from './request-info.js';
@@ -160,6 +160,26 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
     }
     if (path === '/openapi/v3' || path === '/openapi/v3/') {
       sendObject(res, 200, openapi.index());
+      return true;
+    }
+    if (path === '/openapi/v2' || path === '/openapi/v2/' || path === '/swagger.json') {
+      // kubectl 1.27/1.28 fetch this (as gnostic protobuf) before create/apply -f.
+      const v2 = openapi.v2();
+      const etag = `"${v2.hash}"`;
+      if (req.headers['if-none-match'] === etag) {
+        res.writeHead(304, { ETag: etag });
+        res.end();
+        return true;
+      }
+      const wantsProto = /protobuf/.test(String(accept ?? ''));
+      const body = wantsProto ? Buffer.from(v2.protobuf) : Buffer.from(v2.json);
+      res.writeHead(200, {
+        'Content-Type': wantsProto ? OPENAPI_V2_PROTOBUF_CONTENT_TYPE : 'application/json',
+        'Content-Length': body.length,
+        ETag: etag,
+        'Cache-Control': 'no-cache, private',
+      });
+      res.end(body);
       return true;
     }
     if (segs[0] === 'openapi' && segs[1] === 'v3' && segs.length > 2) {

@@ -19,15 +19,10 @@ function maxLenError(n: number): string {
   return `must be no more than ${n} characters`;
 }
 
+/** Upstream's RegexError: each example is followed by ", " and examples are joined by " or ". */
 function regexError(msg: string, fmt: string, ...examples: string[]): string {
-  let s = `${msg} (`;
-  if (examples.length > 0) {
-    s += 'e.g. ';
-    s += examples.map((e) => `'${e}'`).join(' or ');
-    s += ', ';
-  }
-  s += `regex used for validation is '${fmt}')`;
-  return s;
+  if (examples.length === 0) return `${msg} (regex used for validation is '${fmt}')`;
+  return `${msg} (e.g. ${examples.map((e) => `'${e}', `).join(' or ')}regex used for validation is '${fmt}')`;
 }
 
 export function isDNS1123Label(value: string): string[] {

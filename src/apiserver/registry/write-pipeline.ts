@@ -6,7 +6,7 @@
  */
 import type { KubeObject, ResourceDef, StrategyContext } from '../../api/types.js';
 import { applyDefaults } from '../../api/schema/engine/index.js';
-import { validateObjectMeta, validateObjectMetaUpdate } from '../../api/validation/object-meta.js';
+import { maskTrailingDash, validateObjectMeta, validateObjectMetaUpdate } from '../../api/validation/object-meta.js';
 import { isDNS1123Subdomain } from '../../api/validation/names.js';
 import { invalid } from '../../lib/errors.js';
 import type { FieldError } from '../../lib/field-error.js';
@@ -21,7 +21,7 @@ export interface WritePipeline {
 export function createWritePipeline(): WritePipeline {
   const metaOpts = (def: ResourceDef) => ({
     namespaced: def.namespaced,
-    validateName: def.validateName ?? ((name: string, prefix: boolean) => isDNS1123Subdomain(prefix ? name.replace(/-$/, 'a') : name)),
+    validateName: def.validateName ?? ((name: string, prefix: boolean) => isDNS1123Subdomain(prefix ? maskTrailingDash(name) : name)),
   });
   const fail = (def: ResourceDef, obj: KubeObject, errs: FieldError[]) => {
     if (errs.length) throw invalid(def.group, def.kind, obj.metadata?.name ?? obj.metadata?.generateName ?? '', errs);
@@ -40,7 +40,6 @@ export function createWritePipeline(): WritePipeline {
       def.strategy?.defaults?.(obj);
       def.strategy?.prepareForUpdate?.(obj, old, ctx);
       const errs = [
-        ...validateObjectMeta(obj.metadata, metaOpts(def)),
         ...validateObjectMetaUpdate(obj.metadata, old.metadata),
         ...(def.strategy?.validate?.(obj, ctx) ?? []),
         ...(def.strategy?.validateUpdate?.(obj, old, ctx) ?? []),
