@@ -192,6 +192,7 @@ test('a pod as a real server returns it has no unknown fields', () => {
   } as unknown as KubeObject;
   const def = byKind('Pod');
   assert.deepEqual(findUnknownFields(pod, def.schema), []);
+  assert.deepEqual(checkTypes(pod, def.schema), []);
   const { errors } = create(pod);
   assert.deepEqual(errors, []);
 });

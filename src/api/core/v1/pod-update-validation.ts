@@ -116,9 +116,17 @@ export function validatePodUpdate(pod: V1Pod, old: V1Pod): Errs {
   return errs;
 }
 
+/** Semantic equality treats null, absent and empty lists alike (Go's nil vs empty slice/map). */
+function norm(v: unknown): unknown {
+  if (v === null || (Array.isArray(v) && v.length === 0)) return undefined;
+  return v;
+}
+
 /** Leaf-level differences between two JSON values, as `path: old → new`. */
 function specDiff(a: unknown, b: unknown, path = 'spec', out: string[] = []): string[] {
   if (out.length >= 20) return out;
+  a = norm(a);
+  b = norm(b);
   if (JSON.stringify(a) === JSON.stringify(b)) return out;
   if (a && b && typeof a === 'object' && typeof b === 'object' && Array.isArray(a) === Array.isArray(b)) {
     if (Array.isArray(a) && Array.isArray(b)) {

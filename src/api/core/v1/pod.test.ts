@@ -241,3 +241,15 @@ test('template labels are reported at <template>.labels, as upstream', () => {
   assert.equal(errs.length, 1);
   assert.match(errs[0]!, /^spec\.template\.labels: Invalid value: "bad value!": a valid label must be an empty string/);
 });
+
+test('pod update: null and empty lists equal absent ones; key order does not matter', () => {
+  const obj = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'ns' }, spec: seedTemplate().spec } as KubeObject;
+  const s = podResource.strategy!;
+  s.defaults!(obj);
+  const upd = structuredClone(obj) as V1Pod;
+  const spec = upd.spec! as Record<string, unknown>;
+  spec.tolerations = [];
+  spec.nodeSelector = null;
+  upd.spec = Object.fromEntries(Object.entries(spec).reverse()) as V1Pod['spec'];
+  assert.deepEqual(s.validateUpdate!(upd, obj, ctx).map(String), []);
+});
