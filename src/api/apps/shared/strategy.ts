@@ -3,11 +3,12 @@ import type { KubeObject, StrategyContext } from '../../types.js';
 import { clone } from './values.js';
 
 /**
- * prepareForCreate of a kind with a status subresource: the client may not set status on create
- * (upstream resets it to the zero struct, serialized as `{}`).
+ * prepareForCreate of a kind with a status subresource: the client may not set status on create.
+ * Upstream resets it to the zero struct; `zero` is that struct as Go serializes it (fields without
+ * omitempty appear with their zero value, e.g. ReplicaSet `{replicas: 0}`).
  */
-export function resetStatus(obj: KubeObject): void {
-  obj.status = {};
+export function resetStatus(obj: KubeObject, zero: Record<string, unknown> = {}): void {
+  obj.status = clone(zero);
 }
 
 /**

@@ -267,7 +267,7 @@ export const replicaSet: ResourceDef = {
   subresources: { status: true, scale: { specReplicasPath: '.spec.replicas', statusReplicasPath: '.status.replicas', labelSelectorPath: '.spec.selector' } },
   strategy: {
     defaults: defaultReplicaSet,
-    prepareForCreate: (obj) => resetStatus(obj),
+    prepareForCreate: (obj) => resetStatus(obj, { replicas: 0 }),
     prepareForUpdate: keepOtherHalf,
     validate: (obj, ctx) => (ctx.subresource === 'status' ? validateReplicaSetStatus(asReplicaSet(obj).status) : validateReplicaSetSpec(asReplicaSet(obj).spec)),
     validateUpdate: (obj, old, ctx) =>

@@ -216,7 +216,7 @@ export const statefulSet: ResourceDef = {
   subresources: { status: true, scale: { specReplicasPath: '.spec.replicas', statusReplicasPath: '.status.replicas', labelSelectorPath: '.spec.selector' } },
   strategy: {
     defaults: defaultStatefulSet,
-    prepareForCreate: (obj) => resetStatus(obj),
+    prepareForCreate: (obj) => resetStatus(obj, { replicas: 0, availableReplicas: 0 }),
     prepareForUpdate: keepOtherHalf,
     validate: (obj, ctx) => (ctx.subresource === 'status' ? validateStatefulSetStatus(asStatefulSet(obj).status) : validateStatefulSetSpec(asStatefulSet(obj).spec)),
     validateUpdate: (obj, old, ctx) => (ctx.subresource === 'status' ? [] : validateStatefulSetUpdate(asStatefulSet(obj), asStatefulSet(old))),
@@ -315,7 +315,7 @@ export const daemonSet: ResourceDef = {
   subresources: { status: true },
   strategy: {
     defaults: defaultDaemonSet,
-    prepareForCreate: (obj) => resetStatus(obj),
+    prepareForCreate: (obj) => resetStatus(obj, { currentNumberScheduled: 0, numberMisscheduled: 0, desiredNumberScheduled: 0, numberReady: 0 }),
     prepareForUpdate: keepOtherHalf,
     validate: (obj, ctx) => (ctx.subresource === 'status' ? validateDaemonSetStatus(asDaemonSet(obj).status) : validateDaemonSetSpec(asDaemonSet(obj).spec)),
     validateUpdate: (obj, old, ctx) => (ctx.subresource === '' ? validateSelectorImmutable(asDaemonSet(obj).spec?.selector, asDaemonSet(old).spec?.selector) : []),

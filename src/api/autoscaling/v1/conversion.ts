@@ -294,7 +294,8 @@ export function hpaV1ToV2(obj: KubeObject): KubeObject {
     v2status = compact({
       observedGeneration: status.observedGeneration,
       lastScaleTime: status.lastScaleTime,
-      currentReplicas: status.currentReplicas,
+      // v2's currentReplicas is omitempty.
+      currentReplicas: status.currentReplicas ? status.currentReplicas : undefined,
       desiredReplicas: status.desiredReplicas ?? 0,
     });
     if (status.currentCPUUtilizationPercentage !== undefined && status.currentCPUUtilizationPercentage !== null)

@@ -31,7 +31,7 @@ const viaV2: Strategy = {
     if (spec && (spec.minReplicas === undefined || spec.minReplicas === null)) spec.minReplicas = 1;
   },
   prepareForCreate(obj) {
-    obj.status = {};
+    obj.status = { currentReplicas: 0, desiredReplicas: 0 };
   },
   prepareForUpdate: keepOtherHalf,
   validate(obj: KubeObject, ctx) {

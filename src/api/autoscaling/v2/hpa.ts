@@ -350,7 +350,7 @@ export function validateHPAStatus(status: HorizontalPodAutoscalerStatus | undefi
 export const hpaStrategy: Strategy = {
   defaults: defaultHPA,
   prepareForCreate(obj) {
-    resetStatus(obj);
+    resetStatus(obj, { desiredReplicas: 0 });
     dropRoundTripAnnotations(obj);
   },
   prepareForUpdate(obj, old, ctx) {

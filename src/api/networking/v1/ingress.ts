@@ -196,7 +196,7 @@ export function validateIngressStatus(status: IngressStatus | undefined): FieldE
 }
 
 export const ingressStrategy: Strategy = {
-  prepareForCreate: (obj) => resetStatus(obj),
+  prepareForCreate: (obj) => resetStatus(obj, { loadBalancer: {} }),
   prepareForUpdate: keepOtherHalf,
   validate: (obj, ctx) => (ctx.subresource === 'status' ? validateIngressStatus(asIngress(obj).status) : validateIngress(asIngress(obj))),
 };

@@ -105,7 +105,7 @@ export const podDisruptionBudget: ResourceDef = {
   schema: PodDisruptionBudgetSchema,
   subresources: { status: true },
   strategy: {
-    prepareForCreate: (obj) => resetStatus(obj),
+    prepareForCreate: (obj) => resetStatus(obj, { disruptionsAllowed: 0, currentHealthy: 0, desiredHealthy: 0, expectedPods: 0 }),
     prepareForUpdate: keepOtherHalf,
     validate: (obj, ctx) => (ctx.subresource === 'status' ? validatePDBStatus(asPDB(obj).status) : validatePDBSpec(asPDB(obj).spec)),
   },
