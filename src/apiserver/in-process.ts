@@ -29,8 +29,12 @@ export function storedResources(registry: ApiRegistry): ResourceDef[] {
 
 export function createGcAccess(registry: ApiRegistry, storeFor: (def: ResourceDef) => ResourceStore, cache: WatchCache, now: () => Date): GcAccess {
   const ctx = (): StrategyContext => ({ now: now(), user: SYSTEM, subresource: '' });
+  // Prefix → stored resource, rebuilt when the registry changes (CRDs).
+  let prefixes: [string, ResourceDef][] | undefined;
+  registry.onChange(() => (prefixes = undefined));
   const defForKey = (key: string): ResourceDef | undefined => {
-    for (const d of storedResources(registry)) if (key.startsWith(resourcePrefix(d))) return d;
+    prefixes ??= storedResources(registry).map((d) => [resourcePrefix(d), d]);
+    for (const [p, d] of prefixes) if (key.startsWith(p)) return d;
     return undefined;
   };
   const resolve = (apiVersion: string, kind: string): ResourceDef | undefined => {
