@@ -92,9 +92,15 @@ export function serverHelp(): string {
 
 /**
  * Starts the server and resolves once it is ready (or rejects after undoing a partial start).
- * `io.stdout` receives the two human lines (kubeconfig location, ready).
+ * `io.stdout` receives the two human lines (kubeconfig location, ready). `deps` may be a promise
+ * (modules still loading); it is awaited only after the PKI is ready.
  */
-export async function startServer(config: ServerConfig, deps: ServerDeps, logger: Logger, io: CommandIo): Promise<RunningServer> {
+export async function startServer(
+  config: ServerConfig,
+  depsOrPromise: ServerDeps | Promise<ServerDeps>,
+  logger: Logger,
+  io: CommandIo,
+): Promise<RunningServer> {
   const t0 = performance.now();
   const log = logger.child('server');
   const undo: Array<() => Promise<void>> = [];
@@ -131,7 +137,8 @@ export async function startServer(config: ServerConfig, deps: ServerDeps, logger
     });
     log.info('cluster PKI ready', { dir: pki.dir, ca: pki.actions.ca, serving: pki.actions.serving, admin: pki.actions.admin, ms: ms(t) });
 
-    // Datastore
+    // Datastore (the dependencies may still have been loading while the PKI was being made)
+    const deps = await depsOrPromise;
     t = performance.now();
     const ds = config.datastore;
     if (ds.kind === 'sqlite') await mkdir(dirname(ds.path), { recursive: true, mode: 0o700 });
@@ -239,7 +246,10 @@ export async function serverCommand(argv: string[], env: ServerEnv, loadDeps: ()
 
   let running: RunningServer;
   try {
-    running = await startServer(config, await loadDeps(), logger, io);
+    // Module loading (storage drivers, API machinery) overlaps PKI work in startServer.
+    const deps = loadDeps();
+    deps.catch(() => {}); // surfaced by startServer's await
+    running = await startServer(config, deps, logger, io);
   } catch (e) {
     if (e instanceof UsageError) throw e;
     io.stderr(`Error: ${errMessage(e)}\n`);
