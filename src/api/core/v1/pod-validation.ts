@@ -420,19 +420,38 @@ function validateKeySelector(sel: { name?: string; key?: string }, path: FieldPa
   return errs;
 }
 
+/** Field labels the downward API converter accepts for v1 pods (ConvertDownwardAPIFieldLabel). */
+const CONVERTIBLE_FIELD_LABELS = new Set([
+  'metadata.annotations', 'metadata.labels', 'metadata.name', 'metadata.namespace', 'metadata.uid', 'spec.nodeName',
+  'spec.restartPolicy', 'spec.serviceAccountName', 'spec.schedulerName', 'status.phase', 'status.hostIP', 'status.hostIPs',
+  'status.podIP', 'status.podIPs',
+]);
+
+/** fieldpath.SplitMaybeSubscriptedPath: `metadata.labels['key']` → ['metadata.labels', 'key']. */
+function splitSubscript(fieldPath: string): [string, string] | undefined {
+  if (!fieldPath.endsWith("']")) return undefined;
+  const s = fieldPath.slice(0, -2);
+  const i = s.indexOf("['");
+  if (i <= 0) return undefined;
+  return [s.slice(0, i), s.slice(i + 2)];
+}
+
 function validateObjectFieldSelector(fs: V1ObjectFieldSelector, allowed: readonly string[], path: FieldPath): Errs {
   if (!fs.apiVersion) return [required(path.child('apiVersion'), '')];
   if (!fs.fieldPath) return [required(path.child('fieldPath'), '')];
-  if (fs.apiVersion !== 'v1')
-    return [invalid(path.child('fieldPath'), fs.fieldPath, `error converting fieldPath: unsupported pod version: ${fs.apiVersion}`)];
-  const m = /^([^[]+)\[(.*)\]$/.exec(fs.fieldPath);
-  if (m) {
-    const [, base, subscript] = m as unknown as [string, string, string];
-    if (base === 'metadata.annotations') return validateQualifiedName(subscript.toLowerCase(), path);
-    if (base === 'metadata.labels') return validateQualifiedName(subscript, path);
-    return [invalid(path, base, 'does not support subscript')];
+  const fp = path.child('fieldPath');
+  const conversionError = (detail: string) => [invalid(fp, fs.fieldPath, `error converting fieldPath: ${detail}`)];
+  if (fs.apiVersion !== 'v1') return conversionError(`unsupported pod version: ${fs.apiVersion}`);
+  const sub = splitSubscript(fs.fieldPath);
+  if (sub) {
+    const [base, key] = sub;
+    if (base === 'metadata.annotations') return validateQualifiedName(key.toLowerCase(), path);
+    if (base === 'metadata.labels') return validateQualifiedName(key, path);
+    return conversionError(`field label does not support subscript: ${fs.fieldPath}`);
   }
-  if (!allowed.includes(fs.fieldPath)) return [notSupported(path.child('fieldPath'), fs.fieldPath, allowed)];
+  const internal = fs.fieldPath === 'spec.host' ? 'spec.nodeName' : fs.fieldPath;
+  if (!CONVERTIBLE_FIELD_LABELS.has(internal) && fs.fieldPath !== 'spec.host') return conversionError(`field label not supported: ${fs.fieldPath}`);
+  if (!allowed.includes(internal)) return [notSupported(fp, internal, allowed)];
   return [];
 }
 

@@ -220,6 +220,8 @@ test('env names: relaxed validation (printable ASCII except "="), valueFrom sour
     { name: 'X', value: 'v', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
     { name: 'Y', valueFrom: {} },
     { name: 'Z', valueFrom: { fieldRef: { fieldPath: 'spec.bogus' } } },
+    { name: 'P', valueFrom: { fieldRef: { fieldPath: 'status.phase' } } },
+    { name: 'L', valueFrom: { fieldRef: { fieldPath: "metadata.labels['app']" } } },
   ];
   defaultPodTemplateSpec({ spec });
   const errs = errStrings(validatePodSpec(spec, 'spec'));
@@ -229,7 +231,8 @@ test('env names: relaxed validation (printable ASCII except "="), valueFrom sour
     'spec.containers[0].env[2].name: Invalid value: "": environment variable name must be non-empty',
     'spec.containers[0].env[3].valueFrom: Invalid value: "": may not be specified when `value` is not empty',
     'spec.containers[0].env[4].valueFrom: Invalid value: "": must specify one of: `fieldRef`, `resourceFieldRef`, `configMapKeyRef` or `secretKeyRef`',
-    'spec.containers[0].env[5].valueFrom.fieldRef.fieldPath: Unsupported value: "spec.bogus": supported values: "metadata.name", "metadata.namespace", "metadata.uid", "spec.nodeName", "spec.serviceAccountName", "status.hostIP", "status.hostIPs", "status.podIP", "status.podIPs"',
+    'spec.containers[0].env[5].valueFrom.fieldRef.fieldPath: Invalid value: "spec.bogus": error converting fieldPath: field label not supported: spec.bogus',
+    'spec.containers[0].env[6].valueFrom.fieldRef.fieldPath: Unsupported value: "status.phase": supported values: "metadata.name", "metadata.namespace", "metadata.uid", "spec.nodeName", "spec.serviceAccountName", "status.hostIP", "status.hostIPs", "status.podIP", "status.podIPs"',
   ]);
 });
 
