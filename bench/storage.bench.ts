@@ -29,19 +29,22 @@ interface Row {
   ops: number;
   ms: number;
   unit: string;
+  /** Main-thread event-loop utilization during the run (0..1), where measured. */
+  elu?: number;
 }
 const rows: Row[] = [];
 
-function record(name: string, ops: number, ms: number, unit = 'ops/s'): void {
-  rows.push({ name, ops, ms, unit });
+function record(name: string, ops: number, ms: number, unit = 'ops/s', elu?: number): void {
+  rows.push({ name, ops, ms, unit, elu });
   const rate = unit === 'ms' ? `${ms.toFixed(1)} ms` : `${Math.round((ops / ms) * 1000).toLocaleString('en-US')} ${unit}`;
   process.stderr.write(`  ${name}: ${rate}\n`);
 }
 
 /** Runs `op(i)` for i < n with `concurrency` callers in parallel, stopping early after MAX_MS. */
-async function timed(n: number, concurrency: number, op: (i: number) => Promise<unknown>): Promise<{ ops: number; ms: number }> {
+async function timed(n: number, concurrency: number, op: (i: number) => Promise<unknown>): Promise<{ ops: number; ms: number; elu: number }> {
   let next = 0;
   let done = 0;
+  const elu0 = performance.eventLoopUtilization();
   const start = performance.now();
   const deadline = start + MAX_MS;
   await Promise.all(
@@ -52,7 +55,7 @@ async function timed(n: number, concurrency: number, op: (i: number) => Promise<
       }
     }),
   );
-  return { ops: done, ms: performance.now() - start };
+  return { ops: done, ms: performance.now() - start, elu: performance.eventLoopUtilization(elu0).utilization };
 }
 
 function rawSqlite(dir: string): void {
@@ -87,7 +90,7 @@ function rawSqlite(dir: string): void {
 
 async function backendRuns(label: string, b: Backend, creates: number, concurrency: number): Promise<void> {
   const c = await timed(creates, concurrency, (i) => b.create(`/bench/pods/p${String(i).padStart(7, '0')}`, VALUE));
-  record(`${label} create (${concurrency} concurrent)`, c.ops, c.ms);
+  record(`${label} create (${concurrency} concurrent)`, c.ops, c.ms, 'ops/s', c.elu);
   const made = c.ops;
   const g = await timed(Math.min(made, 50_000), concurrency, (i) => b.get(`/bench/pods/p${String(i % made).padStart(7, '0')}`));
   record(`${label} get (${concurrency} concurrent)`, g.ops, g.ms);
@@ -114,6 +117,12 @@ async function main(): Promise<void> {
   try {
     process.stderr.write('SQLite\n');
     rawSqlite(dir);
+    const inThread = new SqliteBackend({ path: join(dir, 'in-thread.db'), writerThread: false });
+    const it = await timed(100_000, 128, (i) => inThread.create(`/bench/pods/p${i}`, VALUE));
+    record('SqliteBackend in-thread writer create (128 conc.)', it.ops, it.ms, 'ops/s', it.elu);
+    const it16 = await timed(50_000, 16, (i) => inThread.create(`/bench/c16/p${i}`, VALUE));
+    record('SqliteBackend in-thread writer create (16 conc.)', it16.ops, it16.ms, 'ops/s', it16.elu);
+    await inThread.close();
     const sqlite = new SqliteBackend({ path: join(dir, 'backend.db') });
     await backendRuns('SqliteBackend', sqlite, 100_000, 128);
     let revs = new Map<number, number>();
@@ -122,14 +131,14 @@ async function main(): Promise<void> {
       const cur = revs.get(k) ?? (await sqlite.get(`/bench/pods/p${String(k).padStart(7, '0')}`))!.modRevision;
       revs.set(k, (await sqlite.update(`/bench/pods/p${String(k).padStart(7, '0')}`, VALUE, cur)).modRevision);
     });
-    record('SqliteBackend update, CAS (128 concurrent)', u.ops, u.ms);
+    record('SqliteBackend update, CAS (128 concurrent)', u.ops, u.ms, 'ops/s', u.elu);
     revs = new Map();
     const c16 = await timed(50_000, 16, (i) => sqlite.create(`/bench/c16/p${i}`, VALUE));
-    record('SqliteBackend create (16 concurrent)', c16.ops, c16.ms);
+    record('SqliteBackend create (16 concurrent)', c16.ops, c16.ms, 'ops/s', c16.elu);
     let seen = 0;
     const w = sqlite.watch('/', await sqlite.currentRevision(), { onEvents: (e) => (seen += e.length), onError: () => {} });
     const cw = await timed(50_000, 128, (i) => sqlite.create(`/bench/watched/p${i}`, VALUE));
-    record('SqliteBackend create, 1 watcher (128 conc.)', cw.ops, cw.ms);
+    record('SqliteBackend create, 1 watcher (128 conc.)', cw.ops, cw.ms, 'ops/s', cw.elu);
     w.close();
     if (seen !== cw.ops) throw new Error(`watcher saw ${seen} of ${cw.ops} events`);
     await sqlite.close();
@@ -143,7 +152,7 @@ async function main(): Promise<void> {
     etcd = await startEtcd();
     const raw = new Etcd3({ hosts: etcd.endpoint });
     const p = await timed(20_000, 128, (i) => raw.put(`/raw/k${i}`).value(VALUE).exec());
-    record('raw etcd3 put (128 concurrent)', p.ops, p.ms);
+    record('raw etcd3 put (128 concurrent)', p.ops, p.ms, 'ops/s', p.elu);
     raw.close();
     const eb = new EtcdBackend({ endpoints: [etcd.endpoint], prefix: '/bench' });
     await backendRuns('EtcdBackend', eb, 20_000, 128);
@@ -154,11 +163,12 @@ async function main(): Promise<void> {
   }
 
   const w = Math.max(...rows.map((r) => r.name.length));
-  console.log(`\n${'benchmark'.padEnd(w)}  ${'ops'.padStart(8)}  ${'time ms'.padStart(9)}  ${'result'.padStart(16)}`);
-  console.log('-'.repeat(w + 39));
+  console.log(`\n${'benchmark'.padEnd(w)}  ${'ops'.padStart(8)}  ${'time ms'.padStart(9)}  ${'result'.padStart(16)}  main-thread busy`);
+  console.log('-'.repeat(w + 57));
   for (const r of rows) {
     const result = r.unit === 'ms' ? `${r.ms.toFixed(1)} ms` : `${Math.round((r.ops / r.ms) * 1000).toLocaleString('en-US')} ${r.unit}`;
-    console.log(`${r.name.padEnd(w)}  ${String(r.ops).padStart(8)}  ${r.ms.toFixed(0).padStart(9)}  ${result.padStart(16)}`);
+    const elu = r.elu === undefined ? '' : `${(r.elu * 100).toFixed(0)}%`.padStart(16);
+    console.log(`${r.name.padEnd(w)}  ${String(r.ops).padStart(8)}  ${r.ms.toFixed(0).padStart(9)}  ${result.padStart(16)}  ${elu}`);
   }
 }
 

@@ -12,7 +12,10 @@ const dir = mkdtempSync(join(tmpdir(), 'flotilla-sqlite-test-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 let n = 0;
 
-runBackendConformance('sqlite', async () => new SqliteBackend({ path: join(dir, `conf-${++n}`, 'state.db') }));
+runBackendConformance('sqlite (writer thread)', async () => new SqliteBackend({ path: join(dir, `conf-${++n}`, 'state.db') }));
+runBackendConformance('sqlite (in-thread writer)', async () =>
+  new SqliteBackend({ path: join(dir, `conf-${++n}`, 'state.db'), writerThread: false }),
+);
 
 test('sqlite: restart keeps keys, history, the revision counter and the compacted revision', async (t) => {
   const path = join(dir, 'restart', 'state.db');

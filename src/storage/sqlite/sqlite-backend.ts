@@ -2,65 +2,63 @@
  * SqliteBackend: the storage contract on one SQLite file (better-sqlite3), the default store of a
  * single-server cluster.
  *
- * Tables: `kv_current` (key → latest value, create/mod revision) answers get/list/count without
+ * Tables (see sqlite-store.ts): `kv_current` (key → latest value) answers get/list/count without
  * scanning history; `kv_log` (one row per revision with the value before the write) feeds watches,
  * snapshot reads at older revisions and prevKv; `kv_meta` keeps the revision counter and the
- * compacted revision. Compaction only deletes old `kv_log` rows, in small transactions that yield to
- * the event loop between them, so writers wait at most for one small batch. The compacted revision is
- * committed durably first; the deletions themselves skip their own fsync (rows below the compacted
- * revision are never read, and a later commit's fsync persists them).
+ * compacted revision. Compaction records the compacted revision durably, then deletes old `kv_log`
+ * rows in small steps between write batches, so writers wait at most for one small step.
  *
- * Durability and group commit: WAL with synchronous=FULL. Writes issued in the same event-loop turn
- * are applied in ONE transaction (one fsync), each with its own check and result, in call order; a
- * write's promise settles only after that transaction committed. If the transaction itself fails
- * (disk full, I/O error), every write in it rejects with StorageUnavailableError and none happened.
+ * Durability and group commit: WAL with synchronous=FULL. Writes are applied in batches, ONE
+ * transaction (one fsync) per batch, each write with its own check, result and error, in call order;
+ * a write's promise settles only after its transaction committed. With the writer thread (default),
+ * one batch is in flight at a time and every write issued meanwhile joins the next batch; without
+ * it, writes issued in the same event-loop turn form a batch. If a transaction itself fails (disk
+ * full, I/O error), every write in it rejects with StorageUnavailableError and none happened.
  *
- * Concurrency: one process owns the file (exclusive locking mode); a second opener gets
- * StorageUnavailableError. All statements run on the calling thread and are short.
+ * Threads: reads run on the caller's thread on their own connection, each list in one read
+ * transaction (a consistent snapshot, never blocked by the writer in WAL mode). Commits and their
+ * fsyncs run on a worker thread, so the caller's event loop is not stalled while the disk syncs.
+ *
+ * One process owns the file: a lock file (`<path>-lock`, held with an exclusive SQLite lock) makes a
+ * second opener, in this or another process, fail with StorageUnavailableError.
  */
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { Backend, KeyValue, ListOptions, ListResult, Watch, WatchCallbacks, WatchEvent } from '../backend.js';
+import { Worker } from 'node:worker_threads';
+import type { Backend, KeyValue, ListOptions, ListResult, Watch, WatchCallbacks } from '../backend.js';
 import { CompactedError, KeyExistsError, KeyNotFoundError, RevisionConflictError, StorageUnavailableError } from '../errors.js';
-import { ChangeType, rowToEvent, snapshotList, type ChangeRow, type CurrentReader } from '../internal/history.js';
+import { rowToEvent, snapshotList, type ChangeRow, type CurrentReader } from '../internal/history.js';
 import { compareKeys, prefixEnd } from '../internal/keys.js';
 import { LocalWatchHub } from '../internal/watch-hub.js';
+import { curKv, LOG_COLS, openDatabase, readMeta, SqliteWriter, toChange, type CurRow, type LogRow, type WireOp, type WireResult } from './sqlite-store.js';
 
 export interface SqliteBackendOptions {
   /** Database file; missing parent directories are created. */
   path: string;
-  /** Most writes per group-commit transaction (default 500, a few ms of synchronous work). */
+  /** Commit on a worker thread (default true); false commits on the caller's thread. */
+  writerThread?: boolean;
+  /** Most writes per transaction (default 1000). */
   maxBatch?: number;
-  /** History rows deleted per compaction transaction (default 1000). */
+  /** History rows deleted per compaction step (default 1000). */
   compactBatch?: number;
   /** How long to wait for a lock held by another connection (default 5000 ms). */
   busyTimeoutMs?: number;
 }
 
-type WriteOp =
-  | { kind: 'create'; key: string; value: string; resolve: (kv: KeyValue) => void; reject: (e: Error) => void }
-  | { kind: 'update'; key: string; value: string; expected: number; resolve: (kv: KeyValue) => void; reject: (e: Error) => void }
-  | { kind: 'delete'; key: string; expected: number | undefined; resolve: (kv: KeyValue) => void; reject: (e: Error) => void };
-
-interface CurRow {
-  key: string;
-  value: string;
-  create_rev: number;
-  mod_rev: number;
+interface PendingWrite {
+  op: WireOp;
+  resolve: (kv: KeyValue) => void;
+  reject: (e: Error) => void;
 }
 
-interface LogRow {
-  rev: number;
-  key: string;
-  type: ChangeType;
-  value: string | null;
-  create_rev: number;
-  prev_value: string | null;
-  prev_mod_rev: number;
-}
-
-const LOG_COLS = 'rev, key, type, value, create_rev, prev_value, prev_mod_rev';
+type WorkerReply =
+  | { t: 'ready'; rev: number; compactRev: number }
+  | { t: 'batch'; id: number; results: WireResult[]; rows: ChangeRow[]; rev: number; transactions: number }
+  | { t: 'batch'; id: number; error: string }
+  | { t: 'marked'; id: number; target: number }
+  | { t: 'compacted'; id: number; error?: string }
+  | { t: 'closed' };
 
 /** A set of statements over a key range: lower bound inclusive/exclusive × upper bound or none. */
 function rangeVariants(db: Database.Database, sql: (lowerOp: '>=' | '>', upper: boolean) => string) {
@@ -76,103 +74,121 @@ function pick<T>(v: { ge: T; gt: T; geU: T; gtU: T }, exclusive: boolean, upper:
   return upper === undefined ? (exclusive ? v.gt : v.ge) : exclusive ? v.gtU : v.geU;
 }
 
-function toChange(r: LogRow): ChangeRow {
-  return {
-    rev: r.rev,
-    key: r.key,
-    type: r.type,
-    value: r.value,
-    createRev: r.create_rev,
-    prevValue: r.prev_value,
-    prevModRev: r.prev_mod_rev,
-  };
-}
-
-function curKv(r: CurRow): KeyValue {
-  return { key: r.key, value: r.value, createRevision: r.create_rev, modRevision: r.mod_rev };
-}
-
 function unavailable(what: string, err: unknown): StorageUnavailableError {
   const msg = err instanceof Error ? err.message : String(err);
   return new StorageUnavailableError(`sqlite ${what} failed: ${msg}`, { cause: err });
 }
 
+/**
+ * Starts the writer thread. Compiled (.js) it is a plain worker; run from TypeScript sources (tests,
+ * tsx) the worker first registers tsx's loader, which workers do not inherit on Node 20.
+ */
+function startWriterThread(workerData: unknown): Worker {
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./sqlite-writer-worker.js', import.meta.url), { workerData });
+  const target = new URL('./sqlite-writer-worker.ts', import.meta.url).href;
+  const boot = `import('tsx/esm/api').then((api) => { api.register(); return import(${JSON.stringify(target)}); });`;
+  return new Worker(boot, { eval: true, workerData });
+}
+
 export class SqliteBackend implements Backend {
   readonly path: string;
   private readonly db: Database.Database;
+  private readonly lock: Database.Database;
   private readonly maxBatch: number;
   private readonly compactBatch: number;
+  /** Highest revision whose commit this thread has seen acknowledged. */
   private rev = 0;
   private compactRev = 0;
   private closed = false;
-  private queue: WriteOp[] = [];
+  private broken: Error | undefined;
+  private queue: PendingWrite[] = [];
   private flushScheduled = false;
   private writeTxns = 0;
   private compacting: Promise<void> = Promise.resolve();
   private readonly hub: LocalWatchHub;
   private readonly st: ReturnType<SqliteBackend['prepare']>;
+  /** In-thread writer (writerThread: false). */
+  private readonly local: SqliteWriter | undefined;
+  /** Worker writer (default). */
+  private readonly worker: Worker | undefined;
+  private inflight: { id: number; writes: PendingWrite[] } | undefined;
+  private nextId = 1;
+  private readonly compactWaiters = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
+  private workerClosed: Promise<void> = Promise.resolve();
 
   constructor(opts: SqliteBackendOptions) {
     this.path = opts.path;
-    this.maxBatch = opts.maxBatch ?? 500;
+    this.maxBatch = opts.maxBatch ?? 1000;
     this.compactBatch = opts.compactBatch ?? 1000;
+    const busyTimeoutMs = opts.busyTimeoutMs ?? 5000;
+    const useWorker = opts.writerThread ?? true;
     mkdirSync(dirname(opts.path), { recursive: true });
+    this.lock = SqliteBackend.acquireLock(`${opts.path}-lock`, opts.path, busyTimeoutMs);
     try {
-      this.db = new Database(opts.path);
+      this.db = openDatabase(opts.path, { exclusive: !useWorker, busyTimeoutMs });
+      const meta = readMeta(this.db);
+      this.rev = meta.rev;
+      this.compactRev = meta.compactRev;
+      this.st = this.prepare();
     } catch (err) {
+      this.lock.close();
       throw unavailable(`open ${opts.path}`, err);
     }
-    try {
-      this.db.pragma(`busy_timeout = ${opts.busyTimeoutMs ?? 5000}`);
-      this.db.pragma('locking_mode = EXCLUSIVE');
-      this.db.pragma('journal_mode = WAL');
-      this.db.pragma('synchronous = FULL');
-      this.db.exec(`
-        CREATE TABLE IF NOT EXISTS kv_current (
-          key TEXT PRIMARY KEY, value TEXT NOT NULL, create_rev INTEGER NOT NULL, mod_rev INTEGER NOT NULL
-        ) WITHOUT ROWID;
-        CREATE TABLE IF NOT EXISTS kv_log (
-          rev INTEGER PRIMARY KEY, key TEXT NOT NULL, type INTEGER NOT NULL, value TEXT,
-          create_rev INTEGER NOT NULL, prev_value TEXT, prev_mod_rev INTEGER NOT NULL
-        );
-        CREATE TABLE IF NOT EXISTS kv_meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
-      `);
-      this.st = this.prepare();
-      const meta = (name: string) => (this.st.getMeta.get(name) as { value: number } | undefined)?.value ?? 0;
-      const maxLog = (this.db.prepare('SELECT max(rev) AS r FROM kv_log').get() as { r: number | null }).r ?? 0;
-      const maxCur = (this.db.prepare('SELECT max(mod_rev) AS r FROM kv_current').get() as { r: number | null }).r ?? 0;
-      this.rev = Math.max(meta('rev'), maxLog, maxCur);
-      this.compactRev = meta('compact_rev');
-    } catch (err) {
-      this.db.close();
-      const code = (err as { code?: string }).code;
-      if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') {
-        throw new StorageUnavailableError(`sqlite database ${opts.path} is in use by another process`, { cause: err });
-      }
-      throw unavailable(`open ${opts.path}`, err);
+    if (useWorker) {
+      const w = startWriterThread({ path: opts.path, busyTimeoutMs, compactBatch: this.compactBatch });
+      this.worker = w;
+      w.unref();
+      w.on('message', (m: WorkerReply) => this.onWorkerMessage(m));
+      w.on('error', (err) => this.breakWriter(unavailable('writer thread', err)));
+      this.workerClosed = new Promise((resolve) =>
+        w.once('exit', (code) => {
+          if (!this.closed) this.breakWriter(new StorageUnavailableError(`sqlite writer thread exited (code ${code})`));
+          resolve();
+        }),
+      );
+    } else {
+      this.local = new SqliteWriter(this.db);
     }
     this.hub = new LocalWatchHub({
       committedRevision: () => this.rev,
       compactedRevision: () => this.compactRev,
-      readHistory: (prefix, afterRev, toRev) => {
-        const upper = prefixEnd(prefix);
-        const s = upper === undefined ? this.st.history : this.st.historyU;
-        const rows = (upper === undefined ? s.all(afterRev, toRev, prefix) : s.all(afterRev, toRev, prefix, upper)) as LogRow[];
-        return rows.map((r) => rowToEvent(toChange(r)));
-      },
+      readHistory: (prefix, afterRev, toRev) =>
+        this.snapshot(() => {
+          const compactRev = this.metaValue('compact_rev');
+          if (afterRev + 1 < compactRev) throw new CompactedError(afterRev, compactRev);
+          const upper = prefixEnd(prefix);
+          const rows = (upper === undefined ? this.st.history.all(afterRev, toRev, prefix) : this.st.historyU.all(afterRev, toRev, prefix, upper)) as LogRow[];
+          return rows.map((r) => rowToEvent(toChange(r)));
+        }),
     });
+  }
+
+  /** Holds an exclusive SQLite lock on `<path>-lock` for the backend's lifetime. */
+  private static acquireLock(lockPath: string, path: string, busyTimeoutMs: number): Database.Database {
+    let lock: Database.Database | undefined;
+    try {
+      lock = new Database(lockPath);
+      lock.pragma(`busy_timeout = ${Math.min(busyTimeoutMs, 1000)}`);
+      lock.pragma('locking_mode = EXCLUSIVE');
+      lock.exec('CREATE TABLE IF NOT EXISTS owner (pid INTEGER)');
+      lock.exec('BEGIN EXCLUSIVE; DELETE FROM owner; COMMIT');
+      lock.prepare('INSERT INTO owner (pid) VALUES (?)').run(process.pid);
+      return lock;
+    } catch (err) {
+      lock?.close();
+      const code = (err as { code?: string }).code;
+      if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') {
+        throw new StorageUnavailableError(`sqlite database ${path} is in use by another process or backend`, { cause: err });
+      }
+      throw unavailable(`open ${path}`, err);
+    }
   }
 
   private prepare() {
     const db = this.db;
     return {
-      getMeta: db.prepare('SELECT value FROM kv_meta WHERE name = ?'),
-      setMeta: db.prepare('INSERT INTO kv_meta (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value'),
+      meta: db.prepare('SELECT value FROM kv_meta WHERE name = ?'),
       get: db.prepare('SELECT key, value, create_rev, mod_rev FROM kv_current WHERE key = ?'),
-      insert: db.prepare('INSERT INTO kv_current (key, value, create_rev, mod_rev) VALUES (?, ?, ?, ?) ON CONFLICT(key) DO NOTHING'),
-      update: db.prepare('UPDATE kv_current SET value = ?, mod_rev = ? WHERE key = ?'),
-      remove: db.prepare('DELETE FROM kv_current WHERE key = ?'),
-      log: db.prepare(`INSERT INTO kv_log (${LOG_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?)`),
       page: rangeVariants(
         db,
         (op, u) => `SELECT key, value, create_rev, mod_rev FROM kv_current WHERE key ${op} ?${u ? ' AND key < ?' : ''} ORDER BY key LIMIT ?`,
@@ -184,7 +200,11 @@ export class SqliteBackend implements Backend {
       ),
       history: db.prepare(`SELECT ${LOG_COLS} FROM kv_log WHERE rev > ? AND rev <= ? AND key >= ? ORDER BY rev`),
       historyU: db.prepare(`SELECT ${LOG_COLS} FROM kv_log WHERE rev > ? AND rev <= ? AND key >= ? AND key < ? ORDER BY rev`),
-      compactBatch: db.prepare('DELETE FROM kv_log WHERE rev IN (SELECT rev FROM kv_log WHERE rev < ? ORDER BY rev LIMIT ?)'),
+      historyRows: db.prepare('SELECT count(*) AS n FROM kv_log'),
+      keys: db.prepare('SELECT count(*) AS n FROM kv_current'),
+      begin: db.prepare('BEGIN'),
+      commit: db.prepare('COMMIT'),
+      rollback: db.prepare('ROLLBACK'),
     };
   }
 
@@ -194,10 +214,9 @@ export class SqliteBackend implements Backend {
     return r ? curKv(r) : undefined;
   }
 
+  /** One read transaction: items, revision and compaction check come from the same snapshot. */
   async list(prefix: string, opts: ListOptions = {}): Promise<ListResult> {
     this.check();
-    const revision = opts.revision && opts.revision < this.rev ? opts.revision : this.rev;
-    if (revision < this.compactRev) throw new CompactedError(revision, this.compactRev);
     const startAfter = opts.startAfter !== undefined && compareKeys(opts.startAfter, prefix) >= 0 ? opts.startAfter : undefined;
     const upper = prefixEnd(prefix);
     const bind = (after: string | undefined): unknown[] => {
@@ -210,13 +229,19 @@ export class SqliteBackend implements Backend {
         (pick(this.st.page, after !== undefined, upper).all(...bind(after), limit > 0 ? limit : -1) as CurRow[]).map(curKv),
       countAfter: (after) => (pick(this.st.count, after !== undefined, upper).get(...bind(after)) as { n: number }).n,
     };
-    return this.read('list', () => {
-      const changes =
-        revision < this.rev
-          ? (pick(this.st.changes, startAfter !== undefined, upper).all(revision, ...bind(startAfter)) as LogRow[]).map(toChange)
-          : [];
-      return snapshotList(reader, changes, startAfter, opts.limit ?? 0, revision);
-    });
+    return this.read('list', () =>
+      this.snapshot(() => {
+        const latest = Math.max(this.metaValue('rev'), this.rev);
+        const compactRev = this.metaValue('compact_rev');
+        const revision = opts.revision && opts.revision < latest ? opts.revision : latest;
+        if (revision < compactRev) throw new CompactedError(revision, compactRev);
+        const changes =
+          revision < latest
+            ? (pick(this.st.changes, startAfter !== undefined, upper).all(revision, ...bind(startAfter)) as LogRow[]).map(toChange)
+            : [];
+        return snapshotList(reader, changes, startAfter, opts.limit ?? 0, revision);
+      }),
+    );
   }
 
   async count(prefix: string): Promise<number> {
@@ -227,15 +252,15 @@ export class SqliteBackend implements Backend {
   }
 
   create(key: string, value: string): Promise<KeyValue> {
-    return new Promise((resolve, reject) => this.enqueue({ kind: 'create', key, value, resolve, reject }));
+    return this.enqueue({ kind: 'create', key, value });
   }
 
   update(key: string, value: string, expectedRevision: number): Promise<KeyValue> {
-    return new Promise((resolve, reject) => this.enqueue({ kind: 'update', key, value, expected: expectedRevision, resolve, reject }));
+    return this.enqueue({ kind: 'update', key, value, expected: expectedRevision });
   }
 
   delete(key: string, expectedRevision?: number): Promise<KeyValue> {
-    return new Promise((resolve, reject) => this.enqueue({ kind: 'delete', key, expected: expectedRevision, resolve, reject }));
+    return this.enqueue(expectedRevision === undefined ? { kind: 'delete', key } : { kind: 'delete', key, expected: expectedRevision });
   }
 
   watch(prefix: string, afterRevision: number, cb: WatchCallbacks): Watch {
@@ -253,9 +278,9 @@ export class SqliteBackend implements Backend {
   }
 
   /**
-   * Marks everything below `revision` (clamped to the current revision) as compacted at once, then
-   * deletes those history rows in batches of `compactBatch`, yielding to the event loop between
-   * batches. Concurrent calls run one after another. Resolves when the rows are gone.
+   * Records min(revision, current) as the compacted revision (durably, before anything is deleted),
+   * then deletes older history in steps of `compactBatch` rows between write batches. Concurrent
+   * calls run one after another. Resolves when the rows are gone.
    */
   compact(revision: number): Promise<void> {
     const run = this.compacting.then(() => this.compactNow(revision));
@@ -263,138 +288,205 @@ export class SqliteBackend implements Backend {
     return run;
   }
 
-  /** Diagnostics (metrics, tests): revisions and the number of history rows still stored. */
+  /** Diagnostics (metrics, tests): revisions, stored history rows, keys, write transactions so far. */
   stats(): { revision: number; compactedRevision: number; historyRows: number; keys: number; writeTransactions: number } {
     this.check();
-    const historyRows = (this.db.prepare('SELECT count(*) AS n FROM kv_log').get() as { n: number }).n;
-    const keys = (this.db.prepare('SELECT count(*) AS n FROM kv_current').get() as { n: number }).n;
+    const historyRows = (this.st.historyRows.get() as { n: number }).n;
+    const keys = (this.st.keys.get() as { n: number }).n;
     return { revision: this.rev, compactedRevision: this.compactRev, historyRows, keys, writeTransactions: this.writeTxns };
   }
 
-  /** Commits queued writes, ends watches and closes the file. Idempotent. */
+  /** Commits queued writes, ends watches, stops the writer and closes the file. Idempotent. */
   async close(): Promise<void> {
     if (this.closed) return;
-    while (this.queue.length > 0) this.flush();
+    if (this.local) {
+      while (this.queue.length > 0) this.flushLocal();
+    } else {
+      while ((this.queue.length > 0 || this.inflight) && !this.broken) {
+        if (!this.inflight) this.sendBatch();
+        await new Promise((r) => setTimeout(r, 1));
+      }
+    }
     this.closed = true;
     this.hub.closeAll(new StorageUnavailableError('storage backend closed'));
     await this.compacting;
+    if (this.worker) {
+      this.worker.ref();
+      this.worker.postMessage({ t: 'close' });
+      const timer = setTimeout(() => void this.worker?.terminate(), 5000);
+      await this.workerClosed;
+      clearTimeout(timer);
+    }
     this.db.close();
+    this.lock.close();
   }
 
   private async compactNow(revision: number): Promise<void> {
     this.check();
     const target = Math.min(revision, this.rev);
     if (target <= this.compactRev) return;
-    try {
-      this.st.setMeta.run('compact_rev', target);
-    } catch (err) {
-      throw unavailable('compact', err);
-    }
-    this.compactRev = target;
-    for (;;) {
-      if (this.closed) return;
-      let n: number;
+    if (this.local) {
       try {
-        // Deleting history needs no fsync of its own: the compacted revision is already durable, rows
-        // below it are never read, and the next write commit's fsync covers these WAL frames anyway.
-        this.db.pragma('synchronous = NORMAL');
-        try {
-          n = this.st.compactBatch.run(target, this.compactBatch).changes;
-        } finally {
-          this.db.pragma('synchronous = FULL');
-        }
+        this.local.markCompacted(target);
       } catch (err) {
         throw unavailable('compact', err);
       }
-      if (n < this.compactBatch) return;
-      await new Promise<void>((r) => setImmediate(r));
-    }
-  }
-
-  private enqueue(op: WriteOp): void {
-    if (this.closed) {
-      op.reject(new StorageUnavailableError('storage backend closed'));
-      return;
-    }
-    this.queue.push(op);
-    if (!this.flushScheduled) {
-      this.flushScheduled = true;
-      setImmediate(() => this.flush());
-    }
-  }
-
-  /** Applies up to maxBatch queued writes in one transaction, then settles them in order. */
-  private flush(): void {
-    this.flushScheduled = false;
-    if (this.queue.length === 0) return;
-    const ops = this.queue.length <= this.maxBatch ? this.queue : this.queue.slice(0, this.maxBatch);
-    this.queue = ops === this.queue ? [] : this.queue.slice(this.maxBatch);
-    if (this.queue.length > 0) {
-      this.flushScheduled = true;
-      setImmediate(() => this.flush());
-    }
-    const results: Array<KeyValue | Error> = new Array(ops.length);
-    const rows: ChangeRow[] = [];
-    let rev = this.rev;
-    const st = this.st;
-    try {
-      this.db.exec('BEGIN IMMEDIATE');
-      try {
-        for (let i = 0; i < ops.length; i++) {
-          const op = ops[i];
-          if (op.kind === 'create') {
-            const next = rev + 1;
-            if (st.insert.run(op.key, op.value, next, next).changes === 0) {
-              results[i] = new KeyExistsError(op.key);
-              continue;
-            }
-            rev = next;
-            st.log.run(rev, op.key, ChangeType.Create, op.value, rev, null, 0);
-            rows.push({ rev, key: op.key, type: ChangeType.Create, value: op.value, createRev: rev, prevValue: null, prevModRev: 0 });
-            results[i] = { key: op.key, value: op.value, createRevision: rev, modRevision: rev };
-            continue;
-          }
-          const old = st.get.get(op.key) as CurRow | undefined;
-          if (!old) {
-            results[i] = new KeyNotFoundError(op.key);
-            continue;
-          }
-          if (op.expected !== undefined && old.mod_rev !== op.expected) {
-            results[i] = new RevisionConflictError(op.key, op.expected, curKv(old));
-            continue;
-          }
-          rev++;
-          if (op.kind === 'update') {
-            st.update.run(op.value, rev, op.key);
-            st.log.run(rev, op.key, ChangeType.Update, op.value, old.create_rev, old.value, old.mod_rev);
-            rows.push({ rev, key: op.key, type: ChangeType.Update, value: op.value, createRev: old.create_rev, prevValue: old.value, prevModRev: old.mod_rev });
-            results[i] = { key: op.key, value: op.value, createRevision: old.create_rev, modRevision: rev };
-          } else {
-            st.remove.run(op.key);
-            st.log.run(rev, op.key, ChangeType.Delete, null, old.create_rev, old.value, old.mod_rev);
-            rows.push({ rev, key: op.key, type: ChangeType.Delete, value: null, createRev: old.create_rev, prevValue: old.value, prevModRev: old.mod_rev });
-            results[i] = { key: op.key, value: old.value, createRevision: old.create_rev, modRevision: rev };
-          }
+      this.compactRev = target;
+      for (;;) {
+        if (this.closed) return;
+        let n: number;
+        try {
+          n = this.local.compactStep(target, this.compactBatch);
+        } catch (err) {
+          throw unavailable('compact', err);
         }
-        if (rows.length > 0) st.setMeta.run('rev', rev);
-        this.db.exec('COMMIT');
-        this.writeTxns++;
-      } catch (err) {
-        if (this.db.inTransaction) this.db.exec('ROLLBACK');
-        throw err;
+        if (n < this.compactBatch) return;
+        await new Promise<void>((r) => setImmediate(r));
       }
+    }
+    if (this.broken) throw this.broken;
+    const id = this.nextId++;
+    await new Promise<void>((resolve, reject) => {
+      this.compactWaiters.set(id, { resolve, reject });
+      this.worker!.ref();
+      this.worker!.postMessage({ t: 'compact', id, target });
+    });
+  }
+
+  private enqueue(op: WireOp): Promise<KeyValue> {
+    return new Promise((resolve, reject) => {
+      if (this.closed) return reject(new StorageUnavailableError('storage backend closed'));
+      if (this.broken) return reject(this.broken);
+      this.queue.push({ op, resolve, reject });
+      if (!this.flushScheduled && !this.inflight) {
+        this.flushScheduled = true;
+        setImmediate(() => {
+          this.flushScheduled = false;
+          if (this.local) this.flushLocal();
+          else if (!this.inflight) this.sendBatch();
+        });
+      }
+    });
+  }
+
+  private takeBatch(): PendingWrite[] {
+    if (this.queue.length <= this.maxBatch) {
+      const all = this.queue;
+      this.queue = [];
+      return all;
+    }
+    return this.queue.splice(0, this.maxBatch);
+  }
+
+  /** In-thread mode: applies up to maxBatch queued writes in one transaction and settles them. */
+  private flushLocal(): void {
+    if (this.queue.length === 0) return;
+    const writes = this.takeBatch();
+    if (this.queue.length > 0 && !this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => {
+        this.flushScheduled = false;
+        this.flushLocal();
+      });
+    }
+    let out: { results: WireResult[]; rows: ChangeRow[] };
+    try {
+      out = this.local!.applyBatch(writes.map((w) => w.op));
     } catch (err) {
       const e = unavailable('write', err);
-      for (const op of ops) op.reject(e);
+      for (const w of writes) w.reject(e);
       return;
     }
-    this.rev = rev;
-    for (let i = 0; i < ops.length; i++) {
+    this.writeTxns = this.local!.transactions;
+    this.settle(writes, out.results, out.rows, this.local!.rev);
+  }
+
+  /** Worker mode: sends the queued writes (up to maxBatch) as the one in-flight batch. */
+  private sendBatch(): void {
+    if (this.queue.length === 0 || this.inflight || this.broken) return;
+    const writes = this.takeBatch();
+    const id = this.nextId++;
+    this.inflight = { id, writes };
+    this.worker!.ref();
+    this.worker!.postMessage({ t: 'batch', id, ops: writes.map((w) => w.op) });
+  }
+
+  private onWorkerMessage(m: WorkerReply): void {
+    switch (m.t) {
+      case 'batch': {
+        const inflight = this.inflight;
+        if (!inflight || inflight.id !== m.id) return;
+        this.inflight = undefined;
+        if ('error' in m) {
+          const e = new StorageUnavailableError(`sqlite write failed: ${m.error}`);
+          for (const w of inflight.writes) w.reject(e);
+        } else {
+          this.writeTxns = m.transactions;
+          this.settle(inflight.writes, m.results, m.rows, m.rev);
+        }
+        // everything queued while this batch was committing becomes the next batch
+        if (this.queue.length > 0) this.sendBatch();
+        break;
+      }
+      case 'marked':
+        if (m.target > this.compactRev) this.compactRev = m.target;
+        break;
+      case 'compacted': {
+        const w = this.compactWaiters.get(m.id);
+        this.compactWaiters.delete(m.id);
+        if (w) {
+          if (m.error) w.reject(new StorageUnavailableError(`sqlite compact failed: ${m.error}`));
+          else w.resolve();
+        }
+        break;
+      }
+      default:
+        break;
+    }
+    if (!this.inflight && this.compactWaiters.size === 0 && !this.closed) this.worker?.unref();
+  }
+
+  private settle(writes: PendingWrite[], results: WireResult[], rows: ChangeRow[], rev: number): void {
+    if (rev > this.rev) this.rev = rev;
+    for (let i = 0; i < writes.length; i++) {
       const r = results[i];
-      if (r instanceof Error) ops[i].reject(r);
-      else ops[i].resolve(r);
+      const { op } = writes[i];
+      if ('ok' in r) writes[i].resolve(r.ok);
+      else if ('exists' in r) writes[i].reject(new KeyExistsError(op.key));
+      else if ('notFound' in r) writes[i].reject(new KeyNotFoundError(op.key));
+      else writes[i].reject(new RevisionConflictError(op.key, r.expected, r.conflict));
     }
     if (rows.length > 0 && this.hub.hasWatchers()) this.hub.publish(rows.map(rowToEvent));
+  }
+
+  /** The writer thread failed: reject everything pending and every later write. */
+  private breakWriter(err: StorageUnavailableError): void {
+    if (this.broken) return;
+    this.broken = err;
+    const pending = [...(this.inflight?.writes ?? []), ...this.queue];
+    this.inflight = undefined;
+    this.queue = [];
+    for (const w of pending) w.reject(err);
+    for (const w of this.compactWaiters.values()) w.reject(err);
+    this.compactWaiters.clear();
+  }
+
+  private metaValue(name: string): number {
+    return (this.st.meta.get(name) as { value: number } | undefined)?.value ?? 0;
+  }
+
+  /** Runs `fn` in one read transaction (a consistent snapshot). */
+  private snapshot<T>(fn: () => T): T {
+    if (this.db.inTransaction) return fn();
+    this.st.begin.run();
+    try {
+      const out = fn();
+      this.st.commit.run();
+      return out;
+    } catch (err) {
+      if (this.db.inTransaction) this.st.rollback.run();
+      throw err;
+    }
   }
 
   private read<T>(what: string, fn: () => T): T {

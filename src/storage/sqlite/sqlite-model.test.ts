@@ -89,14 +89,14 @@ class NaiveHistory {
   }
 }
 
-test('sqlite behaves exactly like the memory reference on random operation sequences', async (t) => {
+for (const writerThread of [true, false]) test(`sqlite (${writerThread ? 'writer thread' : 'in-thread writer'}) behaves exactly like the memory reference on random operation sequences`, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'flotilla-sqlite-model-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   let run = 0;
   await fc.assert(
     fc.asyncProperty(fc.array(opArb, { minLength: 1, maxLength: 80 }), async (ops) => {
       const mem = new MemoryBackend();
-      const sql = new SqliteBackend({ path: join(dir, `m${++run}.db`) });
+      const sql = new SqliteBackend({ path: join(dir, `m${++run}.db`), writerThread });
       const naive = new NaiveHistory();
       try {
         for (const [i, o] of ops.entries()) {
