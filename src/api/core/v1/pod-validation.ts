@@ -189,8 +189,7 @@ export function validatePodSpec(spec: V1PodSpec, path: FieldPath | string, opts:
     if (!spec.os.name) errs.push(required(osp, ''));
     else if (spec.os.name !== 'linux' && spec.os.name !== 'windows') errs.push(notSupported(osp, spec.os.name, ['linux', 'windows']));
   }
-  if (spec.terminationGracePeriodSeconds != null && spec.terminationGracePeriodSeconds < 0)
-    errs.push(...validateNonnegative(spec.terminationGracePeriodSeconds, fp.child('terminationGracePeriodSeconds')));
+  // A negative terminationGracePeriodSeconds is accepted with a warning (treated as 1), as upstream.
   return errs;
 }
 
