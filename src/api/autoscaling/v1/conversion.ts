@@ -230,7 +230,10 @@ export function hpaV2ToV1(obj: KubeObject): KubeObject {
     minReplicas: spec.minReplicas,
     maxReplicas: spec.maxReplicas,
   });
-  const cpu = metrics.find((m) => m.type === 'Resource' && m.resource?.name === 'cpu');
+  // Upstream takes the first cpu Resource metric even when it has no utilization target, which loses
+  // a later CPU utilization metric; Flotilla takes the first CPU utilization metric (the same one in
+  // every ordinary case).
+  const cpu = cpuIndex >= 0 ? metrics[cpuIndex] : undefined;
   if (cpu?.resource?.target?.averageUtilization !== undefined) v1spec.targetCPUUtilizationPercentage = cpu.resource.target.averageUtilization;
 
   const out: KubeObject = { apiVersion: 'autoscaling/v1', kind: 'HorizontalPodAutoscaler', metadata };
