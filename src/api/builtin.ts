@@ -4,13 +4,27 @@
  */
 import type { ResourceDef } from './types.js';
 import { resources as coreV1 } from './core/v1/index.js';
-import { resources as batchV1 } from './batch/v1/index.js';
+import { resources as appsV1 } from './apps/v1/index.js';
+import { resources as eventsV1 } from './events/v1/index.js';
 import { resources as autoscalingV2 } from './autoscaling/v2/index.js';
 import { resources as autoscalingV1 } from './autoscaling/v1/index.js';
+import { resources as batchV1 } from './batch/v1/index.js';
 import { resources as networkingV1 } from './networking/v1/index.js';
-import { resources as coordinationV1 } from './coordination/v1/index.js';
 import { resources as policyV1 } from './policy/v1/index.js';
+import { resources as coordinationV1 } from './coordination/v1/index.js';
+import { resources as discoveryV1 } from './discovery/v1/index.js';
 
 export function builtinResources(): ResourceDef[] {
-  return [...coreV1, ...batchV1, ...autoscalingV2, ...autoscalingV1, ...networkingV1, ...coordinationV1, ...policyV1];
+  return [
+    ...coreV1,
+    ...appsV1,
+    ...eventsV1,
+    ...autoscalingV2,
+    ...autoscalingV1,
+    ...batchV1,
+    ...networkingV1,
+    ...policyV1,
+    ...coordinationV1,
+    ...discoveryV1,
+  ];
 }
