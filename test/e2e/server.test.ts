@@ -106,9 +106,15 @@ test('SIGTERM exits 0 promptly; restart on the same data dir reuses PKI and stat
   assert.equal(kept.code, 0, kept.stderr);
   assert.equal(kept.stdout, uid, 'the namespace created before the restart is still there');
 
+  // An open watch must not hold the shutdown up.
+  const watch = server.kubectl(['get', 'namespaces', '--watch'], { timeoutMs: 15_000 });
+  await new Promise((r) => setTimeout(r, 1500)); // kubectl: discovery, list, then the watch stream
   const final = await server.stop();
   assert.equal(final.code, 0);
-  assert.ok(final.ms < 2000, `stopped in ${final.ms} ms`);
+  assert.ok(final.ms < 2000, `stopped in ${final.ms} ms with a watch open`);
+  const w = await watch;
+  assert.notEqual(w.code, null, 'kubectl --watch ended when the server stopped');
+  assert.match(w.stdout, /^default +Active/m, `the watch was running:\n${w.stderr}`);
   assert.ok(!existsSync(server.dataDir), 'temp data dir removed');
 });
 
