@@ -6,6 +6,7 @@ import { isValidLabelValue } from '../../validation/names.js';
 import { ResourceList, Taint } from './common-schema.js';
 import { validateTaintEffect } from './pod-validation.js';
 import type { ResourceListView } from './pod-types.js';
+import { canonicalizeResourceList } from './quantities.js';
 import { readQuantity, validateResourceName, validateResourceQuantityValue } from './resources-validation.js';
 import { AGE_COLUMN, NAME_COLUMN, age, col } from './table-util.js';
 import { FieldError } from '../../../lib/field-error.js';
@@ -222,6 +223,8 @@ export const nodeResource: ResourceDef = {
   strategy: {
     defaults: (o) => {
       const st = asNode(o).status;
+      canonicalizeResourceList(st?.capacity);
+      canonicalizeResourceList(st?.allocatable);
       if (st && st.allocatable == null && st.capacity != null) st.allocatable = { ...st.capacity };
     },
     prepareForUpdate: (o, old, ctx) => {

@@ -3,6 +3,7 @@
  * generated defaulters that walk every nested struct). All functions mutate in place and are
  * idempotent: running them twice gives the same object as running them once.
  */
+import { canonicalQuantityValue, canonicalizeResourceList } from './quantities.js';
 import type {
   V1Container,
   V1DownwardAPIVolumeFile,
@@ -37,6 +38,9 @@ export function defaultPodSpec(spec: V1PodSpec): void {
   for (const c of spec.containers ?? []) defaultContainer(c);
   for (const c of spec.ephemeralContainers ?? []) defaultContainer(c);
   for (const v of spec.volumes ?? []) defaultVolume(v);
+  canonicalizeResourceList(spec.overhead);
+  canonicalizeResourceList(spec.resources?.limits);
+  canonicalizeResourceList(spec.resources?.requests);
 }
 
 /** Defaults of a pod template (the spec plus nothing else: template metadata has no defaults). */
@@ -72,10 +76,16 @@ export function defaultContainer(c: V1Container): void {
   if (!c.imagePullPolicy) c.imagePullPolicy = imageTag(c.image ?? '') === 'latest' ? 'Always' : 'IfNotPresent';
   // ResourceRequirements is a struct upstream, so it always serialises (as `resources: {}`).
   if (c.resources == null) c.resources = {};
+  canonicalizeResourceList(c.resources.limits);
+  canonicalizeResourceList(c.resources.requests);
   if (!c.terminationMessagePath) c.terminationMessagePath = '/dev/termination-log';
   if (!c.terminationMessagePolicy) c.terminationMessagePolicy = 'File';
   for (const p of c.ports ?? []) if (!p.protocol) p.protocol = 'TCP';
-  for (const e of c.env ?? []) if (e.valueFrom?.fieldRef) defaultFieldSelector(e.valueFrom.fieldRef);
+  for (const e of c.env ?? []) {
+    if (e.valueFrom?.fieldRef) defaultFieldSelector(e.valueFrom.fieldRef);
+    const rf = e.valueFrom?.resourceFieldRef;
+    if (rf?.divisor != null) rf.divisor = canonicalQuantityValue(rf.divisor);
+  }
   for (const probe of [c.livenessProbe, c.readinessProbe, c.startupProbe]) if (probe) defaultProbe(probe);
   if (c.lifecycle?.postStart?.httpGet) defaultHTTPGet(c.lifecycle.postStart.httpGet);
   if (c.lifecycle?.preStop?.httpGet) defaultHTTPGet(c.lifecycle.preStop.httpGet);
@@ -100,7 +110,10 @@ function defaultFieldSelector(f: V1ObjectFieldSelector): void {
 }
 
 function defaultDownwardFiles(items: V1DownwardAPIVolumeFile[] | undefined): void {
-  for (const i of items ?? []) if (i.fieldRef) defaultFieldSelector(i.fieldRef);
+  for (const i of items ?? []) {
+    if (i.fieldRef) defaultFieldSelector(i.fieldRef);
+    if (i.resourceFieldRef?.divisor != null) i.resourceFieldRef.divisor = canonicalQuantityValue(i.resourceFieldRef.divisor);
+  }
 }
 
 /** Names of the volume-source fields a Volume may carry (exactly one must be set). */
@@ -115,6 +128,7 @@ export const VOLUME_SOURCE_NAMES: readonly string[] = [
 export function defaultVolume(v: V1Volume): void {
   if (!VOLUME_SOURCE_NAMES.some((k) => v[k] != null)) v.emptyDir = {};
   if (v.hostPath && v.hostPath.type == null) v.hostPath.type = '';
+  if (v.emptyDir?.sizeLimit != null) v.emptyDir.sizeLimit = canonicalQuantityValue(v.emptyDir.sizeLimit);
   if (v.secret && v.secret.defaultMode == null) v.secret.defaultMode = DEFAULT_VOLUME_MODE;
   if (v.configMap && v.configMap.defaultMode == null) v.configMap.defaultMode = DEFAULT_VOLUME_MODE;
   if (v.downwardAPI) {
@@ -134,6 +148,8 @@ export function defaultVolume(v: V1Volume): void {
 /** SetDefaults_PersistentVolumeClaimSpec. */
 export function defaultPersistentVolumeClaimSpec(spec: V1PersistentVolumeClaimSpec): void {
   if (!spec.volumeMode) spec.volumeMode = 'Filesystem';
+  canonicalizeResourceList(spec.resources?.limits);
+  canonicalizeResourceList(spec.resources?.requests);
 }
 
 /**

@@ -256,3 +256,14 @@ test('pod update: null and empty lists equal absent ones; key order does not mat
   upd.spec = Object.fromEntries(Object.entries(spec).reverse()) as V1Pod['spec'];
   assert.deepEqual(s.validateUpdate!(upd, obj, ctx).map(String), []);
 });
+
+test('quantities are stored canonically (0.5 → 500m, 1000m → 1, 1.5Gi → 1536Mi)', () => {
+  const pod = {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'p' },
+    spec: { containers: [{ name: 'a', image: 'x:1', resources: { limits: { cpu: 0.5, memory: '1.5Gi' }, requests: { cpu: '1000m' } } }] },
+  } as unknown as V1Pod;
+  defaultPod(pod);
+  assert.deepEqual(pod.spec!.containers![0]!.resources, { limits: { cpu: '500m', memory: '1536Mi' }, requests: { cpu: '1', memory: '1536Mi' } });
+});

@@ -5,6 +5,7 @@ import type { KubeObject, ResourceDef } from '../../types.js';
 import type { Quantity } from '../../../lib/quantity/index.js';
 import { ResourceList } from './common-schema.js';
 import type { ResourceListView } from './pod-types.js';
+import { canonicalizeResourceList } from './quantities.js';
 import { parseResourceList, readQuantity, validateResourceName, validateResourceQuantityValue } from './resources-validation.js';
 import { AGE_COLUMN, NAME_COLUMN, age, col } from './table-util.js';
 import { type Errs, FieldPath, arr, duplicate, forbidden, invalid, notSupported, required } from './validation-util.js';
@@ -120,6 +121,12 @@ export const resourceQuotaResource: ResourceDef = {
   subresources: { status: true },
   generation: false,
   strategy: {
+    defaults: (o) => {
+      const q = asQuota(o);
+      canonicalizeResourceList(q.spec?.hard);
+      canonicalizeResourceList(q.status?.hard);
+      canonicalizeResourceList(q.status?.used);
+    },
     prepareForCreate: (o) => {
       asQuota(o).status = {};
     },
@@ -181,6 +188,7 @@ const asLR = (o: KubeObject) => o as V1LimitRange;
 
 /** SetDefaults_LimitRangeItem: for Container limits, default ← max, defaultRequest ← default, then min. */
 export function defaultLimitRangeItem(item: V1LimitRangeItem): void {
+  for (const k of ['max', 'min', 'default', 'defaultRequest', 'maxLimitRequestRatio'] as const) canonicalizeResourceList(item[k]);
   if (item.type !== 'Container') return;
   const def = { ...(item.default ?? {}) };
   const defReq = { ...(item.defaultRequest ?? {}) };

@@ -8,6 +8,7 @@ import type { ResourceListView, V1NodeSelectorTerm, V1PersistentVolumeClaimSpec 
 import { defaultPersistentVolumeClaimSpec } from './pod-defaults.js';
 import { validateNodeSelectorTerm } from './pod-validation.js';
 import { ACCESS_MODES, VOLUME_MODES, validatePersistentVolumeClaimSpec } from './pvc-validation.js';
+import { canonicalizeResourceList } from './quantities.js';
 import { parseResourceList, readQuantity, validateResourceQuantityValue } from './resources-validation.js';
 import { AGE_COLUMN, NAME_COLUMN, age, col } from './table-util.js';
 import {
@@ -282,6 +283,7 @@ export const persistentVolumeResource: ResourceDef = {
       if (!spec.persistentVolumeReclaimPolicy) spec.persistentVolumeReclaimPolicy = 'Retain';
       if (!spec.volumeMode) spec.volumeMode = 'Filesystem';
       if (spec.hostPath && spec.hostPath.type == null) spec.hostPath.type = '';
+      canonicalizeResourceList(spec.capacity);
       if (pv.status && !pv.status.phase) pv.status.phase = 'Pending';
     },
     prepareForCreate: (o, ctx: StrategyContext) => {
@@ -350,6 +352,7 @@ export const persistentVolumeClaimResource: ResourceDef = {
       const pvc = asPVC(o);
       defaultPersistentVolumeClaimSpec((pvc.spec ??= {}));
       if (pvc.status && !pvc.status.phase) pvc.status.phase = 'Pending';
+      canonicalizeResourceList(pvc.status?.capacity);
     },
     prepareForCreate: (o) => {
       asPVC(o).status = { phase: 'Pending' };
