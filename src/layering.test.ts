@@ -1,0 +1,63 @@
+/**
+ * The import graph rules of DESIGN.md, checked on every run:
+ * - lib/, api/ and every reconcile.ts import no I/O (no node:* modules, no storage/apiserver/cli);
+ * - lib/ depends on nothing else in src/;
+ * - api/ depends only on lib/ and itself.
+ * (Test files and testing/ helpers are exempt: they may use fixtures and I/O.)
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const SRC = dirname(fileURLToPath(import.meta.url));
+
+function files(dir: string): string[] {
+  const out: string[] = [];
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) {
+      if (name !== 'testing') out.push(...files(p));
+    } else if (name.endsWith('.ts') && !name.endsWith('.test.ts')) out.push(p);
+  }
+  return out;
+}
+
+function imports(file: string): string[] {
+  const text = readFileSync(file, 'utf8');
+  const out: string[] = [];
+  for (const m of text.matchAll(/^\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]/gm)) out.push(m[1]!);
+  for (const m of text.matchAll(/\bimport\(\s*['"]([^'"]+)['"]\s*\)/g)) out.push(m[1]!);
+  for (const m of text.matchAll(/^\s*import\s+['"]([^'"]+)['"]/gm)) out.push(m[1]!);
+  return out;
+}
+
+/** The top-level src/ folder a relative import lands in, or undefined for packages. */
+function target(file: string, spec: string): string | undefined {
+  if (!spec.startsWith('.')) return undefined;
+  return relative(SRC, resolve(dirname(file), spec)).split('/')[0];
+}
+
+const violations: string[] = [];
+const scanned = files(SRC);
+for (const file of scanned) {
+  const rel = relative(SRC, file);
+  const top = rel.split('/')[0];
+  const pure = top === 'lib' || top === 'api' || rel.endsWith('/reconcile.ts');
+  for (const spec of imports(file)) {
+    if (pure && (spec.startsWith('node:') || ['fs', 'path', 'http', 'https', 'net', 'os', 'child_process'].includes(spec)))
+      violations.push(`${rel}: imports ${spec} (no I/O in lib/, api/ or reconcile.ts)`);
+    const t = target(file, spec);
+    if (t === undefined || t === top) continue;
+    if (top === 'lib') violations.push(`${rel}: lib/ may not import ${t}/ (${spec})`);
+    if (top === 'api' && t !== 'lib') violations.push(`${rel}: api/ may import only lib/ (${spec})`);
+    if (rel.endsWith('/reconcile.ts') && t !== 'lib' && t !== 'api') violations.push(`${rel}: reconcile.ts may import only lib/ and api/ (${spec})`);
+  }
+}
+
+test('the import graph keeps pure layers pure', () => {
+  assert.ok(scanned.length > 50, `scanned only ${scanned.length} files`);
+  assert.ok(imports(join(SRC, 'apiserver/server.ts')).includes('node:crypto'), 'import parsing works');
+  assert.deepEqual(violations, []);
+});
