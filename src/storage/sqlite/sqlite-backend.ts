@@ -308,15 +308,19 @@ export class SqliteBackend implements Backend {
       }
     }
     this.closed = true;
-    this.hub.closeAll(new StorageUnavailableError('storage backend closed'));
-    await this.compacting;
+    const closedErr = new StorageUnavailableError('storage backend closed');
+    this.hub.closeAll(closedErr);
     if (this.worker) {
+      // A running compaction stops between steps; its compacted revision is already recorded.
       this.worker.ref();
       this.worker.postMessage({ t: 'close' });
       const timer = setTimeout(() => void this.worker?.terminate(), 5000);
       await this.workerClosed;
       clearTimeout(timer);
+      for (const w of this.compactWaiters.values()) w.reject(closedErr);
+      this.compactWaiters.clear();
     }
+    await this.compacting;
     this.db.close();
     this.lock.close();
   }
