@@ -222,6 +222,9 @@ export const nodeResource: ResourceDef = {
   generation: false,
   strategy: {
     defaults: (o) => {
+      const spec = asNode(o).spec;
+      if (spec?.podCIDR && !(spec.podCIDRs ?? []).length) spec.podCIDRs = [spec.podCIDR];
+      else if (spec && !spec.podCIDR && (spec.podCIDRs ?? []).length) spec.podCIDR = spec.podCIDRs![0];
       const st = asNode(o).status;
       canonicalizeResourceList(st?.capacity);
       canonicalizeResourceList(st?.allocatable);

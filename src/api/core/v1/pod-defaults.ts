@@ -65,10 +65,24 @@ export function defaultPod(pod: V1Pod): void {
     for (const [name, value] of Object.entries(limits)) if (!(name in requests)) requests[name] = value;
   }
   if (spec.enableServiceLinks == null) spec.enableServiceLinks = true;
+  syncPodStatusIPs(pod);
   if (spec.hostNetwork) {
     for (const c of [...(spec.initContainers ?? []), ...(spec.containers ?? [])])
       for (const p of c.ports ?? []) if (!p.hostPort && p.containerPort) p.hostPort = p.containerPort;
   }
+}
+
+/**
+ * The v1 conversion keeps the singular and plural IP fields in step: a writer that sets only
+ * `podIP` (or `hostIP`) gets the list too, and the singular field always mirrors the list's first entry.
+ */
+export function syncPodStatusIPs(pod: V1Pod): void {
+  const st = pod.status;
+  if (!st) return;
+  if (!(st.podIPs ?? []).length && st.podIP) st.podIPs = [{ ip: st.podIP }];
+  else if ((st.podIPs ?? []).length && st.podIPs![0]!.ip) st.podIP = st.podIPs![0]!.ip;
+  if (!(st.hostIPs ?? []).length && st.hostIP) st.hostIPs = [{ ip: st.hostIP }];
+  else if ((st.hostIPs ?? []).length && st.hostIPs![0]!.ip) st.hostIP = st.hostIPs![0]!.ip;
 }
 
 /** SetDefaults_Container (also used for init and ephemeral containers). */

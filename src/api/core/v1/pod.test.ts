@@ -267,3 +267,22 @@ test('quantities are stored canonically (0.5 → 500m, 1000m → 1, 1.5Gi → 15
   defaultPod(pod);
   assert.deepEqual(pod.spec!.containers![0]!.resources, { limits: { cpu: '500m', memory: '1536Mi' }, requests: { cpu: '1', memory: '1536Mi' } });
 });
+
+test('pods/status: podIP and podIPs kept in step; validation of status writes', () => {
+  const s = podResource.strategy!;
+  const old = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'ns' }, spec: seedTemplate().spec } as KubeObject;
+  s.defaults!(old);
+  s.prepareForCreate!(old, ctx);
+  const st = structuredClone(old) as V1Pod;
+  st.status = { ...st.status, phase: 'Running', podIP: '10.244.0.7', hostIP: '10.0.0.2' };
+  const sctx = { ...ctx, subresource: 'status' };
+  s.defaults!(st);
+  s.prepareForUpdate!(st, old, sctx);
+  assert.deepEqual(st.status!.podIPs, [{ ip: '10.244.0.7' }]);
+  assert.deepEqual(st.status!.hostIPs, [{ ip: '10.0.0.2' }]);
+  assert.deepEqual([...s.validate!(st, sctx), ...s.validateUpdate!(st, old, sctx)].map(String), []);
+  const bad = structuredClone(st);
+  bad.status!.podIPs = [{ ip: 'nope' }];
+  bad.status!.podIP = 'nope';
+  assert.deepEqual(s.validateUpdate!(bad, old, sctx).map(String), ['status.podIPs[0]: Invalid value: "nope": must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)']);
+});

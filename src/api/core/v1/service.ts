@@ -178,6 +178,7 @@ export function defaultService(svc: V1Service): void {
   }
   if (spec.type === 'ExternalName') return;
   if (spec.clusterIP && !(spec.clusterIPs ?? []).length) spec.clusterIPs = [spec.clusterIP];
+  else if (!spec.clusterIP && (spec.clusterIPs ?? []).length) spec.clusterIP = spec.clusterIPs![0];
   if (!spec.ipFamilyPolicy) spec.ipFamilyPolicy = 'SingleStack';
   if (!(spec.ipFamilies ?? []).length) {
     const first = spec.clusterIPs?.[0];
