@@ -63,7 +63,7 @@ export const Taint = s.object(
   {
     key: s.string({ description: 'Required. The taint key to be applied to a node.' }),
     value: s.string({ description: 'The taint value corresponding to the taint key.' }),
-    effect: s.string({ description: 'Required. The effect of the taint on pods that do not tolerate the taint: NoSchedule, PreferNoSchedule or NoExecute.' }),
+    effect: s.string({ enum: ['NoExecute', 'NoSchedule', 'PreferNoSchedule'], description: 'Required. The effect of the taint on pods that do not tolerate the taint: NoSchedule, PreferNoSchedule or NoExecute.' }),
     timeAdded: s.dateTime({ description: 'TimeAdded represents the time at which the taint was added (NoExecute taints only).' }),
   },
   { id: `${CORE}.Taint`, required: ['key', 'effect'] },
@@ -72,7 +72,7 @@ export const Taint = s.object(
 export const NodeSelectorRequirement = s.object(
   {
     key: s.string({ description: 'The label key that the selector applies to.' }),
-    operator: s.string({ description: 'Operator: In, NotIn, Exists, DoesNotExist, Gt and Lt.' }),
+    operator: s.string({ enum: ['DoesNotExist', 'Exists', 'Gt', 'In', 'Lt', 'NotIn'], description: 'Operator: In, NotIn, Exists, DoesNotExist, Gt and Lt.' }),
     values: s.array(s.string(), { listType: 'atomic' }),
   },
   { id: `${CORE}.NodeSelectorRequirement`, required: ['key', 'operator'] },

@@ -23,7 +23,7 @@ export const NamespaceSchema = kindSchema(
     ),
     status: s.object(
       {
-        phase: s.string({ description: 'The current lifecycle phase of the namespace: Active or Terminating.' }),
+        phase: s.string({ enum: ['Active', 'Terminating'], description: 'The current lifecycle phase of the namespace: Active or Terminating.' }),
         conditions: s.array(
           s.object(
             { type: s.string(), status: s.string(), lastTransitionTime: Time, reason: s.string(), message: s.string() },

@@ -79,7 +79,7 @@ export const ContainerPort = s.object(
     name: s.string({ description: 'An IANA_SVC_NAME, unique within the pod, that services can refer to.' }),
     hostPort: s.int32({ description: 'Number of the port to expose on the host.' }),
     containerPort: s.int32({ description: "Number of the port to expose on the pod's IP address. 0 < x < 65536." }),
-    protocol: s.string({ default: 'TCP', description: 'Protocol for port: UDP, TCP, or SCTP. Defaults to "TCP".' }),
+    protocol: s.string({ default: 'TCP', enum: ['SCTP', 'TCP', 'UDP'], description: 'Protocol for port: UDP, TCP, or SCTP. Defaults to "TCP".' }),
     hostIP: s.string({ description: 'What host IP to bind the external port to.' }),
   },
   { id: id('ContainerPort'), required: ['containerPort'] },
@@ -111,7 +111,7 @@ export const VolumeMount = s.object(
     recursiveReadOnly: s.string({ description: 'Whether read-only mounts should be handled recursively: Disabled, IfPossible, Enabled.' }),
     mountPath: s.string({ description: "Path within the container at which the volume should be mounted. Must not contain ':'." }),
     subPath: s.string({ description: "Path within the volume from which the container's volume should be mounted." }),
-    mountPropagation: s.string({ description: 'How mounts are propagated from the host to container and the other way around: None, HostToContainer, Bidirectional.' }),
+    mountPropagation: s.string({ enum: ['Bidirectional', 'HostToContainer', 'None'], description: 'How mounts are propagated from the host to container and the other way around: None, HostToContainer, Bidirectional.' }),
     subPathExpr: s.string({ description: 'Expanded path within the volume; mutually exclusive with subPath.' }),
   },
   { id: id('VolumeMount'), required: ['name', 'mountPath'] },
@@ -136,7 +136,7 @@ export const HTTPGetAction = s.object(
     path: s.string({ description: 'Path to access on the HTTP server.' }),
     port: s.intOrString({ description: 'Name or number of the port to access on the container.' }),
     host: s.string({ description: 'Host name to connect to, defaults to the pod IP.' }),
-    scheme: s.string({ description: 'Scheme to use for connecting to the host. Defaults to HTTP.' }),
+    scheme: s.string({ enum: ['HTTP', 'HTTPS'], description: 'Scheme to use for connecting to the host. Defaults to HTTP.' }),
     httpHeaders: s.array(HTTPHeader, { listType: 'atomic', description: 'Custom headers to set in the request.' }),
   },
   { id: id('HTTPGetAction'), required: ['port'] },
@@ -209,7 +209,7 @@ export const WindowsSecurityContextOptions = s.object(
 
 export const SeccompProfile = s.object(
   {
-    type: s.string({ description: 'Which kind of seccomp profile will be applied: Localhost, RuntimeDefault, Unconfined.' }),
+    type: s.string({ enum: ['Localhost', 'RuntimeDefault', 'Unconfined'], description: 'Which kind of seccomp profile will be applied: Localhost, RuntimeDefault, Unconfined.' }),
     localhostProfile: s.string(),
   },
   { id: id('SeccompProfile'), required: ['type'] },
@@ -217,7 +217,7 @@ export const SeccompProfile = s.object(
 
 export const AppArmorProfile = s.object(
   {
-    type: s.string({ description: 'Which kind of AppArmor profile will be applied: Localhost, RuntimeDefault, Unconfined.' }),
+    type: s.string({ enum: ['Localhost', 'RuntimeDefault', 'Unconfined'], description: 'Which kind of AppArmor profile will be applied: Localhost, RuntimeDefault, Unconfined.' }),
     localhostProfile: s.string(),
   },
   { id: id('AppArmorProfile'), required: ['type'] },
@@ -307,8 +307,8 @@ function containerFields(ephemeral: boolean): Record<string, Schema> {
     startupProbe: withDesc(Probe, 'StartupProbe indicates that the Pod has successfully initialized.'),
     lifecycle: withDesc(Lifecycle, 'Actions that the management system should take in response to container lifecycle events.'),
     terminationMessagePath: s.string({ description: "Path at which the file to which the container's termination message will be written is mounted. Defaults to /dev/termination-log." }),
-    terminationMessagePolicy: s.string({ description: 'Indicate how the termination message should be populated: File or FallbackToLogsOnError.' }),
-    imagePullPolicy: s.string({ description: 'Image pull policy: Always, Never, IfNotPresent. Defaults to Always if :latest tag is specified, or IfNotPresent otherwise.' }),
+    terminationMessagePolicy: s.string({ enum: ['FallbackToLogsOnError', 'File'], description: 'Indicate how the termination message should be populated: File or FallbackToLogsOnError.' }),
+    imagePullPolicy: s.string({ enum: ['Always', 'IfNotPresent', 'Never'], description: 'Image pull policy: Always, Never, IfNotPresent. Defaults to Always if :latest tag is specified, or IfNotPresent otherwise.' }),
     securityContext: withDesc(SecurityContext, 'SecurityContext defines the security options the container should be run with.'),
     stdin: s.bool({ description: 'Whether this container should allocate a buffer for stdin in the container runtime.' }),
     stdinOnce: s.bool({ description: 'Whether the container runtime should close the stdin channel after it has been opened by a single attach.' }),
@@ -356,7 +356,7 @@ export const DownwardAPIVolumeFile = s.object(
 export const HostPathVolumeSource = s.object(
   {
     path: s.string({ description: 'Path of the directory on the host.' }),
-    type: s.string({ description: 'Type for HostPath Volume: "", DirectoryOrCreate, Directory, FileOrCreate, File, Socket, CharDevice, BlockDevice.' }),
+    type: s.string({ enum: ['', 'BlockDevice', 'CharDevice', 'Directory', 'DirectoryOrCreate', 'File', 'FileOrCreate', 'Socket'], description: 'Type for HostPath Volume: "", DirectoryOrCreate, Directory, FileOrCreate, File, Socket, CharDevice, BlockDevice.' }),
   },
   { id: id('HostPathVolumeSource'), required: ['path'] },
 );
@@ -453,7 +453,7 @@ export const PersistentVolumeClaimSpec = s.object(
     resources: withDesc(VolumeResourceRequirements, 'The minimum resources the volume should have.'),
     volumeName: s.string({ description: 'Binding reference to the PersistentVolume backing this claim.' }),
     storageClassName: s.string({ description: 'Name of the StorageClass required by the claim.' }),
-    volumeMode: s.string({ description: 'Block or Filesystem. Defaults to Filesystem.' }),
+    volumeMode: s.string({ enum: ['Block', 'Filesystem'], description: 'Block or Filesystem. Defaults to Filesystem.' }),
     dataSource: TypedLocalObjectReference,
     dataSourceRef: TypedObjectReference,
     volumeAttributesClassName: s.string(),
@@ -575,9 +575,9 @@ export const Affinity = s.object(
 export const Toleration = s.object(
   {
     key: s.string({ description: 'The taint key that the toleration applies to. Empty means match all taint keys.' }),
-    operator: s.string({ description: 'Exists or Equal. Defaults to Equal.' }),
+    operator: s.string({ enum: ['Equal', 'Exists'], description: 'Exists or Equal. Defaults to Equal.' }),
     value: s.string({ description: 'The taint value the toleration matches to.' }),
-    effect: s.string({ description: 'The taint effect to match: NoSchedule, PreferNoSchedule, NoExecute; empty means all.' }),
+    effect: s.string({ enum: ['NoExecute', 'NoSchedule', 'PreferNoSchedule'], description: 'The taint effect to match: NoSchedule, PreferNoSchedule, NoExecute; empty means all.' }),
     tolerationSeconds: s.int64({ description: 'How long the pod tolerates a NoExecute taint before eviction.' }),
   },
   { id: id('Toleration') },
@@ -603,11 +603,11 @@ export const TopologySpreadConstraint = s.object(
   {
     maxSkew: s.int32({ description: 'The degree to which pods may be unevenly distributed.' }),
     topologyKey: s.string({ description: 'The key of node labels.' }),
-    whenUnsatisfiable: s.string({ description: 'DoNotSchedule or ScheduleAnyway.' }),
+    whenUnsatisfiable: s.string({ enum: ['DoNotSchedule', 'ScheduleAnyway'], description: 'DoNotSchedule or ScheduleAnyway.' }),
     labelSelector: LabelSelector,
     minDomains: s.int32(),
-    nodeAffinityPolicy: s.string({ description: 'Honor or Ignore.' }),
-    nodeTaintsPolicy: s.string({ description: 'Honor or Ignore.' }),
+    nodeAffinityPolicy: s.string({ enum: ['Honor', 'Ignore'], description: 'Honor or Ignore.' }),
+    nodeTaintsPolicy: s.string({ enum: ['Honor', 'Ignore'], description: 'Honor or Ignore.' }),
     matchLabelKeys: atomicStrings(),
   },
   { id: id('TopologySpreadConstraint'), required: ['maxSkew', 'topologyKey', 'whenUnsatisfiable'] },
@@ -654,10 +654,10 @@ export const PodSpec = s.object(
       mapKeys: ['name'],
       description: 'List of ephemeral containers run in this pod (debugging). Updated only through the ephemeralcontainers subresource.',
     }),
-    restartPolicy: s.string({ description: 'Restart policy for all containers within the pod: Always, OnFailure, Never. Default to Always.' }),
+    restartPolicy: s.string({ enum: ['Always', 'Never', 'OnFailure'], description: 'Restart policy for all containers within the pod: Always, OnFailure, Never. Default to Always.' }),
     terminationGracePeriodSeconds: s.int64({ description: 'Optional duration in seconds the pod needs to terminate gracefully. Defaults to 30 seconds.' }),
     activeDeadlineSeconds: s.int64({ description: 'Duration in seconds the pod may be active on the node before the system actively tries to mark it failed.' }),
-    dnsPolicy: s.string({ description: 'DNS policy: ClusterFirstWithHostNet, ClusterFirst, Default or None. Defaults to ClusterFirst.' }),
+    dnsPolicy: s.string({ enum: ['ClusterFirst', 'ClusterFirstWithHostNet', 'Default', 'None'], description: 'DNS policy: ClusterFirstWithHostNet, ClusterFirst, Default or None. Defaults to ClusterFirst.' }),
     nodeSelector: s.map(s.string(), { 'x-kubernetes-map-type': 'atomic', description: "Labels a node must have for the pod to fit on it." }),
     serviceAccountName: s.string({ description: 'Name of the ServiceAccount to use to run this pod.' }),
     serviceAccount: s.string({ description: 'Deprecated alias for serviceAccountName.' }),
@@ -693,7 +693,7 @@ export const PodSpec = s.object(
     readinessGates: s.array(PodReadinessGate, { listType: 'atomic', description: 'Additional conditions evaluated for pod readiness.' }),
     runtimeClassName: s.string({ description: 'The RuntimeClass object which should be used to run this pod.' }),
     enableServiceLinks: s.bool({ description: "Whether information about services should be injected into pod's environment variables. Defaults to true." }),
-    preemptionPolicy: s.string({ description: 'Never or PreemptLowerPriority. Defaults to PreemptLowerPriority.' }),
+    preemptionPolicy: s.string({ enum: ['Never', 'PreemptLowerPriority'], description: 'Never or PreemptLowerPriority. Defaults to PreemptLowerPriority.' }),
     overhead: withDesc(ResourceList, 'Resource overhead associated with running a pod for a given RuntimeClass.'),
     topologySpreadConstraints: s.array(TopologySpreadConstraint, {
       mergeKey: 'topologyKey',
@@ -812,7 +812,7 @@ export const PodCondition = s.object(
 export const PodStatus = s.object(
   {
     observedGeneration: s.int64(),
-    phase: s.string({ description: 'Pending, Running, Succeeded, Failed or Unknown.' }),
+    phase: s.string({ enum: ['Failed', 'Pending', 'Running', 'Succeeded', 'Unknown'], description: 'Pending, Running, Succeeded, Failed or Unknown.' }),
     conditions: s.array(PodCondition, { mergeKey: 'type', strategy: 'merge', listType: 'map', mapKeys: ['type'], description: 'Current service state of pod.' }),
     message: s.string({ description: 'A human readable message indicating details about why the pod is in this condition.' }),
     reason: s.string({ description: "A brief CamelCase message indicating why the pod is in this state, e.g. 'Evicted'." }),
@@ -824,7 +824,7 @@ export const PodStatus = s.object(
     startTime: Time,
     initContainerStatuses: s.array(ContainerStatus, { listType: 'atomic' }),
     containerStatuses: s.array(ContainerStatus, { listType: 'atomic' }),
-    qosClass: s.string({ description: 'Quality of Service class: Guaranteed, Burstable or BestEffort.' }),
+    qosClass: s.string({ enum: ['BestEffort', 'Burstable', 'Guaranteed'], description: 'Quality of Service class: Guaranteed, Burstable or BestEffort.' }),
     ephemeralContainerStatuses: s.array(ContainerStatus, { listType: 'atomic' }),
     resize: s.string(),
     resourceClaimStatuses: s.array(

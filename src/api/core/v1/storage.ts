@@ -70,10 +70,10 @@ export const PersistentVolumeSchema = kindSchema(
         ...pvSourceFields,
         accessModes: s.array(s.string(), { listType: 'atomic', description: 'All ways the volume can be mounted.' }),
         claimRef: granularObjectReference(),
-        persistentVolumeReclaimPolicy: s.string({ description: 'What happens to a persistent volume when released from its claim: Retain (default), Delete, Recycle.' }),
+        persistentVolumeReclaimPolicy: s.string({ enum: ['Delete', 'Recycle', 'Retain'], description: 'What happens to a persistent volume when released from its claim: Retain (default), Delete, Recycle.' }),
         storageClassName: s.string({ description: 'Name of StorageClass to which this persistent volume belongs.' }),
         mountOptions: s.array(s.string(), { listType: 'atomic' }),
-        volumeMode: s.string({ description: 'Block or Filesystem (default).' }),
+        volumeMode: s.string({ enum: ['Block', 'Filesystem'], description: 'Block or Filesystem (default).' }),
         nodeAffinity: s.object({ required: NodeSelector }, { id: `${CORE}.VolumeNodeAffinity` }),
         volumeAttributesClassName: s.string(),
       },
@@ -81,7 +81,7 @@ export const PersistentVolumeSchema = kindSchema(
     ),
     status: s.object(
       {
-        phase: s.string({ description: 'Pending, Available, Bound, Released, Failed.' }),
+        phase: s.string({ enum: ['Available', 'Bound', 'Failed', 'Pending', 'Released'], description: 'Pending, Available, Bound, Released, Failed.' }),
         message: s.string(),
         reason: s.string(),
         lastPhaseTransitionTime: Time,
@@ -99,7 +99,7 @@ export const PersistentVolumeClaimSchema = kindSchema(
     spec: { ...PersistentVolumeClaimSpec, description: 'The desired characteristics of a volume requested by a pod author.' },
     status: s.object(
       {
-        phase: s.string({ description: 'Pending, Bound, Lost.' }),
+        phase: s.string({ enum: ['Bound', 'Lost', 'Pending'], description: 'Pending, Bound, Lost.' }),
         accessModes: s.array(s.string(), { listType: 'atomic' }),
         capacity: ResourceList,
         conditions: s.array(
