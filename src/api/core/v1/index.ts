@@ -34,9 +34,12 @@ export { podWarnings, podTemplateWarnings } from './pod-warnings.js';
 export { podRowCells } from './pod-table.js';
 export type * from './pod-types.js';
 
-/** Every core/v1 kind Flotilla serves. */
+/**
+ * Every core/v1 kind Flotilla serves through the generic store. `bindingResource` (POST
+ * .../bindings, pods/binding) is exported separately: a Binding is never stored, it binds a pod, so
+ * it needs its own handler before it can be listed here.
+ */
 export const resources: ResourceDef[] = [
-  bindingResource,
   configMapResource,
   endpointsResource,
   eventResource,
