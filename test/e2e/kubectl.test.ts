@@ -291,6 +291,15 @@ test('get: label selectors (equality and set-based) and field selectors', async 
   const crossNs = (await ok(server, ['get', 'cm', '-A', '--field-selector', 'metadata.namespace=sel', '-l', 'legacy', '-o', 'name'])).trim();
   assert.equal(crossNs, 'configmap/c');
 
+  // Paging: --chunk-size makes kubectl follow limit/continue; the result is the same.
+  assert.deepEqual(await names('--chunk-size=1'), ['a', 'b', 'c', 'd']);
+  assert.deepEqual(await names('--chunk-size=3', '-l', 'tier'), ['a', 'b', 'c']);
+  // --sort-by, client-side over the listed objects.
+  assert.equal(
+    await ok(server, ['get', 'cm', '-n', 'sel', '-l', 'tier', '--sort-by=.metadata.labels.tier', '-o', 'jsonpath={.items[*].metadata.name}']),
+    'b c a',
+  );
+
   // Empty result: kubectl says so on stderr, exit 0.
   const none = await server.kubectl(['get', 'cm', '-n', 'sel', '-l', 'tier=nothing']);
   assert.equal(none.code, 0, none.stderr);
