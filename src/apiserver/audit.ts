@@ -60,6 +60,7 @@ export class FileAuditLog implements AuditSink {
   private rotating: Promise<void> | undefined;
   private pending: string[] = [];
   private lastErrorAt = 0;
+  private lastStamp = '';
   private readonly now: () => Date;
 
   private constructor(private readonly opts: AuditLogOptions) {
@@ -96,13 +97,22 @@ export class FileAuditLog implements AuditSink {
     if (max > 0 && this.size >= max) this.rotating = this.rotate().finally(() => (this.rotating = undefined));
   }
 
+  /** Rotates until the current file is under the limit (lines queued during a rotation count too). */
   private async rotate(): Promise<void> {
+    const max = this.opts.maxSizeMiB * 1024 * 1024;
+    do await this.rotateOnce();
+    while (max > 0 && this.size >= max);
+  }
+
+  private async rotateOnce(): Promise<void> {
     const old = this.stream;
     this.stream = undefined;
     await new Promise<void>((r) => (old ? old.end(r) : r()));
     const ext = extname(this.opts.path);
     const base = basename(this.opts.path, ext);
-    const stamp = this.now().toISOString().replace(/:/g, '-').replace(/Z$/, '');
+    let stamp = this.now().toISOString().replace(/:/g, '-').replace(/Z$/, '');
+    if (stamp <= this.lastStamp) stamp = `${this.lastStamp}.1`; // two rotations in one millisecond
+    this.lastStamp = stamp;
     try {
       await rename(this.opts.path, join(dirname(this.opts.path), `${base}-${stamp}${ext}`));
     } catch (e) {
