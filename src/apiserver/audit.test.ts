@@ -67,8 +67,11 @@ test('the audit file rotates by size and keeps maxbackup files', async () => {
     const rotated = files.filter((f) => f.startsWith('audit-'));
     assert.equal(rotated.length, 2, files.join(','));
     assert.ok(files.includes('audit.log'));
-    const lines = (await readFile(join(dir, 'audit.log'), 'utf8')).trim().split('\n');
-    assert.equal(JSON.parse(lines[0]!).kind, 'Event');
+    // Every kept line, rotated or current, is one whole audit event.
+    for (const f of files) {
+      const text = await readFile(join(dir, f), 'utf8');
+      for (const line of text.split('\n').filter(Boolean)) assert.equal(JSON.parse(line).kind, 'Event', f);
+    }
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
