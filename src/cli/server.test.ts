@@ -165,3 +165,32 @@ test('startServer: one server per data dir; a stale pid file is taken over', () 
     }
     await assert.rejects(stat(join(dir, 'server.pid')), /ENOENT/);
   }));
+
+test('startServer: --audit-log-path goes to the audit sink (file via openAuditLog, - to stdout)', () =>
+  withDir(async (dir) => {
+    let seen: ApiServerOptions | undefined;
+    const opened: string[] = [];
+    const base = fakes();
+    const deps: ServerDeps = {
+      ...base.deps,
+      createApiServer: (opts) => {
+        seen = opts;
+        return base.deps.createApiServer(opts);
+      },
+      openAuditLog: async (opts) => {
+        opened.push(`${opts.path} ${opts.maxSizeMiB} ${opts.maxBackups} ${opts.maxAgeDays}`);
+        return { write: () => {}, close: async () => {} };
+      },
+    };
+    const file = await startServer(configFor(dir, ['--audit-log-path', 'audit.log', '--audit-log-maxsize', '100', '--audit-log-maxbackup', '10', '--audit-log-maxage', '30']), deps, discardLogger, io().io);
+    await file.stop();
+    assert.deepEqual(opened, [`${join(dir, 'audit.log')} 100 10 30`]);
+    assert.ok(seen?.audit);
+
+    const o = io();
+    const stdout = await startServer(configFor(dir, ['--audit-log-path', '-']), deps, discardLogger, o.io);
+    await stdout.stop();
+    seen!.audit!.write({ kind: 'Event', verb: 'get' } as never);
+    assert.equal(o.out.at(-1), '{"kind":"Event","verb":"get"}\n');
+    assert.equal(opened.length, 1);
+  }));

@@ -18,6 +18,7 @@ import { performance } from 'node:perf_hooks';
 import { ApiRegistry } from '../api/registry.js';
 import type { ResourceDef } from '../api/types.js';
 import type { ApiServer, ApiServerOptions } from '../apiserver/index.js';
+import type { AuditEvent, AuditLogOptions, AuditSink } from '../apiserver/audit.js';
 import { createX509Authenticator } from '../apiserver/authn/x509.js';
 import { type ClusterPki, ensureClusterPki, servingSans } from '../apiserver/tls/index.js';
 import { type Logger, createLogger, formatLogRecord } from '../lib/log.js';
@@ -40,6 +41,8 @@ export interface ServerDeps {
   startAutoCompaction?(backend: Backend, logger: Logger): () => Promise<void>;
   /** The built-in resources to serve. */
   resources(): ResourceDef[];
+  /** Opens the rotating audit log file (`--audit-log-path`); without it auditing to a file is unavailable. */
+  openAuditLog?(opts: AuditLogOptions): Promise<AuditSink>;
 }
 
 export interface CommandIo {
@@ -115,7 +118,6 @@ export async function startServer(
       networks: describeNetworks(config),
     });
     if (!config.disableAgent) log.info('node agent not implemented yet; running the control plane only');
-    if (config.audit.logPath) log.warn('audit logging is configured but not implemented yet', { path: config.audit.logPath });
     if (config.enableAdmissionPlugins.length) {
       log.v(1).info('admission plugins requested', { plugins: config.enableAdmissionPlugins.join(',') });
     }
@@ -150,10 +152,36 @@ export async function startServer(
     undo.push(() => backend.close());
     log.info('datastore open', { kind: ds.kind, endpoint: ds.kind === 'sqlite' ? ds.path : ds.endpoint, ms: ms(t) });
 
+    // Audit log: a file with rotation, or stdout for `-` (as upstream). The apiserver closes it.
+    let audit: AuditSink | undefined;
+    const auditPath = config.audit.logPath;
+    if (auditPath === '-') {
+      audit = { write: (e: AuditEvent) => io.stdout(JSON.stringify(e) + '\n'), close: async () => {} };
+    } else if (auditPath && deps.openAuditLog) {
+      audit = await deps.openAuditLog({
+        path: auditPath,
+        maxSizeMiB: config.audit.maxSizeMB,
+        maxBackups: config.audit.maxBackups,
+        maxAgeDays: config.audit.maxAgeDays,
+        logger: logger.child('audit'),
+      });
+      const opened = audit;
+      undo.push(() => opened.close());
+    } else if (auditPath) {
+      log.warn('audit logging is not available in this build; ignoring --audit-log-path', { path: auditPath });
+    }
+    if (auditPath) log.info('audit log', { path: auditPath, maxSizeMB: config.audit.maxSizeMB, maxBackups: config.audit.maxBackups, maxAgeDays: config.audit.maxAgeDays });
+
     // API server
     t = performance.now();
     const registry = new ApiRegistry(deps.resources());
-    const api = deps.createApiServer({ backend, registry, authenticators: [createX509Authenticator()], logger });
+    const api = deps.createApiServer({
+      backend,
+      registry,
+      authenticators: [createX509Authenticator()],
+      logger,
+      ...(audit ? { audit } : {}),
+    });
     undo.push(() => api.close()); // also after a failed start: it may have opened watches
     await api.start();
     log.v(1).info('apiserver started', { resources: registry.all().length, ms: ms(t) });

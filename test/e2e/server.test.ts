@@ -118,6 +118,30 @@ test('SIGTERM exits 0 promptly; restart on the same data dir reuses PKI and stat
   assert.ok(!existsSync(server.dataDir), 'temp data dir removed');
 });
 
+test('--audit-log-path: requests are audited with the client-certificate identity', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'flotilla-test-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const path = join(dir, 'audit', 'audit.log');
+  const server = await startServer({ extraArgs: ['--audit-log-path', path, '--audit-log-maxsize', '100', '--audit-log-maxbackup', '10', '--audit-log-maxage', '30'] });
+  t.after(() => server.stop());
+  const r = await server.kubectl(['get', 'namespaces']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal((await server.stop()).code, 0);
+  const events = readFileSync(path, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as {
+    kind: string;
+    verb: string;
+    user: { username: string; groups: string[] };
+    objectRef?: { resource?: string };
+    responseStatus: { code: number };
+  });
+  const list = events.find((e) => e.verb === 'list' && e.objectRef?.resource === 'namespaces');
+  assert.ok(list, `no list namespaces event in ${JSON.stringify(events.map((e) => e.verb))}`);
+  assert.equal(list.kind, 'Event');
+  assert.equal(list.user.username, 'admin');
+  assert.deepEqual(list.user.groups, ['system:masters', 'system:authenticated']);
+  assert.equal(list.responseStatus.code, 200);
+});
+
 test('after a crash (SIGKILL) the server starts again on the same data dir', async (t) => {
   const server = await startServer();
   t.after(() => server.stop());

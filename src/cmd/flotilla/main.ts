@@ -32,16 +32,18 @@ function processEnv(): ServerEnv {
  * and flag errors stay fast and do not load SQLite, gRPC or the API machinery.
  */
 async function loadServerDeps(): Promise<ServerDeps> {
-  const [storage, apiserver, builtin] = await Promise.all([
+  const [storage, apiserver, builtin, audit] = await Promise.all([
     import('../../storage/index.js'),
     import('../../apiserver/index.js'),
     import('../../api/builtin.js'),
+    import('../../apiserver/audit.js'),
   ]);
   return {
     createApiServer: apiserver.createApiServer,
     openBackend: storage.openBackend,
     startAutoCompaction: (backend, logger) => storage.startAutoCompaction(backend, { logger }),
     resources: builtin.builtinResources,
+    openAuditLog: (opts) => audit.FileAuditLog.open(opts),
   };
 }
 
