@@ -281,3 +281,17 @@ test('documents are cached until the registry changes', () => {
   assert.notEqual(b, a);
   assert.ok(JSON.parse(b!.body).paths['/api/v1/nodes']);
 });
+
+test('strategic-merge metadata of a field that references a named type sits beside the ref', async () => {
+  const { builtinResources } = await import('../../api/builtin.js');
+  const svc = new OpenApiV3Service(new ApiRegistry(builtinResources()));
+  const apps = JSON.parse(svc.document('apis/apps/v1')!.body) as { components: { schemas: Record<string, { properties: Record<string, Record<string, unknown>> } & Record<string, unknown>> } };
+  const strategy = apps.components.schemas['io.k8s.api.apps.v1.DeploymentSpec']!.properties['strategy']!;
+  assert.equal(strategy['x-kubernetes-patch-strategy'], 'retainKeys');
+  assert.deepEqual(strategy['allOf'], [{ $ref: '#/components/schemas/io.k8s.api.apps.v1.DeploymentStrategy' }]);
+  assert.equal(apps.components.schemas['io.k8s.api.apps.v1.DeploymentStrategy']!['x-kubernetes-patch-strategy'], undefined, 'the type itself carries none');
+  const core = JSON.parse(svc.document('api/v1')!.body) as typeof apps;
+  const containers = core.components.schemas['io.k8s.api.core.v1.PodSpec']!.properties['containers']!;
+  assert.equal(containers['x-kubernetes-patch-merge-key'], 'name');
+  assert.equal(containers['x-kubernetes-patch-strategy'], 'merge');
+});

@@ -40,6 +40,9 @@ const COPIED_KEYS = [
   'x-kubernetes-group-version-kind',
 ] as const;
 
+/** Keys that describe how a field is patched; on a named type they stay with each reference. */
+const FIELD_LEVEL_KEYS = ['x-kubernetes-patch-merge-key', 'x-kubernetes-patch-strategy'] as const;
+
 /** Our schemas that well-known components depend on, by id. */
 const SCHEMA_BY_ID: Record<string, Schema> = { [ID.objectMeta]: ObjectMeta };
 
@@ -130,6 +133,8 @@ export class SchemaEmitter {
     if (schema.description !== undefined && !elide) siblings.description = schema.description;
     if (schema.default !== undefined) siblings.default = schema.default;
     if (schema.nullable) siblings.nullable = true;
+    // Strategic-merge metadata belongs to the field, not the type (upstream puts it beside the ref).
+    for (const k of FIELD_LEVEL_KEYS) if (schema[k] !== undefined) siblings[k] = structuredCloneIfObject(schema[k]);
     const node = Object.keys(siblings).length ? refWith(id, siblings) : ref(id);
     if (elide) this.elided.push({ node, id, description: schema.description! });
     return node;
@@ -147,6 +152,7 @@ export class SchemaEmitter {
       const out: JsonObject = {};
       for (const k of COPIED_KEYS) {
         const v = schema[k];
+        if (isComponent && (FIELD_LEVEL_KEYS as readonly string[]).includes(k)) continue;
         if (v !== undefined) out[k] = structuredCloneIfObject(v);
       }
       // A component describes the type; its field-specific description stays on the references.
