@@ -3,6 +3,7 @@
  * building blocks other groups embed (PodTemplateSpec schema, defaulting, validation, warnings).
  */
 import type { ResourceDef } from '../../types.js';
+import { zeroNullItems } from './nulls.js';
 import { configMapResource, secretResource } from './config.js';
 import { endpointsResource } from './endpoints.js';
 import { eventResource } from './event.js';
@@ -39,7 +40,7 @@ export type * from './pod-types.js';
  * .../bindings, pods/binding) is exported separately: a Binding is never stored, it binds a pod, so
  * it needs its own handler before it can be listed here.
  */
-export const resources: ResourceDef[] = [
+export const resources: ResourceDef[] = withNullItemsZeroed([
   configMapResource,
   endpointsResource,
   eventResource,
@@ -55,7 +56,21 @@ export const resources: ResourceDef[] = [
   secretResource,
   serviceAccountResource,
   serviceResource,
-];
+]);
+
+/** Every kind's defaults first replace null list items and map values by zero values, as Go's decoder. */
+function withNullItemsZeroed(defs: ResourceDef[]): ResourceDef[] {
+  return defs.map((d) => ({
+    ...d,
+    strategy: {
+      ...d.strategy,
+      defaults: (obj) => {
+        zeroNullItems(obj, d.schema);
+        d.strategy?.defaults?.(obj);
+      },
+    },
+  }));
+}
 
 export {
   bindingResource,

@@ -372,3 +372,18 @@ test('service type change NodePort → ClusterIP drops the fields that no longer
   assert.equal((upd.spec as { externalTrafficPolicy?: string }).externalTrafficPolicy, undefined);
   assert.equal((upd.spec as { clusterIP: string }).clusterIP, '10.96.0.7');
 });
+
+test('null list items and map values decode to zero values (no hook throws)', () => {
+  const { obj, errors } = create({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'p', labels: { a: null } },
+    spec: { containers: [{ name: 'a', image: 'x:1', env: [null], ports: [null], command: [null] }], volumes: [null], tolerations: [null] },
+  } as unknown as KubeObject);
+  const spec = obj.spec as { containers: { env: unknown[]; command: unknown[] }[]; volumes: unknown[] };
+  assert.deepEqual(spec.containers[0]!.command, ['']);
+  assert.deepEqual(spec.volumes, [{ emptyDir: {} }]);
+  assert.ok(errors.includes('spec.volumes[0].name: Required value'), errors.join('\n'));
+  assert.ok(errors.includes('spec.containers[0].env[0].name: Required value'), errors.join('\n'));
+  assert.ok(errors.includes('spec.containers[0].ports[0].containerPort: Required value'), errors.join('\n'));
+});

@@ -4,6 +4,8 @@
  * idempotent: running them twice gives the same object as running them once.
  */
 import { canonicalQuantityValue, canonicalizeResourceList } from './quantities.js';
+import { zeroNullItems } from './nulls.js';
+import { PodSpec as PodSpecSchema } from './pod-schema.js';
 import type {
   V1Container,
   V1DownwardAPIVolumeFile,
@@ -26,6 +28,7 @@ export const DEFAULT_VOLUME_MODE = 0o644;
  * `defaultPod`, as upstream.
  */
 export function defaultPodSpec(spec: V1PodSpec): void {
+  zeroNullItems(spec, PodSpecSchema);
   if (!spec.dnsPolicy) spec.dnsPolicy = 'ClusterFirst';
   if (!spec.restartPolicy) spec.restartPolicy = 'Always';
   if (spec.securityContext == null) spec.securityContext = {};
