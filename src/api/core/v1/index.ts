@@ -4,17 +4,17 @@
  */
 import type { ResourceDef } from '../../types.js';
 import { zeroNullItems } from './nulls.js';
-import { configMapResource, secretResource } from './config.js';
-import { endpointsResource } from './endpoints.js';
-import { eventResource } from './event.js';
-import { namespaceResource } from './namespace.js';
-import { nodeResource } from './node.js';
-import { podResource } from './pod.js';
-import { limitRangeResource, resourceQuotaResource } from './policy.js';
-import { serviceAccountResource } from './service-account.js';
-import { serviceResource } from './service.js';
-import { persistentVolumeClaimResource, persistentVolumeResource } from './storage.js';
-import { bindingResource, podTemplateResource, replicationControllerResource } from './workloads.js';
+import * as config from './config.js';
+import * as endpoints from './endpoints.js';
+import * as event from './event.js';
+import * as namespace from './namespace.js';
+import * as node from './node.js';
+import * as pod from './pod.js';
+import * as policy from './policy.js';
+import * as serviceAccount from './service-account.js';
+import * as service from './service.js';
+import * as storage from './storage.js';
+import * as workloads from './workloads.js';
 
 export {
   PodTemplateSpec,
@@ -35,32 +35,9 @@ export { podWarnings, podTemplateWarnings } from './pod-warnings.js';
 export { podRowCells } from './pod-table.js';
 export type * from './pod-types.js';
 
-/**
- * Every core/v1 kind Flotilla serves through the generic store. `bindingResource` (POST
- * .../bindings, pods/binding) is exported separately: a Binding is never stored, it binds a pod, so
- * it needs its own handler before it can be listed here.
- */
-export const resources: ResourceDef[] = withNullItemsZeroed([
-  configMapResource,
-  endpointsResource,
-  eventResource,
-  limitRangeResource,
-  namespaceResource,
-  nodeResource,
-  persistentVolumeClaimResource,
-  persistentVolumeResource,
-  podResource,
-  podTemplateResource,
-  replicationControllerResource,
-  resourceQuotaResource,
-  secretResource,
-  serviceAccountResource,
-  serviceResource,
-]);
-
 /** Every kind's defaults first replace null list items and map values by zero values, as Go's decoder. */
-function withNullItemsZeroed(defs: ResourceDef[]): ResourceDef[] {
-  return defs.map((d) => ({
+function withNullItemsZeroed(d: ResourceDef): ResourceDef {
+  return {
     ...d,
     strategy: {
       ...d.strategy,
@@ -69,11 +46,32 @@ function withNullItemsZeroed(defs: ResourceDef[]): ResourceDef[] {
         d.strategy?.defaults?.(obj);
       },
     },
-  }));
+  };
 }
 
-export {
-  bindingResource,
+export const configMapResource = withNullItemsZeroed(config.configMapResource);
+export const secretResource = withNullItemsZeroed(config.secretResource);
+export const endpointsResource = withNullItemsZeroed(endpoints.endpointsResource);
+export const eventResource = withNullItemsZeroed(event.eventResource);
+export const namespaceResource = withNullItemsZeroed(namespace.namespaceResource);
+export const nodeResource = withNullItemsZeroed(node.nodeResource);
+export const podResource = withNullItemsZeroed(pod.podResource);
+export const limitRangeResource = withNullItemsZeroed(policy.limitRangeResource);
+export const resourceQuotaResource = withNullItemsZeroed(policy.resourceQuotaResource);
+export const serviceAccountResource = withNullItemsZeroed(serviceAccount.serviceAccountResource);
+export const serviceResource = withNullItemsZeroed(service.serviceResource);
+export const persistentVolumeResource = withNullItemsZeroed(storage.persistentVolumeResource);
+export const persistentVolumeClaimResource = withNullItemsZeroed(storage.persistentVolumeClaimResource);
+export const podTemplateResource = withNullItemsZeroed(workloads.podTemplateResource);
+export const replicationControllerResource = withNullItemsZeroed(workloads.replicationControllerResource);
+/**
+ * `bindings` (create only). Not in `resources`: a Binding is never stored, it binds a pod, so it
+ * needs its own handler (POST .../bindings and pods/binding) before it can be served.
+ */
+export const bindingResource = withNullItemsZeroed(workloads.bindingResource);
+
+/** Every core/v1 kind Flotilla serves through the generic store, in discovery order. */
+export const resources: ResourceDef[] = [
   configMapResource,
   endpointsResource,
   eventResource,
@@ -89,7 +87,8 @@ export {
   secretResource,
   serviceAccountResource,
   serviceResource,
-};
+];
+
 export { ObjectReference, LocalObjectReference, ResourceList, Taint, NodeSelector, NodeSelectorTerm, TypedLocalObjectReference } from './common-schema.js';
 export { validateNodeTaints, nodeRoles, nodeStatusString, type V1Node } from './node.js';
 export { defaultService, validateService, validateServiceUpdate, servicePortString, type V1Service, type V1ServiceSpec } from './service.js';
@@ -100,4 +99,6 @@ export { formatEndpoints } from './endpoints.js';
 export { preparePodForCreate, podFieldSelectors } from './pod.js';
 export { validatePod, validatePodUpdate, validatePodStatusUpdate, UPDATABLE_POD_SPEC_FIELDS } from './pod-update-validation.js';
 export { isRelaxedEnvVarName, validatePortNumOrName } from './pod-validation.js';
+export { zeroNullItems } from './nulls.js';
+export { canonicalizeResourceList, canonicalQuantityValue } from './quantities.js';
 export { validateFinalizerName } from './namespace.js';
