@@ -140,9 +140,6 @@ export async function startEtcd(opts: StartEtcdOptions = {}): Promise<EtcdServer
   let logTail = '';
   const log = () => logTail.slice(-2000).trim();
   try {
-    const clientPort = await freePort();
-    let peerPort = await freePort();
-    while (peerPort === clientPort) peerPort = await freePort();
     let tls: EtcdTlsFiles | undefined;
     let pem: TlsPem | undefined;
     if (opts.tls) {
@@ -156,29 +153,36 @@ export async function startEtcd(opts: StartEtcdOptions = {}): Promise<EtcdServer
       writeFileSync(join(root, 'server-key.pem'), pem.serverKey, { mode: 0o600 });
     }
     const scheme = opts.tls ? 'https' : 'http';
-    const endpoint = `${scheme}://127.0.0.1:${clientPort}`;
-    const peer = `http://127.0.0.1:${peerPort}`;
-    const args = [
-      '--name', 'flotilla-test',
-      '--data-dir', dataDir,
-      '--listen-client-urls', endpoint,
-      '--advertise-client-urls', endpoint,
-      '--listen-peer-urls', peer,
-      '--initial-advertise-peer-urls', peer,
-      '--initial-cluster', `flotilla-test=${peer}`,
-      '--initial-cluster-state', 'new',
-      '--initial-cluster-token', `flotilla-${process.pid}-${clientPort}`,
-      '--logger', 'zap',
-      '--log-level', 'warn',
-    ];
-    if (opts.tls) {
-      args.push(
-        '--cert-file', join(root, 'server.pem'),
-        '--key-file', join(root, 'server-key.pem'),
-        '--trusted-ca-file', join(root, 'ca.pem'),
-        '--client-cert-auth',
-      );
-    }
+    let endpoint = '';
+    let args: string[] = [];
+    const choosePorts = async () => {
+      const clientPort = await freePort();
+      let peerPort = await freePort();
+      while (peerPort === clientPort) peerPort = await freePort();
+      endpoint = `${scheme}://127.0.0.1:${clientPort}`;
+      const peer = `http://127.0.0.1:${peerPort}`;
+      args = [
+        '--name', 'flotilla-test',
+        '--data-dir', dataDir,
+        '--listen-client-urls', endpoint,
+        '--advertise-client-urls', endpoint,
+        '--listen-peer-urls', peer,
+        '--initial-advertise-peer-urls', peer,
+        '--initial-cluster', `flotilla-test=${peer}`,
+        '--initial-cluster-state', 'new',
+        '--initial-cluster-token', `flotilla-${process.pid}-${clientPort}`,
+        '--logger', 'zap',
+        '--log-level', 'warn',
+      ];
+      if (opts.tls) {
+        args.push(
+          '--cert-file', join(root, 'server.pem'),
+          '--key-file', join(root, 'server-key.pem'),
+          '--trusted-ca-file', join(root, 'ca.pem'),
+          '--client-cert-auth',
+        );
+      }
+    };
     const launch = async () => {
       logTail = '';
       const p = spawn(ETCD_BINARY, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH ?? '/usr/bin:/bin' } });
@@ -190,8 +194,23 @@ export async function startEtcd(opts: StartEtcdOptions = {}): Promise<EtcdServer
       p.on('error', (e) => onData(Buffer.from(String(e))));
       proc = p;
       await waitHealthy(endpoint, tls, pem, p, Date.now() + (opts.startTimeoutMs ?? 20_000), log);
+      // Another process could have taken the port between freePort() and etcd's bind, and answered
+      // the health check itself: make sure OUR etcd is still running.
+      await new Promise((r) => setTimeout(r, 150));
+      if (exited(p)) throw new Error(`etcd exited right after start (code ${p.exitCode}, signal ${p.signalCode}): ${log()}`);
     };
-    await launch();
+    // Ports are picked free but not reserved: on a bind conflict, start again on fresh ports.
+    for (let attempt = 1; ; attempt++) {
+      await choosePorts();
+      try {
+        await launch();
+        break;
+      } catch (err) {
+        if (proc) await killByPid(proc, 2000);
+        if (attempt >= 3 || !/address already in use/.test(logTail)) throw err;
+        rmSync(dataDir, { recursive: true, force: true });
+      }
+    }
     const server: EtcdServer = {
       endpoint,
       dataDir,
