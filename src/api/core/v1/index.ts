@@ -97,7 +97,7 @@ export { validateEvent, type V1Event } from './event.js';
 export { validateSecret, validateConfigMap, mergeStringData, MAX_SECRET_SIZE, type V1Secret, type V1ConfigMap } from './config.js';
 export { formatEndpoints } from './endpoints.js';
 export { preparePodForCreate, podFieldSelectors } from './pod.js';
-export { validatePod, validatePodUpdate, validatePodStatusUpdate, UPDATABLE_POD_SPEC_FIELDS } from './pod-update-validation.js';
+export { validatePod, validatePodUpdate, validatePodStatusUpdate, validatePodEphemeralContainersUpdate, UPDATABLE_POD_SPEC_FIELDS } from './pod-update-validation.js';
 export { isRelaxedEnvVarName, validatePortNumOrName } from './pod-validation.js';
 export { zeroNullItems } from './nulls.js';
 export { canonicalizeResourceList, canonicalQuantityValue } from './quantities.js';

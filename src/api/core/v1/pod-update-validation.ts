@@ -182,3 +182,24 @@ export function validatePodStatusUpdate(pod: V1Pod, old: V1Pod): Errs {
   }
   return errs;
 }
+
+/**
+ * ValidatePodEphemeralContainersUpdate (pods/ephemeralcontainers): ephemeral containers may only be
+ * added; existing ones may be neither changed nor removed; static pods take none.
+ */
+export function validatePodEphemeralContainersUpdate(pod: V1Pod, old: V1Pod): Errs {
+  if (old.metadata.annotations?.['kubernetes.io/config.mirror'] != null)
+    return [forbidden(FieldPath.root(''), 'static pods do not support ephemeral containers')];
+  const errs: Errs = [];
+  const sp = FieldPath.root('spec').child('ephemeralContainers');
+  const byName = new Map(arr(pod.spec?.ephemeralContainers).map((c) => [c.name ?? '', c]));
+  for (const o of arr(old.spec?.ephemeralContainers)) {
+    const n = byName.get(o.name ?? '');
+    if (!n) errs.push(forbidden(sp, `existing ephemeral containers ${JSON.stringify(o.name ?? '')} may not be removed\n`));
+    else {
+      const diff = specDiff(o, n, 'ephemeralContainer');
+      if (diff.length) errs.push(forbidden(sp, `existing ephemeral containers ${JSON.stringify(o.name ?? '')} may not be changed\n${renderDiff(diff)}`));
+    }
+  }
+  return errs;
+}

@@ -286,3 +286,23 @@ test('pods/status: podIP and podIPs kept in step; validation of status writes', 
   bad.status!.podIP = 'nope';
   assert.deepEqual(s.validateUpdate!(bad, old, sctx).map(String), ['status.podIPs[0]: Invalid value: "nope": must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)']);
 });
+
+test('pods/ephemeralcontainers: add only; existing ones may not change', () => {
+  const s = podResource.strategy!;
+  const old = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'ns' }, spec: seedTemplate().spec } as KubeObject;
+  s.defaults!(old);
+  s.prepareForCreate!(old, ctx);
+  const ectx = { ...ctx, subresource: 'ephemeralcontainers' };
+  const upd = structuredClone(old) as V1Pod;
+  upd.spec!.ephemeralContainers = [{ name: 'debugger', image: 'busybox:1.36', targetContainerName: 'myapp', stdin: true, tty: true }];
+  upd.spec!.restartPolicy = 'Never'; // ignored: only ephemeral containers change here
+  s.defaults!(upd);
+  s.prepareForUpdate!(upd, old, ectx);
+  assert.equal(upd.spec!.restartPolicy, 'Always');
+  assert.deepEqual([...s.validate!(upd, ectx), ...s.validateUpdate!(upd, old, ectx)].map(String), []);
+  const changed = structuredClone(upd);
+  changed.spec!.ephemeralContainers![0]!.image = 'busybox:1.37';
+  const errs = s.validateUpdate!(changed, upd, ectx).map(String);
+  assert.equal(errs.length, 1);
+  assert.match(errs[0]!, /^spec.ephemeralContainers: Forbidden: existing ephemeral containers "debugger" may not be changed/);
+});

@@ -3,7 +3,7 @@ import type { KubeObject, ResourceDef, StrategyContext } from '../../types.js';
 import { PodSchema } from './pod-schema.js';
 import { defaultPod } from './pod-defaults.js';
 import { asPod, type V1Pod, type V1PodCondition } from './pod-types.js';
-import { validatePod, validatePodStatusUpdate, validatePodUpdate } from './pod-update-validation.js';
+import { validatePod, validatePodEphemeralContainersUpdate, validatePodStatusUpdate, validatePodUpdate } from './pod-update-validation.js';
 import { podQOSClass } from './resources-validation.js';
 import { podWarnings } from './pod-warnings.js';
 import { podTable } from './pod-table.js';
@@ -62,7 +62,15 @@ export const podResource: ResourceDef = {
       // The main resource keeps the old status; the status subresource keeps the old spec (generic
       // store) and, as upstream, may not touch owner references or the deletion timestamp.
       if (ctx.subresource === '') asPod(obj).status = asPod(old).status;
-      else if (ctx.subresource === 'status') {
+      else if (ctx.subresource === 'ephemeralcontainers') {
+        // Only spec.ephemeralContainers changes through this subresource.
+        const pod = asPod(obj);
+        const ephemeral = pod.spec?.ephemeralContainers;
+        pod.spec = structuredClone(asPod(old).spec ?? {});
+        if (ephemeral) pod.spec.ephemeralContainers = ephemeral;
+        else delete pod.spec.ephemeralContainers;
+        pod.status = asPod(old).status;
+      } else if (ctx.subresource === 'status') {
         if (old.metadata.ownerReferences) obj.metadata.ownerReferences = old.metadata.ownerReferences;
         else delete obj.metadata.ownerReferences;
         if (old.metadata.deletionTimestamp) obj.metadata.deletionTimestamp = old.metadata.deletionTimestamp;
@@ -71,7 +79,11 @@ export const podResource: ResourceDef = {
     },
     validate: (obj, ctx) => (ctx.subresource === 'status' ? [] : validatePod(asPod(obj))),
     validateUpdate: (obj, old, ctx) =>
-      ctx.subresource === 'status' ? validatePodStatusUpdate(asPod(obj), asPod(old)) : validatePodUpdate(asPod(obj), asPod(old)),
+      ctx.subresource === 'status'
+        ? validatePodStatusUpdate(asPod(obj), asPod(old))
+        : ctx.subresource === 'ephemeralcontainers'
+          ? validatePodEphemeralContainersUpdate(asPod(obj), asPod(old))
+          : validatePodUpdate(asPod(obj), asPod(old)),
     warnings: (obj, old) => podWarnings(asPod(obj), old ? asPod(old) : undefined),
   },
   table: podTable,
