@@ -93,6 +93,7 @@ export { ObjectReference, LocalObjectReference, ResourceList, Taint, NodeSelecto
 export { validateNodeTaints, nodeRoles, nodeStatusString, type V1Node } from './node.js';
 export { defaultService, validateService, validateServiceUpdate, servicePortString, type V1Service, type V1ServiceSpec } from './service.js';
 export { validateBinding } from './workloads.js';
+export { bindPod, type V1Binding } from './pod-binding.js';
 export { validateEvent, type V1Event } from './event.js';
 export { validateSecret, validateConfigMap, mergeStringData, MAX_SECRET_SIZE, type V1Secret, type V1ConfigMap } from './config.js';
 export { formatEndpoints } from './endpoints.js';

@@ -306,3 +306,14 @@ test('pods/ephemeralcontainers: add only; existing ones may not change', () => {
   assert.equal(errs.length, 1);
   assert.match(errs[0]!, /^spec.ephemeralContainers: Forbidden: existing ephemeral containers "debugger" may not be changed/);
 });
+
+test('binding a pod: nodeName, PodScheduled, conflicts', async () => {
+  const { bindPod } = await import('./pod-binding.js');
+  const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'ns', uid: 'u1' }, spec: seedTemplate().spec, status: { phase: 'Pending' } } as KubeObject;
+  const binding = { apiVersion: 'v1', kind: 'Binding', metadata: { name: 'p', annotations: { a: 'b' } }, target: { kind: 'Node', name: 'n1' } };
+  assert.equal(bindPod(pod, binding, ctx.now), undefined);
+  assert.equal((pod as V1Pod).spec!.nodeName, 'n1');
+  assert.deepEqual((pod as V1Pod).status!.conditions, [{ type: 'PodScheduled', status: 'True', lastTransitionTime: '2026-11-24T08:00:00Z' }]);
+  assert.deepEqual(pod.metadata.annotations, { a: 'b' });
+  assert.equal(bindPod(pod, binding, ctx.now), 'pod p is already assigned to node "n1"');
+});
