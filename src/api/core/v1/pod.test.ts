@@ -317,3 +317,44 @@ test('binding a pod: nodeName, PodScheduled, conflicts', async () => {
   assert.deepEqual(pod.metadata.annotations, { a: 'b' });
   assert.equal(bindPod(pod, binding, ctx.now), 'pod p is already assigned to node "n1"');
 });
+
+test('pod STATUS column: init failures, exit codes, signals, sidecars, NotReady', () => {
+  const now = new Date('2026-11-24T08:00:00Z');
+  const mk = (status: V1Pod['status'], spec?: V1Pod['spec']): V1Pod => ({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'p' },
+    spec: spec ?? { containers: [{ name: 'a' }], initContainers: [{ name: 'i1' }, { name: 'i2' }] },
+    status,
+  });
+  assert.equal(podRowCells(mk({ phase: 'Pending', initContainerStatuses: [{ name: 'i1', state: { waiting: { reason: 'CrashLoopBackOff' } } }] }), now)[1], 'Init:CrashLoopBackOff');
+  assert.equal(podRowCells(mk({ phase: 'Failed', initContainerStatuses: [{ name: 'i1', state: { terminated: { exitCode: 1, reason: 'Error' } } }] }), now)[1], 'Init:Error');
+  assert.equal(podRowCells(mk({ phase: 'Pending', initContainerStatuses: [{ name: 'i1', state: { terminated: { exitCode: 2 } } }] }), now)[1], 'Init:ExitCode:2');
+  assert.equal(
+    podRowCells(mk({ phase: 'Pending', initContainerStatuses: [{ name: 'i1', state: { terminated: { exitCode: 0 } } }, { name: 'i2', state: { waiting: { reason: 'PodInitializing' } } }] }), now)[1],
+    'Init:1/2',
+  );
+  const plain = { containers: [{ name: 'a' }, { name: 'b' }] };
+  assert.equal(podRowCells(mk({ phase: 'Running', containerStatuses: [{ name: 'a', state: { terminated: { exitCode: 137, signal: 9 } } }] }, plain), now)[1], 'Signal:9');
+  assert.equal(podRowCells(mk({ phase: 'Running', containerStatuses: [{ name: 'a', state: { terminated: { exitCode: 3 } } }] }, plain), now)[1], 'ExitCode:3');
+  assert.deepEqual(
+    podRowCells(mk({ phase: 'Running', containerStatuses: [{ name: 'a', state: { terminated: { exitCode: 0, reason: 'Completed' } } }, { name: 'b', ready: true, state: { running: {} } }] }, plain), now),
+    ['1/2', 'NotReady', '0'],
+  );
+  // A restartable init container (sidecar) counts towards READY once started.
+  const sidecar = { containers: [{ name: 'a' }], initContainers: [{ name: 'proxy', restartPolicy: 'Always' }] };
+  assert.deepEqual(
+    podRowCells(
+      mk({
+        phase: 'Running',
+        conditions: [{ type: 'Initialized', status: 'True' }, { type: 'Ready', status: 'True' }],
+        initContainerStatuses: [{ name: 'proxy', started: true, ready: true, restartCount: 1, state: { running: {} }, lastState: { terminated: { exitCode: 1, finishedAt: '2026-11-24T07:00:00Z' } } }],
+        containerStatuses: [{ name: 'a', ready: true, state: { running: {} } }],
+      }, sidecar),
+      now,
+    ),
+    ['2/2', 'Running', '1 (60m ago)'],
+  );
+  assert.equal(podRowCells(mk({ phase: 'Failed', reason: 'Evicted' }, plain), now)[1], 'Evicted');
+  assert.equal(podRowCells(mk({ phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'False', reason: 'SchedulingGated' }] }, plain), now)[1], 'SchedulingGated');
+});
