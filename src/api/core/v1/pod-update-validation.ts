@@ -71,6 +71,7 @@ export function validatePodUpdate(pod: V1Pod, old: V1Pod): Errs {
   const sp = FieldPath.root('spec');
   const ns = pod.spec ?? {};
   const os = old.spec ?? {};
+  errs.push(...validatePodAnnotationUpdates(pod, old));
   if (arr(ns.containers).length !== arr(os.containers).length) {
     errs.push(forbidden(sp.child('containers'), 'pod updates may not add or remove containers'));
     return errs;
@@ -113,6 +114,28 @@ export function validatePodUpdate(pod: V1Pod, old: V1Pod): Errs {
   const diff = specDiff(os, munged);
   if (diff.length > 0)
     errs.push(forbidden(sp, `pod updates may not change fields other than ${UPDATABLE_POD_SPEC_FIELDS.join(',')}\n${renderDiff(diff)}`));
+  return errs;
+}
+
+const MIRROR = 'kubernetes.io/config.mirror';
+const APPARMOR_PREFIX = 'container.apparmor.security.beta.kubernetes.io/';
+
+/** ValidatePodSpecificAnnotationUpdates: mirror-pod and AppArmor annotations are fixed at creation. */
+function validatePodAnnotationUpdates(pod: V1Pod, old: V1Pod): Errs {
+  const errs: Errs = [];
+  const ap = FieldPath.root('metadata').child('annotations');
+  const na = pod.metadata.annotations ?? {};
+  const oa = old.metadata.annotations ?? {};
+  for (const [k, v] of Object.entries(oa)) {
+    if (k in na && na[k] === v) continue;
+    if (k.startsWith(APPARMOR_PREFIX)) errs.push(forbidden(ap.key(k), 'may not remove or update AppArmor annotations'));
+    if (k === MIRROR) errs.push(forbidden(ap.key(k), 'may not remove or update mirror pod annotation'));
+  }
+  for (const k of Object.keys(na)) {
+    if (k in oa) continue;
+    if (k.startsWith(APPARMOR_PREFIX)) errs.push(forbidden(ap.key(k), 'may not add AppArmor annotations'));
+    if (k === MIRROR) errs.push(forbidden(ap.key(k), 'may not add mirror pod annotation'));
+  }
   return errs;
 }
 
