@@ -160,6 +160,11 @@ export interface ResourceDef {
   /** Whole-object schema (apiVersion, kind, metadata, spec, status...). */
   schema: Schema;
   subresources?: { status?: boolean; scale?: ScaleDef };
+  /**
+   * With a status subresource, status is cleared on create unless this is true (Nodes register
+   * with their status, as upstream's node strategy allows).
+   */
+  keepStatusOnCreate?: boolean;
   strategy?: Strategy;
   table?: TableDef;
   /** Extra field selectors beyond metadata.name / metadata.namespace. */

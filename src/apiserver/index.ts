@@ -7,3 +7,5 @@ export type { ApiServer, ApiServerOptions } from './server.js';
 export { createApiServer } from './server.js';
 export type { Authenticator } from './authn/authenticator.js';
 export { versionInfo, type VersionInfo } from './version.js';
+export { createX509Authenticator } from './authn/x509.js';
+export { FileAuditLog, type AuditSink, type AuditEvent } from './audit.js';

@@ -406,3 +406,30 @@ async function waitFor(cond: () => Promise<boolean>, timeoutMs = 5000): Promise<
   }
   assert.fail('condition not met in time');
 }
+
+test('built-in kinds: a Node keeps the status it registers with; a Pod starts Pending', async () => {
+  const { builtinResources } = await import('../api/builtin.js');
+  const b = await startTestServer({ resources: builtinResources() });
+  try {
+    const node = await b.request('POST', '/api/v1/nodes', {
+      apiVersion: 'v1',
+      kind: 'Node',
+      metadata: { name: 'worker-node-1', labels: { 'workload-type': 'compute-optimized' } },
+      spec: { taints: [{ key: 'workload-type', value: 'compute-optimized', effect: 'NoSchedule' }] },
+      status: { capacity: { cpu: '8', memory: '32Gi', pods: '110' } },
+    });
+    assert.equal(node.status, 201, node.text);
+    assert.deepEqual(node.json<{ status: { capacity: Record<string, string> } }>().status.capacity, { cpu: '8', memory: '32Gi', pods: '110' });
+    const pod = await b.request('POST', '/api/v1/namespaces/default/pods', {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'p' },
+      spec: { containers: [{ name: 'c', image: 'busybox' }] },
+      status: { phase: 'Running' },
+    });
+    assert.equal(pod.status, 201, pod.text);
+    assert.equal(pod.json<{ status: { phase: string } }>().status.phase, 'Pending');
+  } finally {
+    await b.close();
+  }
+});

@@ -235,7 +235,7 @@ export class ResourceStore {
     delete meta.selfLink;
     if (this.tracksGeneration) meta.generation = 1;
     else delete meta.generation;
-    if (this.def.subresources?.status) delete obj['status'];
+    if (this.def.subresources?.status && !this.def.keepStatusOnCreate) delete obj['status'];
     if (generated) meta.name = generateName(meta.generateName!, this.deps.random);
     const warnings = this.deps.pipeline.admitCreate(this.def, obj, ctx);
     if (this.def.namespaced && meta.namespace) await this.deps.namespaceAdmits(meta.namespace, this.gr, meta.name ?? '');

@@ -219,6 +219,7 @@ export const nodeResource: ResourceDef = {
   shortNames: ['no'],
   schema: NodeSchema,
   subresources: { status: true },
+  keepStatusOnCreate: true,
   generation: false,
   strategy: {
     defaults: (o) => {
