@@ -11,7 +11,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Backend } from '../src/storage/backend.js';
-import { EtcdBackend, MemoryBackend, SqliteBackend } from '../src/storage/index.js';
+import { MemoryBackend, SqliteBackend } from '../src/storage/index.js';
+import { EtcdBackend } from '../src/storage/etcd/etcd-backend.js';
 import { startEtcd } from '../src/storage/testing/etcd-server.js';
 
 const VALUE = JSON.stringify({

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# `npm run bench`: every benchmark, each printing its figures next to a baseline measured in the
+# same run. Set-up first (npm packages, build, etcd for the etcd figures). Bounded in time.
+#   scripts/bench.sh [storage|apiserver|startup]...   (default: all)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh --test
+which=("$@")
+[ "${#which[@]}" -gt 0 ] || which=(startup storage apiserver)
+echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), node $(node --version), $(uname -r)"
+for b in "${which[@]}"; do
+  echo
+  echo "=== $b ==="
+  case "$b" in
+    startup) node --import tsx bench/startup.bench.ts ;;
+    storage) node --import tsx bench/storage.bench.ts ;;
+    apiserver) node --import tsx bench/apiserver.bench.ts ;;
+    *) echo "bench: unknown benchmark $b (storage, apiserver, startup)" >&2; exit 2 ;;
+  esac
+done
