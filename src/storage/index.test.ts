@@ -5,7 +5,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   CompactedError,
-  EtcdBackend,
   MemoryBackend,
   openBackend,
   parseEndpoint,
@@ -15,6 +14,7 @@ import {
   StorageUnavailableError,
 } from './index.js';
 import { startEtcd } from './testing/etcd-server.js';
+import { EtcdBackend } from './etcd/etcd-backend.js';
 
 test('parseEndpoint: sqlite paths and etcd endpoint lists', () => {
   assert.deepEqual(parseEndpoint('sqlite://state.db'), { kind: 'sqlite', path: 'state.db' });
