@@ -1,7 +1,7 @@
 /**
  * The seed's production manifests that use only built-in kinds (test/fixtures/seed/, verbatim
  * copies split from /work/shared/seed/000_a6353ae481b4a8e5.txt), applied with kubectl's default
- * flags into the `production` and `monitoring` namespaces. The seed's `tls-certificate` Secret
+ * flags into the `production` and `monitoring` namespaces (and the two Nodes). The seed's `tls-certificate` Secret
  * carries data that is not base64 ("...LS0t..."): upstream rejects it when decoding, and so must we.
  */
 import { after, before, test } from 'node:test';
@@ -184,6 +184,26 @@ test('seed tls-certificate Secret (not base64) is rejected exactly as upstream',
   assert.equal(inv.stderr.trim(), 'The Secret "tls-certificate" is invalid: data[tls.key]: Required value');
 });
 
+test('seed Nodes (cluster-scoped) apply with their labels and taints; table as upstream', async () => {
+  const out = await ok(server, ['apply', '-f', f('nodes.yaml')]);
+  assert.deepEqual(out.trim().split('\n'), ['node/worker-node-1 created', 'node/database-node-1 created']);
+  for (const want of docs('nodes.yaml')) {
+    const got = await getJson(server, ['node', want.metadata.name]);
+    assert.equal(got.metadata.namespace, undefined, 'nodes are cluster-scoped');
+    assert.deepEqual(got.metadata.labels, want.metadata.labels);
+    assert.deepEqual(got.spec.taints, want.spec.taints);
+  }
+  const tbl = await ok(server, ['get', 'nodes', 'worker-node-1', 'database-node-1']);
+  assert.deepEqual(header(tbl), ['NAME', 'STATUS', 'ROLES', 'AGE', 'VERSION']);
+  const rows = table(tbl).slice(1);
+  // No kubelet reports for these nodes: no Ready condition, so STATUS is Unknown.
+  assert.deepEqual(rows.map((r) => r.slice(0, 3)), [
+    ['worker-node-1', 'Unknown', 'worker'],
+    ['database-node-1', 'Unknown', 'database'],
+  ]);
+  assert.equal((await ok(server, ['get', 'nodes', '-l', 'workload-type=memory-optimized', '-o', 'name'])).trim(), 'node/database-node-1');
+});
+
 test('the whole seed folder applied at once: every valid object unchanged, the bad Secret reported, exit 1', async () => {
   // Runs after the per-file tests (node:test runs a file's tests in order).
   const r = await fails(server, ['apply', '-f', SEED]);
@@ -200,6 +220,8 @@ test('the whole seed folder applied at once: every valid object unchanged, the b
     'networkpolicy.networking.k8s.io/backend-to-database unchanged',
     'networkpolicy.networking.k8s.io/default-deny-all unchanged',
     'networkpolicy.networking.k8s.io/frontend-to-backend unchanged',
+    'node/database-node-1 unchanged',
+    'node/worker-node-1 unchanged',
     'service/myapp-service configured',
   ]);
   assert.equal(
