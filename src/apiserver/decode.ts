@@ -34,8 +34,16 @@ export function parseBody(body: Buffer, contentType: string | undefined): { valu
   const raw = body.toString('utf8');
   if (fmt === 'yaml') {
     const doc = parseDocument(raw, { uniqueKeys: false });
-    if (doc.errors.length) throw badRequest(`error converting YAML to JSON: yaml: ${doc.errors[0]!.message.split('\n')[0]}`);
-    const value: unknown = doc.toJS();
+    // Warnings (an unsupported %YAML version, unknown tags) are errors for upstream's go-yaml too.
+    const problem = doc.errors[0] ?? doc.warnings[0];
+    if (problem) throw badRequest(`error converting YAML to JSON: yaml: ${problem.message.split('\n')[0]}`);
+    let value: unknown;
+    try {
+      value = doc.toJS();
+    } catch (e) {
+      // e.g. an alias to an anchor that does not exist
+      throw badRequest(`error converting YAML to JSON: yaml: ${(e as Error).message.split('\n')[0]}`);
+    }
     return { value, text: JSON.stringify(value) ?? 'null' };
   }
   if (raw.trim() === '') throw badRequest('Object \'Kind\' is missing in \'\'');

@@ -18,6 +18,13 @@ import type { WatchCache, Subscription } from './watch-cache.js';
 import { resourcePrefix } from './registry/keys.js';
 
 export const DEFAULT_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'] as const;
+/** Namespaces that may never be deleted (upstream's NamespaceLifecycle immortal set). */
+export const IMMORTAL_NAMESPACES: ReadonlySet<string> = new Set(['default', 'kube-system', 'kube-public']);
+
+export function isImmortalNamespace(def: ResourceDef, name: string): boolean {
+  return def.group === '' && def.plural === 'namespaces' && IMMORTAL_NAMESPACES.has(name);
+}
+
 const SYSTEM_USER = { username: 'system:apiserver', groups: ['system:masters'] };
 
 export interface NamespaceLifecycleDeps {

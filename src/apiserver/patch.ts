@@ -4,7 +4,7 @@
  */
 import type { KubeObject, ResourceDef } from '../api/types.js';
 import type { PatchType } from './negotiation.js';
-import { badRequest } from '../lib/errors.js';
+import { ApiError, badRequest } from '../lib/errors.js';
 import { applyJsonPatch, applyMergePatchToObject, applyStrategicMergePatch, isPatchError, type JsonObject, type JsonValue } from '../lib/patch/index.js';
 import { patchMetaFromSchema } from '../api/schema/patch-meta.js';
 
@@ -30,7 +30,13 @@ export function applyPatch(type: Exclude<PatchType, 'apply'>, current: KubeObjec
         return applyStrategicMergePatch(doc, patch, def ? patchMetaFromSchema(def.schema) : undefined) as unknown as KubeObject;
     }
   } catch (e) {
-    if (isPatchError(e)) throw e.toApiError();
+    if (isPatchError(e)) {
+      // Upstream answers some malformed strategic patches (an item without its merge key...) with a
+      // bare 500; the patch is the client's mistake, so we answer 422 with the same text.
+      if (e.reason === 'InternalError')
+        throw new ApiError('Invalid', 422, e.message, { causes: [{ reason: 'UnexpectedServerResponse', message: e.message }] });
+      throw e.toApiError();
+    }
     throw e;
   }
 }

@@ -4,7 +4,7 @@ import type { Backend } from '../storage/backend.js';
 import type { ApiRegistry } from '../api/registry.js';
 import type { ResourceDef, UserInfo } from '../api/types.js';
 import type { Logger } from '../lib/log.js';
-import { ApiError, forbidden, methodNotSupported, notFound, unauthorized } from '../lib/errors.js';
+import { ApiError, badRequest, forbidden, methodNotSupported, notFound, unauthorized } from '../lib/errors.js';
 import type { Authenticator } from './authn/authenticator.js';
 import { versionInfo } from './version.js';
 import { parseRequestInfo, type ResourceRequestInfo } from './request-info.js';
@@ -28,7 +28,7 @@ import {
 } from './handlers/resource.js';
 import { handleWatch } from './handlers/watch.js';
 import { OpenApiV3Service, OPENAPI_V2_PROTOBUF_CONTENT_TYPE } from './openapi/index.js';
-import { createNamespaceLifecycle, type NamespaceLifecycle } from './namespaces.js';
+import { createNamespaceLifecycle, isImmortalNamespace, type NamespaceLifecycle } from './namespaces.js';
 import { auditTime, type AuditSink } from './audit.js';
 import type { RequestInfo } from './request-info.js';
 import { GarbageCollector } from '../controllers/garbage-collector/controller.js';
@@ -224,7 +224,7 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
     }
     const def = registry.get(info.group, info.version, info.resource);
     if (!def) throw notFoundPath();
-    if (!def.namespaced && info.namespace && info.resource !== 'namespaces') throw notFoundPath();
+    checkScope(def, info);
     if (def.group === '' && def.plural === 'namespaces') info.namespace = '';
     const r: ResourceRequest = { req, res, info, query, def, store: storeFor(def), user };
     await route(r, info);
@@ -232,6 +232,10 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
 
   const route = async (r: ResourceRequest, info: ResourceRequestInfo): Promise<void> => {
     const env = { now };
+    const ts = r.query.get('timeoutSeconds');
+    if (ts !== null && !/^\d+$/.test(ts)) throw badRequest(`timeoutSeconds: Invalid value: ${JSON.stringify(ts)}: must be a non-negative integer`);
+    if (info.verb === 'delete' && isImmortalNamespace(r.def, info.name))
+      throw forbidden({ group: '', resource: 'namespaces' }, info.name, 'this namespace may not be deleted');
     const sub = info.subresource;
     const gr = { group: r.def.group, resource: sub ? `${r.def.plural}/${sub}` : r.def.plural };
     if (sub) {
@@ -353,6 +357,27 @@ function auditEvent(req: IncomingMessage, res: ServerResponse, record: RequestRe
     requestReceivedTimestamp: auditTime(received),
     stageTimestamp: auditTime(done),
   };
+}
+
+/**
+ * Which URL shapes a resource answers on, as upstream's routes: cluster-scoped resources never
+ * under /namespaces/{ns}/ (the namespaces resource itself only as /namespaces/{name}); namespaced
+ * ones with a name only under /namespaces/{ns}/, and across namespaces only for list and watch.
+ */
+function checkScope(def: ResourceDef, info: ResourceRequestInfo): void {
+  if (def.group === '' && def.plural === 'namespaces') {
+    if (info.namespace && info.name !== info.namespace) throw notFoundPath();
+    return;
+  }
+  if (!def.namespaced) {
+    if (info.namespace) throw notFoundPath();
+    return;
+  }
+  if (!info.namespace) {
+    if (info.name) throw notFoundPath();
+    if (info.verb !== 'list' && info.verb !== 'watch')
+      throw new ApiError('MethodNotAllowed', 405, 'the server does not allow this method on the requested resource', {});
+  }
 }
 
 function notFoundPath(): ApiError {

@@ -481,25 +481,6 @@ function deploymentJson(name: string): string {
 
 const bodyText = (q: Req) => (q.body === undefined ? '' : Buffer.isBuffer(q.body) ? '' : q.body);
 const KNOWN_BUGS: Array<{ bug: string; matches(q: Req): boolean }> = [
-  {
-    bug: 'DELETE with a malformed body deletes the object (api-edge)',
-    matches: (q) => q.method === 'DELETE' && /^\s*[["]|"gracePeriodSeconds":"/.test(bodyText(q)),
-  },
-  { bug: 'POST to the all-namespaces path creates (api-edge)', matches: (q) => q.method === 'POST' && q.path.startsWith('/api/v1/configmaps') },
-  { bug: 'cluster-scoped resource under a namespace path is served (api-edge)', matches: (q) => /^\/api\/v1\/namespaces\/[^/]+\/namespaces/.test(q.path) },
-  { bug: 'YAML undefined alias answers 500 (api-edge)', matches: (q) => bodyText(q).includes('*nowhere') },
-  {
-    bug: 'PATCH renaming / moving / changing uid is ignored with 200 (api-edge)',
-    matches: (q) => q.method === 'PATCH' && /"metadata":\{"(name|namespace|uid)"|"\/metadata\/(name|namespace)"/.test(bodyText(q)),
-  },
-  { bug: 'timeoutSeconds=<junk> / limit=1e3 are accepted (api-edge)', matches: (q) => /timeoutSeconds=(x|1\.5s)|limit=1e3/.test(q.path) },
-  { bug: 'GET <object>?resourceVersion=<junk> is ignored (api-edge)', matches: (q) => q.method === 'GET' && q.path.startsWith(`${EXISTING_CM}?resourceVersion=`) },
-  { bug: 'apply patch: fieldManager/force not validated (api-edge)', matches: (q) => q.headers['Content-Type'] === 'application/apply-patch+yaml' },
-  {
-    bug: 'strategic merge patch: malformed directives / item without merge key answer 500 (api-edge)',
-    matches: (q) => q.family === 'strategic merge patch directives',
-  },
-  { bug: 'scale patch with another kind is accepted (api-edge)', matches: (q) => q.path.endsWith('/scale') && bodyText(q).includes('"kind":"Deployment"') },
 ];
 
 // ---- state snapshot ------------------------------------------------------------------------------

@@ -172,6 +172,10 @@ function readAdminCreds(kubeconfig: string): AdminCreds {
   };
 }
 
+function hasHeader(h: Record<string, string> | undefined, name: string): boolean {
+  return Object.keys(h ?? {}).some((k) => k.toLowerCase() === name);
+}
+
 function httpsCall(port: number, path: string, creds: AdminCreds, opts: HttpsOptions = {}): Promise<HttpsResult> {
   const withCert = opts.clientCert ?? true;
   return new Promise((resolve, reject) => {
@@ -181,7 +185,8 @@ function httpsCall(port: number, path: string, creds: AdminCreds, opts: HttpsOpt
         port,
         path,
         method: opts.method ?? 'GET',
-        headers: opts.headers,
+        // Node sends no body framing for DELETE unless told: always state the length.
+        headers: opts.body !== undefined && !hasHeader(opts.headers, 'content-length') ? { ...opts.headers, 'Content-Length': String(Buffer.byteLength(opts.body)) } : opts.headers,
         ca: creds.ca,
         servername: 'localhost',
         ...(withCert ? { cert: creds.cert, key: creds.key } : {}),

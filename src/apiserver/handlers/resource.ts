@@ -73,6 +73,8 @@ export function sendOne(r: ResourceRequest, env: HandlerEnv, code: number, obj: 
 }
 
 export async function handleGet(r: ResourceRequest, env: HandlerEnv): Promise<void> {
+  const rv = r.query.get('resourceVersion');
+  if (rv) parseResourceVersion(rv);
   const obj = await r.store.get(r.info.namespace, r.info.name);
   sendOne(r, env, 200, obj);
 }
@@ -83,7 +85,7 @@ export async function handleList(r: ResourceRequest, env: HandlerEnv): Promise<v
   const limitText = q.get('limit');
   let limit: number | undefined;
   if (limitText !== null && limitText !== '') {
-    limit = Number(limitText);
+    limit = /^\d+$/.test(limitText) ? Number(limitText) : NaN;
     if (!Number.isInteger(limit) || limit < 0) throw badRequest(`limit: Invalid value: ${JSON.stringify(limitText)}: must be a non-negative integer`);
   }
   const rv = q.get('resourceVersion') ?? undefined;
@@ -160,6 +162,7 @@ export async function handlePatch(r: ResourceRequest, env: HandlerEnv): Promise<
   if (!type) throw unsupportedMediaType(String(r.req.headers['content-type'] ?? ''));
   const dryRun = isDryRun(r.query);
   const validation = parseFieldValidation(r.query.get('fieldValidation'));
+  validatePatchOptions(type, r.query);
   const body = await readBody(r.req);
   const patchText = body.toString('utf8');
   if (sub === 'scale') return patchScale(r, env, type, patchText, dryRun);
@@ -179,6 +182,7 @@ export async function handlePatch(r: ResourceRequest, env: HandlerEnv): Promise<
   }
   const result = await r.store.guaranteedUpdate(r.info.namespace, r.info.name, undefined, { dryRun }, ctx, (current) => {
     const patched = applyPatch(type === 'apply' ? 'merge' : type, current, patchText, r.def);
+    checkPatchedIdentity(r, patched);
     const { obj, warnings: w } = decodeObject(Buffer.from(JSON.stringify(patched)), 'application/json', r.def, validation);
     warnings.splice(0, warnings.length, ...w);
     const rv = obj.metadata.resourceVersion;
@@ -196,6 +200,34 @@ export async function handlePatch(r: ResourceRequest, env: HandlerEnv): Promise<
 }
 
 class PatchConflict extends Error {}
+
+/** A patch may not rename an object or move it to another namespace (upstream: 400). */
+function checkPatchedIdentity(r: ResourceRequest, patched: KubeObject): void {
+  const meta = (patched.metadata ?? {}) as { name?: unknown; namespace?: unknown };
+  if (meta.name !== undefined && meta.name !== r.info.name)
+    throw badRequest(`the name of the object (${String(meta.name)}) does not match the name on the URL (${r.info.name})`);
+  if (r.def.namespaced && meta.namespace !== undefined && meta.namespace !== r.info.namespace)
+    throw badRequest(`the namespace of the object (${String(meta.namespace)}) does not match the namespace on the request (${r.info.namespace})`);
+}
+
+/** PatchOptions rules: fieldManager required (and short) for apply; force only for apply. */
+function validatePatchOptions(type: NonNullable<ReturnType<typeof patchType>>, q: URLSearchParams): void {
+  const force = q.get('force');
+  if (force !== null && force !== 'true' && force !== 'false' && force !== '')
+    throw badRequest(`force: Invalid value: ${JSON.stringify(force)}: strconv.ParseBool: parsing ${JSON.stringify(force)}: invalid syntax`);
+  const manager = q.get('fieldManager');
+  const errs: string[] = [];
+  if (type === 'apply') {
+    if (!manager) errs.push('fieldManager: Required value: is required for apply patch');
+  } else if (force === 'true') errs.push('force: Forbidden: may not be specified for non-apply patch');
+  if (manager && Buffer.byteLength(manager) > 128) errs.push('fieldManager: Too long: must have at most 128 bytes');
+  if (errs.length)
+    throw new ApiError('Invalid', 422, `PatchOptions.meta.k8s.io "" is invalid: ${errs.length === 1 ? errs[0] : `[${errs.join(', ')}]`}`, {
+      group: 'meta.k8s.io',
+      kind: 'PatchOptions',
+      causes: errs.map((e) => ({ reason: e.includes('Required') ? 'FieldValueRequired' : e.includes('Forbidden') ? 'FieldValueForbidden' : 'FieldValueTooLong', message: e.slice(e.indexOf(': ') + 2), field: e.slice(0, e.indexOf(':')) })),
+    });
+}
 
 export async function handleDelete(r: ResourceRequest, env: HandlerEnv): Promise<void> {
   const opts = await deleteOptions(r);
@@ -228,18 +260,7 @@ async function deleteOptions(r: ResourceRequest): Promise<DeleteOptions> {
   const body = await readBody(r.req);
   if (body.length) {
     const { value } = parseBody(body, r.req.headers['content-type']);
-    if (value !== null && typeof value === 'object') {
-      const o = value as Record<string, unknown>;
-      if (o['kind'] !== undefined && o['kind'] !== 'DeleteOptions') throw badRequest(`the object provided is unrecognized (must be of type DeleteOptions): kind "${String(o['kind'])}"`);
-      if (typeof o['gracePeriodSeconds'] === 'number') opts.gracePeriodSeconds = o['gracePeriodSeconds'];
-      if (typeof o['propagationPolicy'] === 'string') opts.propagationPolicy = propagation(o['propagationPolicy']);
-      if (typeof o['orphanDependents'] === 'boolean') opts.orphanDependents = o['orphanDependents'];
-      if (o['preconditions'] && typeof o['preconditions'] === 'object') opts.preconditions = o['preconditions'] as DeleteOptions['preconditions'];
-      if (Array.isArray(o['dryRun']) && o['dryRun'].length) {
-        for (const d of o['dryRun']) if (d !== 'All') throw badRequest(`dryRun: Unsupported value: ${JSON.stringify(d)}: supported values: "All"`);
-        opts.dryRun = true;
-      }
-    }
+    if (value !== null) Object.assign(opts, decodeDeleteOptions(value));
   }
   const gp = q.get('gracePeriodSeconds');
   if (gp !== null) {
@@ -254,6 +275,70 @@ async function deleteOptions(r: ResourceRequest): Promise<DeleteOptions> {
   if (opts.orphanDependents !== undefined && opts.propagationPolicy !== undefined)
     throw new ApiError('Invalid', 422, `DeleteOptions "" is invalid: propagationPolicy: Invalid value: "${opts.propagationPolicy}": orphanDependents and deletionPropagation cannot be both set`);
   return opts;
+}
+
+const DELETE_OPTIONS_TYPE = 'v1.DeleteOptions';
+
+/** A DELETE body as upstream decodes it: a JSON object with typed fields, else 400. */
+function decodeDeleteOptions(value: unknown): Partial<DeleteOptions> {
+  const cannot = (what: string, field?: string) =>
+    badRequest(
+      field
+        ? `json: cannot unmarshal ${what} into Go struct field DeleteOptions.${field} of type ${DELETE_FIELD_TYPES[field]}`
+        : `json: cannot unmarshal ${what} into Go value of type ${DELETE_OPTIONS_TYPE}`,
+    );
+  if (typeof value !== 'object' || Array.isArray(value) || value === null) throw cannot(goJsonType(value));
+  const o = value as Record<string, unknown>;
+  if (o['kind'] !== undefined && o['kind'] !== 'DeleteOptions')
+    throw badRequest(`the object provided is unrecognized (must be of type DeleteOptions): kind "${String(o['kind'])}"`);
+  const out: Partial<DeleteOptions> = {};
+  const gp = o['gracePeriodSeconds'];
+  if (gp !== undefined && gp !== null) {
+    if (typeof gp !== 'number' || !Number.isInteger(gp)) throw cannot(goJsonType(gp), 'gracePeriodSeconds');
+    out.gracePeriodSeconds = gp;
+  }
+  const pp = o['propagationPolicy'];
+  if (pp !== undefined && pp !== null) {
+    if (typeof pp !== 'string') throw cannot(goJsonType(pp), 'propagationPolicy');
+    out.propagationPolicy = propagation(pp);
+  }
+  const od = o['orphanDependents'];
+  if (od !== undefined && od !== null) {
+    if (typeof od !== 'boolean') throw cannot(goJsonType(od), 'orphanDependents');
+    out.orphanDependents = od;
+  }
+  const pre = o['preconditions'];
+  if (pre !== undefined && pre !== null) {
+    if (typeof pre !== 'object' || Array.isArray(pre)) throw cannot(goJsonType(pre), 'preconditions');
+    const p = pre as Record<string, unknown>;
+    for (const k of ['uid', 'resourceVersion'])
+      if (p[k] !== undefined && p[k] !== null && typeof p[k] !== 'string') throw cannot(goJsonType(p[k]), `preconditions.${k}`);
+    out.preconditions = { uid: (p['uid'] as string | undefined) ?? undefined, resourceVersion: (p['resourceVersion'] as string | undefined) ?? undefined };
+  }
+  const dr = o['dryRun'];
+  if (dr !== undefined && dr !== null) {
+    if (!Array.isArray(dr)) throw cannot(goJsonType(dr), 'dryRun');
+    for (const d of dr) if (d !== 'All') throw badRequest(`dryRun: Unsupported value: ${JSON.stringify(d)}: supported values: "All"`);
+    if (dr.length) out.dryRun = true;
+  }
+  return out;
+}
+
+const DELETE_FIELD_TYPES: Record<string, string> = {
+  gracePeriodSeconds: 'int64',
+  propagationPolicy: 'v1.DeletionPropagation',
+  orphanDependents: 'bool',
+  preconditions: 'v1.Preconditions',
+  'preconditions.uid': 'types.UID',
+  'preconditions.resourceVersion': 'string',
+  dryRun: '[]string',
+};
+
+function goJsonType(v: unknown): string {
+  if (Array.isArray(v)) return 'array';
+  if (v === null) return 'null';
+  if (typeof v === 'boolean') return 'bool';
+  return typeof v === 'object' ? 'object' : typeof v;
 }
 
 function propagation(v: string): PropagationPolicy {
@@ -275,8 +360,25 @@ export async function handleGetScale(r: ResourceRequest, env: HandlerEnv): Promi
   void env;
 }
 
+/** The scale subresource takes and gives autoscaling/v1 Scale objects only. */
+function checkScaleKind(v: unknown, r: ResourceRequest): void {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw badRequest('the object provided is not a Scale');
+  const o = v as { kind?: unknown; apiVersion?: unknown; metadata?: { name?: unknown; namespace?: unknown } };
+  const name = o.metadata?.name;
+  if (name !== undefined && name !== '' && name !== r.info.name)
+    throw badRequest(`the name of the object (${String(name)}) does not match the name on the URL (${r.info.name})`);
+  const ns = o.metadata?.namespace;
+  if (r.def.namespaced && ns !== undefined && ns !== '' && ns !== r.info.namespace)
+    throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+  if (o.kind !== undefined && o.kind !== 'Scale')
+    throw badRequest(`the object provided is unrecognized (must be of type Scale): kind "${String(o.kind)}" does not match`);
+  if (o.apiVersion !== undefined && o.apiVersion !== 'autoscaling/v1')
+    throw badRequest(`the API version in the data (${String(o.apiVersion)}) does not match the expected API version (autoscaling/v1)`);
+}
+
 async function updateScale(r: ResourceRequest, env: HandlerEnv, body: Buffer, dryRun: boolean): Promise<void> {
   const { value } = parseBody(body, r.req.headers['content-type']);
+  checkScaleKind(value, r);
   const scale = value as { spec?: { replicas?: unknown }; metadata?: { resourceVersion?: string } };
   const precondition = scale.metadata?.resourceVersion ? parseResourceVersion(scale.metadata.resourceVersion) : undefined;
   const result = await r.store.guaranteedUpdate(r.info.namespace, r.info.name, precondition, { dryRun }, ctxOf(r, env, ''), (cur) =>
@@ -291,6 +393,7 @@ async function patchScale(r: ResourceRequest, env: HandlerEnv, type: NonNullable
     const patched = applyPatch(type === 'apply' ? 'merge' : type, scale as unknown as KubeObject, patchText, undefined) as unknown as {
       spec?: { replicas?: unknown };
     };
+    checkScaleKind(patched, r);
     return applyScaleToObject(r.def, cur, patched);
   });
   sendObject(r.res, 200, scaleFromObject(r.def, result.object), { warnings: result.warnings });

@@ -357,7 +357,9 @@ export class ResourceStore {
     m.name = o.name;
     if (this.def.namespaced) m.namespace = o.namespace;
     else delete m.namespace;
-    m.uid = o.uid;
+    // As upstream's BeforeUpdate: an empty uid takes the old one; a different one fails validation
+    // (immutable); creationTimestamp is the server's.
+    if (!m.uid) m.uid = o.uid;
     m.creationTimestamp = o.creationTimestamp;
     if (o.deletionTimestamp) m.deletionTimestamp = o.deletionTimestamp;
     else delete m.deletionTimestamp;
