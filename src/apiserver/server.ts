@@ -31,6 +31,7 @@ import { OpenApiV3Service, OPENAPI_V2_PROTOBUF_CONTENT_TYPE } from './openapi/in
 import { createNamespaceLifecycle, isImmortalNamespace, type NamespaceLifecycle } from './namespaces.js';
 import { auditTime, type AuditSink } from './audit.js';
 import type { RequestInfo } from './request-info.js';
+import { AdmissionChain, type AdmissionPlugin } from './admission/types.js';
 import { GarbageCollector } from '../controllers/garbage-collector/controller.js';
 import { createGcAccess } from './in-process.js';
 
@@ -48,6 +49,8 @@ export interface ApiServerOptions {
   bookmarkIntervalMs?: number;
   /** Where audit events go (Metadata level, every request but health checks). */
   audit?: AuditSink;
+  /** Admission plugins, in order (see admission/types.ts). */
+  admission?: AdmissionPlugin[];
 }
 
 /** What one request learned about itself, for the audit log. */
@@ -76,6 +79,7 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
   const now = opts.clock ?? (() => new Date());
   const platform = `${process.platform}/${process.arch === 'x64' ? 'amd64' : process.arch}`;
   const pipeline = createWritePipeline();
+  const admission = new AdmissionChain(opts.admission ?? []);
   const cache = new WatchCache(backend, { logger: log, windowMs: opts.watchWindowMs });
   const openapi = new OpenApiV3Service(registry);
   const stores = new Map<ResourceDef, ResourceStore>();
@@ -99,6 +103,7 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
         uid: randomUUID,
         random: Math.random,
         namespaceAdmits: (ns, gr, name) => namespaces!.admits(ns, gr, name),
+        admission,
       });
       stores.set(def, s);
     }

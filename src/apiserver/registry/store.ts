@@ -27,6 +27,7 @@ import {
 import { listPrefix, objectKey, resourcePrefix } from './keys.js';
 import { deepClone, formatTime, generateName, specPart, stableStringify } from './object-meta.js';
 import type { WritePipeline } from './write-pipeline.js';
+import type { AdmissionChain, AdmissionRequest } from '../admission/types.js';
 
 export interface StoreDeps {
   backend: Backend;
@@ -39,6 +40,8 @@ export interface StoreDeps {
    * `gr` and `name` only word the error.
    */
   namespaceAdmits: (namespace: string, gr: { group: string; resource: string }, name: string) => Promise<void>;
+  /** Admission plugins (mutating before the pipeline, validating after). */
+  admission?: AdmissionChain;
 }
 
 export interface WriteOptions {
@@ -237,8 +240,11 @@ export class ResourceStore {
     else delete meta.generation;
     if (this.def.subresources?.status && !this.def.keepStatusOnCreate) delete obj['status'];
     if (generated) meta.name = generateName(meta.generateName!, this.deps.random);
-    const warnings = this.deps.pipeline.admitCreate(this.def, obj, ctx);
     if (this.def.namespaced && meta.namespace) await this.deps.namespaceAdmits(meta.namespace, this.gr, meta.name ?? '');
+    const areq = this.admissionRequest('CREATE', meta.namespace ?? '', meta.name ?? '', obj, undefined, ctx, opts.dryRun);
+    await this.deps.admission?.admit(areq);
+    const warnings = this.deps.pipeline.admitCreate(this.def, obj, ctx);
+    await this.deps.admission?.validate(areq);
     if (opts.dryRun) {
       if (!generated && (await this.deps.backend.get(this.key(meta.namespace ?? '', meta.name!))))
         throw alreadyExists(this.gr, meta.name!);
@@ -304,7 +310,10 @@ export class ResourceStore {
       const desired = await mutate(deepClone(old));
       this.checkKind(desired);
       const obj = this.mergeForUpdate(desired, old, ctx.subresource);
+      const areq = this.admissionRequest('UPDATE', namespace, name, obj, old, ctx, opts.dryRun);
+      await this.deps.admission?.admit(areq);
       const warnings = this.deps.pipeline.admitUpdate(this.def, obj, old, ctx);
+      await this.deps.admission?.validate(areq);
       // A no-op write changes nothing and bumps no revision.
       obj.metadata.resourceVersion = old.metadata.resourceVersion;
       const finished = Boolean(obj.metadata.deletionTimestamp) && !obj.metadata.finalizers?.length && !this.specFinalizers(obj).length;
@@ -468,6 +477,18 @@ export class ResourceStore {
   }
 
   // ---- helpers -----------------------------------------------------------------------------
+
+  private admissionRequest(
+    operation: AdmissionRequest['operation'],
+    namespace: string,
+    name: string,
+    object: KubeObject | undefined,
+    oldObject: KubeObject | undefined,
+    ctx: StrategyContext,
+    dryRun: boolean,
+  ): AdmissionRequest {
+    return { operation, def: this.def, namespace: this.def.namespaced ? namespace : '', name, object, oldObject, subresource: ctx.subresource, user: ctx.user, dryRun };
+  }
 
   private checkKind(obj: KubeObject): void {
     if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) throw badRequest('the object provided is not a JSON object');

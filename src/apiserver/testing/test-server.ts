@@ -11,6 +11,7 @@ import type { ResourceDef, UserInfo } from '../../api/types.js';
 import { discardLogger } from '../../lib/log.js';
 import { createApiServer, type ApiServer } from '../server.js';
 import type { AuditSink } from '../audit.js';
+import type { AdmissionPlugin } from '../admission/types.js';
 
 export interface TestServer {
   url: string;
@@ -37,6 +38,7 @@ export async function startTestServer(opts: {
   watchWindowMs?: number;
   bookmarkIntervalMs?: number;
   audit?: AuditSink;
+  admission?: AdmissionPlugin[];
 }): Promise<TestServer> {
   const backend = opts.backend ?? new MemoryBackend();
   const registry = new ApiRegistry(opts.resources);
@@ -50,6 +52,7 @@ export async function startTestServer(opts: {
     watchWindowMs: opts.watchWindowMs,
     bookmarkIntervalMs: opts.bookmarkIntervalMs,
     audit: opts.audit,
+    admission: opts.admission,
   });
   await api.start();
   const server: Server = createServer((req, res) => api.handle(req, res));
