@@ -10,6 +10,7 @@ test('mutating plugins run before validation, validating plugins after; both on 
   const labeler: AdmissionPlugin = {
     name: 'Labeler',
     admit(req) {
+      if (req.def.plural !== 'notes') return;
       seen.push(`admit ${req.operation} ${req.namespace}/${req.name}`);
       if (req.object) req.object.metadata.labels = { ...req.object.metadata.labels, admitted: 'yes' };
     },
@@ -17,6 +18,7 @@ test('mutating plugins run before validation, validating plugins after; both on 
   const guard: AdmissionPlugin = {
     name: 'Guard',
     validate(req: AdmissionRequest) {
+      if (req.def.plural !== 'notes') return;
       seen.push(`validate ${req.operation} dryRun=${req.dryRun}`);
       if (req.object?.metadata.labels?.['admitted'] !== 'yes') throw new Error('mutation did not run first');
       if ((req.object?.['data'] as Record<string, string> | undefined)?.['forbidden'])
