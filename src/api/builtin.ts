@@ -3,7 +3,7 @@
  * preferred version first). The composition root builds the ApiRegistry from this list.
  */
 import type { ResourceDef } from './types.js';
-import { resources as coreV1 } from './core/v1/index.js';
+import { resources as coreV1, bindingResource } from './core/v1/index.js';
 import { resources as appsV1 } from './apps/v1/index.js';
 import { resources as eventsV1 } from './events/v1/index.js';
 import { resources as autoscalingV2 } from './autoscaling/v2/index.js';
@@ -17,6 +17,8 @@ import { resources as discoveryV1 } from './discovery/v1/index.js';
 export function builtinResources(): ResourceDef[] {
   return [
     ...coreV1,
+    // Served by the binding handler (POST only, never stored), listed for discovery as upstream.
+    bindingResource,
     ...appsV1,
     ...eventsV1,
     ...autoscalingV2,

@@ -161,6 +161,11 @@ export interface ResourceDef {
   schema: Schema;
   subresources?: { status?: boolean; scale?: ScaleDef };
   /**
+   * Subresources served by dedicated handlers (pods/binding, pods/log...), listed in discovery.
+   * status and scale come from `subresources`.
+   */
+  extraSubresources?: { name: string; kind: { group: string; version: string; kind: string }; verbs: string[] }[];
+  /**
    * With a status subresource, status is cleared on create unless this is true (Nodes register
    * with their status, as upstream's node strategy allows).
    */

@@ -17,6 +17,7 @@ function subresourcesOf(def: ResourceDef): SubresourceInfo[] {
     out.push({ name: 'scale', kind: { group: 'autoscaling', version: 'v1', kind: 'Scale' }, verbs: ['get', 'patch', 'update'] });
   if (def.subresources?.status)
     out.push({ name: 'status', kind: { group: def.group, version: def.version, kind: def.kind }, verbs: ['get', 'patch', 'update'] });
+  for (const x of def.extraSubresources ?? []) out.push({ name: x.name, kind: x.kind, verbs: x.verbs });
   return out;
 }
 

@@ -433,3 +433,31 @@ test('built-in kinds: a Node keeps the status it registers with; a Pod starts Pe
     await b.close();
   }
 });
+
+test('pods/binding and bindings: bind once, then 409; nothing stored for the Binding', async () => {
+  const { builtinResources } = await import('../api/builtin.js');
+  const b = await startTestServer({ resources: builtinResources() });
+  try {
+    const POD = '/api/v1/namespaces/default/pods';
+    for (const name of ['a', 'b'])
+      assert.equal((await b.request('POST', POD, { apiVersion: 'v1', kind: 'Pod', metadata: { name }, spec: { containers: [{ name: 'c', image: 'busybox' }] } })).status, 201);
+    const bind = await b.request('POST', `${POD}/a/binding`, { apiVersion: 'v1', kind: 'Binding', metadata: { name: 'a' }, target: { apiVersion: 'v1', kind: 'Node', name: 'n1' } });
+    assert.equal(bind.status, 201, bind.text);
+    assert.equal(bind.json().status, 'Success');
+    const pod = (await b.request('GET', `${POD}/a`)).json<{ spec: { nodeName: string }; status: { conditions: { type: string; status: string }[] } }>();
+    assert.equal(pod.spec.nodeName, 'n1');
+    assert.deepEqual(pod.status.conditions.find((c) => c.type === 'PodScheduled')?.status, 'True');
+    const again = await b.request('POST', `${POD}/a/binding`, { apiVersion: 'v1', kind: 'Binding', metadata: { name: 'a' }, target: { name: 'n2' } });
+    assert.equal(again.status, 409);
+    assert.equal(again.json().message, 'Operation cannot be fulfilled on pods/binding "a": pod a is already assigned to node "n1"');
+    const viaCollection = await b.request('POST', '/api/v1/namespaces/default/bindings', { apiVersion: 'v1', kind: 'Binding', metadata: { name: 'b' }, target: { name: 'n1' } });
+    assert.equal(viaCollection.status, 201, viaCollection.text);
+    const noTarget = await b.request('POST', `${POD}/b/binding`, { apiVersion: 'v1', kind: 'Binding', metadata: { name: 'b' } });
+    assert.equal(noTarget.status, 422);
+    assert.equal((await b.request('GET', '/api/v1/namespaces/default/bindings')).status, 405);
+    const disco = (await b.request('GET', '/api/v1')).json<{ resources: { name: string; verbs: string[] }[] }>().resources;
+    assert.deepEqual(disco.find((x) => x.name === 'pods/binding')?.verbs, ['create']);
+  } finally {
+    await b.close();
+  }
+});

@@ -27,6 +27,7 @@ import {
   type ResourceRequest,
 } from './handlers/resource.js';
 import { handleWatch } from './handlers/watch.js';
+import { handleBinding } from './handlers/binding.js';
 import { OpenApiV3Service, OPENAPI_V2_PROTOBUF_CONTENT_TYPE } from './openapi/index.js';
 import { createNamespaceLifecycle, isImmortalNamespace, type NamespaceLifecycle } from './namespaces.js';
 import { auditTime, type AuditSink } from './audit.js';
@@ -243,6 +244,13 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
       throw forbidden({ group: '', resource: 'namespaces' }, info.name, 'this namespace may not be deleted');
     const sub = info.subresource;
     const gr = { group: r.def.group, resource: sub ? `${r.def.plural}/${sub}` : r.def.plural };
+    const isPods = r.def.group === '' && r.def.plural === 'pods';
+    if ((isPods && sub === 'binding') || (r.def.group === '' && r.def.plural === 'bindings')) {
+      if (info.verb !== 'create') throw methodNotSupported(gr, info.verb);
+      const pods = registry.get('', 'v1', 'pods');
+      if (!pods) throw notFoundPath();
+      return handleBinding(r, env, storeFor(pods));
+    }
     if (sub) {
       const known = (sub === 'status' && r.def.subresources?.status) || (sub === 'scale' && r.def.subresources?.scale) || (sub === 'finalize' && r.def.plural === 'namespaces' && r.def.group === '');
       if (!known) throw notFoundPath();

@@ -47,6 +47,11 @@ export interface StoreDeps {
 export interface WriteOptions {
   dryRun: boolean;
   fieldManager?: string;
+  /**
+   * Server-internal subresource writes (pods/binding) that upstream performs without the update
+   * strategy: no admission, no validation; `mutate` must produce a valid object itself.
+   */
+  raw?: boolean;
 }
 
 export interface ListOptions {
@@ -310,10 +315,13 @@ export class ResourceStore {
       const desired = await mutate(deepClone(old));
       this.checkKind(desired);
       const obj = this.mergeForUpdate(desired, old, ctx.subresource);
-      const areq = this.admissionRequest('UPDATE', namespace, name, obj, old, ctx, opts.dryRun);
-      await this.deps.admission?.admit(areq);
-      const warnings = this.deps.pipeline.admitUpdate(this.def, obj, old, ctx);
-      await this.deps.admission?.validate(areq);
+      let warnings: string[] = [];
+      if (!opts.raw) {
+        const areq = this.admissionRequest('UPDATE', namespace, name, obj, old, ctx, opts.dryRun);
+        await this.deps.admission?.admit(areq);
+        warnings = this.deps.pipeline.admitUpdate(this.def, obj, old, ctx);
+        await this.deps.admission?.validate(areq);
+      }
       // A no-op write changes nothing and bumps no revision.
       obj.metadata.resourceVersion = old.metadata.resourceVersion;
       const finished = Boolean(obj.metadata.deletionTimestamp) && !obj.metadata.finalizers?.length && !this.specFinalizers(obj).length;
@@ -342,7 +350,9 @@ export class ResourceStore {
   /** Applies the generic update rules: immutable metadata, status/main split, generation. */
   private mergeForUpdate(input: KubeObject, old: KubeObject, subresource: string): KubeObject {
     let obj: KubeObject;
-    if (subresource === 'finalize') {
+    if (subresource === 'binding') {
+      obj = input; // spec.nodeName and the PodScheduled condition, set together
+    } else if (subresource === 'finalize') {
       // namespaces/finalize: only spec.finalizers changes.
       obj = deepClone(old);
       const spec = ((obj['spec'] ??= {}) as Record<string, unknown>);

@@ -54,6 +54,7 @@ export const podResource: ResourceDef = {
   categories: ['all'],
   schema: PodSchema,
   subresources: { status: true },
+  extraSubresources: [{ name: 'binding', kind: { group: '', version: 'v1', kind: 'Binding' }, verbs: ['create'] }],
   generation: false,
   strategy: {
     defaults: (obj) => defaultPod(asPod(obj)),
