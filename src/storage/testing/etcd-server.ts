@@ -99,6 +99,8 @@ async function waitHealthy(endpoint: string, tls: EtcdTlsFiles | undefined, cert
   const url = new URL('/health', endpoint);
   for (;;) {
     if (exited(proc)) throw new Error(`etcd exited during start (code ${proc.exitCode}, signal ${proc.signalCode}): ${log()}`);
+    // The deadline is checked before each probe, so a start that overran never counts as healthy.
+    if (Date.now() > deadline) throw new Error(`etcd did not become healthy at ${endpoint}: ${log()}`);
     const ok = await new Promise<boolean>((resolve) => {
       const req = (url.protocol === 'https:' ? httpsRequest : httpRequest)(
         url,
@@ -115,7 +117,6 @@ async function waitHealthy(endpoint: string, tls: EtcdTlsFiles | undefined, cert
       req.end();
     });
     if (ok) return;
-    if (Date.now() > deadline) throw new Error(`etcd did not become healthy at ${endpoint}: ${log()}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
