@@ -1,0 +1,76 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { UsageError } from './flags.js';
+import { parseSimConfig, simCommand, simHelp } from './sim.js';
+
+const env = { KUBECONFIG: '/tmp/kc.yaml' };
+
+test('defaults and every flag', () => {
+  const d = parseSimConfig([], env);
+  assert.ok(!('help' in d));
+  if ('help' in d) return;
+  assert.equal(d.kubeconfig, '/tmp/kc.yaml');
+  assert.equal(d.sim.nodes, 3);
+  assert.equal(d.sim.template.namePrefix, 'sim-node-');
+  assert.equal(d.sim.leaseRenewMs, 10_000);
+  assert.equal(d.sim.statusUpdateMs, 60_000);
+  assert.equal(d.sim.jobDurationMs, 5000);
+  assert.equal(d.cleanup, false);
+  const c = parseSimConfig(
+    ['--kubeconfig', '/k', '--nodes=5000', '--name-prefix', 'kwok-', '--cpu', '16', '--memory', '64Gi', '--pods', '250', '--zones', 'a,b', '--zones', 'c',
+      '--node-label', 'team=x', '--node-label', 'example.com/tier=gold', '--node-taint', 'gpu=true:NoSchedule', '--node-taint', 'spot:PreferNoSchedule',
+      '--job-duration', '2s', '--lease-interval', '1s', '--status-interval', '5s', '--concurrency', '64', '--cleanup', '-v', '2'],
+    {},
+  );
+  if ('help' in c) return assert.fail();
+  assert.equal(c.kubeconfig, '/k');
+  assert.equal(c.sim.nodes, 5000);
+  assert.deepEqual(c.sim.template.zones, ['a', 'b', 'c']);
+  assert.deepEqual(c.sim.template.labels, { team: 'x', 'example.com/tier': 'gold' });
+  assert.deepEqual(c.sim.template.taints, [{ key: 'gpu', value: 'true', effect: 'NoSchedule' }, { key: 'spot', effect: 'PreferNoSchedule' }]);
+  assert.equal(c.sim.template.memory, '64Gi');
+  assert.equal(c.sim.jobDurationMs, 2000);
+  assert.equal(c.sim.concurrency, 64);
+  assert.equal(c.cleanup, true);
+  assert.equal(c.verbosity, 2);
+});
+
+test('bad flags are one-line usage errors', () => {
+  const bad: Array<[string[], RegExp]> = [
+    [['--nodes', 'x'], /invalid argument "x" for "--nodes" flag/],
+    [['--nodes', '0'], /--nodes must be between 1 and 100000/],
+    [['--cpu', 'lots'], /invalid argument "lots" for "--cpu"/],
+    [['--memory', '0'], /--memory must be positive/],
+    [['--node-label', 'novalue'], /must be key=value/],
+    [['--node-label', 'bad key=v'], /--node-label "bad key=v"/],
+    [['--node-taint', 'k=v:Sometimes'], /effect must be one of NoSchedule, PreferNoSchedule, NoExecute/],
+    [['--node-taint', 'k=v'], /must be key\[=value\]:Effect/],
+    [['--job-duration', '5'], /invalid duration/],
+    [['--name-prefix', 'Upper'], /--name-prefix "Upper"/],
+    [['--fallback-pod-cidr', '10.0.0.0/28'], /\/24 or larger/],
+    [['--bogus'], /unknown flag: --bogus/],
+    [['extra'], /unexpected argument "extra"/],
+  ];
+  for (const [argv, re] of bad) {
+    assert.throws(() => parseSimConfig(argv, env), (e: unknown) => e instanceof UsageError && re.test(e.message) && !e.message.includes('\n'), argv.join(' '));
+  }
+  assert.throws(() => parseSimConfig([], {}), /no kubeconfig: pass --kubeconfig or set KUBECONFIG/);
+});
+
+test('--help prints the flags and exits 0; an unreadable kubeconfig exits 1', async () => {
+  let out = '';
+  let err = '';
+  const io = { stdout: (t: string) => void (out += t), stderr: (t: string) => void (err += t) };
+  const deps = {
+    clientFromKubeconfig: () => {
+      throw new Error('ENOENT: no such file');
+    },
+    onSignal: () => () => {},
+  };
+  assert.equal(await simCommand(['--help'], env, deps, io), 0);
+  assert.equal(out, simHelp());
+  assert.match(out, /--node-taint key\[=value\]:Effect/);
+  assert.match(out, /sim\.flotilla\.dev\/fail/);
+  assert.equal(await simCommand([], env, deps, io), 1);
+  assert.equal(err, 'Error: kubeconfig /tmp/kc.yaml: ENOENT: no such file\n');
+});
