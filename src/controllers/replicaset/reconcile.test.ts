@@ -190,7 +190,7 @@ test('podFromTemplate does not share the template objects', () => {
   const set = rs();
   const p = podFromTemplate(set);
   p.metadata.labels!['x'] = 'y';
-  p.spec!.containers[0]!.image = 'changed';
+  p.spec!.containers![0]!.image = "changed";
   assert.equal(set.spec!.template!.metadata!.labels!['x'], undefined);
-  assert.equal(set.spec!.template!.spec!.containers[0]!.image, 'nginx');
+  assert.equal(set.spec!.template!.spec!.containers![0]!.image, "nginx");
 });
