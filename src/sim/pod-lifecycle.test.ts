@@ -141,7 +141,7 @@ test('IpPool hands out distinct addresses, skips network and gateway, reuses rel
 
 test('node template: labels, zones round-robin, taints, capacity and never-contacted addresses', () => {
   const t = { namePrefix: 'kwok-', cpu: '8', memory: '32Gi', pods: '110', zones: ['a', 'b', 'c'], labels: { team: 'x' }, taints: [{ key: 'gpu', value: 'true', effect: 'NoSchedule' as const }], arch: 'arm64', kubeletVersion: 'v1.32.0' };
-  const n = buildNode(t, 4, new Date(T0)) as { metadata: { name: string; labels: Record<string, string> }; spec: { taints: unknown[] }; status: { capacity: Record<string, string>; addresses: { address: string }[]; conditions: { type: string; status: string }[] } };
+  const n = buildNode(t, 4, new Date(T0)) as unknown as { metadata: { name: string; labels: Record<string, string> }; spec: { taints: unknown[] }; status: { capacity: Record<string, string>; addresses: { address: string }[]; conditions: { type: string; status: string }[] } };
   assert.equal(n.metadata.name, 'kwok-4');
   assert.equal(n.metadata.labels['topology.kubernetes.io/zone'], 'b');
   assert.equal(n.metadata.labels['kubernetes.io/hostname'], 'kwok-4');

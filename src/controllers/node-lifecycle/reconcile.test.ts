@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import type { V1Pod } from '../../api/core/v1/pod-types.js';
 import {
   DEFAULT_LIFECYCLE_CONFIG as CFG,
   TAINT_NOT_READY,
@@ -122,15 +123,15 @@ test('tolerates: operator, key, value and effect rules', () => {
 });
 
 test('defaultTolerations adds 300 s tolerations only where missing, without mutating', () => {
-  const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { containers: [] } };
+  const pod: V1Pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { containers: [] } };
   const out = defaultTolerations(pod);
-  assert.deepEqual(out.spec.tolerations, [
+  assert.deepEqual(out.spec!.tolerations, [
     { key: TAINT_NOT_READY, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 },
     { key: TAINT_UNREACHABLE, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 },
   ]);
-  assert.equal((pod.spec as { tolerations?: unknown }).tolerations, undefined);
+  assert.equal(pod.spec!.tolerations, undefined);
   const own = { ...pod, spec: { tolerations: [{ key: TAINT_UNREACHABLE, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 5 }] } };
-  assert.deepEqual(defaultTolerations(own).spec.tolerations!.map((t) => `${t.key}=${t.tolerationSeconds}`), [`${TAINT_UNREACHABLE}=5`, `${TAINT_NOT_READY}=300`]);
+  assert.deepEqual(defaultTolerations(own).spec!.tolerations!.map((t) => `${t.key}=${t.tolerationSeconds}`), [`${TAINT_UNREACHABLE}=5`, `${TAINT_NOT_READY}=300`]);
   const all = { ...pod, spec: { tolerations: [{ operator: 'Exists' }] } };
   assert.equal(defaultTolerations(all), all);
 });
