@@ -4,3 +4,4 @@
  */
 export * from './usage.js';
 export { reconcileQuota, trackedGroupResources, type QuotaView } from './reconcile.js';
+export { ResourceQuotaController, newResourceQuotaController, RESOURCE_QUOTA_COMPONENT, type ResourceQuotaControllerOptions } from './controller.js';

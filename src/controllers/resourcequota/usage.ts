@@ -178,7 +178,7 @@ function maxLists(a: ResourceList, b: ResourceList): ResourceList {
 /**
  * Effective pod requests or limits (upstream resourcehelper.PodRequests/PodLimits): the sum of the
  * app containers and restartable (sidecar) init containers, at least the largest one-shot init
- * container plus the sidecars started before it, plus overhead.
+ * container plus the sidecars started before it, plus overhead (for limits: only where a limit is set).
  */
 export function podResourceTotals(pod: PodView, part: 'requests' | 'limits'): ResourceList {
   let sum: ResourceList = new Map();
@@ -193,7 +193,11 @@ export function podResourceTotals(pod: PodView, part: 'requests' | 'limits'): Re
     } else initMax = maxLists(initMax, addLists(r, sidecars));
   }
   let total = maxLists(sum, initMax);
-  if (pod.spec?.overhead) total = addLists(total, parseList(pod.spec.overhead));
+  // Overhead adds to every request, but only to limits that are set.
+  if (pod.spec?.overhead) {
+    const overhead = parseList(pod.spec.overhead);
+    total = addLists(total, part === 'requests' ? overhead : maskList(overhead, total.keys()));
+  }
   return total;
 }
 

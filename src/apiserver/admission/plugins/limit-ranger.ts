@@ -14,7 +14,7 @@ import type { KubeObject } from '../../../api/types.js';
 import { forbidden } from '../../../lib/errors.js';
 import { R } from '../../../client/types.js';
 import type { Quantity } from '../../../lib/quantity/index.js';
-import { addLists, parseList, podResourceTotals, type ResourceList } from '../../../controllers/resourcequota/index.js';
+import { parseList, podResourceTotals, type ResourceList } from '../../../controllers/resourcequota/index.js';
 import type { AdmissionPlugin, AdmissionRequest } from '../types.js';
 import type { AdmissionObjectReader } from './access.js';
 
@@ -169,13 +169,6 @@ function checkRequirements(it: LimitRangeItemView, type: string, requests: Resou
   for (const [k, v] of sorted(parseList(it.maxLimitRequestRatio))) push(ratioConstraint(type, k, v, requests, limits));
 }
 
-function podLimitTotals(pod: PodView): ResourceList {
-  const totals = podResourceTotals({ ...pod, spec: { ...pod.spec, overhead: undefined } }, 'limits');
-  // Overhead adds only to limits that are set (upstream podLimits).
-  const overhead = parseList(pod.spec?.overhead);
-  return addLists(totals, new Map([...overhead].filter(([k]) => totals.has(k))));
-}
-
 /** upstream PodValidateLimitFunc: the violations of one LimitRange by a pod, in a stable order. */
 export function podLimitViolations(lr: LimitRangeView, pod: PodView): string[] {
   const errs: string[] = [];
@@ -184,7 +177,7 @@ export function podLimitViolations(lr: LimitRangeView, pod: PodView): string[] {
       for (const c of [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])])
         checkRequirements(it, 'Container', parseList(c.resources?.requests), parseList(c.resources?.limits), errs);
     } else if (it.type === 'Pod') {
-      checkRequirements(it, 'Pod', podResourceTotals(pod, 'requests'), podLimitTotals(pod), errs);
+      checkRequirements(it, 'Pod', podResourceTotals(pod, 'requests'), podResourceTotals(pod, 'limits'), errs);
     }
   }
   return errs;
