@@ -247,7 +247,8 @@ export function reconcileStatefulSet(obs: StatefulSetObserved, now: Date): State
       continue;
     }
     if (!pod) {
-      const useCurrent = strategy === 'RollingUpdate' && ((partition === 0 && ord < (set.status?.currentReplicas ?? 0)) || ord < partition);
+      // upstream newVersionedStatefulSetPod: below the partition a pod is (re)created at the current revision.
+      const useCurrent = strategy === 'RollingUpdate' && ord < partition;
       const rev = useCurrent ? revs.current : revs.update;
       const tpl = useCurrent ? currentTemplate : set.spec?.template;
       const podObj = newStatefulSetPod(set, tpl, rev.metadata.name ?? '', ord);
