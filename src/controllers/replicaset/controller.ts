@@ -9,6 +9,7 @@
  */
 import { R, type Client } from '../../client/types.js';
 import type { Informer, WorkQueue } from '../../client/informer-types.js';
+import { createWorkQueue } from '../../client/work-queue.js';
 import type { Controller, ControllerContext, EventSink } from '../context.js';
 import type { ReplicaSet } from '../../api/apps/v1/index.js';
 import type { V1Pod } from '../../api/core/v1/index.js';
@@ -23,8 +24,8 @@ import { calculateStatus, reconcile, type ManageError, type ReplicaSetAction } f
 export type WorkQueueFactory = (name: string) => WorkQueue;
 
 export interface ReplicaSetControllerOptions {
-  /** Work queue constructor (src/client's rate-limited queue in production, a fake in tests). */
-  newQueue: WorkQueueFactory;
+  /** Work queue constructor (default: src/client's rate-limited queue; a fake in tests). */
+  newQueue?: WorkQueueFactory;
   /** Concurrent syncs (upstream --concurrent-replicaset-syncs, default 5). */
   workers?: number;
 }
@@ -32,7 +33,7 @@ export interface ReplicaSetControllerOptions {
 const COMPONENT = 'replicaset-controller';
 
 /** Creates the ReplicaSet controller (upstream pkg/controller/replicaset). */
-export function newReplicaSetController(opts: ReplicaSetControllerOptions): ReplicaSetController {
+export function newReplicaSetController(opts: ReplicaSetControllerOptions = {}): ReplicaSetController {
   return new ReplicaSetController(opts);
 }
 
@@ -47,7 +48,7 @@ export class ReplicaSetController implements Controller {
   private logger!: Logger;
   private now: () => Date = () => new Date();
 
-  constructor(private readonly opts: ReplicaSetControllerOptions) {}
+  constructor(private readonly opts: ReplicaSetControllerOptions = {}) {}
 
   async start(ctx: ControllerContext): Promise<void> {
     this.client = ctx.client;
@@ -56,7 +57,7 @@ export class ReplicaSetController implements Controller {
     this.now = ctx.now;
     this.rsInformer = ctx.informers.for<ReplicaSet>(R.replicasets);
     this.podInformer = ctx.informers.for<V1Pod>(R.pods);
-    const queue = (this.queue = this.opts.newQueue(COMPONENT));
+    const queue = (this.queue = (this.opts.newQueue ?? ((name) => createWorkQueue({ name, logger: this.logger })))(COMPONENT));
 
     this.rsInformer.addHandlers({
       add: (rs) => queue.add(keyOf(rs)),
