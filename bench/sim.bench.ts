@@ -48,12 +48,21 @@ function row(k: string, v: string | number): void {
   console.log(`  ${k.padEnd(48)} ${v}`);
 }
 
-async function leaseBaseline(client: Client, n: number): Promise<number> {
-  await client.create(R.leases, 'kube-node-lease', { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'bench-baseline' }, spec: { holderIdentity: 'x', leaseDurationSeconds: 40 } }).catch(() => {});
-  const ms = await runConcurrent(n, CONCURRENCY, async () => {
-    await client.patch(R.leases, 'kube-node-lease', 'bench-baseline', 'merge', { spec: { renewTime: new Date().toISOString().replace('Z', '000Z') } });
+/** Raw lease PATCHes/s at the sim's concurrency, over CONCURRENCY leases (conflicts counted, not retried). */
+async function leaseBaseline(client: Client, n: number): Promise<{ rate: number; conflicts: number }> {
+  for (let i = 0; i < CONCURRENCY; i++) {
+    await client.create(R.leases, 'kube-node-lease', { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: `bench-baseline-${i}` }, spec: { holderIdentity: 'x', leaseDurationSeconds: 40 } }).catch(() => {});
+  }
+  let conflicts = 0;
+  const ms = await runConcurrent(n, CONCURRENCY, async (i) => {
+    await client
+      .patch(R.leases, 'kube-node-lease', `bench-baseline-${i % CONCURRENCY}`, 'merge', { spec: { renewTime: new Date().toISOString().replace('Z', '000Z') } })
+      .catch((e: unknown) => {
+        if ((e as { reason?: string }).reason === 'Conflict') conflicts++;
+        else throw e;
+      });
   });
-  return n / (ms / 1000);
+  return { rate: n / (ms / 1000), conflicts };
 }
 
 async function runSize(nodes: number): Promise<void> {
@@ -62,7 +71,8 @@ async function runSize(nodes: number): Promise<void> {
     const client = clientFromKubeconfig(server.kubeconfig, 'bench-sim');
     console.log(`\n--- ${nodes} nodes ---`);
     row('baseline: server RSS, no nodes (MiB)', rssMiB(server.pid));
-    row('baseline: raw lease PATCH/s (concurrency ' + CONCURRENCY + ')', Math.round(await leaseBaseline(client, 3000)));
+    const base = await leaseBaseline(client, 3000);
+    row(`baseline: raw lease PATCH/s (concurrency ${CONCURRENCY})`, `${Math.round(base.rate)} (${base.conflicts} conflicts)`);
 
     const cpu0 = cpuSeconds(server.pid);
     const t0 = Date.now();

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import type { Client } from '../client/types.js';
 import { UsageError } from './flags.js';
 import { parseSimConfig, simCommand, simHelp } from './sim.js';
 
@@ -73,4 +74,8 @@ test('--help prints the flags and exits 0; an unreadable kubeconfig exits 1', as
   assert.match(out, /sim\.flotilla\.dev\/fail/);
   assert.equal(await simCommand([], env, deps, io), 1);
   assert.equal(err, 'Error: kubeconfig /tmp/kc.yaml: ENOENT: no such file\n');
+  err = '';
+  const unreachable = { ...deps, clientFromKubeconfig: () => ({ list: () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:1')) }) as unknown as Client };
+  assert.equal(await simCommand(['--nodes', '5000'], env, unreachable, io), 1);
+  assert.equal(err, 'Error: cannot reach the API server of /tmp/kc.yaml: connect ECONNREFUSED 127.0.0.1:1\n');
 });

@@ -9,7 +9,7 @@
  */
 import { isQualifiedName, isValidLabelValue } from '../api/validation/names.js';
 import { KUBERNETES_MINOR } from '../apiserver/version.js';
-import type { Client } from '../client/types.js';
+import { R, type Client } from '../client/types.js';
 import { parseDuration, toMillis } from '../lib/duration/index.js';
 import { createLogger, formatLogRecord } from '../lib/log.js';
 import { parseQuantity } from '../lib/quantity/index.js';
@@ -215,6 +215,12 @@ export async function simCommand(argv: string[], env: { KUBECONFIG?: string }, d
     io.stderr(`Error: kubeconfig ${cfg.kubeconfig}: ${e instanceof Error ? e.message : String(e)}\n`);
     return 1;
   }
+  try {
+    await client.list(R.nodes, { limit: 1 });
+  } catch (e) {
+    io.stderr(`Error: cannot reach the API server of ${cfg.kubeconfig}: ${e instanceof Error ? e.message : String(e)}\n`);
+    return 1;
+  }
   const t0 = Date.now();
   const sim = new Simulator(
     { ...cfg.sim, onProgress: (done, total) => io.stdout(`registered ${done}/${total} nodes\n`) },
@@ -225,8 +231,7 @@ export async function simCommand(argv: string[], env: { KUBECONFIG?: string }, d
   const off = deps.onSignal((sig) => {
     if (signalled) {
       io.stderr(`Received ${sig} again, exiting immediately\n`);
-      wake?.();
-      return;
+      process.exit(1);
     }
     signalled = true;
     logger.child('sim').info('received signal; stopping (nodes stop heartbeating)', { signal: sig });

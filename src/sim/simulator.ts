@@ -231,12 +231,19 @@ export class Simulator {
     const leaseSlots = Math.max(1, Math.round(this.opts.leaseRenewMs / TICK_MS));
     const statusSlots = Math.max(1, Math.round(this.opts.statusUpdateMs / TICK_MS));
     const n = this.byIndex.length;
-    // Node i renews in ticks where t ≡ i (mod slots); iterate only the nodes of this slot.
-    for (let i = t % leaseSlots; i < n; i += leaseSlots) {
+    // Slot s of `slots` holds the nodes [ceil(s·n/slots), ceil((s+1)·n/slots)): every node once per
+    // interval, the same number of nodes (±1) in every tick.
+    const range = (slots: number): [number, number] => {
+      const s = t % slots;
+      return [Math.ceil((s * n) / slots), Math.ceil(((s + 1) * n) / slots)];
+    };
+    const [l0, l1] = range(leaseSlots);
+    for (let i = l0; i < l1; i++) {
       const node = this.byIndex[i]!;
       this.pool.submit(`lease/${node.name}`, 'high', () => this.renewLease(node));
     }
-    for (let i = t % statusSlots; i < n; i += statusSlots) {
+    const [s0, s1] = range(statusSlots);
+    for (let i = s0; i < s1; i++) {
       const node = this.byIndex[i]!;
       this.pool.submit(`status/${node.name}`, 'high', () => this.postStatus(node));
     }

@@ -81,7 +81,7 @@ export class NodeLifecycleController implements Controller {
   private now: () => Date = () => new Date();
   private monitor: ReturnType<typeof setInterval> | undefined;
   private readonly health = new Map<string, NodeHealth>();
-  /** When each pod was first seen on its node (eviction clock), keyed ns/name@uid. */
+  /** When pods arrived on an already NoExecute-tainted node (eviction clock), keyed ns/name@uid. */
   private readonly arrived = new Map<string, number>();
   private synced = false;
 
@@ -114,16 +114,16 @@ export class NodeLifecycleController implements Controller {
       },
     });
     this.pods.addHandlers({
-      add: (p) => this.podChanged(p),
-      update: (_o, p) => this.podChanged(p),
+      add: (p) => this.podChanged(p, true),
+      update: (o, p) => this.podChanged(p, !o.spec?.nodeName),
       delete: (p) => this.arrived.delete(this.arrivalKey(p)),
     });
     await Promise.all([this.nodes.start(), this.leases.start(), this.pods.start()]);
     this.synced = true;
-    // Pods already on tainted nodes: their clock starts at the taint (not now), so a restart does not reset it.
-    for (const p of this.pods.list()) if (p.spec?.nodeName) this.arrived.set(this.arrivalKey(p), -Infinity);
+    // Pods already cached have no arrival time: their clock starts at the taint's timeAdded, so a
+    // restarted controller does not reset it.
     this.monitorPass();
-    for (const p of this.pods.list()) this.podChanged(p);
+    for (const p of this.pods.list()) this.podChanged(p, false);
     this.monitor = setInterval(() => this.monitorPass(), this.opts.nodeMonitorPeriodMs ?? 5000);
     this.monitor.unref?.();
     queue.run(this.opts.workers ?? 8, (key) => this.sync(key));
@@ -138,13 +138,18 @@ export class NodeLifecycleController implements Controller {
     return `${p.metadata.namespace}/${p.metadata.name}@${p.metadata.uid}`;
   }
 
-  private podChanged(p: V1Pod): void {
+  /**
+   * `arrivedNow`: the pod just appeared on its node (created bound, or bound by this update). Only
+   * arrivals on a NoExecute-tainted node are remembered (their eviction clock starts then, not at
+   * the older timeAdded), so the map stays small.
+   */
+  private podChanged(p: V1Pod, arrivedNow: boolean): void {
     const nodeName = p.spec?.nodeName;
     if (!this.synced || !nodeName || p.metadata.deletionTimestamp) return;
-    const k = this.arrivalKey(p);
-    if (!this.arrived.has(k)) this.arrived.set(k, this.now().getTime());
     const node = this.nodes.get('', nodeName);
-    if (node?.spec?.taints?.some((t) => t.effect === 'NoExecute')) this.queue?.add(`pod/${p.metadata.namespace}/${p.metadata.name}`);
+    if (!node?.spec?.taints?.some((t) => t.effect === 'NoExecute')) return;
+    if (arrivedNow) this.arrived.set(this.arrivalKey(p), this.now().getTime());
+    this.queue?.add(`pod/${p.metadata.namespace}/${p.metadata.name}`);
   }
 
   private queuePodsOf(nodeName: string): void {
@@ -226,7 +231,7 @@ export class NodeLifecycleController implements Controller {
     if (!node) return;
     const taints = nodeView(node).taints;
     const now = this.now().getTime();
-    const arrived = this.arrived.get(this.arrivalKey(pod)) ?? now;
+    const arrived = this.arrived.get(this.arrivalKey(pod)) ?? -Infinity;
     const decision = taintEviction(pod.spec.tolerations, taints, evictionStart(taints, arrived, now), now);
     if (decision.type === 'keep') return;
     if (decision.type === 'evictAt') {
