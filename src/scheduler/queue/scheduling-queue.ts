@@ -80,16 +80,26 @@ export class SchedulingQueue {
     } else this.put(q, 'active');
   }
 
-  /** A queued pod changed: take the new PodInfo; an unschedulable pod is given another chance. */
-  update(pi: PodInfo, now: number): void {
+  /**
+   * A queued pod changed: take the new PodInfo; with `relevant` (its spec or labels changed) an
+   * unschedulable pod is given another chance.
+   */
+  update(pi: PodInfo, now: number, relevant = true): void {
     const cur = this.pods.get(pi.key);
     if (!cur) return this.add(pi, now);
     cur.q.podInfo = pi;
-    if (cur.where === 'unschedulable') {
+    if (cur.where === 'unschedulable' && relevant) {
       if (gated(pi)) return;
       this.unschedulable.delete(pi.key);
       this.moveOut(cur.q, now);
     }
+  }
+
+  /** Re-adds a pod whose binding failed, in backoffQ (its attempts count kept). */
+  addBackoff(pi: PodInfo, attempts: number, now: number): void {
+    if (this.pods.has(pi.key)) return;
+    const q: QueuedPod = { podInfo: pi, timestamp: now, initialTimestamp: now, attempts, unschedulablePlugins: new Set(), backoffUntil: now + this.backoffDuration(attempts), popCycle: -1 };
+    this.put(q, 'backoff');
   }
 
   /** Forgets a pod (deleted, or scheduled by someone else). */
