@@ -6,7 +6,8 @@
  * Concurrency: the charge is an optimistic write of each quota's status.used with its
  * resourceVersion as precondition, so two creates (in this process or in another apiserver) cannot
  * both take the last slot: the loser gets a Conflict, re-reads the quota and is evaluated again.
- * Creates in one namespace are also serialised within this process, so they rarely conflict.
+ * Creates in a namespace that has quotas are also serialised within this process, so they rarely
+ * conflict; namespaces without quotas cost one list of ResourceQuotas per create.
  *
  * A charge is not undone when the write later fails (e.g. AlreadyExists): status.used is then too
  * high until the ResourceQuota controller recomputes it, exactly as upstream. Dry runs are checked
@@ -111,6 +112,8 @@ export class ResourceQuotaAdmission implements AdmissionPlugin {
   async validate(req: AdmissionRequest): Promise<void> {
     if (req.operation !== 'CREATE' || req.subresource !== '' || !req.def.namespaced || !req.namespace || !req.object) return;
     const ns = req.namespace;
+    // Namespaces without quotas (the common case) are not serialised.
+    if (!(await this.access.list(R.resourcequotas, ns)).length) return;
     const prev = this.tails.get(ns) ?? Promise.resolve();
     const run = prev.then(() => this.check(req));
     const tail = run.then(
