@@ -8,7 +8,7 @@
  */
 import type { KubeObject } from '../../api/types.js';
 import type { Informer, WorkQueue } from '../../client/informer-types.js';
-import { createWorkQueue } from '../../client/work-queue.js';
+import { createWorkQueue } from '../../client/index.js';
 import type { Controller, ControllerContext } from '../context.js';
 import { canonicalJson, controllerRef } from './pod-state.js';
 
