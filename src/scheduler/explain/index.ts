@@ -1,0 +1,2 @@
+/** Per-node explanations of a scheduling decision (pure). */
+export * from './explain.js';
