@@ -7,3 +7,4 @@ export { createHttpClient, createHttpTransport, clientFromKubeconfig, optionsFro
 export { createInformer, createInformerFactory, objectKey, splitKey, gvrKey, type InformerOptions, type InformerFactoryOptions } from './informer.js';
 export { createWorkQueue, type WorkQueueOptions } from './work-queue.js';
 export { resourcePath, groupVersionPath } from './paths.js';
+export { createInProcessClient, createInProcessTransport, inProcessAuthenticator, type RequestListener } from './in-process.js';
