@@ -468,3 +468,11 @@ test('property: any maxSurge/maxUnavailable keeps available ≥ replicas − max
     { numRuns: 150 },
   );
 });
+
+test('equalIgnoreHash treats null and empty members as absent (kubectl sends creationTimestamp: null)', () => {
+  const a = { metadata: { labels: { app: 'web', 'pod-template-hash': 'x' } }, spec: { containers: [{ name: 'c', resources: {} }] } };
+  const b = { metadata: { creationTimestamp: null, labels: { app: 'web' } }, spec: { containers: [{ name: 'c', resources: {} }], securityContext: {} } } as never;
+  assert.ok(equalIgnoreHash(a, b));
+  assert.equal(computeHash({ metadata: { creationTimestamp: null, labels: { app: 'web' } }, spec: { containers: [{ name: 'c', resources: {} }] } } as never), computeHash({ metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'c' }] } }));
+  assert.ok(!equalIgnoreHash(a, { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'd' }] } }));
+});

@@ -4,7 +4,7 @@
  */
 import type { Deployment, DeploymentCondition, DeploymentStatus, ReplicaSet } from '../../api/apps/v1/index.js';
 import type { V1PodTemplateSpec } from '../../api/core/v1/index.js';
-import { canonicalJson } from './hash.js';
+import { canonicalJson, dropZeroValues } from './hash.js';
 
 export const REVISION = 'deployment.kubernetes.io/revision';
 export const REVISION_HISTORY = 'deployment.kubernetes.io/revision-history';
@@ -107,9 +107,12 @@ function stripHash(t: V1PodTemplateSpec | undefined): unknown {
   return c;
 }
 
-/** EqualIgnoreHash: templates equal once the pod-template-hash label is dropped from both. */
+/**
+ * EqualIgnoreHash: templates equal once the pod-template-hash label is dropped from both (null and
+ * empty members count as absent, as Go's decoder makes them zero values).
+ */
 export function equalIgnoreHash(a: V1PodTemplateSpec | undefined, b: V1PodTemplateSpec | undefined): boolean {
-  return canonicalJson(stripHash(a)) === canonicalJson(stripHash(b));
+  return canonicalJson(dropZeroValues(stripHash(a)) ?? null) === canonicalJson(dropZeroValues(stripHash(b)) ?? null);
 }
 
 function created(rs: ReplicaSet): number {
