@@ -79,13 +79,13 @@ test('PDB status follows pods and the owning Deployment scale', async (t) => {
 
   // A percentage reads the controller's scale: a Deployment of 4 with one RS owning the pods.
   await Promise.all(['a', 'b', 'c'].map((n) => client.delete(R.pods, 'default', n)));
-  const dep = await client.create(R.deployments, 'default', {
+  const dep = await client.create<KubeObject>(R.deployments, 'default', {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
     metadata: { name: 'web' },
     spec: { replicas: 4, selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'c', image: 'x' }] } } },
   });
-  const rs = await client.create(R.replicasets, 'default', {
+  const rs = await client.create<KubeObject>(R.replicasets, 'default', {
     apiVersion: 'apps/v1',
     kind: 'ReplicaSet',
     metadata: { name: 'web-1', ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'web', uid: dep.metadata.uid!, controller: true }] },

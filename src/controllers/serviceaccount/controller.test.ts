@@ -10,6 +10,7 @@ import { createHttpClient } from '../../client/http-client.js';
 import { createInformerFactory } from '../../client/informer.js';
 import { createWorkQueue } from '../../client/work-queue.js';
 import { R } from '../../client/types.js';
+import type { KubeObject } from '../../api/types.js';
 import type { ControllerContext } from '../context.js';
 import { discardLogger } from '../../lib/log.js';
 import { newServiceAccountsController, newTokensController, SA_NAME_ANNOTATION } from './index.js';
@@ -59,7 +60,7 @@ test('default accounts in every namespace (recreated when deleted); token secret
   await client.delete(R.serviceaccounts, 'team', 'default');
   await until('team/default recreated', async () => (await client.get(R.serviceaccounts, 'team', 'default')).metadata.uid !== first.metadata.uid);
 
-  const robot = await client.create(R.serviceaccounts, 'team', { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'robot' } });
+  const robot = await client.create<KubeObject>(R.serviceaccounts, 'team', { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'robot' } });
   await client.create(R.secrets, 'team', { apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/service-account-token', metadata: { name: 'robot-token', annotations: { [SA_NAME_ANNOTATION]: 'robot' } } });
   const filled = await until('token filled', async () => {
     const s = await client.get<{ apiVersion: string; kind: string; metadata: { annotations?: Record<string, string> }; data?: Record<string, string> }>(R.secrets, 'team', 'robot-token');

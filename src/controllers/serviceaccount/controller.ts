@@ -167,3 +167,6 @@ export function newServiceAccountsController(opts: ServiceAccountsControllerOpti
 export function newTokensController(opts: TokensControllerOptions): TokensController {
   return new TokensController(opts);
 }
+
+/** Alias of newServiceAccountsController (the name the controller manager uses). */
+export const newServiceAccountController = newServiceAccountsController;

@@ -3,6 +3,7 @@ export {
   ServiceAccountsController,
   TokensController,
   newServiceAccountsController,
+  newServiceAccountController,
   newTokensController,
   SERVICE_ACCOUNT_COMPONENT,
   TOKENS_COMPONENT,
