@@ -62,35 +62,42 @@ test('sim nodes heartbeat, run pods, and when the sim dies their pods are evicte
   const newQueue = (name: string) => createWorkQueue({ name });
   const ipam = newNodeIpamController({ newQueue });
   const lifecycle = newNodeLifecycleController({ newQueue, nodeMonitorGracePeriodMs: 1500, nodeStartupGracePeriodMs: 3000, nodeMonitorPeriodMs: 200 });
-  const sim = new Simulator(
-    {
-      template: { namePrefix: 'sim-', cpu: '8', memory: '32Gi', pods: '110', zones: ['a', 'b', 'c'], labels: {}, taints: [], arch: 'amd64', kubeletVersion: 'v1.32.0' },
-      nodes: 3,
-      leaseRenewMs: 200,
-      statusUpdateMs: 500,
-      jobDurationMs: 500,
-      exitDelayMs: 100,
-      concurrency: 8,
-      fallbackPodCIDR: '10.250.0.0/16',
-    },
-    { client, logger: discardLogger, now: () => new Date() },
-  );
+  const newSim = (namePrefix: string) =>
+    new Simulator(
+      {
+        template: { namePrefix, cpu: '8', memory: '32Gi', pods: '110', zones: ['a', 'b', 'c'], labels: {}, taints: [], arch: 'amd64', kubeletVersion: 'v1.32.0' },
+        nodes: 3,
+        leaseRenewMs: 200,
+        statusUpdateMs: 500,
+        jobDurationMs: 500,
+        exitDelayMs: 100,
+        concurrency: 8,
+        fallbackPodCIDR: '10.250.0.0/16',
+      },
+      { client, logger: discardLogger, now: () => new Date() },
+    );
+  // Two sims: `sim-` dies during the test, `alive-` keeps every zone partly healthy (a zone whose
+  // nodes are all down is fully disrupted and, when all zones are, nobody is evicted).
+  const sim = newSim('sim-');
+  const alive = newSim('alive-');
   t.after(async () => {
     await sim.stop();
+    await alive.stop();
     await lifecycle.stop();
     await ipam.stop();
     informers.stop();
   });
-  await sim.start();
+  await Promise.all([sim.start(), alive.start()]);
   await Promise.all([ipam.start(ctx), lifecycle.start(ctx)]);
 
   // Nodes: Ready, zoned, leased, and given distinct pod CIDRs by node-ipam.
   const nodes = await until('pod CIDRs', async () => {
     const l = await client.list<V1Node>(R.nodes);
-    return l.items.length === 3 && l.items.every((n) => n.spec?.podCIDR) ? l.items : undefined;
+    return l.items.length === 6 && l.items.every((n) => n.spec?.podCIDR) ? l.items.filter((n) => n.metadata.name!.startsWith('sim-')) : undefined;
   });
-  const cidrs = nodes.map((n) => n.spec!.podCIDR!).sort();
-  assert.deepEqual(cidrs, ['10.244.0.0/24', '10.244.1.0/24', '10.244.2.0/24']);
+  const all = await client.list<V1Node>(R.nodes);
+  assert.equal(new Set(all.items.map((n) => n.spec!.podCIDR)).size, 6);
+  assert.ok(all.items.every((n) => /^10\.244\.[0-5]\.0\/24$/.test(n.spec!.podCIDR!)));
   for (const n of nodes) {
     assert.equal(n.status?.conditions?.find((c) => c.type === 'Ready')?.status, 'True');
     assert.deepEqual(n.spec?.podCIDRs, [n.spec?.podCIDR]);
@@ -150,4 +157,13 @@ test('sim nodes heartbeat, run pods, and when the sim dies their pods are evicte
   assert.ok(events.some((e) => e.reason === 'TaintManagerEviction' && e.message === 'Marking for deletion Pod default/intolerant'));
   assert.ok(events.some((e) => e.reason === 'NodeNotReady' && e.name === 'sim-1'));
   assert.ok(Date.now() - stoppedAt < 20_000);
+  assert.equal((await client.get<V1Node>(R.nodes, '', 'alive-1')).spec?.taints, undefined, 'live nodes untouched');
+
+  // Every node down (all zones fully disrupted): master disruption mode lifts the NoExecute taints.
+  await alive.stop();
+  await until('NoExecute taints lifted', async () => {
+    const l = await client.list<V1Node>(R.nodes);
+    return l.items.every((n) => n.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'Unknown' && !n.spec?.taints?.some((x) => x.effect === 'NoExecute') && n.spec?.taints?.some((x) => x.key === 'node.kubernetes.io/unreachable'));
+  });
+  assert.ok([...lifecycle.zoneStates().values()].every((z) => z.state === 'FullDisruption'));
 });

@@ -9,9 +9,13 @@
  * failure throws and the key retries with backoff. Running a sync twice is harmless: a second run
  * finds nothing to change. Evictions scheduled in the future are `addAfter` on the pod key.
  *
- * Simplification (documented in README.md): no zone-based rate limiting of NoExecute tainting
- * (upstream 0.1 nodes/s, 0.01 in a partially disrupted zone, none when every zone is fully
- * disrupted); every unhealthy node is tainted at once.
+ * Zone disruption (upstream handleDisruption): each monitor pass computes every zone's state from
+ * its nodes' Ready statuses; adding a not-ready/unreachable NoExecute taint to a node takes a token
+ * from its zone's bucket (0.1/s in a Normal or fully disrupted zone, 0.01/s in a partially
+ * disrupted zone of more than 50 nodes, 0 in a smaller one); a node refused gets its other taints
+ * now and is retried when the next token is due. When every zone is fully disrupted (the control
+ * plane probably lost the network, not the nodes), no NoExecute taint is added and existing ones
+ * are removed, so nobody is evicted. `rateLimit: false` taints at once (tests).
  */
 import type { V1Node } from '../../api/core/v1/node.js';
 import type { V1Pod } from '../../api/core/v1/pod-types.js';
@@ -23,6 +27,16 @@ import type { Logger } from '../../lib/log.js';
 import type { Controller, ControllerContext, EventSink } from '../context.js';
 import {
   DEFAULT_LIFECYCLE_CONFIG,
+  DEFAULT_RATE_LIMIT,
+  type RateLimitConfig,
+  TokenBucket,
+  type ZoneState,
+  addsNoExecute,
+  computeZoneState,
+  withoutNewNoExecute,
+  withoutNoExecute,
+  zoneKey,
+  zoneQPS,
   type LifecycleConfig,
   type NodeHealth,
   type NodeView,
@@ -43,6 +57,8 @@ export interface NodeLifecycleControllerOptions extends Partial<LifecycleConfig>
   nodeMonitorPeriodMs?: number;
   /** Concurrent syncs (default 8). */
   workers?: number;
+  /** Zone-based NoExecute rate limiting (default upstream's values); false: taint at once. */
+  rateLimit?: Partial<RateLimitConfig> | false;
 }
 
 const COMPONENT = 'node-controller';
@@ -84,12 +100,23 @@ export class NodeLifecycleController implements Controller {
   /** When pods arrived on an already NoExecute-tainted node (eviction clock), keyed ns/name@uid. */
   private readonly arrived = new Map<string, number>();
   private synced = false;
+  private readonly rate: RateLimitConfig | undefined;
+  private readonly buckets = new Map<string, TokenBucket>();
+  private readonly zones = new Map<string, { state: ZoneState; size: number }>();
+  /** Every zone fully disrupted: add no NoExecute taints, remove existing ones. */
+  private masterDisruption = false;
 
   constructor(private readonly opts: NodeLifecycleControllerOptions) {
     this.cfg = {
       nodeMonitorGracePeriodMs: opts.nodeMonitorGracePeriodMs ?? DEFAULT_LIFECYCLE_CONFIG.nodeMonitorGracePeriodMs,
       nodeStartupGracePeriodMs: opts.nodeStartupGracePeriodMs ?? DEFAULT_LIFECYCLE_CONFIG.nodeStartupGracePeriodMs,
     };
+    this.rate = opts.rateLimit === false ? undefined : { ...DEFAULT_RATE_LIMIT, ...opts.rateLimit };
+  }
+
+  /** Zone states of the last monitor pass (tests, metrics). */
+  zoneStates(): Map<string, { state: ZoneState; size: number }> {
+    return new Map(this.zones);
   }
 
   async start(ctx: ControllerContext): Promise<void> {
@@ -160,17 +187,66 @@ export class NodeLifecycleController implements Controller {
     return this.leases.get(LEASE_NAMESPACE, name)?.spec?.renewTime;
   }
 
-  /** Refreshes health records and queues nodes that need a write (or a later look). */
+  /** Refreshes health records and zone states, and queues nodes that need a write. */
   monitorPass(): void {
     const now = this.now().getTime();
+    const byZone = new Map<string, string[]>();
+    const work: Array<{ name: string; view: NodeView; plan: ReturnType<typeof reconcileNodeHealth> }> = [];
     for (const n of this.nodes.list()) {
       const name = n.metadata.name ?? '';
       const view = nodeView(n);
       const h = observeHealth(this.health.get(name), view, this.leaseRenewTime(name), now);
       this.health.set(name, h);
       const plan = reconcileNodeHealth(view, h, now, this.cfg);
-      if (plan.conditions || plan.taints || (plan.markPodsNotReady && this.hasReadyPods(name))) this.queue?.add(`node/${name}`);
+      const ready = (plan.conditions ?? view.conditions).find((c) => c.type === 'Ready')?.status ?? 'Unknown';
+      const z = zoneKey(n.metadata.labels);
+      let list = byZone.get(z);
+      if (!list) byZone.set(z, (list = []));
+      list.push(ready);
+      work.push({ name, view, plan });
     }
+    this.zones.clear();
+    for (const [z, statuses] of byZone) this.zones.set(z, { state: computeZoneState(statuses, this.rate ?? DEFAULT_RATE_LIMIT), size: statuses.length });
+    const wasDisrupted = this.masterDisruption;
+    this.masterDisruption = this.rate !== undefined && this.zones.size > 0 && [...this.zones.values()].every((z) => z.state === 'FullDisruption');
+    if (this.masterDisruption !== wasDisrupted) {
+      if (this.masterDisruption) this.logger.warn('all nodes are not ready: entering master disruption mode (no evictions)');
+      else this.logger.info('leaving master disruption mode');
+    }
+    if (this.rate) {
+      for (const [z, { state, size }] of this.zones) {
+        const qps = zoneQPS(state, size, this.rate);
+        let b = this.buckets.get(z);
+        if (!b) this.buckets.set(z, (b = new TokenBucket(qps)));
+        b.setQPS(qps, now);
+      }
+    }
+    for (const { name, view, plan } of work) {
+      const lift = this.masterDisruption && withoutNoExecute(view.taints) !== undefined;
+      if (plan.conditions || plan.taints || lift || (plan.markPodsNotReady && this.hasReadyPods(name))) this.queue?.add(`node/${name}`);
+    }
+  }
+
+  /**
+   * The taints to write after zone rate limiting (undefined: none) and, when a NoExecute tainting
+   * had to wait, when to try again.
+   */
+  private gateTaints(node: V1Node, view: NodeView, wanted: Taint[] | undefined, now: number): { taints?: Taint[]; retryAt?: number } {
+    if (!this.rate) return wanted ? { taints: wanted } : {};
+    if (this.masterDisruption) {
+      const base = wanted ?? view.taints;
+      const lifted = withoutNoExecute(base);
+      const out = lifted ?? wanted;
+      return out ? { taints: out } : {};
+    }
+    if (!wanted || !addsNoExecute(view.taints, wanted)) return wanted ? { taints: wanted } : {};
+    const z = zoneKey(node.metadata.labels);
+    let b = this.buckets.get(z);
+    if (!b) this.buckets.set(z, (b = new TokenBucket(this.rate.evictionQPS)));
+    if (b.tryAccept(now)) return { taints: wanted };
+    const partial = withoutNewNoExecute(view.taints, wanted);
+    const next = b.nextAt(now);
+    return { ...(partial ? { taints: partial } : {}), retryAt: Number.isFinite(next) ? next : now + (this.opts.nodeMonitorPeriodMs ?? 5000) };
   }
 
   private hasReadyPods(nodeName: string): boolean {
@@ -202,9 +278,14 @@ export class NodeLifecycleController implements Controller {
       this.logger.info('node health changed', { node: name, ready: plan.conditions.find((c) => c.type === 'Ready')?.status });
       if (plan.becameNotReady) this.recorder.event(node, 'Normal', 'NodeNotReady', `Node ${name} status is now: NodeNotReady`);
     }
-    if (plan.taints) {
-      await this.client.patch(R.nodes, '', name, 'merge', { metadata: { resourceVersion: rv }, spec: { taints: plan.taints.map(taintJson) } });
-      this.logger.v(1).info('node taints updated', { node: name, taints: plan.taints.map((t) => `${t.key}:${t.effect}`).join(',') });
+    const gated = this.gateTaints(node, view, plan.taints, now);
+    if (gated.taints) {
+      await this.client.patch(R.nodes, '', name, 'merge', { metadata: { resourceVersion: rv }, spec: { taints: gated.taints.map(taintJson) } });
+      this.logger.v(1).info('node taints updated', { node: name, taints: gated.taints.map((t) => `${t.key}:${t.effect}`).join(',') });
+    }
+    if (gated.retryAt !== undefined) {
+      this.logger.v(1).info('NoExecute taint rate-limited', { node: name, retryInMs: gated.retryAt - now });
+      this.queue?.addAfter(`node/${name}`, Math.max(1, gated.retryAt - now));
     }
     if (plan.markPodsNotReady) await this.markPodsNotReady(name, now);
   }

@@ -4,7 +4,15 @@ import fc from 'fast-check';
 import type { V1Pod } from '../../api/core/v1/pod-types.js';
 import {
   DEFAULT_LIFECYCLE_CONFIG as CFG,
+  DEFAULT_RATE_LIMIT,
   TAINT_NOT_READY,
+  TokenBucket,
+  addsNoExecute,
+  computeZoneState,
+  withoutNewNoExecute,
+  withoutNoExecute,
+  zoneKey,
+  zoneQPS,
   TAINT_UNREACHABLE,
   type NodeView,
   defaultTolerations,
@@ -152,4 +160,42 @@ test('property: reconcileNodeHealth is idempotent once its plan is applied', () 
       assert.deepEqual(keys, readyNow === 'False' ? [TAINT_NOT_READY] : readyNow === 'Unknown' ? [TAINT_UNREACHABLE] : []);
     }),
   );
+});
+
+test('zone states and their NoExecute tainting rates, as upstream handleDisruption', () => {
+  const cfg = DEFAULT_RATE_LIMIT;
+  assert.equal(computeZoneState(['True', 'True', 'Unknown'], cfg), 'Normal');
+  assert.equal(computeZoneState(['Unknown', 'False'], cfg), 'FullDisruption');
+  assert.equal(computeZoneState(['True', 'Unknown', 'Unknown', 'False'], cfg), 'PartialDisruption');
+  assert.equal(computeZoneState(['True', 'True', 'Unknown', 'Unknown'], cfg), 'Normal'); // not more than 2 unhealthy
+  assert.equal(computeZoneState(['True', 'True', 'True', 'Unknown', 'Unknown', 'Unknown'], cfg), 'Normal'); // 50% < 55%
+  assert.equal(zoneQPS('Normal', 10, cfg), 0.1);
+  assert.equal(zoneQPS('FullDisruption', 10, cfg), 0.1);
+  assert.equal(zoneQPS('PartialDisruption', 51, cfg), 0.01);
+  assert.equal(zoneQPS('PartialDisruption', 50, cfg), 0);
+  assert.equal(zoneKey({ 'topology.kubernetes.io/zone': 'a' }), ':\u0000:a');
+  assert.equal(zoneKey({}), '');
+});
+
+test('token bucket: burst 1, then one token per 1/qps seconds; qps 0 never', () => {
+  const b = new TokenBucket(0.1);
+  assert.ok(b.tryAccept(T0));
+  assert.ok(!b.tryAccept(T0 + 5000));
+  assert.equal(b.nextAt(T0 + 5000), T0 + 10_000);
+  assert.ok(b.tryAccept(T0 + 10_000));
+  b.setQPS(0, T0 + 10_000);
+  assert.ok(!b.tryAccept(T0 + 10 ** 7));
+  assert.equal(b.nextAt(T0), Infinity);
+});
+
+test('NoExecute gating helpers: additions wait, swaps and NoSchedule do not; master disruption lifts them', () => {
+  const none: { key: string; effect: string }[] = [];
+  const unreachable = [{ key: TAINT_UNREACHABLE, effect: 'NoSchedule' }, { key: TAINT_UNREACHABLE, effect: 'NoExecute', timeAdded: iso(T0) }];
+  const notReady = [{ key: TAINT_NOT_READY, effect: 'NoSchedule' }, { key: TAINT_NOT_READY, effect: 'NoExecute', timeAdded: iso(T0) }];
+  assert.ok(addsNoExecute(none, unreachable));
+  assert.ok(!addsNoExecute(notReady, unreachable));
+  assert.deepEqual(withoutNewNoExecute(none, unreachable), [{ key: TAINT_UNREACHABLE, effect: 'NoSchedule' }]);
+  assert.equal(withoutNewNoExecute([{ key: TAINT_UNREACHABLE, effect: 'NoSchedule' }], unreachable), undefined);
+  assert.deepEqual(withoutNoExecute([{ key: 'x', effect: 'NoExecute' }, ...unreachable]), [{ key: 'x', effect: 'NoExecute' }, { key: TAINT_UNREACHABLE, effect: 'NoSchedule' }]);
+  assert.equal(withoutNoExecute([{ key: TAINT_UNREACHABLE, effect: 'NoSchedule' }]), undefined);
 });

@@ -240,3 +240,99 @@ export function defaultTolerations<P extends V1Pod>(pod: P, seconds = DEFAULT_TO
   if (!add.length) return pod;
   return { ...pod, spec: { ...pod.spec, tolerations: [...existing, ...add] } };
 }
+
+// ---- zone disruption and NoExecute rate limiting (upstream handleDisruption) --------------------
+
+export type ZoneState = 'Normal' | 'PartialDisruption' | 'FullDisruption';
+
+export interface RateLimitConfig {
+  /** NoExecute taints per second in a healthy zone (upstream --node-eviction-rate, 0.1). */
+  evictionQPS: number;
+  /** In a partially disrupted large zone (upstream --secondary-node-eviction-rate, 0.01). */
+  secondaryEvictionQPS: number;
+  /** Share of unready nodes that makes a zone partially disrupted (upstream 0.55). */
+  unhealthyZoneThreshold: number;
+  /** Zones up to this size stop tainting entirely when partially disrupted (upstream 50). */
+  largeClusterThreshold: number;
+}
+
+export const DEFAULT_RATE_LIMIT: RateLimitConfig = { evictionQPS: 0.1, secondaryEvictionQPS: 0.01, unhealthyZoneThreshold: 0.55, largeClusterThreshold: 50 };
+
+/** The zone key of a node: region and zone labels (upstream utilnode.GetZoneKey); '' without them. */
+export function zoneKey(labels: Record<string, string> | undefined): string {
+  const region = labels?.['topology.kubernetes.io/region'] ?? labels?.['failure-domain.beta.kubernetes.io/region'] ?? '';
+  const zone = labels?.['topology.kubernetes.io/zone'] ?? labels?.['failure-domain.beta.kubernetes.io/zone'] ?? '';
+  return region || zone ? `${region}:\u0000:${zone}` : '';
+}
+
+/** upstream ComputeZoneState from the Ready statuses of a zone's nodes. */
+export function computeZoneState(readyStatuses: string[], cfg: Pick<RateLimitConfig, 'unhealthyZoneThreshold'>): ZoneState {
+  const ready = readyStatuses.filter((s) => s === 'True').length;
+  const notReady = readyStatuses.length - ready;
+  if (ready === 0 && notReady > 0) return 'FullDisruption';
+  if (notReady > 2 && notReady / readyStatuses.length >= cfg.unhealthyZoneThreshold) return 'PartialDisruption';
+  return 'Normal';
+}
+
+/** NoExecute tainting rate of a zone in a state (upstream setLimiterInZone). */
+export function zoneQPS(state: ZoneState, zoneSize: number, cfg: RateLimitConfig): number {
+  if (state === 'PartialDisruption') return zoneSize > cfg.largeClusterThreshold ? cfg.secondaryEvictionQPS : 0;
+  return cfg.evictionQPS;
+}
+
+/**
+ * A token bucket with burst 1 (flowcontrol.NewTokenBucketRateLimiter(qps, 1)), time as input.
+ * `tryAccept(now)` takes the token if one is there; `nextAt()` says when the next one will be.
+ */
+export class TokenBucket {
+  private tokens = 1;
+  private last: number | undefined;
+
+  constructor(private qps: number) {}
+
+  setQPS(qps: number, now: number): void {
+    if (qps === this.qps) return;
+    this.refill(now);
+    this.qps = qps;
+  }
+
+  private refill(now: number): void {
+    if (this.last !== undefined && this.qps > 0) this.tokens = Math.min(1, this.tokens + ((now - this.last) / 1000) * this.qps);
+    this.last = now;
+  }
+
+  tryAccept(now: number): boolean {
+    this.refill(now);
+    if (this.qps <= 0 || this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
+
+  /** Epoch ms when a token will be available (Infinity at qps 0). */
+  nextAt(now: number): number {
+    this.refill(now);
+    if (this.qps <= 0) return Infinity;
+    return now + Math.max(0, ((1 - this.tokens) / this.qps) * 1000);
+  }
+}
+
+const NOEXEC_KEYS = new Set([TAINT_NOT_READY, TAINT_UNREACHABLE]);
+
+/** Whether `next` adds a not-ready/unreachable NoExecute taint to a node that has neither (swaps are free, as upstream). */
+export function addsNoExecute(current: Taint[], next: Taint[]): boolean {
+  const has = (l: Taint[]) => l.some((t) => t.effect === 'NoExecute' && NOEXEC_KEYS.has(t.key));
+  return !has(current) && has(next);
+}
+
+/** `next` without the not-ready/unreachable NoExecute taints it would add (a tainting that must wait). */
+export function withoutNewNoExecute(current: Taint[], next: Taint[]): Taint[] | undefined {
+  const out = next.filter((t) => !(t.effect === 'NoExecute' && NOEXEC_KEYS.has(t.key) && !current.some((c) => c.key === t.key && c.effect === 'NoExecute')));
+  const same = out.length === current.length && out.every((t, i) => t.key === current[i]?.key && t.effect === current[i]?.effect && t.value === current[i]?.value);
+  return same ? undefined : out;
+}
+
+/** In master disruption mode (every zone fully disrupted) the NoExecute taints are removed: nobody is evicted. */
+export function withoutNoExecute(taints: Taint[]): Taint[] | undefined {
+  const out = taints.filter((t) => !(t.effect === 'NoExecute' && NOEXEC_KEYS.has(t.key)));
+  return out.length === taints.length ? undefined : out;
+}
