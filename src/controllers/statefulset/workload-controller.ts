@@ -9,6 +9,7 @@
 import type { KubeObject } from '../../api/types.js';
 import type { Informer, WorkQueue } from '../../client/informer-types.js';
 import { createWorkQueue } from '../../client/index.js';
+import { isApiError } from '../../lib/errors.js';
 import type { Controller, ControllerContext } from '../context.js';
 import { canonicalJson, controllerRef } from './pod-state.js';
 
@@ -127,7 +128,9 @@ export abstract class WorkloadController implements Controller {
         const delay = await this.sync(key);
         if (delay !== undefined && delay > 0) queue.addAfter(key, delay);
       } catch (e) {
-        log.warn('sync failed; requeued with backoff', { key, err: e instanceof Error ? e.message : String(e), retries: queue.retries(key) });
+        // A stale cache (our own last write not seen yet) conflicts: expected, retried quietly.
+        if (isApiError(e) && e.reason === 'Conflict') log.v(2).info('sync conflicted; requeued', { key });
+        else log.warn('sync failed; requeued with backoff', { key, err: e instanceof Error ? e.message : String(e), retries: queue.retries(key) });
         throw e;
       }
     });

@@ -2,7 +2,8 @@
  * Integration-test harness for the workload controllers: a real in-process API server (plain HTTP
  * on loopback, MemoryBackend, every built-in resource), the real HTTP client and shared informers,
  * an event recorder that keeps what it is told, and a tiny fake "kubelet" that moves pods through
- * their lifecycle via the status subresource (and binds daemon pods via pods/binding).
+ * their lifecycle via the status subresource (binds daemon pods via pods/binding, and finishes
+ * graceful deletions of bound pods with gracePeriodSeconds 0).
  */
 import { builtinResources } from '../../../api/builtin.js';
 import type { KubeObject } from '../../../api/types.js';
@@ -54,6 +55,7 @@ export async function startHarness(): Promise<Harness> {
   };
   let stopped = false;
   const busy = new Set<string>();
+  const again = new Set<string>();
   const h: Harness = {
     server, client, informers, events, ctx,
     fate: () => 'ready',
@@ -88,7 +90,18 @@ export async function startHarness(): Promise<Harness> {
   /** The fake kubelet: binds daemon pods to their target node, then writes the pod's status. */
   async function kubelet(pod: V1Pod): Promise<void> {
     const key = `${pod.metadata.namespace}/${pod.metadata.name}`;
-    if (stopped || busy.has(key) || pod.metadata.deletionTimestamp) return;
+    if (stopped) return;
+    if (pod.metadata.deletionTimestamp) {
+      // A kubelet stops the containers and finishes a graceful deletion.
+      if (pod.spec?.nodeName && !(pod.metadata.deletionGracePeriodSeconds === 0)) {
+        await client.delete(R.pods, pod.metadata.namespace ?? '', pod.metadata.name ?? '', { gracePeriodSeconds: 0 }).catch(() => undefined);
+      }
+      return;
+    }
+    if (busy.has(key)) {
+      again.add(key); // handled once more when the in-flight write finishes
+      return;
+    }
     const fate = h.fate(pod);
     const phase = pod.status?.phase;
     if (fate === 'ignore' || phase === 'Succeeded' || phase === 'Failed') return;
@@ -127,6 +140,10 @@ export async function startHarness(): Promise<Harness> {
       // Conflicts and races: the next event retries.
     } finally {
       busy.delete(key);
+      if (again.delete(key)) {
+        const latest = informers.for<V1Pod>(R.pods).get(pod.metadata.namespace ?? '', pod.metadata.name ?? '');
+        if (latest) void kubelet(latest);
+      }
     }
   }
   return h;
