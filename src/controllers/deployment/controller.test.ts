@@ -17,6 +17,7 @@ import { createWorkQueue } from '../../client/work-queue.js';
 import { R, type Client } from '../../client/types.js';
 import type { ControllerContext } from '../context.js';
 import { discardLogger } from '../../lib/log.js';
+import { forbidden } from '../../lib/errors.js';
 import { newDeploymentController } from './index.js';
 import { newReplicaSetController } from '../replicaset/index.js';
 
@@ -230,4 +231,61 @@ test('replicaset controller adopts orphans, releases strays, creates and deletes
   await client.patch(R.replicasets, 'default', 'db', 'merge', { spec: { replicas: 1 } });
   await until('scale down', async () => (await owned()).filter((p) => !p.metadata.deletionTimestamp).length === 1);
   assert.ok(events.some((e) => e.startsWith('db Normal SuccessfulDelete: Deleted pod: db-')), events.join('\n'));
+});
+
+test('a failing pod create gives FailedCreate events and the ReplicaFailure condition, up to the Deployment', { timeout: 60_000 }, async (t) => {
+  const server = await startTestServer({ resources: builtinResources() });
+  t.after(() => server.close());
+  const real = createHttpClient({ server: server.url }, 'controllers-test');
+  let quotaExceeded = true;
+  // The API refuses pods while `quotaExceeded` (as a ResourceQuota would).
+  const client: Client = {
+    ...real,
+    userAgent: real.userAgent,
+    get: real.get.bind(real),
+    list: real.list.bind(real),
+    watch: real.watch.bind(real),
+    update: real.update.bind(real),
+    patch: real.patch.bind(real),
+    delete: real.delete.bind(real),
+    post: real.post.bind(real),
+    create: (gvr, ns, obj, opts) =>
+      gvr.resource === 'pods' && quotaExceeded ? Promise.reject(forbidden({ group: '', resource: 'pods' }, obj.metadata.generateName ?? '', 'exceeded quota: q')) : real.create(gvr, ns, obj, opts),
+  };
+  const informers = createInformerFactory(client);
+  const events: string[] = [];
+  const ctx: ControllerContext = {
+    client,
+    informers,
+    recorder: () => ({ event: (obj, type, reason, message) => void events.push(`${obj.kind}/${obj.metadata.name} ${type} ${reason}: ${message}`) }),
+    logger: discardLogger,
+    now: () => new Date(),
+    networks: { clusterCIDRs: [], serviceCIDRs: [], nodeCIDRMaskSize: 24 },
+  };
+  const newQueue = (name: string) => createWorkQueue({ name, baseDelayMs: 5, maxDelayMs: 200 });
+  const rsc = newReplicaSetController({ newQueue });
+  const dc = newDeploymentController({ newQueue });
+  t.after(async () => {
+    await dc.stop();
+    await rsc.stop();
+    informers.stop();
+  });
+  await Promise.all([rsc.start(ctx), dc.start(ctx)]);
+  await client.create(R.deployments, 'default', deployment('nginx:1'));
+  const d = await until('ReplicaFailure on the deployment', async () => {
+    const x = await client.get<Deployment>(R.deployments, 'default', 'web');
+    return x.status?.conditions?.some((c) => c.type === 'ReplicaFailure') && x;
+  });
+  const cond = d.status!.conditions!.find((c) => c.type === 'ReplicaFailure')!;
+  assert.equal(cond.reason, 'FailedCreate');
+  assert.match(cond.message ?? '', /exceeded quota: q/);
+  const [rs] = (await client.list<ReplicaSet>(R.replicasets, { namespace: 'default' })).items;
+  assert.equal(rs?.status?.conditions?.[0]?.type, 'ReplicaFailure');
+  assert.ok(events.some((e) => /^ReplicaSet\/web-\w+ Warning FailedCreate: Error creating: pods "web-\w+-" is forbidden: exceeded quota: q$/.test(e)), events.join('\n'));
+  // Once creates succeed again the condition goes away on both.
+  quotaExceeded = false;
+  await until('recovery', async () => {
+    const x = await client.get<Deployment>(R.deployments, 'default', 'web');
+    return (x.status?.replicas ?? 0) === 3 && !x.status?.conditions?.some((c) => c.type === 'ReplicaFailure');
+  });
 });
