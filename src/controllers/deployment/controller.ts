@@ -19,6 +19,7 @@ import { isApiError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/log.js';
 import { matches, selectorFromLabelSelector } from '../../lib/labels/index.js';
 import { reconcile, type DeploymentAction } from './reconcile.js';
+import { CONTROLLER_UID_INDEX, addOwnershipIndexes } from '../replicaset/index.js';
 import { REVISION, Reason, hasProgressDeadline, newCondition, setCondition } from './util.js';
 
 export interface DeploymentControllerOptions {
@@ -64,6 +65,7 @@ export class DeploymentController implements Controller {
     this.deployments = ctx.informers.for<Deployment>(R.deployments);
     this.sets = ctx.informers.for<ReplicaSet>(R.replicasets);
     this.pods = ctx.informers.for<V1Pod>(R.pods);
+    addOwnershipIndexes(this.pods);
     const queue = (this.queue = (this.opts.newQueue ?? ((name) => createWorkQueue({ name, logger: this.logger })))(COMPONENT));
     this.deployments.addHandlers({
       add: (d) => queue.add(keyOf(d)),
@@ -129,7 +131,10 @@ export class DeploymentController implements Controller {
     const d = this.deployments.get(ns, name);
     if (!d) return;
     const recreate = d.spec?.strategy?.type === 'Recreate';
-    const plan = reconcile(d, { replicaSets: this.sets.list(ns), pods: recreate ? this.pods.list(ns) : [] }, this.now());
+    const sets = this.sets.list(ns);
+    // Recreate waits for the pods of old sets: those of every set this Deployment controls.
+    const pods = recreate ? sets.filter((rs) => controllerOf(rs)?.uid === d.metadata.uid).flatMap((rs) => this.pods.byIndex(CONTROLLER_UID_INDEX, rs.metadata.uid ?? '')) : [];
+    const plan = reconcile(d, { replicaSets: sets, pods }, this.now());
     const run = new Apply(this.client, this.recorder, d);
     for (const a of plan.actions) await run.apply(a, this.now());
     if (plan.retry) throw new Error(plan.retry);

@@ -17,7 +17,7 @@ import { isApiError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/log.js';
 import { matches, selectorFromLabelSelector } from '../../lib/labels/index.js';
 import { Expectations } from './expectations.js';
-import { controllerOf, keyOf, slowStartBatches } from './pods.js';
+import { CONTROLLER_UID_INDEX, ORPHANS_INDEX, addOwnershipIndexes, controllerOf, keyOf, slowStartBatches } from './pods.js';
 import { calculateStatus, reconcile, type ManageError, type ReplicaSetAction } from './reconcile.js';
 
 /** Builds a work queue; the controller manager passes the client's implementation. */
@@ -57,6 +57,7 @@ export class ReplicaSetController implements Controller {
     this.now = ctx.now;
     this.rsInformer = ctx.informers.for<ReplicaSet>(R.replicasets);
     this.podInformer = ctx.informers.for<V1Pod>(R.pods);
+    addOwnershipIndexes(this.podInformer);
     const queue = (this.queue = (this.opts.newQueue ?? ((name) => createWorkQueue({ name, logger: this.logger })))(COMPONENT));
 
     this.rsInformer.addHandlers({
@@ -154,8 +155,9 @@ export class ReplicaSetController implements Controller {
       return;
     }
     const now = this.now();
-    const pods = this.podInformer.list(ns);
-    const plan = reconcile(rs, { pods, relatedPods: this.relatedPods(rs, pods), expectationsSatisfied: this.expectations.satisfied(key, now) }, now);
+    // Owned pods and orphans (adoption candidates); pods of other controllers never matter.
+    const pods = [...this.podInformer.byIndex(CONTROLLER_UID_INDEX, rs.metadata.uid ?? ''), ...this.podInformer.byIndex(ORPHANS_INDEX, ns)];
+    const plan = reconcile(rs, { pods, relatedPods: this.relatedPods(rs), expectationsSatisfied: this.expectations.satisfied(key, now) }, now);
     let manageError: ManageError | undefined;
     let failure: unknown;
     for (const a of plan.actions) {
@@ -180,16 +182,13 @@ export class ReplicaSetController implements Controller {
   }
 
   /** Pods of every ReplicaSet sharing `rs`'s controller (upstream getIndirectlyRelatedPods). */
-  private relatedPods(rs: ReplicaSet, pods: V1Pod[]): V1Pod[] | undefined {
+  private relatedPods(rs: ReplicaSet): V1Pod[] | undefined {
     const owner = controllerOf(rs);
     if (!owner) return undefined;
-    const siblings = new Set(
-      this.rsInformer
-        .list(rs.metadata.namespace ?? '')
-        .filter((o) => controllerOf(o)?.uid === owner.uid)
-        .map((o) => o.metadata.uid),
-    );
-    return pods.filter((p) => siblings.has(controllerOf(p)?.uid));
+    return this.rsInformer
+      .list(rs.metadata.namespace ?? '')
+      .filter((o) => controllerOf(o)?.uid === owner.uid)
+      .flatMap((o) => this.podInformer.byIndex(CONTROLLER_UID_INDEX, o.metadata.uid ?? ''));
   }
 
   private async apply(rs: ReplicaSet, key: string, a: ReplicaSetAction): Promise<void> {

@@ -3,4 +3,4 @@ export { ReplicaSetController, newReplicaSetController, type ReplicaSetControlle
 export { reconcile as reconcileReplicaSet, calculateStatus as replicaSetStatus, podFromTemplate, replicaSetControllerRef, BURST_REPLICAS } from './reconcile.js';
 export type { ReplicaSetAction, ReplicaSetObserved, ReplicaSetPlan, ManageError, StatusResult } from './reconcile.js';
 export { Expectations } from './expectations.js';
-export { controllerOf, isPodActive, isPodReady, isPodAvailable, podsToDelete, deleteBefore, slowStartBatches } from './pods.js';
+export { CONTROLLER_UID_INDEX, ORPHANS_INDEX, addOwnershipIndexes, controllerOf, isPodActive, isPodReady, isPodAvailable, podsToDelete, deleteBefore, slowStartBatches } from './pods.js';

@@ -10,6 +10,31 @@ export function controllerOf(obj: { metadata: { ownerReferences?: OwnerReference
   return obj.metadata.ownerReferences?.find((r) => r.controller === true);
 }
 
+/**
+ * Informer index of objects by their controller's uid. The name and meaning are shared with the
+ * other workload controllers (src/controllers/statefulset): whoever adds it first wins, the others
+ * reuse it.
+ */
+export const CONTROLLER_UID_INDEX = 'flotilla.io/controller-uid';
+/** Informer index of objects without a controller reference, by namespace (adoption candidates). */
+export const ORPHANS_INDEX = 'flotilla.io/orphans-by-namespace';
+
+/** Adds CONTROLLER_UID_INDEX and ORPHANS_INDEX to an informer unless present. */
+export function addOwnershipIndexes(inf: { addIndex(name: string, fn: (o: V1Pod) => string[]): void }): void {
+  const add = (name: string, fn: (o: V1Pod) => string[]) => {
+    try {
+      inf.addIndex(name, fn);
+    } catch {
+      // Added already by a controller sharing this informer (same name, same meaning).
+    }
+  };
+  add(CONTROLLER_UID_INDEX, (o) => {
+    const r = controllerOf(o);
+    return r ? [r.uid] : [];
+  });
+  add(ORPHANS_INDEX, (o) => (controllerOf(o) ? [] : [o.metadata.namespace ?? '']));
+}
+
 /** `namespace/name`, the key of work queues and expectations. */
 export function keyOf(obj: { metadata: { namespace?: string; name?: string } }): string {
   return `${obj.metadata.namespace ?? ''}/${obj.metadata.name ?? ''}`;
