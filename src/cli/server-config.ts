@@ -70,6 +70,10 @@ export interface ServerConfig {
   enableAdmissionPlugins: string[];
   verbosity: number;
   disableAgent: boolean;
+  /** Do not run the scheduler in this process (k3s --disable-scheduler). */
+  disableScheduler: boolean;
+  /** Do not run the controller manager in this process (k3s --disable-controller-manager). */
+  disableControllerManager: boolean;
   /** The config file that was read, if any. */
   configFile?: string;
   /** The machine's hostname (for SANs and, later, the node name). */
@@ -142,6 +146,8 @@ export const SERVER_FLAGS: FlagSpec[] = [
   { name: 'audit-log-maxsize', type: 'string', valueName: 'int', defaultText: '0', description: 'Megabytes before an audit log file is rotated (0: never)' },
   { name: 'enable-admission-plugins', type: 'string', valueName: 'strings', description: 'Admission plugins to enable in addition to the defaults, comma-separated' },
   { name: 'disable-agent', type: 'boolean', description: 'Do not run the node agent in this process' },
+  { name: 'disable-scheduler', type: 'boolean', description: 'Do not run the scheduler in this process' },
+  { name: 'disable-controller-manager', type: 'boolean', description: 'Do not run the controller manager in this process' },
   { name: 'v', short: 'v', type: 'string', valueName: 'int', defaultText: '0', description: 'Log verbosity (klog levels)' },
   { name: 'help', short: 'h', type: 'boolean', description: 'Help for server' },
 ];
@@ -283,10 +289,14 @@ export function parseServerConfig(argv: string[], env: ServerEnv): ParsedServerC
     if (!ADMISSION_PLUGINS.has(p)) throw new UsageError(`--enable-admission-plugins: unknown admission plugin "${p}"`, SERVER_COMMAND);
   }
   const verbosity = parseIntFlag('v', getString('v'), 0, 0, 10);
-  const disableAgentValue = get('disable-agent');
-  if (disableAgentValue !== undefined && typeof disableAgentValue !== 'boolean') {
-    throw new UsageError('--disable-agent is a boolean flag', SERVER_COMMAND);
-  }
+  const boolFlag = (name: string): boolean => {
+    const v = get(name);
+    if (v !== undefined && typeof v !== 'boolean') throw new UsageError(`--${name} is a boolean flag`, SERVER_COMMAND);
+    return v === true;
+  };
+  const disableAgent = boolFlag('disable-agent');
+  const disableScheduler = boolFlag('disable-scheduler');
+  const disableControllerManager = boolFlag('disable-controller-manager');
 
   const config: ServerConfig = {
     bindAddress: bindIp,
@@ -304,7 +314,9 @@ export function parseServerConfig(argv: string[], env: ServerEnv): ParsedServerC
     audit,
     enableAdmissionPlugins,
     verbosity,
-    disableAgent: disableAgentValue === true,
+    disableAgent,
+    disableScheduler,
+    disableControllerManager,
     ...(configFile ? { configFile } : {}),
     hostname: env.hostname,
   };

@@ -11,6 +11,7 @@
  * the data. A second signal during shutdown exits at once with code 1.
  */
 import { createServer, type Server } from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -43,7 +44,14 @@ export interface ServerDeps {
   resources(): ResourceDef[];
   /** Opens the rotating audit log file (`--audit-log-path`); without it auditing to a file is unavailable. */
   openAuditLog?(opts: AuditLogOptions): Promise<AuditSink>;
+  /**
+   * Starts the in-process control loops (scheduler, controller manager) over the apiserver's request
+   * handler, honouring --disable-scheduler / --disable-controller-manager. Resolves with their stop.
+   */
+  startControlPlane?(opts: { handle: RequestListener; config: ServerConfig; logger: Logger }): Promise<() => Promise<void>>;
 }
+
+export type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
 
 export interface CommandIo {
   /** Human-facing output (help, the "ready" lines). */
@@ -215,6 +223,12 @@ export async function startServer(
 
     const stopCompaction = deps.startAutoCompaction?.(backend, logger);
 
+    // Scheduler and controller manager (in process, through the same request path as clients)
+    t = performance.now();
+    const stopControlPlane = await deps.startControlPlane?.({ handle: (req, res) => api.handle(req, res), config, logger });
+    if (stopControlPlane) undo.push(() => stopControlPlane());
+    log.v(1).info('control loops started', { ms: ms(t) });
+
     const startupMs = ms(t0);
     log.info('Flotilla is ready', { startupMs, sinceProcessStartMs: Math.round(performance.now()) });
     io.stdout(`Wrote kubeconfig ${config.writeKubeconfig}; export KUBECONFIG=${config.writeKubeconfig}\n`);
@@ -226,6 +240,7 @@ export async function startServer(
         const s0 = performance.now();
         log.info('shutting down');
         const drained = closeServer(server, DRAIN_MS);
+        await stopControlPlane?.().catch((e: unknown) => log.error('control loops stop failed', { err: errMessage(e) }));
         await api.close().catch((e: unknown) => log.error('apiserver close failed', { err: errMessage(e) }));
         await drained;
         await stopCompaction?.().catch((e: unknown) => log.error('compaction stop failed', { err: errMessage(e) }));
