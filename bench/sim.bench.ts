@@ -4,7 +4,8 @@
  *   - registration of 1,000 and 5,000 nodes (node + lease each): nodes/s;
  *   - steady heartbeat load at kubelet intervals (lease every 10 s, status every 60 s): requests/s
  *     achieved vs. required, backlog, server CPU (of one core) and RSS;
- *   - pods bound straight to sim nodes (spec.nodeName) until all are Running: pods/s;
+ *   - pods bound straight to sim nodes (spec.nodeName) until all are Running: pods/s (the pods are
+ *     created from this process too, so the sim's CPU figure includes the creating client);
  *   baselines in the same run: server RSS before any node, and raw lease PATCHes/s at the sim's
  *   concurrency (the server's ceiling for this request kind).
  *
@@ -114,6 +115,7 @@ async function runSize(nodes: number): Promise<void> {
     const me = process.cpuUsage(me0);
     row('steady: sim process CPU (% of one core)', Math.round(((me.user + me.system) / 1e6 / secs) * 100));
     row('steady: server RSS (MiB)', rssMiB(server.pid));
+    row('steady: sim process RSS (MiB)', Math.round(process.memoryUsage().rss / 1048576));
 
     // Pods bound directly to sim nodes.
     if (PODS > 0) {
@@ -145,6 +147,9 @@ async function runSize(nodes: number): Promise<void> {
       row(`pods: all ${PODS} Running after (s)`, `${podS.toFixed(1)}${running < PODS ? ` (only ${running})` : ''}`);
       row('pods: end-to-end pods/s (create → Running)', Math.round(running / podS));
       row('server RSS with pods (MiB)', rssMiB(server.pid));
+      row('sim process RSS with pods (MiB)', Math.round(process.memoryUsage().rss / 1048576));
+      const s2 = sim.snapshot();
+      row('sim: pod writes, errors', `${s2.podWrites}, ${s2.errors}`);
     }
     await sim.stop();
   } finally {

@@ -259,3 +259,14 @@ export async function simCommand(argv: string[], env: { KUBECONFIG?: string }, d
   io.stdout('sim stopped\n');
   return 0;
 }
+
+/** SimDeps.onSignal for a real process: SIGINT and SIGTERM. */
+export function processOnSignal(handler: (signal: string) => void): () => void {
+  const h = (sig: NodeJS.Signals) => handler(sig);
+  process.on('SIGINT', h);
+  process.on('SIGTERM', h);
+  return () => {
+    process.off('SIGINT', h);
+    process.off('SIGTERM', h);
+  };
+}

@@ -284,6 +284,9 @@ export class Simulator {
       const ip = sp.status.podIP;
       if (ip && !prev) this.poolFor(this.nodes.get(nodeName)!, ip)?.occupy(ip);
       this.enqueuePod(key);
+    }, (keys) => {
+      // Pods deleted while the watch was down.
+      for (const [key, p] of this.pods) if (!keys.has(key)) this.forget(key, p);
     });
   }
 
@@ -367,19 +370,30 @@ export class Simulator {
   // ---- list + watch -----------------------------------------------------------------------------
 
   /** Lists (paged) then watches from the list's resourceVersion; relists on 410 or failure. */
-  private listWatch(gvr: GVR, sel: { labelSelector?: string; fieldSelector?: string }, on: (type: 'ADDED' | 'MODIFIED' | 'DELETED', obj: KubeObject) => void): void {
+  private listWatch(
+    gvr: GVR,
+    sel: { labelSelector?: string; fieldSelector?: string },
+    on: (type: 'ADDED' | 'MODIFIED' | 'DELETED', obj: KubeObject) => void,
+    /** After each complete (re)list: the keys (`ns/name`) it returned, to drop what is gone. */
+    onListed?: (keys: Set<string>) => void,
+  ): void {
     const c = this.deps.client;
     let rv = '';
     const relist = async (): Promise<void> => {
       if (this.stopped) return;
       try {
         let cont: string | undefined;
+        const keys = new Set<string>();
         do {
           const page = await c.list(gvr, { ...sel, limit: 500, ...(cont ? { continue: cont } : {}) });
-          for (const item of page.items) on('ADDED', item);
+          for (const item of page.items) {
+            keys.add(`${item.metadata.namespace ?? ''}/${item.metadata.name ?? ''}`);
+            on('ADDED', item);
+          }
           cont = page.metadata.continue || undefined;
           rv = page.metadata.resourceVersion ?? rv;
         } while (cont);
+        onListed?.(keys);
         watch();
       } catch (e) {
         this.log.warn('list failed; retrying', { resource: gvr.resource, err: e instanceof Error ? e.message : String(e) });
