@@ -476,3 +476,53 @@ test('equalIgnoreHash treats null and empty members as absent (kubectl sends cre
   assert.equal(computeHash({ metadata: { creationTimestamp: null, labels: { app: 'web' } }, spec: { containers: [{ name: 'c', resources: {} }] } } as never), computeHash({ metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'c' }] } }));
   assert.ok(!equalIgnoreHash(a, { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'd' }] } }));
 });
+
+test('minReadySeconds follows the Deployment onto the new ReplicaSet', () => {
+  const w = new World(deploy());
+  w.settle();
+  edit(w, (d) => (d.spec!.minReadySeconds = 10));
+  const acts = w.step();
+  const u = acts.find((a) => a.type === 'updateReplicaSet');
+  assert.ok(u && u.type === 'updateReplicaSet' && u.rs.spec!.minReadySeconds === 10);
+  assert.equal(w.rss.length, 1, 'not a new template');
+});
+
+test('a deleting Deployment only gets its status refreshed', () => {
+  const w = new World(deploy());
+  w.settle();
+  edit(w, (d) => {
+    d.metadata.deletionTimestamp = T0.toISOString();
+    d.spec!.template!.spec!.containers![0]!.image = 'nginx:2';
+  });
+  const acts = w.step();
+  assert.deepEqual(acts.map((a) => a.type), ['updateStatus']);
+  assert.equal(w.d.status!.observedGeneration, 2);
+  assert.equal(w.d.status!.updatedReplicas, 0, 'no set has the new template');
+});
+
+test('a scaling event scales the only active set directly, with an event', () => {
+  const w = new World(deploy({ replicas: 3 }));
+  w.settle();
+  edit(w, (d) => (d.spec!.replicas = 1));
+  w.events = [];
+  w.step();
+  assert.equal(w.rss[0]!.spec!.replicas, 1);
+  assert.deepEqual(w.events, [`ScalingReplicaSet: Scaled down replica set ${w.rss[0]!.metadata.name} to 1 from 3`]);
+  assert.equal(w.rss[0]!.metadata.annotations!['deployment.kubernetes.io/desired-replicas'], '1');
+});
+
+test('Available follows replicas − maxUnavailable', () => {
+  const w = new World(deploy({ replicas: 4, surge: 1, unavail: 1 }));
+  w.step();
+  w.replicate();
+  w.kubelet(3);
+  w.step();
+  assert.equal(w.cond('Available')?.status, 'True', '3 of 4 with maxUnavailable 1');
+  const w2 = new World(deploy({ replicas: 4, surge: 1, unavail: 1 }));
+  w2.step();
+  w2.replicate();
+  w2.kubelet(2);
+  w2.step();
+  assert.equal(w2.cond('Available')?.reason, 'MinimumReplicasUnavailable');
+  assert.equal(w2.d.status!.unavailableReplicas, 2);
+});
