@@ -79,3 +79,44 @@ test('--help prints the flags and exits 0; an unreadable kubeconfig exits 1', as
   assert.equal(await simCommand(['--nodes', '5000'], env, unreachable, io), 1);
   assert.equal(err, 'Error: cannot reach the API server of /tmp/kc.yaml: connect ECONNREFUSED 127.0.0.1:1\n');
 });
+
+test('simCommand against a real API server: progress, nodes left behind on a signal, --cleanup deletes them', { timeout: 30_000 }, async (t) => {
+  const { startTestServer } = await import('../apiserver/testing/test-server.js');
+  const { builtinResources } = await import('../api/builtin.js');
+  const { clientFromKubeconfig } = await import('../client/http-client.js');
+  const { R } = await import('../client/types.js');
+  const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const server = await startTestServer({ resources: builtinResources() });
+  const dir = mkdtempSync(join(tmpdir(), 'flotilla-sim-test-'));
+  t.after(async () => {
+    await server.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const kc = join(dir, 'kubeconfig.yaml');
+  writeFileSync(kc, `apiVersion: v1\nkind: Config\nclusters: [{name: t, cluster: {server: '${server.url}'}}]\nusers: [{name: t, user: {}}]\ncontexts: [{name: t, context: {cluster: t, user: t}}]\ncurrent-context: t\n`);
+  const run = async (argv: string[]) => {
+    let out = '';
+    let fire: ((s: string) => void) | undefined;
+    const io = { stdout: (s: string) => void (out += s), stderr: () => {} };
+    const done = simCommand(argv, { KUBECONFIG: kc }, { clientFromKubeconfig, onSignal: (h) => ((fire = h), () => {}) }, io);
+    while (!out.includes('simulating')) await new Promise((r) => setTimeout(r, 20));
+    fire!('SIGTERM');
+    return { code: await done, out };
+  };
+  const client = clientFromKubeconfig(kc, 'test');
+  const a = await run(['--nodes', '120', '--name-prefix', 'p', '--zones', 'x,y', '--node-taint', 'dedicated=sim:NoSchedule']);
+  assert.equal(a.code, 0);
+  assert.match(a.out, /^registered 100\/120 nodes\nregistered 120\/120 nodes\nsimulating 120 nodes p0\.\.p119 \(registered in [\d.]+ s\); Ctrl-C to stop\nsim stopped\n$/);
+  const nodes = await client.list(R.nodes);
+  assert.equal(nodes.items.length, 120, 'nodes stay after the sim stops (dead machines)');
+  assert.deepEqual((nodes.items.find((n) => n.metadata.name === 'p7')!['spec'] as { taints: unknown }).taints, [{ key: 'dedicated', value: 'sim', effect: 'NoSchedule' }]);
+  assert.equal((await client.list(R.leases, { namespace: 'kube-node-lease' })).items.length, 120);
+  // A second run re-adopts the existing nodes; --cleanup removes them on exit.
+  const b = await run(['--nodes', '120', '--name-prefix', 'p', '--cleanup']);
+  assert.equal(b.code, 0);
+  assert.match(b.out, /deleting 120 nodes\nsim stopped\n$/);
+  assert.equal((await client.list(R.nodes)).items.length, 0);
+  assert.equal((await client.list(R.leases, { namespace: 'kube-node-lease' })).items.length, 0);
+});
