@@ -18,13 +18,14 @@ export class CronJobController extends WorkloadController {
   private cronJobs!: Informer<CronJob>;
   private jobs!: Informer<Job>;
 
-  protected register(ctx: ControllerContext): void {
+  protected register(ctx: ControllerContext): Informer<KubeObject> {
     this.cronJobs = ctx.informers.for<CronJob>(R.cronjobs);
     this.jobs = ctx.informers.for<Job>(R.jobs);
     indexByController(this.jobs);
     this.cronJobs.addHandlers({ add: (o) => this.enqueue(keyOf(o)), update: (_, o) => this.enqueue(keyOf(o)), delete: (o) => this.enqueue(keyOf(o)) });
     const dep = (o: KubeObject) => this.enqueueOwner(o, 'CronJob');
     this.jobs.addHandlers({ add: dep, update: (_, o) => dep(o), delete: dep });
+    return this.cronJobs as unknown as Informer<KubeObject>;
   }
 
   protected async sync(key: string): Promise<number | undefined> {

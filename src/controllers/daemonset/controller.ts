@@ -21,7 +21,7 @@ export class DaemonSetController extends WorkloadController {
   private pods!: Informer<V1Pod>;
   private revisions!: Informer<ControllerRevision>;
 
-  protected register(ctx: ControllerContext): void {
+  protected register(ctx: ControllerContext): Informer<KubeObject> {
     this.sets = ctx.informers.for<DaemonSet>(R.daemonsets);
     this.nodes = ctx.informers.for<V1Node>(R.nodes);
     this.pods = ctx.informers.for<V1Pod>(R.pods);
@@ -40,6 +40,7 @@ export class DaemonSetController extends WorkloadController {
       update: (a, b) => { if (JSON.stringify([a.metadata.labels, a.spec, a.status?.conditions?.map((c) => [c.type, c.status])]) !== JSON.stringify([b.metadata.labels, b.spec, b.status?.conditions?.map((c) => [c.type, c.status])])) all(); },
       delete: all,
     });
+    return this.sets as unknown as Informer<KubeObject>;
   }
 
   protected async sync(key: string): Promise<number | undefined> {
@@ -47,6 +48,9 @@ export class DaemonSetController extends WorkloadController {
     const ds = this.sets.get(namespace, name);
     if (!ds) return undefined;
     const uid = ds.metadata.uid ?? '';
+    const adopted = (await this.adoptOrphans(R.pods, ds, ds.spec?.selector, this.pods.list(namespace))) +
+      (await this.adoptOrphans(R.controllerrevisions, ds, ds.spec?.selector, this.revisions.list(namespace)));
+    if (adopted) return 200;
     const pods = this.pods.byIndex(CONTROLLER_UID_INDEX, uid);
     if (!this.satisfied(key, (n) => !!this.pods.get(namespace, n), (u) => !pods.some((p) => p.metadata.uid === u && !p.metadata.deletionTimestamp))) return 1000;
     const result = reconcileDaemonSet({

@@ -13,20 +13,21 @@ import type { Informer } from '../../client/informer-types.js';
 import type { ControllerContext, EventSink } from '../context.js';
 import { CONTROLLER_UID_INDEX, WorkloadController, indexByController, keyOf, sameStatus, splitKey, type WorkloadControllerOptions } from '../statefulset/workload-controller.js';
 import { controllerRef } from '../statefulset/pod-state.js';
-import { TRACKING_FINALIZER, reconcileJob, type JobAction } from './reconcile.js';
+import { TRACKING_FINALIZER, isJobFinished, reconcileJob, type JobAction } from './reconcile.js';
 
 export class JobController extends WorkloadController {
   readonly name = 'job-controller';
   private jobs!: Informer<Job>;
   private pods!: Informer<V1Pod>;
 
-  protected register(ctx: ControllerContext): void {
+  protected register(ctx: ControllerContext): Informer<KubeObject> {
     this.jobs = ctx.informers.for<Job>(R.jobs);
     this.pods = ctx.informers.for<V1Pod>(R.pods);
     indexByController(this.pods);
     this.jobs.addHandlers({ add: (o) => this.enqueue(keyOf(o)), update: (_, o) => this.enqueue(keyOf(o)), delete: (o) => this.enqueue(keyOf(o)) });
     const dep = (o: KubeObject) => this.enqueueOwner(o, 'Job');
     this.pods.addHandlers({ add: dep, update: (_, o) => dep(o), delete: dep });
+    return this.jobs as unknown as Informer<KubeObject>;
   }
 
   protected async sync(key: string): Promise<number | undefined> {
@@ -45,6 +46,7 @@ export class JobController extends WorkloadController {
       return undefined;
     }
     if (job.spec?.managedBy && job.spec.managedBy !== 'kubernetes.io/job-controller') return undefined;
+    if (!isJobFinished(job) && (await this.adoptOrphans(R.pods, job, job.spec?.selector, this.pods.list(namespace)))) return 200;
     const pods = this.pods.byIndex(CONTROLLER_UID_INDEX, job.metadata.uid ?? '');
     if (!this.satisfied(key, (n) => !!this.pods.get(namespace, n), (u) => !pods.some((p) => p.metadata.uid === u && !p.metadata.deletionTimestamp))) return 1000;
     const result = reconcileJob({ job, pods }, this.ctx.now());

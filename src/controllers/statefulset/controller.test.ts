@@ -60,3 +60,21 @@ test('StatefulSet controller against a real API server: ordered creation, PVCs, 
     await h.close();
   }
 });
+
+test('StatefulSet controller adopts an orphaned pod instead of creating a second web-0', async () => {
+  const h = await startHarness();
+  try {
+    await h.client.create(R.pods, 'default', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'db-0', namespace: 'default', labels: { app: 'db' } }, spec: { containers: [{ name: 'c', image: 'pg' }] } });
+    await h.start(createStatefulSetController());
+    await h.client.create(R.statefulsets, 'default', {
+      apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'db', namespace: 'default' },
+      spec: { replicas: 2, serviceName: 'db', updateStrategy: { type: 'OnDelete' }, selector: { matchLabels: { app: 'db' } }, template: { metadata: { labels: { app: 'db' } }, spec: { containers: [{ name: 'c', image: 'pg' }] } } },
+    });
+    await h.waitFor('2 ready', async () => (await h.client.get<StatefulSet>(R.statefulsets, 'default', 'db')).status?.readyReplicas === 2);
+    const pod = await h.client.get<V1Pod>(R.pods, 'default', 'db-0');
+    assert.equal(pod.metadata.ownerReferences?.[0]?.name, 'db');
+    assert.ok(!h.events.some((e) => e.message.includes('create Pod db-0')));
+  } finally {
+    await h.close();
+  }
+});

@@ -30,7 +30,7 @@ export class StatefulSetController extends WorkloadController {
   private revisions!: Informer<ControllerRevision>;
   private pvcs!: Informer<KubeObject>;
 
-  protected register(ctx: ControllerContext): void {
+  protected register(ctx: ControllerContext): Informer<KubeObject> {
     this.sets = ctx.informers.for<StatefulSet>(R.statefulsets);
     this.pods = ctx.informers.for<V1Pod>(R.pods);
     this.revisions = ctx.informers.for<ControllerRevision>(R.controllerrevisions);
@@ -42,6 +42,7 @@ export class StatefulSetController extends WorkloadController {
     const dep = { add: (o: KubeObject) => this.enqueueOwner(o, 'StatefulSet'), update: (_: KubeObject, o: KubeObject) => this.enqueueOwner(o, 'StatefulSet'), delete: (o: KubeObject) => this.enqueueOwner(o, 'StatefulSet') };
     this.pods.addHandlers(dep);
     this.revisions.addHandlers(dep);
+    return this.sets as unknown as Informer<KubeObject>;
   }
 
   protected async sync(key: string): Promise<number | undefined> {
@@ -49,6 +50,9 @@ export class StatefulSetController extends WorkloadController {
     const set = this.sets.get(namespace, name);
     if (!set) return undefined; // deleted: the garbage collector removes what it owned
     const uid = set.metadata.uid ?? '';
+    const adopted = (await this.adoptOrphans(R.pods, set, set.spec?.selector, this.pods.list(namespace))) +
+      (await this.adoptOrphans(R.controllerrevisions, set, set.spec?.selector, this.revisions.list(namespace)));
+    if (adopted) return 200; // act on the adopted pods once the cache shows them
     const pods = this.pods.byIndex(CONTROLLER_UID_INDEX, uid);
     const revisions = this.revisions.byIndex(CONTROLLER_UID_INDEX, uid);
     const pvcNames = new Set(this.pvcs.list(namespace).map((p) => p.metadata.name ?? ''));

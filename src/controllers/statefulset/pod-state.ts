@@ -5,6 +5,7 @@
  */
 import type { KubeObject, OwnerReference } from '../../api/types.js';
 import type { V1Pod } from '../../api/core/v1/index.js';
+import { isEverything, matches, selectorFromLabelSelector, type LabelSelector } from '../../lib/labels/index.js';
 
 /** Upstream's controller-revision-hash label (pods and ControllerRevisions). */
 export const REVISION_LABEL = 'controller-revision-hash';
@@ -113,4 +114,21 @@ export function byCreation(a: KubeObject, b: KubeObject): number {
   const ta = a.metadata.creationTimestamp ?? '';
   const tb = b.metadata.creationTimestamp ?? '';
   return ta < tb ? -1 : ta > tb ? 1 : (a.metadata.name ?? '').localeCompare(b.metadata.name ?? '');
+}
+
+/**
+ * Upstream ControllerRefManager's adoption rule: objects in the owner's namespace with no controller
+ * reference, not being deleted, whose labels match the owner's (non-empty, valid) selector, while
+ * the owner itself is not being deleted.
+ */
+export function orphansToAdopt<T extends KubeObject>(owner: KubeObject, selector: LabelSelector | undefined, candidates: T[]): T[] {
+  if (owner.metadata.deletionTimestamp) return [];
+  let sel;
+  try {
+    sel = selectorFromLabelSelector(selector as never);
+  } catch {
+    return [];
+  }
+  if (isEverything(sel) || sel.matchesNothing) return [];
+  return candidates.filter((o) => !controllerRef(o) && !o.metadata.deletionTimestamp && o.metadata.namespace === owner.metadata.namespace && matches(sel, o.metadata.labels));
 }

@@ -11,7 +11,9 @@ import type { Informer, WorkQueue } from '../../client/informer-types.js';
 import { createWorkQueue } from '../../client/index.js';
 import { isApiError } from '../../lib/errors.js';
 import type { Controller, ControllerContext } from '../context.js';
-import { canonicalJson, controllerRef } from './pod-state.js';
+import type { LabelSelector } from '../../lib/labels/index.js';
+import type { GVR } from '../../client/index.js';
+import { canonicalJson, controllerRef, orphansToAdopt, ownerRefTo } from './pod-state.js';
 
 export interface WorkloadControllerOptions {
   /** Concurrent keys (default 4). */
@@ -73,8 +75,12 @@ export abstract class WorkloadController implements Controller {
     return this.ctxValue;
   }
 
-  /** Requests informers and adds handlers (which call enqueue). Runs before informers start. */
-  protected abstract register(ctx: ControllerContext): void;
+  /**
+   * Requests informers and adds handlers (which call enqueue); returns the informer of the primary
+   * resource, every object of which is enqueued once the caches have synced (handlers added to an
+   * informer that was already running would otherwise miss the initial adds).
+   */
+  protected abstract register(ctx: ControllerContext): Informer<KubeObject>;
   /** Handles one key; resolves with a delay in ms to see it again, or undefined. */
   protected abstract sync(key: string): Promise<number | undefined>;
 
@@ -116,11 +122,37 @@ export abstract class WorkloadController implements Controller {
     return false;
   }
 
+  /**
+   * Adopts orphans (upstream ClaimPods / ClaimControllerRevisions): each matching object without a
+   * controller gets `owner` as controller through a JSON patch guarded by the object's uid, so a
+   * replaced object is never adopted by mistake. Resolves with the number adopted; the informer
+   * events that follow re-enqueue the owner.
+   */
+  protected async adoptOrphans(gvr: GVR, owner: KubeObject, selector: LabelSelector | undefined, candidates: KubeObject[]): Promise<number> {
+    let n = 0;
+    for (const o of orphansToAdopt(owner, selector, candidates)) {
+      const ops = [
+        { op: 'test', path: '/metadata/uid', value: o.metadata.uid },
+        o.metadata.ownerReferences
+          ? { op: 'add', path: '/metadata/ownerReferences/-', value: ownerRefTo(owner) }
+          : { op: 'add', path: '/metadata/ownerReferences', value: [ownerRefTo(owner)] },
+      ];
+      try {
+        await this.ctx.client.patch(gvr, o.metadata.namespace ?? '', o.metadata.name ?? '', 'json', ops);
+        n++;
+      } catch (e) {
+        if (!(isApiError(e) && (e.reason === 'NotFound' || e.reason === 'Conflict' || e.reason === 'Invalid'))) throw e;
+      }
+    }
+    return n;
+  }
+
   async start(ctx: ControllerContext): Promise<void> {
     this.ctxValue = ctx;
     this.queue = (this.options.newQueue ?? ((name: string) => createWorkQueue({ name, logger: ctx.logger })))(this.name);
-    this.register(ctx);
+    const primary = this.register(ctx);
     await ctx.informers.start();
+    for (const o of primary.list()) this.queue.add(keyOf(o));
     const log = ctx.logger.child(this.name);
     const queue = this.queue;
     queue.run(this.options.workers ?? 4, async (key) => {
