@@ -2,7 +2,7 @@
  * Real kubectl against a real in-process API server (plain HTTP on loopback, MemoryBackend) with
  * the Deployment and ReplicaSet controllers and a fake kubelet running in this process: `kubectl
  * apply`, `rollout status`, `set image`, `rollout history`, `rollout undo`, `rollout restart`,
- * `scale` and `wait --for=condition=Available` behave as against upstream. Needs /usr/bin/kubectl
+ * `rollout pause/resume`, `scale` and `wait --for=condition=Available` behave as against upstream. Needs /usr/bin/kubectl
  * (fails saying so when it is missing).
  */
 import { test } from 'node:test';
@@ -142,6 +142,17 @@ current-context: t
   await ok(['scale', 'deployment/web', '--replicas=5']);
   assert.match(await ok(['rollout', 'status', 'deployment/web', '--timeout=30s']), /successfully rolled out/);
   assert.match(await ok(['wait', '--for=condition=Available', 'deployment/web', '--timeout=30s']), /condition met/);
+  // Paused: a template change makes no new set until resumed.
+  await ok(['rollout', 'pause', 'deployment/web']);
+  await ok(['set', 'image', 'deployment/web', 'app=nginx:3']);
+  await new Promise((r) => setTimeout(r, 300));
+  const paused = JSON.parse(await ok(['get', 'deployment/web', '-o', 'json'])) as { status: { conditions: { type: string; reason: string }[] } };
+  assert.equal(paused.status.conditions.find((c) => c.type === 'Progressing')?.reason, 'DeploymentPaused');
+  assert.equal((await client.list<ReplicaSet>(R.replicasets, { namespace: 'default' })).items.length, 3);
+  await ok(['rollout', 'resume', 'deployment/web']);
+  assert.match(await ok(['rollout', 'status', 'deployment/web', '--timeout=30s']), /successfully rolled out/);
+  assert.equal((await client.list<ReplicaSet>(R.replicasets, { namespace: 'default' })).items.length, 4);
+
   const table = await ok(['get', 'deployment/web']);
   assert.match(table, /^web\s+5\/5\s+5\s+5\s+/m, table);
 });
