@@ -57,6 +57,17 @@ test('Pending → Running and Ready with container statuses, IPs and start time;
   assert.deepEqual(stepPod(p, ctx(T0 + 60_000)), {});
 });
 
+test('a running pod marked NotReady by someone else (node controller) is reported Ready again', () => {
+  const { pod: p } = run(toSimPod(pod(), 5000), T0);
+  const marked: SimPod = { ...p, status: { ...p.status, conditions: p.status.conditions!.map((c) => (c.type === 'Ready' ? { ...c, status: 'False' } : c)) } };
+  const step = stepPod(marked, ctx(T0 + 90_000));
+  assert.equal(step.status!.conditions!.find((c) => c.type === 'Ready')!.status, 'True');
+  assert.equal(step.status!.conditions!.find((c) => c.type === 'Ready')!.lastTransitionTime, iso(T0 + 90_000));
+  assert.deepEqual(step.status!.containerStatuses![0]!.state, { running: { startedAt: iso(T0) } });
+  assert.equal(step.status!.podIP, p.status.podIP);
+  assert.deepEqual(stepPod({ ...marked, status: step.status! }, ctx(T0 + 91_000)), {});
+});
+
 test('Job pods succeed after --job-duration; run-seconds overrides it', () => {
   let { step, pod: p } = run(toSimPod(pod({ owner: 'Job', restartPolicy: 'Never' }), 5000), T0);
   assert.equal(step.nextAt, T0 + 5000);

@@ -236,6 +236,16 @@ export function stepPod(pod: SimPod, ctx: StepContext): PodStep {
   const restarts = cs.restartCount ?? 0;
 
   if (cs.state?.running) {
+    // Someone else marked the pod not ready (the node controller while the node was unreachable):
+    // a live kubelet reports it ready again.
+    const readyCond = s.conditions?.find((c) => c.type === 'Ready');
+    if (readyCond?.status !== 'True' || cs.ready !== true) {
+      const started = cs.state.running.startedAt ?? iso(now);
+      const exitAt = pod.runMs === undefined ? undefined : (Number.isFinite(ms(started)) ? ms(started) : now) + pod.runMs;
+      if (exitAt === undefined || exitAt > now) {
+        return { status: runningStatus(pod, ctx, started, restarts, cs.lastState), ...(exitAt !== undefined ? { nextAt: exitAt } : {}) };
+      }
+    }
     if (pod.runMs === undefined) return {};
     const started = ms(cs.state.running.startedAt);
     const exitAt = (Number.isFinite(started) ? started : now) + pod.runMs;

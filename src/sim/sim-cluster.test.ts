@@ -166,4 +166,14 @@ test('sim nodes heartbeat, run pods, and when the sim dies their pods are evicte
     return l.items.every((n) => n.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'Unknown' && !n.spec?.taints?.some((x) => x.effect === 'NoExecute') && n.spec?.taints?.some((x) => x.key === 'node.kubernetes.io/unreachable'));
   });
   assert.ok([...lifecycle.zoneStates().values()].every((z) => z.state === 'FullDisruption'));
+
+  // The machines come back (a new sim process with the same names): Ready again, taints removed.
+  const back = newSim('alive-');
+  t.after(() => back.stop());
+  await back.start();
+  await until('alive-* Ready and untainted', async () => {
+    const l = await client.list<V1Node>(R.nodes, { labelSelector: 'flotilla.dev/simulated=true' });
+    const mine = l.items.filter((n) => n.metadata.name!.startsWith('alive-'));
+    return mine.length === 3 && mine.every((n) => n.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True' && !n.spec?.taints?.length);
+  });
 });
