@@ -44,7 +44,10 @@ export function splitKey(key: string): { namespace: string; name: string } {
   return { namespace: key.slice(0, i), name: key.slice(i + 1) };
 }
 
-/** Status equality ignoring undefined fields, empty arrays and empty objects (the server drops them). */
+/**
+ * Status equality ignoring undefined/null fields, zeros, empty arrays and empty objects (Go's
+ * omitempty drops them, so writing them again would loop on every sync).
+ */
 export function sameStatus(a: unknown, b: unknown): boolean {
   const norm = (v: unknown): unknown => {
     if (Array.isArray(v)) return v.length ? v.map(norm) : undefined;
@@ -56,7 +59,7 @@ export function sameStatus(a: unknown, b: unknown): boolean {
       }
       return Object.keys(out).length ? out : undefined;
     }
-    return v === null ? undefined : v;
+    return v === null || v === 0 ? undefined : v;
   };
   return canonicalJson(norm(a) ?? null) === canonicalJson(norm(b) ?? null);
 }
