@@ -8,6 +8,8 @@ import { startTestServer } from '../apiserver/testing/test-server.js';
 import { clientConformance, type HarnessOptions } from './client.case.js';
 import { createHttpClient, createHttpTransport, optionsFromKubeconfig } from './http-client.js';
 import { informerConformance } from './informer.case.js';
+import { eventsConformance } from './events.case.js';
+import { leaderElectionConformance } from './leader-election.case.js';
 
 async function setup(opts: HarnessOptions = {}) {
   const srv = await startTestServer({ resources: builtinResources(), ...opts });
@@ -25,6 +27,8 @@ async function setup(opts: HarnessOptions = {}) {
 
 clientConformance('http', setup);
 informerConformance('http', setup);
+eventsConformance('http', setup);
+leaderElectionConformance('http', setup);
 
 test('http: kubeconfig with inline data, file paths and a token', (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'flotilla-kubeconfig-'));

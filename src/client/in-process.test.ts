@@ -12,6 +12,8 @@ import { clientConformance, configMap, type HarnessOptions } from './client.case
 import { createHttpClient } from './http-client.js';
 import { createInProcessClient, inProcessAuthenticator } from './in-process.js';
 import { informerConformance } from './informer.case.js';
+import { eventsConformance } from './events.case.js';
+import { leaderElectionConformance } from './leader-election.case.js';
 import { R } from './types.js';
 
 const ADMIN: UserInfo = { username: 'system:admin', groups: ['system:masters', 'system:authenticated'] };
@@ -39,6 +41,8 @@ async function setup(opts: HarnessOptions = {}) {
 
 clientConformance('in-process', setup);
 informerConformance('in-process', setup);
+eventsConformance('in-process', setup);
+leaderElectionConformance('in-process', setup);
 
 test('in-process: the identity travels with the request; other requests are not authenticated by it', async (t) => {
   const seen: string[] = [];

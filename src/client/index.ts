@@ -8,3 +8,5 @@ export { createInformer, createInformerFactory, objectKey, splitKey, gvrKey, typ
 export { createWorkQueue, type WorkQueueOptions } from './work-queue.js';
 export { resourcePath, groupVersionPath } from './paths.js';
 export { createInProcessClient, createInProcessTransport, inProcessAuthenticator, type RequestListener } from './in-process.js';
+export { createEventRecorder, COMBINED_PREFIX, type EventRecorder, type EventRecorderOptions, type EventSubject, type EventType } from './events.js';
+export { createLeaderElector, type LeaderElector, type LeaderElectorOptions } from './leader-election.js';
