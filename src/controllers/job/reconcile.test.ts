@@ -122,6 +122,19 @@ test('failures back off 10 s, 20 s ... and BackoffLimitExceeded fails the job', 
   assert.equal(w.live().length, 0);
 });
 
+test('a success resets the failure backoff', () => {
+  const w = new World(job({ completions: 3, backoffLimit: 10 }));
+  w.step(T0);
+  w.finish(w.created[0]!, 'Failed', at(1));
+  w.step(at(1));
+  w.step(at(11));
+  w.finish(w.created[1]!, 'Succeeded', at(12));
+  w.step(at(12));
+  w.finish(w.created[2]!, 'Failed', at(13));
+  const r = w.step(at(13));
+  assert.equal(r.requeueAfterMs, 10_000, 'one failure since the last success');
+});
+
 test('activeDeadlineSeconds: DeadlineExceeded deletes active pods, then Failed once they are gone', () => {
   const w = new World(job({ activeDeadlineSeconds: 30, parallelism: 2, completions: 4 }));
   const r0 = w.step(T0);

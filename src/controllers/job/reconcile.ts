@@ -209,8 +209,6 @@ export function reconcileJob(obs: JobObserved, now: Date): JobResult {
       failed++;
     }
   }
-  let newlyFailed = 0;
-  let newlySucceeded = 0;
   for (const p of pods) {
     const uid = p.metadata.uid ?? '';
     if (!hasFinalizer(p) || uncSucc.has(uid) || uncFail.has(uid)) continue;
@@ -221,11 +219,9 @@ export function reconcileJob(obs: JobObserved, now: Date): JobResult {
         continue;
       }
       uncSucc.add(uid);
-      newlySucceeded++;
       if (indexed && ix !== undefined) completed.add(ix);
     } else if (podFailed(p)) {
       uncFail.add(uid);
-      newlyFailed++;
     }
   }
   if (indexed) succeeded = [...completed].filter((i) => completions === undefined || i < completions).length;
@@ -315,13 +311,18 @@ export function reconcileJob(obs: JobObserved, now: Date): JobResult {
   }
 
   // 7. Scale active pods.
-  const failures = totalFailed;
+  // Backoff as upstream's backoffRecord: failures after the last success, from the last failure.
+  let lastSuccess = -Infinity;
+  for (const p of pods) if (podSucceeded(p)) lastSuccess = Math.max(lastSuccess, finishTime(p) ?? -Infinity);
   let lastFail: number | undefined;
+  let failures = 0;
   for (const p of pods) if (podFailed(p)) {
-    const t = finishTime(p);
-    if (t !== undefined) lastFail = lastFail === undefined ? t : Math.max(lastFail, t);
+    const t = finishTime(p) ?? now.getTime();
+    if (t <= lastSuccess) continue;
+    failures++;
+    lastFail = lastFail === undefined ? t : Math.max(lastFail, t);
   }
-  const backoffLeft = newlyFailed > 0 || lastFail !== undefined ? (lastFail ?? now.getTime()) + failureBackoffMs(failures) - now.getTime() : 0;
+  const backoffLeft = lastFail !== undefined ? lastFail + failureBackoffMs(failures) - now.getTime() : 0;
   const mayCreate = backoffLeft <= 0;
   if (!mayCreate) requeue(backoffLeft);
 
