@@ -119,4 +119,10 @@ test('simCommand against a real API server: progress, nodes left behind on a sig
   assert.match(b.out, /deleting 120 nodes\nsim stopped\n$/);
   assert.equal((await client.list(R.nodes)).items.length, 0);
   assert.equal((await client.list(R.leases, { namespace: 'kube-node-lease' })).items.length, 0);
+  // A real node with a sim name is never taken over.
+  await client.create(R.nodes, '', { apiVersion: 'v1', kind: 'Node', metadata: { name: 'p1' } });
+  let err = '';
+  const code = await simCommand(['--nodes', '3', '--name-prefix', 'p'], { KUBECONFIG: kc }, { clientFromKubeconfig, onSignal: () => () => {} }, { stdout: () => {}, stderr: (s) => void (err += s) });
+  assert.equal(code, 1);
+  assert.match(err, /Error: 1 of 3 nodes failed to register; first: p1: node p1 exists and is not a simulated node/);
 });

@@ -19,7 +19,7 @@ import { R } from '../client/types.js';
 import { isApiError } from '../lib/errors.js';
 import type { Logger } from '../lib/log.js';
 import { IpPool } from './ip-pool.js';
-import { LEASE_NAMESPACE, type NodeTemplate, buildLease, buildNode, healthyConditions, nodeInternalIP, nodeName, microTime } from './node-template.js';
+import { LEASE_NAMESPACE, SIMULATED_LABEL, type NodeTemplate, buildLease, buildNode, healthyConditions, nodeInternalIP, nodeName, microTime } from './node-template.js';
 import { type SimPod, stepPod, toSimPod } from './pod-lifecycle.js';
 import { DeadlineHeap, TaskPool } from './task-pool.js';
 
@@ -173,7 +173,10 @@ export class Simulator {
       node.since = ((obj['status'] as { conditions: { lastTransitionTime: string }[] }).conditions[0]!).lastTransitionTime;
     } catch (e) {
       if (!(isApiError(e) && e.reason === 'AlreadyExists')) throw e;
-      // A node left by an earlier sim (a machine coming back): report healthy again.
+      // A node left by an earlier sim (a machine coming back): report healthy again. Never take
+      // over a real node that happens to have the same name.
+      const existing = await c.get(R.nodes, '', node.name);
+      if (existing.metadata.labels?.[SIMULATED_LABEL] !== 'true') throw new Error(`node ${node.name} exists and is not a simulated node (no ${SIMULATED_LABEL}=true label)`);
       node.since = isoSeconds(now);
       created = await c.patch(R.nodes, '', node.name, 'merge', { status: { conditions: healthyConditions(node.since, node.since) } }, { subresource: 'status' });
     }
