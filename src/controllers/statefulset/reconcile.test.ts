@@ -264,3 +264,30 @@ test('property: running reconcile twice on the same state gives the same result'
     }),
   );
 });
+
+test('spec.ordinals.start shifts the ordinals', () => {
+  const w = new World(sts({ replicas: 2, podManagementPolicy: 'Parallel', ordinals: { start: 5 } }));
+  w.step();
+  assert.deepEqual([...w.pods.keys()].sort(), ['web-5', 'web-6']);
+});
+
+test('minReadySeconds: OrderedReady waits for availability and asks to be requeued', () => {
+  const w = new World(sts({ replicas: 2, minReadySeconds: 10 }));
+  w.step();
+  w.ready('web-0'); // Ready since NOW
+  const r = w.step(new Date(NOW.getTime() + 4000));
+  assert.deepEqual(r.actions.filter((a) => a.type === 'createPod'), []);
+  assert.equal(r.requeueAfterMs, 6000);
+  assert.equal(r.status.readyReplicas, 1);
+  assert.equal(r.status.availableReplicas, 0);
+  const r2 = w.step(new Date(NOW.getTime() + 10_000));
+  assert.equal(r2.actions.filter((a) => a.type === 'createPod').length, 1);
+  assert.equal(r2.status.availableReplicas, 1);
+});
+
+test('a StatefulSet being deleted creates nothing', () => {
+  const set = sts();
+  set.metadata.deletionTimestamp = NOW.toISOString();
+  const r = reconcileStatefulSet({ set, pods: [], revisions: [], pvcNames: new Set() }, NOW);
+  assert.deepEqual(r.actions.filter((a) => a.type === 'createPod'), []);
+});
