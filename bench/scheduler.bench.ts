@@ -8,7 +8,7 @@
  *   baseline            same pods, a profile of NodeResourcesFit alone (the floor of any cycle)
  * The end-to-end figure (through the API server) comes from the simulator benchmark.
  *
- * Run: node --import tsx bench/scheduler.bench.ts [--pods 10000] [--nodes 1000,5000]
+ * Run: node --import tsx bench/scheduler.bench.ts [--pods 10000] [--nodes 1000,5000] [--scenarios plain,spread]
  * Bounded: each scenario stops after --pods placements or 20 s.
  */
 import { parseArgs } from 'node:util';
@@ -18,7 +18,9 @@ import { NodeResourcesFit, defaultFramework } from '../src/scheduler/plugins/ind
 import { node, pod } from '../src/scheduler/testing/fixtures.js';
 import type { V1Pod } from '../src/api/core/v1/pod-types.js';
 
-const { values } = parseArgs({ options: { pods: { type: 'string', default: '10000' }, nodes: { type: 'string', default: '1000,5000' } } });
+const { values } = parseArgs({
+  options: { pods: { type: 'string', default: '10000' }, nodes: { type: 'string', default: '1000,5000' }, scenarios: { type: 'string', default: 'baseline,plain,anti-affinity,spread' } },
+});
 const PODS = Number(values.pods);
 const NODE_COUNTS = String(values.nodes).split(',').map(Number);
 const LIMIT_MS = 20_000;
@@ -59,7 +61,7 @@ function run(nodes: number, s: Scenario): { podsPerSec: number; placed: number; 
 console.log(`scheduler cycle (pure, one thread): ${PODS} pods per scenario`);
 console.log('nodes  scenario        pods/s    placed  unschedulable');
 for (const n of NODE_COUNTS) {
-  for (const s of ['baseline', 'plain', 'anti-affinity', 'spread'] as Scenario[]) {
+  for (const s of String(values.scenarios).split(',') as Scenario[]) {
     const r = run(n, s);
     console.log(`${String(n).padEnd(6)} ${s.padEnd(15)} ${r.podsPerSec.toFixed(0).padStart(7)}   ${String(r.placed).padStart(6)}  ${r.failed}`);
   }

@@ -214,10 +214,21 @@ export class Framework implements FrameworkHandle {
     const feasible: NodeInfo[] = [];
     const start = this.nextStartNodeIndex % n;
     let processed = 0;
+    const filters = state.skipFilter.size ? this.filterPlugins.filter((p) => !state.skipFilter.has(p.name)) : this.filterPlugins;
+    const nf = filters.length;
     for (let k = 0; k < n && feasible.length < want; k++) {
       const ni = all[(start + k) % n]!;
       processed++;
-      const st = this.runFilters(state, pod, ni);
+      let st: Status = SUCCESS;
+      for (let j = 0; j < nf; j++) {
+        const s = filters[j]!.filter(state, pod, ni);
+        if (s.code !== 'Success') {
+          // Plugins return their own (often shared, constant) statuses: stamp the plugin once.
+          if (!s.plugin) s.plugin = filters[j]!.name;
+          st = s.plugin === filters[j]!.name ? s : s.withPlugin(filters[j]!.name);
+          break;
+        }
+      }
       if (st.code === 'Success') feasible.push(ni);
       else if (st.code === 'Error') return { outcome: 'Error', message: `running "${st.plugin}" filter plugin: ${st.message()}` };
       else {

@@ -48,6 +48,10 @@ export class Snapshot {
   pdbs: DisruptionBudget[] = [];
   /** Bumped on every change. */
   generation = 0;
+  /** Bumped when the node set or a node's labels, taints or allocatable change (not on pod changes). */
+  nodeGeneration = 0;
+  private readonly derivedCache = new Map<string, unknown>();
+  private derivedGeneration = -1;
 
   /** A snapshot of plain objects (pods with spec.nodeName are placed on their node). */
   static from(nodes: readonly V1Node[], pods: readonly V1Pod[] = []): Snapshot {
@@ -79,6 +83,7 @@ export class Snapshot {
       this.infos.set(name, ni);
     }
     ni.setNode(node);
+    this.nodeGeneration++;
     if (ni.index < 0) {
       ni.index = this.nodes.length;
       this.nodes.push(ni);
@@ -100,6 +105,7 @@ export class Snapshot {
     ni.node = undefined;
     if (ni.pods.length === 0) this.infos.delete(name);
     this.generation++;
+    this.nodeGeneration++;
   }
 
   /** Adds a pod placed on `pi.nodeName` (replacing a pod with the same key). */
@@ -145,6 +151,25 @@ export class Snapshot {
 
   hasAffinityPods(): boolean {
     return this.affinityGroups.size > 0;
+  }
+
+  /**
+   * A value derived from the nodes alone (not their pods), computed once per node generation:
+   * plugins cache per-cycle work such as "the topology domains of key K among nodes matching this
+   * pod's node affinity" here. `key` must capture every input besides the nodes.
+   */
+  derived<T>(key: string, compute: () => T): T {
+    if (this.derivedGeneration !== this.nodeGeneration) {
+      this.derivedCache.clear();
+      this.derivedGeneration = this.nodeGeneration;
+    }
+    let v = this.derivedCache.get(key) as T | undefined;
+    if (v === undefined) {
+      if (this.derivedCache.size > 1024) this.derivedCache.clear();
+      v = compute();
+      this.derivedCache.set(key, v);
+    }
+    return v;
   }
 
   nsLabels = (ns: string): Readonly<Record<string, string>> | undefined => this.namespaceLabels.get(ns);

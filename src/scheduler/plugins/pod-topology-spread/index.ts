@@ -74,26 +74,41 @@ function included(c: Constraint, pod: PodInfo, ni: NodeInfo, req: RequiredNodeAf
   return true;
 }
 
+/** The eligible nodes and topology domains of one constraint (derived from nodes only; cached). */
+interface Domains {
+  /** By node index: 1 when the node counts for this constraint. */
+  eligible: Uint8Array;
+  /** Every eligible domain value. */
+  values: ReadonlySet<string>;
+}
+
 class FilterState {
   constructor(
     readonly constraints: Constraint[],
-    /** Per constraint: eligible domain value → matching pods. */
+    readonly domains: Domains[],
+    /** Per constraint: matching pods per domain (sparse: absent means 0). */
     readonly counts: Map<string, number>[],
     readonly mins: number[],
   ) {}
   recomputeMin(i: number): void {
     const c = this.constraints[i]!;
-    const m = this.counts[i]!;
-    if (m.size < c.minDomains) {
+    const total = this.domains[i]!.values.size;
+    if (total < c.minDomains) {
       this.mins[i] = 0;
       return;
     }
     let min = Infinity;
-    for (const v of m.values()) if (v < min) min = v;
-    this.mins[i] = min;
+    let nonZero = 0;
+    for (const [v, n] of this.counts[i]!) {
+      if (!this.domains[i]!.values.has(v)) continue;
+      if (n > 0) nonZero++;
+      if (n < min) min = n;
+    }
+    // A domain without matching pods makes the minimum 0.
+    this.mins[i] = nonZero < total || min === Infinity ? 0 : min;
   }
   clone(): FilterState {
-    return new FilterState(this.constraints, this.counts.map((m) => new Map(m)), [...this.mins]);
+    return new FilterState(this.constraints, this.domains, this.counts.map((m) => new Map(m)), [...this.mins]);
   }
 }
 
@@ -122,25 +137,28 @@ export class PodTopologySpread implements PreFilterPlugin, FilterPlugin, PreScor
     const cs = compile(pod, 'DoNotSchedule');
     if (cs.length === 0) return SKIP;
     const req = requiredNodeAffinity(pod.pod);
+    const keys = cs.map((c) => c.topologyKey);
+    const affKey = req.active ? JSON.stringify([pod.pod.spec?.nodeSelector, pod.pod.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution]) : '';
+    const domains = cs.map((c) =>
+      snap.derived(`PodTopologySpread\u0000${JSON.stringify(keys)}\u0000${c.topologyKey}\u0000${c.honorAffinity ? affKey : ''}\u0000${c.honorTaints ? JSON.stringify(pod.tolerations) : '-'}`, (): Domains => {
+        const eligible = new Uint8Array(snap.nodes.length);
+        const values = new Set<string>();
+        for (const ni of snap.nodes) {
+          if (!hasAllKeys(ni.labels, cs) || !included(c, pod, ni, req)) continue;
+          eligible[ni.index] = 1;
+          values.add(ni.labels[c.topologyKey]!);
+        }
+        return { eligible, values };
+      }),
+    );
     const counts = cs.map(() => new Map<string, number>());
-    const eligible = cs.map(() => new Uint8Array(snap.nodes.length));
-    for (const ni of snap.nodes) {
-      if (!hasAllKeys(ni.labels, cs)) continue;
-      for (let i = 0; i < cs.length; i++) {
-        const c = cs[i]!;
-        if (!included(c, pod, ni, req)) continue;
-        eligible[i]![ni.index] = 1;
-        const v = ni.labels[c.topologyKey]!;
-        if (!counts[i]!.has(v)) counts[i]!.set(v, 0);
-      }
-    }
     for (const g of snap.podGroups()) {
       if (g.namespace !== pod.namespace) continue;
       for (let i = 0; i < cs.length; i++) {
         const c = cs[i]!;
         if (!matches(c.selector, g.labels)) continue;
         const m = counts[i]!;
-        const el = eligible[i]!;
+        const el = domains[i]!.eligible;
         for (const [ni, n] of g.nodes) {
           if (ni.index < 0 || !el[ni.index]) continue;
           const v = ni.labels[c.topologyKey]!;
@@ -148,7 +166,7 @@ export class PodTopologySpread implements PreFilterPlugin, FilterPlugin, PreScor
         }
       }
     }
-    const st = new FilterState(cs, counts, cs.map(() => 0));
+    const st = new FilterState(cs, domains, counts, cs.map(() => 0));
     for (let i = 0; i < cs.length; i++) st.recomputeMin(i);
     state.write(PRE, st);
     return SUCCESS;
@@ -167,9 +185,9 @@ export class PodTopologySpread implements PreFilterPlugin, FilterPlugin, PreScor
       const c = st.constraints[i]!;
       if (!matches(c.selector, other.labels)) continue;
       const v = node.labels[c.topologyKey]!;
+      if (!st.domains[i]!.values.has(v)) continue;
       const m = st.counts[i]!;
-      if (!m.has(v)) continue;
-      m.set(v, m.get(v)! + d);
+      m.set(v, (m.get(v) ?? 0) + d);
       st.recomputeMin(i);
     }
   }
