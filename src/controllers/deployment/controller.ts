@@ -162,7 +162,11 @@ class Apply {
   async apply(a: DeploymentAction, now: Date): Promise<void> {
     const c = this.client;
     switch (a.type) {
-      case 'adoptReplicaSet':
+      case 'adoptReplicaSet': {
+        const adopted = await c.patch<ReplicaSet>(R.replicasets, a.rs.namespace, a.rs.name, 'merge', a.patch).catch(ignore('NotFound'));
+        if (adopted) this.rsVersions.set(a.rs.name, adopted.metadata.resourceVersion);
+        return;
+      }
       case 'releaseReplicaSet':
         await c.patch(R.replicasets, a.rs.namespace, a.rs.name, 'merge', a.patch).catch(ignore('NotFound'));
         return;

@@ -526,3 +526,14 @@ test('Available follows replicas − maxUnavailable', () => {
   assert.equal(w2.cond('Available')?.reason, 'MinimumReplicasUnavailable');
   assert.equal(w2.d.status!.unavailableReplicas, 2);
 });
+
+test('an adopted set that is then scaled keeps the new owner reference in the replace', () => {
+  const d = deploy({ replicas: 2 });
+  const orphan: ReplicaSet = { apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name: 'o', namespace: 'ns', uid: 'o', labels: { app: 'web' } }, spec: { replicas: 5, template: d.spec!.template }, status: { replicas: 5, availableReplicas: 5 } };
+  const plan = reconcile(d, { replicaSets: [orphan], pods: [] }, T0);
+  const updates = plan.actions.flatMap((a) => (a.type === 'updateReplicaSet' ? [a.rs] : []));
+  assert.ok(updates.length > 0);
+  for (const rs of updates) assert.equal(rs.metadata.ownerReferences?.[0]?.uid, 'd-uid');
+  // The first pass syncs the adopted set's annotations; the scale follows on the next one.
+  assert.equal(updates[0]!.metadata.annotations!['deployment.kubernetes.io/revision'], '1');
+});

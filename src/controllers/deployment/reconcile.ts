@@ -161,12 +161,12 @@ class Planner {
         continue;
       }
       if (!match || d.metadata.deletionTimestamp || orig.metadata.deletionTimestamp) continue;
-      this.actions.push({
-        type: 'adoptReplicaSet',
-        rs: r,
-        patch: { metadata: { ownerReferences: [...(orig.metadata.ownerReferences ?? []), deploymentControllerRef(d)], resourceVersion: orig.metadata.resourceVersion } },
-      });
-      out.push(structuredClone(orig));
+      const ownerReferences = [...(orig.metadata.ownerReferences ?? []), deploymentControllerRef(d)];
+      this.actions.push({ type: 'adoptReplicaSet', rs: r, patch: { metadata: { ownerReferences, resourceVersion: orig.metadata.resourceVersion } } });
+      // The working copy carries the new reference, so a later replace in this plan keeps it.
+      const adopted = structuredClone(orig);
+      adopted.metadata.ownerReferences = structuredClone(ownerReferences);
+      out.push(adopted);
     }
     return out;
   }
