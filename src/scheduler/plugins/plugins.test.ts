@@ -180,3 +180,12 @@ test('PodTopologySpread ScheduleAnyway scores the emptier domain higher', () => 
   assert.ok(s['b']! > s['a']!, JSON.stringify(s));
   assert.equal(s['b'], 100);
 });
+
+test('PodTopologySpread sees a node joining a new zone (derived domains follow node changes)', () => {
+  const snap = Snapshot.from([node('a', { labels: zone('z1') }), node('b', { labels: zone('z2') })], [pod('w1', { nodeName: 'a', labels: { app: 'web' } }), pod('w2', { nodeName: 'b', labels: { app: 'web' } })]);
+  const p = pod('p', { labels: { app: 'web' }, spec: { topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: { app: 'web' } } }] } });
+  assert.deepEqual(filterAll(new PodTopologySpread(), p, snap), { a: '', b: '' });
+  snap.setNode(node('c', { labels: zone('z3') }));
+  const r = filterAll(new PodTopologySpread(), p, snap);
+  assert.deepEqual([r['a'] !== '', r['b'] !== '', r['c']], [true, true, '']);
+});
