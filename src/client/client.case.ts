@@ -76,7 +76,7 @@ export function clientConformance(name: string, setup: Setup): void {
   withHarness('create, get, list, update, conflict, delete; errors are ApiError with reason', async ({ client }) => {
     const created = await client.create(R.configmaps, 'default', configMap('a', { k: 'v' }, { labels: { app: 'x' } }));
     assert.equal(created.metadata.namespace, 'default');
-    assert.ok(created.metadata.uid);
+    assert.ok(created.metadata.uid, 'created.metadata.uid');
     await client.create(R.configmaps, 'default', configMap('b', {}, { labels: { app: 'y' } }));
     await rejects(client.create(R.configmaps, 'default', configMap('a')), 'AlreadyExists', 409);
 
@@ -87,14 +87,14 @@ export function clientConformance(name: string, setup: Setup): void {
 
     const list = await client.list(R.configmaps, { namespace: 'default', labelSelector: 'app=x' });
     assert.deepEqual(list.items.map((i) => i.metadata.name), ['a']);
-    assert.ok(list.metadata.resourceVersion);
+    assert.ok(list.metadata.resourceVersion, 'list.metadata.resourceVersion');
 
     const updated = await client.update(R.configmaps, 'default', { ...got, data: { k: 'w' } });
     assert.deepEqual(updated['data'], { k: 'w' });
     assert.notEqual(updated.metadata.resourceVersion, got.metadata.resourceVersion);
     await rejects(client.update(R.configmaps, 'default', { ...got, data: { k: 'stale' } }), 'Conflict', 409);
     const invalid = await rejects(client.create(R.configmaps, 'default', configMap('Bad_Name')), 'Invalid', 422);
-    assert.ok(invalid.details?.causes?.length);
+    assert.ok(invalid.details?.causes?.length, 'invalid.details?.causes?.length');
 
     assert.equal(await client.delete(R.configmaps, 'default', 'a'), undefined);
     await rejects(client.get(R.configmaps, 'default', 'a'), 'NotFound', 404);
@@ -117,7 +117,7 @@ export function clientConformance(name: string, setup: Setup): void {
     assert.equal(pages, 3);
     assert.deepEqual(names.filter((n) => n.startsWith('p')), ['p0', 'p1', 'p2', 'p3', 'p4']);
     const all = await client.list(R.configmaps);
-    assert.ok(all.items.some((i) => i.metadata.namespace === 'other'));
+    assert.ok(all.items.some((i) => i.metadata.namespace === 'other'), 'all.items.some((i) => i.metadata.namespace === other)');
     const ns = await client.get(R.namespaces, '', 'other');
     assert.equal(ns.metadata.name, 'other');
     const node = await client.create<KubeObject>(R.nodes, '', { apiVersion: 'v1', kind: 'Node', metadata: { name: 'n1' } });
@@ -160,7 +160,7 @@ export function clientConformance(name: string, setup: Setup): void {
   withHarness('delete returns the object while finalizers hold it, undefined once gone', async ({ client }) => {
     await client.create(R.configmaps, 'default', configMap('f', {}, { finalizers: ['example.com/hold'] }));
     const pending = await client.delete(R.configmaps, 'default', 'f', { propagationPolicy: 'Background' });
-    assert.ok(pending?.metadata.deletionTimestamp);
+    assert.ok(pending?.metadata.deletionTimestamp, 'pending?.metadata.deletionTimestamp');
     await client.patch(R.configmaps, 'default', 'f', 'merge', { metadata: { finalizers: null } });
     await rejects(client.get(R.configmaps, 'default', 'f'), 'NotFound', 404);
     const g = await client.create(R.configmaps, 'default', configMap('g'));
@@ -196,7 +196,7 @@ export function clientConformance(name: string, setup: Setup): void {
     const w = collect(client, R.configmaps, { namespace: 'default', allowWatchBookmarks: true, timeoutSeconds: 1 });
     const err = await w.closed;
     assert.equal(err, undefined);
-    assert.ok(w.events.some((e) => e.type === 'BOOKMARK'));
+    assert.ok(w.events.some((e) => e.type === 'BOOKMARK'), 'w.events.some((e) => e.type === BOOKMARK)');
     assert.equal(w.closeCalls(), 1);
   }, { bookmarkIntervalMs: 100 });
 
@@ -218,7 +218,7 @@ export function clientConformance(name: string, setup: Setup): void {
   withHarness('watch of a forbidden or unknown resource closes with the ApiError', async ({ client }) => {
     const w = collect(client, { group: 'nope.example.com', version: 'v1', resource: 'things' }, {});
     const err = await w.closed;
-    assert.ok(err instanceof ApiError);
+    assert.ok(err instanceof ApiError, 'err instanceof ApiError');
     assert.equal(err.reason, 'NotFound');
   });
 }

@@ -233,6 +233,7 @@ export function createInformer<T extends KubeObject = KubeObject>(client: Client
     if (stopped) return;
     const gen = ++generation;
     let sawEvent = false;
+    const startedAt = Date.now();
     watch = client.watch<T>(
       gvr,
       {
@@ -252,7 +253,14 @@ export function createInformer<T extends KubeObject = KubeObject>(client: Client
         if (stopped || gen !== generation) return;
         watch = undefined;
         if (sawEvent) failures = 0;
-        if (!err) return startWatch();
+        if (!err) {
+          // A stream that ends at once with nothing in it is retried later, not in a tight loop.
+          if (sawEvent || Date.now() - startedAt > 1000) return startWatch();
+          clearTimeout(retryTimer);
+          retryTimer = setTimeout(startWatch, retryBase);
+          retryTimer.unref?.();
+          return;
+        }
         if (isApiError(err) && err.code === 410) {
           log.v(2).info('watch expired; relisting', { resourceVersion: lastRV });
           return relist();

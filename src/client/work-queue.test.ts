@@ -55,8 +55,8 @@ test('failures retry with exponential backoff; success forgets', async (t) => {
   assert.equal(times.length, 4);
   assert.equal(q.retries('x'), 0);
   // gaps grow: 5, 10, 20 ms (timers are at least that long)
-  assert.ok(times[1]! - times[0]! >= 4);
-  assert.ok(times[3]! - times[2]! >= 19);
+  assert.ok(times[1]! - times[0]! >= 4, 'times[1]! - times[0]! >= 4');
+  assert.ok(times[3]! - times[2]! >= 19, 'times[3]! - times[2]! >= 19');
 });
 
 test('addRateLimited, retries and forget', async (t) => {
