@@ -5,7 +5,7 @@
  */
 import type { KubeObject, OwnerReference } from '../../api/types.js';
 import type { V1Pod } from '../../api/core/v1/index.js';
-import { isEverything, matches, selectorFromLabelSelector, type LabelSelector } from '../../lib/labels/index.js';
+import { isEverything, matches, selectorFromLabelSelector, type LabelSelector, type Selector } from '../../lib/labels/index.js';
 
 /** Upstream's controller-revision-hash label (pods and ControllerRevisions). */
 export const REVISION_LABEL = 'controller-revision-hash';
@@ -123,9 +123,9 @@ export function byCreation(a: KubeObject, b: KubeObject): number {
  */
 export function orphansToAdopt<T extends KubeObject>(owner: KubeObject, selector: LabelSelector | undefined, candidates: T[]): T[] {
   if (owner.metadata.deletionTimestamp) return [];
-  let sel;
+  let sel: Selector;
   try {
-    sel = selectorFromLabelSelector(selector as never);
+    sel = selectorFromLabelSelector(selector);
   } catch {
     return [];
   }
