@@ -170,12 +170,13 @@ export function createRestClient(transport: Transport, userAgent: string): Clien
               return;
             }
             buffered += chunk;
+            let from = 0;
             let nl: number;
-            while (!done && (nl = buffered.indexOf('\n')) >= 0) {
-              const l = buffered.slice(0, nl);
-              buffered = buffered.slice(nl + 1);
-              line(l);
+            while (!done && (nl = buffered.indexOf('\n', from)) >= 0) {
+              line(buffered.slice(from, nl));
+              from = nl + 1;
             }
+            buffered = from > 0 ? buffered.slice(from) : buffered;
           },
           onEnd(err) {
             if (done) return;
