@@ -20,6 +20,8 @@ export class DaemonSetController extends WorkloadController {
   private nodes!: Informer<V1Node>;
   private pods!: Informer<V1Pod>;
   private revisions!: Informer<ControllerRevision>;
+  /** `namespace/name/node` → failed-pod backoff (1 s doubling to 15 min), as upstream's failedPodsBackoff. */
+  private readonly failedBackoff = new Map<string, { delayMs: number; until: number }>();
 
   protected register(ctx: ControllerContext): Informer<KubeObject> {
     this.sets = ctx.informers.for<DaemonSet>(R.daemonsets);
@@ -48,6 +50,8 @@ export class DaemonSetController extends WorkloadController {
     const ds = this.sets.get(namespace, name);
     if (!ds) return undefined;
     const uid = ds.metadata.uid ?? '';
+    const nowMs = this.ctx.now().getTime();
+    for (const [k, v] of this.failedBackoff) if (nowMs - v.until > 900_000) this.failedBackoff.delete(k); // forgotten after 15 quiet minutes
     const adopted = (await this.adoptOrphans(R.pods, ds, ds.spec?.selector, this.pods.list(namespace))) +
       (await this.adoptOrphans(R.controllerrevisions, ds, ds.spec?.selector, this.revisions.list(namespace)));
     if (adopted) return 200;
@@ -58,6 +62,7 @@ export class DaemonSetController extends WorkloadController {
       nodes: this.nodes.list(),
       pods,
       revisions: this.revisions.byIndex(CONTROLLER_UID_INDEX, uid),
+      failedBackoffUntil: new Map([...this.failedBackoff].filter(([k]) => k.startsWith(key + '/')).map(([k, v]) => [k.slice(key.length + 1), v.until])),
     }, this.ctx.now());
     const rec = this.ctx.recorder('daemonset-controller');
     for (const a of result.actions) await this.apply(key, ds, a, rec);
@@ -91,6 +96,13 @@ export class DaemonSetController extends WorkloadController {
         }
         return;
       case 'deletePod':
+        if (a.failed) {
+          const k = `${key}/${a.node}`;
+          const prev = this.failedBackoff.get(k);
+          const delayMs = prev ? Math.min(prev.delayMs * 2, 900_000) : 1000;
+          this.failedBackoff.set(k, { delayMs, until: this.ctx.now().getTime() + delayMs });
+          rec.event(ds, 'Warning', 'FailedDaemonPod', `Found failed daemon pod ${ns}/${a.name} on node ${a.node}, will try to kill it`);
+        }
         try {
           this.expect(key, 'deleted', a.uid);
           await c.delete(R.pods, ns, a.name, { preconditions: { uid: a.uid } });

@@ -133,6 +133,19 @@ test('RollingUpdate maxSurge 1 adds the new pod before removing the old', () => 
   assert.deepEqual(w.perNode(), { n1: 1, n2: 1 });
 });
 
+test('failed pods are deleted (marked failed) unless the node is in backoff', () => {
+  const w = new World(ds(), [node('n1')]);
+  w.step(); w.readyAll();
+  const [name, p] = [...w.pods.entries()][0]!;
+  w.pods.set(name, { ...p, status: { phase: 'Failed' } });
+  const obs = { ds: w.ds, nodes: w.nodes, pods: [...w.pods.values()], revisions: [...w.revisions.values()] };
+  const r = reconcileDaemonSet(obs, NOW);
+  assert.deepEqual(r.actions.filter((a) => a.type === 'deletePod'), [{ type: 'deletePod', name, uid: name, node: 'n1', failed: true }]);
+  const held = reconcileDaemonSet({ ...obs, failedBackoffUntil: new Map([['n1', NOW.getTime() + 2000]]) }, NOW);
+  assert.deepEqual(held.actions.filter((a) => a.type === 'deletePod' || a.type === 'createPod'), []);
+  assert.equal(held.requeueAfterMs, 2000);
+});
+
 test('OnDelete leaves old pods alone', () => {
   const w = new World(ds({ updateStrategy: { type: 'OnDelete' } }), [node('n1')]);
   w.step(); w.readyAll();

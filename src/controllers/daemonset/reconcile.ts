@@ -22,7 +22,8 @@ export type DaemonSetAction =
   | { type: 'updateRevisionNumber'; name: string; revision: number }
   | { type: 'deleteRevision'; name: string }
   | { type: 'createPod'; pod: V1Pod; node: string }
-  | { type: 'deletePod'; name: string; uid: string; node: string };
+  /** `failed`: the pod failed; the applier then lengthens that node's backoff (failedBackoffUntil). */
+  | { type: 'deletePod'; name: string; uid: string; node: string; failed?: boolean };
 
 export interface DaemonSetObserved {
   ds: DaemonSet;
@@ -31,6 +32,11 @@ export interface DaemonSetObserved {
   pods: V1Pod[];
   /** ControllerRevisions controlled by the DaemonSet. */
   revisions: ControllerRevision[];
+  /**
+   * Per node name, the time (ms since the epoch) before which a failed daemon pod is left in place
+   * (upstream's failedPodsBackoff: 1 s doubling to 15 min, kept by the controller).
+   */
+  failedBackoffUntil?: ReadonlyMap<string, number>;
 }
 
 export interface DaemonSetResult {
@@ -232,6 +238,7 @@ export function reconcileDaemonSet(obs: DaemonSetObserved, now: Date): DaemonSet
 
   const del = (p: V1Pod, node: string) => actions.push({ type: 'deletePod', name: p.metadata.name ?? '', uid: p.metadata.uid ?? '', node });
   const deleting = new Set<string>();
+  let backoffWait: number | undefined;
   /** node → [old live pod, new live pod] after cleanup, for the rolling update. */
   const live = new Map<string, { old?: V1Pod; upd?: V1Pod }>();
 
@@ -255,9 +262,14 @@ export function reconcileDaemonSet(obs: DaemonSetObserved, now: Date): DaemonSet
     }
     // Failed pods are deleted (and replaced on a later sync).
     const failed = alive.filter(isFailed);
-    for (const p of failed) {
-      del(p, name);
-      deleting.add(p.metadata.uid ?? '');
+    const until = obs.failedBackoffUntil?.get(name);
+    if (failed.length && until !== undefined && until > now.getTime()) {
+      backoffWait = backoffWait === undefined ? until - now.getTime() : Math.min(backoffWait, until - now.getTime());
+    } else {
+      for (const p of failed) {
+        actions.push({ type: 'deletePod', name: p.metadata.name ?? '', uid: p.metadata.uid ?? '', node: name, failed: true });
+        deleting.add(p.metadata.uid ?? '');
+      }
     }
     const running = alive.filter((p) => !isFailed(p));
     if (!running.length) {
@@ -326,7 +338,7 @@ export function reconcileDaemonSet(obs: DaemonSetObserved, now: Date): DaemonSet
   for (const r of old.slice(0, Math.max(0, old.length - limit))) actions.push({ type: 'deleteRevision', name: r.metadata.name ?? '' });
 
   // minReadySeconds: come back when a ready pod becomes available.
-  let requeueAfterMs: number | undefined;
+  let requeueAfterMs: number | undefined = backoffWait;
   if (minReady) {
     for (const p of obs.pods) {
       if (!isPodReady(p) || available(p)) continue;
