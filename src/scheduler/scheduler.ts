@@ -160,6 +160,7 @@ export class Scheduler implements Controller {
     const key = `${p.metadata.namespace ?? ''}/${p.metadata.name ?? ''}`;
     const phase = p.status?.phase;
     if (p.spec?.nodeName) {
+      if (!old?.spec?.nodeName) this.snapshot.setNominated(podInfoOf(p), '');
       this.queue.delete(key);
       this.assumed.delete(key);
       if (phase === 'Succeeded' || phase === 'Failed') {
@@ -176,6 +177,7 @@ export class Scheduler implements Controller {
     if (p.metadata.deletionTimestamp || phase === 'Succeeded' || phase === 'Failed') return this.queue.delete(key);
     if (this.assumed.has(key)) return; // our binding is on its way
     const pi = podInfoOf(p);
+    if ((p.status?.nominatedNodeName ?? '') !== (old?.status?.nominatedNodeName ?? '')) this.snapshot.setNominated(pi, p.status?.nominatedNodeName ?? '');
     const now = this.clock();
     if (!old || !this.queue.has(key)) this.queue.add(pi, now);
     else this.queue.update(pi, now, schedulingPodView(old) !== schedulingPodView(p));
@@ -184,6 +186,7 @@ export class Scheduler implements Controller {
 
   podDeleted(p: V1Pod): void {
     const key = `${p.metadata.namespace ?? ''}/${p.metadata.name ?? ''}`;
+    this.snapshot.setNominated(podInfoOf(p), '');
     this.queue.delete(key);
     this.assumed.delete(key);
     if (this.snapshot.removePod(key)) this.event({ resource: 'Pod', action: 'Delete' });
@@ -250,6 +253,7 @@ export class Scheduler implements Controller {
       this.snapshot.addPod(assumed);
       this.assumed.add(pi.key);
       this.queue.done(pi.key);
+      this.snapshot.setNominated(pi, '');
       this.enqueueBind(() => this.bind(q, assumed, res.node, res.state));
       return;
     }
@@ -325,6 +329,7 @@ export class Scheduler implements Controller {
     if (res.nominatedNode !== undefined) {
       this.stats.preemptions++;
       nominated = res.nominatedNode;
+      this.snapshot.setNominated(pi, nominated);
       for (const v of res.victims ?? []) {
         this.recorder.event(v.pod, 'Normal', 'Preempted', `Preempted by pod ${pi.uid} on node ${nominated}`);
         this.client.delete(R.pods, v.namespace, v.name, v.uid ? { preconditions: { uid: v.uid } } : {}).catch((err: Error) => this.logger.warn('deleting preemption victim failed', { pod: v.key, err: err.message }));

@@ -104,3 +104,16 @@ test('init containers: max rule, sidecars and overhead', () => {
   assert.equal(pi.requests.milliCPU, 2050);
   assert.equal(pi.requests.memory, 311 * 1024 * 1024);
 });
+
+test('room freed by preemption is kept for the nominated pod against lower-priority pods', () => {
+  const snap = Snapshot.from([node('a', { cpu: '1' })]);
+  const high = podInfoOf(pod('high', { cpu: '1', priority: 100 }));
+  snap.setNominated(high, 'a');
+  const fw = defaultFramework();
+  const low = fw.schedule(snap, podInfoOf(pod('low', { cpu: '1', priority: 1 })));
+  assert.equal(low.outcome, 'Unschedulable');
+  assert.equal(fw.schedule(snap, high).outcome, 'Scheduled', 'the nominated pod itself fits');
+  assert.equal(fw.schedule(snap, podInfoOf(pod('higher', { cpu: '1', priority: 1000 }))).outcome, 'Scheduled', 'a higher-priority pod ignores the nomination');
+  snap.setNominated(high, '');
+  assert.equal(fw.schedule(snap, podInfoOf(pod('low2', { cpu: '1', priority: 1 }))).outcome, 'Scheduled');
+});

@@ -12,7 +12,7 @@ import type {
   PreScorePlugin, ReservePlugin, ScorePlugin, EnqueueExtensions, ClusterEvent,
 } from './interfaces.js';
 import type { NodeInfo } from './node-info.js';
-import type { PodInfo } from './pod-info.js';
+import { type PodInfo, withNodeName } from './pod-info.js';
 import type { Snapshot } from './snapshot.js';
 import { type Status, SUCCESS } from './status.js';
 
@@ -144,6 +144,25 @@ export class Framework implements FrameworkHandle {
     return SUCCESS;
   }
 
+  /**
+   * Filters `node` as if the pods nominated to it with priority ≥ the pod's already ran there
+   * (upstream's RunFilterPluginsWithNominatedPods, first pass); Success when there are none.
+   */
+  filterWithNominated(state: CycleState, pod: PodInfo, node: NodeInfo, snap: Snapshot): Status {
+    const nom = snap.nominatedOn(node.name);
+    if (!nom) return SUCCESS;
+    let clone: NodeInfo | undefined;
+    let st2: CycleState | undefined;
+    for (const other of nom.values()) {
+      if (other.key === pod.key || other.priority < pod.priority) continue;
+      clone ??= node.clone();
+      st2 ??= state.clone();
+      clone.addPod(withNodeName(other, node.name));
+      this.runAddPod(st2, pod, other, clone);
+    }
+    return clone && st2 ? this.runFilters(st2, pod, clone) : SUCCESS;
+  }
+
   /** Every plugin's Filter verdict on a node (no short-circuit; for explain). */
   runAllFilters(state: CycleState, pod: PodInfo, node: NodeInfo): Status[] {
     const out: Status[] = [];
@@ -216,11 +235,12 @@ export class Framework implements FrameworkHandle {
     let processed = 0;
     const filters = state.skipFilter.size ? this.filterPlugins.filter((p) => !state.skipFilter.has(p.name)) : this.filterPlugins;
     const nf = filters.length;
+    const nominations = snap.hasNominations();
     for (let k = 0; k < n && feasible.length < want; k++) {
       const ni = all[(start + k) % n]!;
       processed++;
-      let st: Status = SUCCESS;
-      for (let j = 0; j < nf; j++) {
+      let st: Status = nominations ? this.filterWithNominated(state, pod, ni, snap) : SUCCESS;
+      for (let j = 0; j < nf && st.code === 'Success'; j++) {
         const s = filters[j]!.filter(state, pod, ni);
         if (s.code !== 'Success') {
           // Plugins return their own (often shared, constant) statuses: stamp the plugin once.

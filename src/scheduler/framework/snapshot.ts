@@ -46,6 +46,9 @@ export class Snapshot {
   /** Namespace labels, for namespaceSelector in affinity terms. */
   readonly namespaceLabels = new Map<string, Readonly<Record<string, string>>>();
   pdbs: DisruptionBudget[] = [];
+  /** Pods nominated to a node by preemption, not yet placed: node → pod key → pod. */
+  private readonly nominations = new Map<string, Map<string, PodInfo>>();
+  private readonly nominatedNode = new Map<string, string>();
   /** Bumped on every change. */
   generation = 0;
   /** Bumped when the node set or a node's labels, taints or allocatable change (not on pod changes). */
@@ -137,6 +140,35 @@ export class Snapshot {
     }
     this.generation++;
     return pi;
+  }
+
+  /**
+   * Records (or, with node '', clears) the node a pending pod was nominated to. Filtering other pods
+   * of lower or equal priority then counts it as if it ran there, so the room preemption freed is
+   * kept for it (upstream's RunFilterPluginsWithNominatedPods).
+   */
+  setNominated(pi: PodInfo, node: string): void {
+    const prev = this.nominatedNode.get(pi.key);
+    if (prev !== undefined) {
+      const m = this.nominations.get(prev);
+      m?.delete(pi.key);
+      if (m && m.size === 0) this.nominations.delete(prev);
+      this.nominatedNode.delete(pi.key);
+    }
+    if (!node) return;
+    let m = this.nominations.get(node);
+    if (!m) this.nominations.set(node, (m = new Map()));
+    m.set(pi.key, pi);
+    this.nominatedNode.set(pi.key, node);
+  }
+
+  /** Pods nominated to `node` (undefined when none). */
+  nominatedOn(node: string): ReadonlyMap<string, PodInfo> | undefined {
+    return this.nominations.get(node);
+  }
+
+  hasNominations(): boolean {
+    return this.nominations.size > 0;
   }
 
   /** Groups of pods with identical namespace and labels. */
