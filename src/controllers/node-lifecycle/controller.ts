@@ -235,9 +235,8 @@ export class NodeLifecycleController implements Controller {
     if (!this.rate) return wanted ? { taints: wanted } : {};
     if (this.masterDisruption) {
       const base = wanted ?? view.taints;
-      const lifted = withoutNoExecute(base);
-      const out = lifted ?? wanted;
-      return out ? { taints: out } : {};
+      const out = withoutNoExecute(base) ?? base;
+      return sameTaints(out, view.taints) ? {} : { taints: out };
     }
     if (!wanted || !addsNoExecute(view.taints, wanted)) return wanted ? { taints: wanted } : {};
     const z = zoneKey(node.metadata.labels);
@@ -337,6 +336,10 @@ export class NodeLifecycleController implements Controller {
       throw e;
     }
   }
+}
+
+function sameTaints(a: Taint[], b: Taint[]): boolean {
+  return a.length === b.length && a.every((t, i) => t.key === b[i]!.key && t.effect === b[i]!.effect && (t.value ?? '') === (b[i]!.value ?? ''));
 }
 
 function taintJson(t: Taint): Record<string, string> {
