@@ -31,7 +31,14 @@ export interface QueuedPod {
   backoffUntil: number;
   /** Event counter value when the pod was popped. */
   popCycle: number;
+  /** Bit per ClusterEvent (resource × action) that may make the pod schedulable (set in unschedulable). */
+  eventMask?: number;
 }
+
+const RESOURCES = ['Node', 'Pod', 'Namespace', 'PodDisruptionBudget'] as const;
+const ACTIONS = ['Add', 'Update', 'Delete'] as const;
+const ALL_EVENTS = (1 << (RESOURCES.length * ACTIONS.length)) - 1;
+const eventBit = (e: ClusterEvent): number => 1 << (RESOURCES.indexOf(e.resource) * ACTIONS.length + ACTIONS.indexOf(e.action));
 
 export interface QueueOptions {
   initialBackoffMs?: number;
@@ -56,6 +63,8 @@ export class SchedulingQueue {
   private readonly maxBackoff: number;
   private readonly maxUnschedulable: number;
   private readonly hints: Map<string, readonly ClusterEvent[]>;
+  /** Per event bit: how many unschedulable pods care (events nobody cares about skip the scan). */
+  private readonly interested = new Int32Array(RESOURCES.length * ACTIONS.length);
   private moveCycle = 0;
   private lastMoveCycle = -1;
 
@@ -90,7 +99,7 @@ export class SchedulingQueue {
     cur.q.podInfo = pi;
     if (cur.where === 'unschedulable' && relevant) {
       if (gated(pi)) return;
-      this.unschedulable.delete(pi.key);
+      this.takeUnschedulable(pi.key);
       this.moveOut(cur.q, now);
     }
   }
@@ -107,7 +116,7 @@ export class SchedulingQueue {
     const cur = this.pods.get(key);
     if (!cur) return;
     this.pods.delete(key);
-    this.unschedulable.delete(key);
+    this.takeUnschedulable(key);
   }
 
   has(key: string): boolean {
@@ -165,25 +174,38 @@ export class SchedulingQueue {
    */
   onEvent(ev: ClusterEvent, now: number): number {
     this.lastMoveCycle = this.moveCycle++;
+    const bit = eventBit(ev);
+    if (this.interested[Math.log2(bit)] === 0) return 0;
     let moved = 0;
     for (const [key, q] of this.unschedulable) {
-      if (!this.relevant(q, ev)) continue;
-      this.unschedulable.delete(key);
+      if (((q.eventMask ?? 0) & bit) === 0) continue;
+      this.takeUnschedulable(key);
       this.moveOut(q, now);
       moved++;
     }
     return moved;
   }
 
-  private relevant(q: QueuedPod, ev: ClusterEvent): boolean {
-    if (q.unschedulablePlugins.has(SCHEDULING_GATES)) return false;
-    if (q.unschedulablePlugins.size === 0) return true;
+  /** The events that may help a pod rejected by these plugins (gated pods: none). */
+  private mask(q: QueuedPod): number {
+    if (q.unschedulablePlugins.has(SCHEDULING_GATES)) return 0;
+    if (q.unschedulablePlugins.size === 0) return ALL_EVENTS;
+    let m = 0;
     for (const p of q.unschedulablePlugins) {
       const evs = this.hints.get(p);
-      if (!evs) return true; // a plugin without hints: any event may help
-      for (const e of evs) if (e.resource === ev.resource && e.action === ev.action) return true;
+      if (!evs) return ALL_EVENTS; // a plugin without hints: any event may help
+      for (const e of evs) m |= eventBit(e);
     }
-    return false;
+    return m;
+  }
+
+  private takeUnschedulable(key: string): QueuedPod | undefined {
+    const q = this.unschedulable.get(key);
+    if (!q) return undefined;
+    this.unschedulable.delete(key);
+    const m = q.eventMask ?? 0;
+    for (let i = 0; i < this.interested.length; i++) if (m & (1 << i)) this.interested[i]!--;
+    return q;
   }
 
   /** Releases expired backoffs and unschedulable pods older than the maximum wait. */
@@ -203,7 +225,7 @@ export class SchedulingQueue {
     for (const [key, q] of this.unschedulable) {
       if (q.unschedulablePlugins.has(SCHEDULING_GATES)) continue;
       if (now - q.timestamp >= this.maxUnschedulable) {
-        this.unschedulable.delete(key);
+        this.takeUnschedulable(key);
         this.moveOut(q, now);
       }
     }
@@ -237,7 +259,12 @@ export class SchedulingQueue {
     this.pods.set(q.podInfo.key, { q, where });
     if (where === 'active') this.active.push(q);
     else if (where === 'backoff') this.backoff.push(q);
-    else if (where === 'unschedulable') this.unschedulable.set(q.podInfo.key, q);
+    else if (where === 'unschedulable') {
+      this.takeUnschedulable(q.podInfo.key);
+      q.eventMask = this.mask(q);
+      for (let i = 0; i < this.interested.length; i++) if (q.eventMask & (1 << i)) this.interested[i]!++;
+      this.unschedulable.set(q.podInfo.key, q);
+    }
   }
 }
 
