@@ -135,6 +135,31 @@ test('a success resets the failure backoff', () => {
   assert.equal(r.requeueAfterMs, 10_000, 'one failure since the last success');
 });
 
+test('podFailurePolicy: FailJob on an exit code, Ignore on a condition (not counted)', () => {
+  const policy = { rules: [
+    { action: 'FailJob', onExitCodes: { containerName: 'c', operator: 'In', values: [42] } },
+    { action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget' }] },
+  ] };
+  const w = new World(job({ backoffLimit: 5, podFailurePolicy: policy }));
+  w.step(T0);
+  const first = w.created[0]!;
+  w.pods.set(first, { ...w.pods.get(first)!, status: { phase: 'Failed', conditions: [{ type: 'DisruptionTarget', status: 'True' }] } });
+  w.step(at(1));
+  assert.equal(w.job.status?.failed ?? 0, 0);
+  assert.deepEqual(w.job.status?.uncountedTerminatedPods?.failed, []);
+  assert.deepEqual(w.pods.get(first)!.metadata.finalizers, [], 'finalizer released');
+  assert.equal(w.live().length, 1, 'replaced');
+  const second = w.created[1]!;
+  w.pods.set(second, { ...w.pods.get(second)!, status: { phase: 'Failed', containerStatuses: [{ name: 'c', state: { terminated: { exitCode: 42 } } }] } });
+  w.step(at(2));
+  const ft = w.cond('FailureTarget');
+  assert.equal(ft?.reason, 'PodFailurePolicy');
+  assert.equal(ft?.message, `Container c for pod default/${second} failed with exit code 42 matching FailJob rule at index 0`);
+  w.step(at(3));
+  assert.equal(w.cond('Failed')?.reason, 'PodFailurePolicy');
+  assert.equal(w.job.status?.failed, 1);
+});
+
 test('activeDeadlineSeconds: DeadlineExceeded deletes active pods, then Failed once they are gone', () => {
   const w = new World(job({ activeDeadlineSeconds: 30, parallelism: 2, completions: 4 }));
   const r0 = w.step(T0);

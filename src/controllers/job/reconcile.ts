@@ -100,6 +100,39 @@ function finishTime(p: V1Pod): number | undefined {
   return Number.isFinite(d) ? d : undefined;
 }
 
+/**
+ * The first podFailurePolicy rule matching a failed pod (upstream matchPodFailurePolicy), with
+ * upstream's message. Exit-code rules look at terminated containers with a non-zero code
+ * (optionally only `containerName`); condition rules at the pod's conditions (status default True).
+ */
+export function matchPodFailurePolicy(job: Job, pod: V1Pod): { action: string; index: number; message: string } | undefined {
+  const rules = job.spec?.podFailurePolicy?.rules ?? [];
+  const ns = pod.metadata.namespace ?? '';
+  const name = pod.metadata.name ?? '';
+  const statuses = [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])];
+  for (let i = 0; i < rules.length; i++) {
+    const r = rules[i]!;
+    const action = r.action ?? 'Count';
+    if (r.onExitCodes) {
+      const { containerName, operator, values = [] } = r.onExitCodes;
+      for (const cs of statuses) {
+        const code = cs.state?.terminated?.exitCode;
+        if (code === undefined || code === 0 || (containerName && cs.name !== containerName)) continue;
+        const inSet = values.includes(code);
+        if (operator === 'In' ? inSet : !inSet) {
+          return { action, index: i, message: `Container ${cs.name} for pod ${ns}/${name} failed with exit code ${code} matching ${action} rule at index ${i}` };
+        }
+      }
+    }
+    for (const c of r.onPodConditions ?? []) {
+      if (pod.status?.conditions?.some((pc) => pc.type === c.type && pc.status === (c.status ?? 'True'))) {
+        return { action, index: i, message: `Pod ${ns}/${name} has condition ${c.type} matching ${action} rule at index ${i}` };
+      }
+    }
+  }
+  return undefined;
+}
+
 /** The delay before a new pod after `failures` consecutive failures: 10 s doubling, capped at 6 min; 0 for none. */
 export function failureBackoffMs(failures: number): number {
   if (failures <= 0) return 0;
@@ -209,6 +242,9 @@ export function reconcileJob(obs: JobObserved, now: Date): JobResult {
       failed++;
     }
   }
+  const policyRules = job.spec?.podFailurePolicy?.rules ?? [];
+  const ignored: V1Pod[] = [];
+  let policyFailure: string | undefined;
   for (const p of pods) {
     const uid = p.metadata.uid ?? '';
     if (!hasFinalizer(p) || uncSucc.has(uid) || uncFail.has(uid)) continue;
@@ -221,9 +257,17 @@ export function reconcileJob(obs: JobObserved, now: Date): JobResult {
       uncSucc.add(uid);
       if (indexed && ix !== undefined) completed.add(ix);
     } else if (podFailed(p)) {
+      if (policyRules.length && p.status?.phase !== 'Failed') continue; // with a podFailurePolicy, wait for the terminal phase
+      const m = policyRules.length ? matchPodFailurePolicy(job, p) : undefined;
+      if (m?.action === 'Ignore') {
+        ignored.push(p); // never counted: the finalizer can go at once
+        continue;
+      }
       uncFail.add(uid);
+      if (m?.action === 'FailJob' && !policyFailure) policyFailure = m.message;
     }
   }
+  for (const p of ignored) actions.push({ type: 'removeFinalizer', name: p.metadata.name ?? '', uid: p.metadata.uid ?? '' });
   if (indexed) succeeded = [...completed].filter((i) => completions === undefined || i < completions).length;
   for (const p of pods) {
     const uid = p.metadata.uid ?? '';
@@ -293,6 +337,7 @@ export function reconcileJob(obs: JobObserved, now: Date): JobResult {
     actions.push({ type: 'event', eventType: 'Warning', reason, message });
     return finishIfQuiet('Failed', reason, message, undefined);
   };
+  if (policyFailure) return failJob('PodFailurePolicy', policyFailure);
   if (totalFailed > backoffLimit) return failJob('BackoffLimitExceeded', 'Job has reached the specified backoff limit');
   const ads = job.spec?.activeDeadlineSeconds;
   if (ads !== undefined) {
@@ -317,6 +362,7 @@ export function reconcileJob(obs: JobObserved, now: Date): JobResult {
   let lastFail: number | undefined;
   let failures = 0;
   for (const p of pods) if (podFailed(p)) {
+    if (policyRules.length && matchPodFailurePolicy(job, p)?.action === 'Ignore') continue; // ignored failures do not back off
     const t = finishTime(p) ?? now.getTime();
     if (t <= lastSuccess) continue;
     failures++;
