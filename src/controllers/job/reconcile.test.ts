@@ -160,6 +160,20 @@ test('podFailurePolicy: FailJob on an exit code, Ignore on a condition (not coun
   assert.equal(w.job.status?.failed, 1);
 });
 
+test('successPolicy: an Indexed Job completes when the leader index succeeds', () => {
+  const w = new World(job({ completionMode: 'Indexed', completions: 3, parallelism: 3, successPolicy: { rules: [{ succeededIndexes: '0' }] } }));
+  w.step(T0);
+  const leader = [...w.pods.values()].find((p) => podIndex(p) === 0)!;
+  w.finish(leader.metadata.name!, 'Succeeded', at(1));
+  w.step(at(1));
+  assert.equal(w.cond('SuccessCriteriaMet')?.reason, 'SuccessPolicy');
+  assert.equal(w.cond('SuccessCriteriaMet')?.message, 'Matched rules at index 0');
+  assert.equal(w.live().length, 0, 'the other indexes are stopped');
+  w.step(at(2));
+  w.step(at(3));
+  assert.equal(w.cond('Complete')?.reason, 'SuccessPolicy');
+});
+
 test('activeDeadlineSeconds: DeadlineExceeded deletes active pods, then Failed once they are gone', () => {
   const w = new World(job({ activeDeadlineSeconds: 30, parallelism: 2, completions: 4 }));
   const r0 = w.step(T0);

@@ -133,6 +133,25 @@ export function matchPodFailurePolicy(job: Job, pod: V1Pod): { action: string; i
   return undefined;
 }
 
+/**
+ * The index of the first successPolicy rule that the completed indexes satisfy (Indexed Jobs):
+ * `succeededIndexes` all done (or at least `succeededCount` of them), or `succeededCount` indexes
+ * done in total.
+ */
+export function successPolicyMatch(job: Job, completed: ReadonlySet<number>): number | undefined {
+  const rules = job.spec?.successPolicy?.rules ?? [];
+  for (let i = 0; i < rules.length; i++) {
+    const r = rules[i]!;
+    if (r.succeededIndexes !== undefined) {
+      const want = parseIndexes(r.succeededIndexes);
+      let got = 0;
+      for (const x of want) if (completed.has(x)) got++;
+      if (r.succeededCount !== undefined ? got >= r.succeededCount : want.size > 0 && got === want.size) return i;
+    } else if (r.succeededCount !== undefined && completed.size >= r.succeededCount) return i;
+  }
+  return undefined;
+}
+
 /** The delay before a new pod after `failures` consecutive failures: 10 s doubling, capped at 6 min; 0 for none. */
 export function failureBackoffMs(failures: number): number {
   if (failures <= 0) return 0;
@@ -350,6 +369,11 @@ export function reconcileJob(obs: JobObserved, now: Date): JobResult {
   const done = indexed
     ? completions !== undefined && completed.size >= completions && [...Array(completions).keys()].every((i) => completed.has(i))
     : completions !== undefined ? totalSucceeded >= completions : totalSucceeded > 0 && active.length === 0;
+  const policyMatch = indexed ? successPolicyMatch(job, completed) : undefined;
+  if (!done && policyMatch !== undefined) {
+    conds = setCondition(conds, 'SuccessCriteriaMet', 'True', 'SuccessPolicy', `Matched rules at index ${policyMatch}`, nowS);
+    return finishIfQuiet('Complete', 'SuccessPolicy', `Matched rules at index ${policyMatch}`, { type: 'event', eventType: 'Normal', reason: 'Completed', message: 'Job completed' });
+  }
   if (done) {
     conds = setCondition(conds, 'SuccessCriteriaMet', 'True', 'CompletionsReached', 'Reached expected number of succeeded pods', nowS);
     return finishIfQuiet('Complete', 'CompletionsReached', 'Reached expected number of succeeded pods', { type: 'event', eventType: 'Normal', reason: 'Completed', message: 'Job completed' });
