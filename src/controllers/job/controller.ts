@@ -105,6 +105,11 @@ export class JobController extends WorkloadController {
       case 'event':
         rec.event(job, a.eventType, a.reason, a.message);
         return;
+      case 'deleteJob':
+        await c.delete(R.jobs, ns, job.metadata.name ?? '', { propagationPolicy: 'Foreground', preconditions: { uid: a.uid } }).catch((e: unknown) => {
+          if (!(isApiError(e) && (e.reason === 'NotFound' || e.reason === 'Conflict'))) throw e;
+        });
+        return;
     }
   }
 }

@@ -174,6 +174,18 @@ test('successPolicy: an Indexed Job completes when the leader index succeeds', (
   assert.equal(w.cond('Complete')?.reason, 'SuccessPolicy');
 });
 
+test('ttlSecondsAfterFinished deletes the finished Job after the TTL', () => {
+  const w = new World(job({ ttlSecondsAfterFinished: 60 }));
+  w.step(T0);
+  w.finish(w.created[0]!, 'Succeeded', at(1));
+  w.step(at(1));
+  assert.ok(w.cond('Complete'));
+  const r = reconcileJob({ job: w.job, pods: [...w.pods.values()] }, at(30));
+  assert.equal(r.requeueAfterMs, 31_000);
+  const r2 = reconcileJob({ job: w.job, pods: [...w.pods.values()] }, at(61));
+  assert.deepEqual(r2.actions.filter((a) => a.type === 'deleteJob'), [{ type: 'deleteJob', uid: 'job-uid' }]);
+});
+
 test('activeDeadlineSeconds: DeadlineExceeded deletes active pods, then Failed once they are gone', () => {
   const w = new World(job({ activeDeadlineSeconds: 30, parallelism: 2, completions: 4 }));
   const r0 = w.step(T0);

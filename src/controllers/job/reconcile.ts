@@ -25,6 +25,8 @@ export type JobAction =
   | { type: 'createPod'; pod: V1Pod; index?: number }
   | { type: 'deletePod'; name: string; uid: string }
   | { type: 'removeFinalizer'; name: string; uid: string }
+  /** ttlSecondsAfterFinished expired (upstream's TTL-after-finished controller): delete the Job, Foreground. */
+  | { type: 'deleteJob'; uid: string }
   | { type: 'event'; eventType: 'Normal' | 'Warning'; reason: string; message: string };
 
 export interface JobObserved {
@@ -312,6 +314,14 @@ export function reconcileJob(obs: JobObserved, now: Date): JobResult {
     deleteAll(active);
     status.active = 0;
     status.conditions = conds;
+    const ttl = job.spec?.ttlSecondsAfterFinished;
+    const fin = conds.find((c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True');
+    const finishedAt = Date.parse(status.completionTime ?? fin?.lastTransitionTime ?? '');
+    if (ttl !== undefined && ttl !== null && Number.isFinite(finishedAt) && !job.metadata.deletionTimestamp) {
+      const left = finishedAt + ttl * 1000 - now.getTime();
+      if (left <= 0) actions.push({ type: 'deleteJob', uid: job.metadata.uid ?? '' });
+      else return { status, actions, requeueAfterMs: left };
+    }
     return { status, actions };
   }
 
