@@ -73,3 +73,26 @@ test('http: a transport failure rejects with a plain Error', async () => {
   const client = createHttpClient({ server: 'http://127.0.0.1:1' }, 't');
   await assert.rejects(client.get({ group: '', version: 'v1', resource: 'pods' }, 'default', 'x'), (e: unknown) => e instanceof Error && e.name !== 'ApiError');
 });
+
+test('http: a request on a kept-alive socket the server dropped is sent again once', async (t) => {
+  const { createServer } = await import('node:http');
+  let connections = 0;
+  const server = createServer((req, res) => {
+    const sock = req.socket as typeof req.socket & { served?: number; id?: number };
+    sock.id ??= ++connections;
+    sock.served = (sock.served ?? 0) + 1;
+    if (sock.id === 1 && sock.served === 2) return void sock.destroy(); // idle socket closed as the request arrives
+    res.writeHead(200, { 'Content-Type': 'application/json' });
+    res.end(JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `from-connection-${sock.id}` } }));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  t.after(() => {
+    server.closeAllConnections();
+    server.close();
+  });
+  const { port } = server.address() as import('node:net').AddressInfo;
+  const client = createHttpClient({ server: `http://127.0.0.1:${port}` }, 't');
+  const gvr = { group: '', version: 'v1', resource: 'configmaps' };
+  assert.equal((await client.get(gvr, 'default', 'a')).metadata.name, 'from-connection-1');
+  assert.equal((await client.get(gvr, 'default', 'a')).metadata.name, 'from-connection-2');
+});

@@ -65,16 +65,26 @@ export function createHttpTransport(opts: HttpClientOptions): Transport & { clos
   return {
     request(r: TransportRequest): Promise<TransportResponse> {
       return new Promise((resolvePromise, reject) => {
-        const req = start(r, timeoutMs);
-        req.on('error', reject);
-        req.on('response', (res) => {
-          res.setEncoding('utf8');
-          let body = '';
-          res.on('data', (c: string) => (body += c));
-          res.on('error', reject);
-          res.on('end', () => resolvePromise({ status: res.statusCode ?? 0, headers: res.headers, body }));
-        });
-        req.end(r.body);
+        const send = (retried: boolean) => {
+          const req = start(r, timeoutMs);
+          let answered = false;
+          req.on('error', (e: NodeJS.ErrnoException) => {
+            // A kept-alive socket that the server closed while idle fails before any answer: the
+            // request never reached the server, so it goes once more on a fresh socket.
+            if (!retried && !answered && req.reusedSocket && (e.code === 'ECONNRESET' || e.code === 'EPIPE')) return send(true);
+            reject(e);
+          });
+          req.on('response', (res) => {
+            answered = true;
+            res.setEncoding('utf8');
+            let body = '';
+            res.on('data', (c: string) => (body += c));
+            res.on('error', reject);
+            res.on('end', () => resolvePromise({ status: res.statusCode ?? 0, headers: res.headers, body }));
+          });
+          req.end(r.body);
+        };
+        send(false);
       });
     },
     stream(r: TransportRequest, cb: StreamCallbacks): StreamHandle {
