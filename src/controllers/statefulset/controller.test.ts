@@ -73,6 +73,7 @@ test('StatefulSet controller adopts an orphaned pod instead of creating a second
     await h.waitFor('2 ready', async () => (await h.client.get<StatefulSet>(R.statefulsets, 'default', 'db')).status?.readyReplicas === 2);
     const pod = await h.client.get<V1Pod>(R.pods, 'default', 'db-0');
     assert.equal(pod.metadata.ownerReferences?.[0]?.name, 'db');
+    await h.waitFor('identity labels', async () => (await h.client.get<V1Pod>(R.pods, 'default', 'db-0')).metadata.labels?.['statefulset.kubernetes.io/pod-name'] === 'db-0');
     assert.ok(!h.events.some((e) => e.message.includes('create Pod db-0')));
   } finally {
     await h.close();

@@ -90,6 +90,15 @@ export class StatefulSetController extends WorkloadController {
           throw e;
         }
         return;
+      case 'patchPodLabels':
+        await c.patch(R.pods, ns, a.name, 'json', [
+          { op: 'test', path: '/metadata/uid', value: a.uid },
+          ...(this.pods.get(ns, a.name)?.metadata.labels ? [] : [{ op: 'add', path: '/metadata/labels', value: {} }]),
+          ...Object.entries(a.labels).map(([k, v]) => ({ op: 'add', path: `/metadata/labels/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`, value: v })),
+        ]).catch((e: unknown) => {
+          if (!(isApiError(e) && (e.reason === 'NotFound' || e.reason === 'Invalid' || e.reason === 'Conflict'))) throw e;
+        });
+        return;
       case 'deletePvc':
         await c.delete(R.persistentvolumeclaims, ns, a.name).catch(notFoundOk);
         return;

@@ -291,3 +291,12 @@ test('a StatefulSet being deleted creates nothing', () => {
   const r = reconcileStatefulSet({ set, pods: [], revisions: [], pvcNames: new Set() }, NOW);
   assert.deepEqual(r.actions.filter((a) => a.type === 'createPod'), []);
 });
+
+test('an existing pod missing its identity labels gets them back', () => {
+  const w = new World(sts({ replicas: 1 }));
+  w.step();
+  const p = w.pods.get('web-0')!;
+  w.pods.set('web-0', { ...p, metadata: { ...p.metadata, labels: { app: 'web' } } });
+  const r = w.step();
+  assert.deepEqual(r.actions.filter((a) => a.type === 'patchPodLabels'), [{ type: 'patchPodLabels', name: 'web-0', uid: p.metadata.uid, labels: { [POD_NAME_LABEL]: 'web-0', [POD_INDEX_LABEL]: '0' } }]);
+});

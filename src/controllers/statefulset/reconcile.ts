@@ -33,7 +33,9 @@ export type StatefulSetAction =
   | { type: 'createPvc'; pvc: PvcObject; podName: string }
   | { type: 'deletePvc'; name: string }
   | { type: 'createPod'; pod: V1Pod }
-  | { type: 'deletePod'; name: string; uid: string };
+  | { type: 'deletePod'; name: string; uid: string }
+  /** Restores the identity labels (pod-name, pod-index) of an existing pod, e.g. an adopted one. */
+  | { type: 'patchPodLabels'; name: string; uid: string; labels: Record<string, string> };
 
 export interface StatefulSetObserved {
   set: StatefulSet;
@@ -258,6 +260,11 @@ export function reconcileStatefulSet(obs: StatefulSetObserved, now: Date): State
       actions.push({ type: 'createPod', pod: podObj });
       if (monotonic) blocked = true;
       continue;
+    }
+    // Identity (upstream identityMatches/updateIdentity): the pod-name and pod-index labels.
+    const want = { [POD_NAME_LABEL]: pod.metadata.name ?? '', [POD_INDEX_LABEL]: String(ord) };
+    if (!isTerminating(pod) && Object.entries(want).some(([k, v]) => pod.metadata.labels?.[k] !== v)) {
+      actions.push({ type: 'patchPodLabels', name: pod.metadata.name ?? '', uid: pod.metadata.uid ?? '', labels: want });
     }
     // An existing pod whose claims vanished gets them recreated (upstream updateStatefulPod).
     for (const pvc of claimsFor(set, ord)) {
