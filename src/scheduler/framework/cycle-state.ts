@@ -15,6 +15,18 @@ export class CycleState {
   readonly skipFilter = new Set<string>();
   /** Set by the framework: the plugins whose PreScore returned Skip. */
   readonly skipScore = new Set<string>();
+  /**
+   * A PreFilter result (upstream's PreFilterResult.NodeNames): when set, only these nodes are
+   * filtered; the others are refused as "node is filtered out by the prefilter result". Plugins
+   * narrow it with `restrictNodes` (intersection).
+   */
+  nodeNames: Set<string> | undefined;
+
+  restrictNodes(names: Iterable<string>): void {
+    const next = new Set(names);
+    if (this.nodeNames) for (const n of next) if (!this.nodeNames.has(n)) next.delete(n);
+    this.nodeNames = next;
+  }
 
   read<T>(key: string): T | undefined {
     return this.data.get(key) as T | undefined;
@@ -30,6 +42,7 @@ export class CycleState {
     }
     for (const s of this.skipFilter) c.skipFilter.add(s);
     for (const s of this.skipScore) c.skipScore.add(s);
+    c.nodeNames = this.nodeNames;
     return c;
   }
 }

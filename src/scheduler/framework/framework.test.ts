@@ -117,3 +117,18 @@ test('room freed by preemption is kept for the nominated pod against lower-prior
   snap.setNominated(high, '');
   assert.equal(fw.schedule(snap, podInfoOf(pod('low2', { cpu: '1', priority: 1 }))).outcome, 'Scheduled');
 });
+
+test('a DaemonSet-style matchFields pod is filtered on its node only; the others are "filtered out by the prefilter result"', () => {
+  const nodes = Array.from({ length: 300 }, (_, i) => node(`n${i}`, { cpu: '1' }));
+  const snap = Snapshot.from(nodes, [pod('x', { cpu: '1', nodeName: 'n7', priority: 10 })]);
+  const ds = (target: string) =>
+    podInfoOf(pod(`ds-${target}`, { cpu: '500m', spec: { affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchFields: [{ key: 'metadata.name', operator: 'In', values: [target] }] }] } } } } }));
+  const fw = defaultFramework();
+  const ok = fw.schedule(snap, ds('n42'));
+  assert.deepEqual(ok.outcome === 'Scheduled' && [ok.node, ok.evaluatedNodes], ['n42', 1]);
+  const full = fw.schedule(snap, ds('n7'));
+  assert.equal(
+    full.outcome === 'Unschedulable' && full.message,
+    '0/300 nodes are available: 1 Insufficient cpu, 299 node is filtered out by the prefilter result. preemption: 0/300 nodes are available: 1 No preemption victims found for incoming pod, 299 Preemption is not helpful for scheduling..',
+  );
+});

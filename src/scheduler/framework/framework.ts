@@ -14,11 +14,13 @@ import type {
 import type { NodeInfo } from './node-info.js';
 import { type PodInfo, withNodeName } from './pod-info.js';
 import type { Snapshot } from './snapshot.js';
-import { type Status, SUCCESS } from './status.js';
+import { Status, SUCCESS } from './status.js';
 
 export const MAX_NODE_SCORE = 100;
 const MIN_FEASIBLE_NODES_TO_FIND = 100;
 const MIN_FEASIBLE_NODES_PERCENTAGE_TO_FIND = 5;
+/** Status of the nodes a PreFilter result left out (upstream's wording). */
+const FILTERED_OUT = new Status('UnschedulableAndUnresolvable', ['node is filtered out by the prefilter result']);
 
 export interface PluginConfig {
   plugin: Plugin;
@@ -229,15 +231,26 @@ export class Framework implements FrameworkHandle {
       if (ni && this.runFilters(state, pod, ni).isSuccess()) return { outcome: 'Scheduled', node: ni.name, evaluatedNodes: 1, feasibleNodes: 1, state };
     }
 
-    const want = numFeasibleNodesToFind(this.percentage, n);
+    // A PreFilter result narrows the candidates (e.g. a DaemonSet pod's matchFields metadata.name).
+    let candidates: readonly NodeInfo[] = all;
+    if (state.nodeNames) {
+      const list: NodeInfo[] = [];
+      for (const name of state.nodeNames) {
+        const ni = snap.get(name);
+        if (ni) list.push(ni);
+      }
+      candidates = list.sort((a, b) => a.index - b.index);
+    }
+    const nc = candidates.length;
+    const want = nc === n ? numFeasibleNodesToFind(this.percentage, n) : nc;
     const feasible: NodeInfo[] = [];
-    const start = this.nextStartNodeIndex % n;
+    const start = nc === n ? this.nextStartNodeIndex % n : 0;
     let processed = 0;
     const filters = state.skipFilter.size ? this.filterPlugins.filter((p) => !state.skipFilter.has(p.name)) : this.filterPlugins;
     const nf = filters.length;
     const nominations = snap.hasNominations();
-    for (let k = 0; k < n && feasible.length < want; k++) {
-      const ni = all[(start + k) % n]!;
+    for (let k = 0; k < nc && feasible.length < want; k++) {
+      const ni = candidates[(start + k) % nc]!;
       processed++;
       let st: Status = nominations ? this.filterWithNominated(state, pod, ni, snap) : SUCCESS;
       for (let j = 0; j < nf && st.code === 'Success'; j++) {
@@ -256,8 +269,11 @@ export class Framework implements FrameworkHandle {
         diagnosis.unschedulablePlugins.add(st.plugin);
       }
     }
-    this.nextStartNodeIndex = (start + processed) % n;
-    if (feasible.length === 0) return this.unschedulable(snap, pod, state, n, diagnosis, true);
+    if (nc === n) this.nextStartNodeIndex = (start + processed) % n;
+    if (feasible.length === 0) {
+      if (nc !== n) for (const ni of all) if (!state.nodeNames!.has(ni.name)) diagnosis.nodeStatuses.set(ni.name, FILTERED_OUT);
+      return this.unschedulable(snap, pod, state, n, diagnosis, true);
+    }
     if (feasible.length === 1) return { outcome: 'Scheduled', node: feasible[0]!.name, evaluatedNodes: processed, feasibleNodes: 1, state };
 
     const totals = this.runScores(state, pod, feasible, snap);

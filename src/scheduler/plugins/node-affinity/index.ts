@@ -79,12 +79,30 @@ export function requiredNodeAffinity(pod: V1Pod): RequiredNodeAffinity {
 
 const KEY = 'NodeAffinity/pre';
 
+/**
+ * Upstream's PreFilterResult of NodeAffinity: when every required term has a matchFields
+ * `metadata.name In [...]` requirement (DaemonSet pods), only those nodes can match.
+ */
+export function nodeNamesOf(pod: V1Pod): Set<string> | undefined {
+  const terms = pod.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms;
+  if (!terms?.length) return undefined;
+  const out = new Set<string>();
+  for (const t of terms) {
+    const f = (t.matchFields ?? []).find((x) => x.key === 'metadata.name' && x.operator === 'In');
+    if (!f) return undefined;
+    for (const v of f.values ?? []) out.add(v);
+  }
+  return out;
+}
+
 export class NodeAffinity implements PreFilterPlugin, FilterPlugin, PreScorePlugin, ScorePlugin, EnqueueExtensions {
   readonly name = NAME;
   preFilter(state: CycleState, pod: PodInfo): Status {
     const r = requiredNodeAffinity(pod.pod);
     if (!r.active) return SKIP;
     state.write(KEY, r);
+    const names = nodeNamesOf(pod.pod);
+    if (names) state.restrictNodes(names);
     return SUCCESS;
   }
   filter(state: CycleState, pod: PodInfo, node: NodeInfo): Status {
