@@ -12,7 +12,7 @@
 import type { ControllerRevision, DaemonSet, DaemonSetStatus } from '../../api/apps/v1/index.js';
 import type { V1NodeSelectorRequirement, V1NodeSelectorTerm, V1Pod, V1Toleration, V1Node } from '../../api/core/v1/index.js';
 import type { IntOrString } from '../../api/core/v1/index.js';
-import { REVISION_LABEL, byCreation, canonicalJson, clone, isFailed, isPodAvailable, isPodReady, isTerminating, ownerRefTo, revisionHash } from '../statefulset/pod-state.js';
+import { REVISION_LABEL, scaledIntOrPercent, byCreation, canonicalJson, clone, isFailed, isPodAvailable, isPodReady, isTerminating, ownerRefTo, revisionHash } from '../statefulset/pod-state.js';
 
 export const TEMPLATE_GENERATION_LABEL = 'pod-template-generation';
 export const REVISION_HASH_LABEL = 'controller.kubernetes.io/hash';
@@ -164,13 +164,7 @@ export function newDaemonPod(ds: DaemonSet, node: string, hash: string): V1Pod {
 }
 
 /** intstr.GetScaledValueFromIntOrPercent with round-up. */
-export function scaled(v: IntOrString | undefined, total: number, dflt: number): number {
-  if (v === undefined || v === null) return dflt;
-  if (typeof v === 'number') return v;
-  const m = /^(\d+)%$/.exec(v);
-  if (m) return Math.ceil((Number(m[1]) * total) / 100);
-  return /^\d+$/.test(v) ? Number(v) : dflt;
-}
+export const scaled = scaledIntOrPercent;
 
 /**
  * One sync of a DaemonSet. Guarantees (property-tested):

@@ -132,3 +132,12 @@ export function orphansToAdopt<T extends KubeObject>(owner: KubeObject, selector
   if (isEverything(sel) || sel.matchesNothing) return [];
   return candidates.filter((o) => !controllerRef(o) && !o.metadata.deletionTimestamp && o.metadata.namespace === owner.metadata.namespace && matches(sel, o.metadata.labels));
 }
+
+/** intstr.GetScaledValueFromIntOrPercent rounding up; `dflt` when unset or malformed. */
+export function scaledIntOrPercent(v: number | string | undefined, total: number, dflt: number): number {
+  if (v === undefined || v === null) return dflt;
+  if (typeof v === 'number') return v;
+  const m = /^(\d+)%$/.exec(v);
+  if (m) return Math.ceil((Number(m[1]) * total) / 100);
+  return /^\d+$/.test(v) ? Number(v) : dflt;
+}

@@ -300,3 +300,36 @@ test('an existing pod missing its identity labels gets them back', () => {
   const r = w.step();
   assert.deepEqual(r.actions.filter((a) => a.type === 'patchPodLabels'), [{ type: 'patchPodLabels', name: 'web-0', uid: p.metadata.uid, labels: { [POD_NAME_LABEL]: 'web-0', [POD_INDEX_LABEL]: '0' } }]);
 });
+
+test('RollingUpdate with maxUnavailable replaces up to that many pods at once, highest first', () => {
+  const { w } = rollout(0);
+  w.set = { ...w.set, spec: { ...w.set.spec, podManagementPolicy: 'Parallel', updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: 0, maxUnavailable: 2 } } } };
+  const r = w.step();
+  assert.deepEqual(r.actions.flatMap((a) => (a.type === 'deletePod' ? [a.name] : [])), ['web-3', 'web-2']);
+  w.step(); // recreated, not ready yet: nothing more
+  const r2 = w.step();
+  assert.deepEqual(r2.actions.filter((a) => a.type === 'deletePod'), []);
+  w.readyAll();
+  assert.deepEqual(w.step().actions.flatMap((a) => (a.type === 'deletePod' ? [a.name] : [])), ['web-1', 'web-0']);
+});
+
+test('property: with maxUnavailable, unavailable pods never exceed it because of updates', () => {
+  fc.assert(
+    fc.property(fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 3 }), fc.nat(6), (replicas, maxUnavailable, partition) => {
+      const w = new World(sts({ replicas, podManagementPolicy: 'Parallel', updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition, maxUnavailable } } }));
+      w.step(); w.readyAll();
+      w.set = { ...w.set, spec: { ...w.set.spec, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'c', image: 'v2' }] } } } };
+      for (let i = 0; i < 3 * replicas + 3; i++) {
+        const r = w.step();
+        const deleted = r.actions.filter((a) => a.type === 'deletePod').length;
+        assert.ok(deleted <= maxUnavailable);
+        w.step(); // recreate
+        const notReady = [...w.pods.values()].filter((p) => p.status?.phase !== 'Running').length + (replicas - w.pods.size);
+        assert.ok(notReady <= maxUnavailable, `${notReady} unavailable > ${maxUnavailable}`);
+        w.readyAll();
+      }
+      const rev = w.set.status!.updateRevision;
+      for (const [n, p] of w.pods) assert.equal(p.metadata.labels![REVISION_LABEL] === rev, ordinalOf('web', n) >= partition, n);
+    }),
+  );
+});

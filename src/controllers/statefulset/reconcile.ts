@@ -13,7 +13,7 @@ import type { V1Pod, V1PodSpec, V1PodTemplateSpec, V1Volume } from '../../api/co
 import type { KubeObject } from '../../api/types.js';
 import {
   REVISION_LABEL, canonicalJson, clone, isCreated, isFailed, isPodAvailable, isRunningAndReady, isSucceeded, isTerminating,
-  msUntilAvailable, ownerRefTo, revisionHash,
+  msUntilAvailable, ownerRefTo, revisionHash, scaledIntOrPercent,
 } from './pod-state.js';
 
 export const POD_NAME_LABEL = 'statefulset.kubernetes.io/pod-name';
@@ -304,7 +304,20 @@ export function reconcileStatefulSet(obs: StatefulSetObserved, now: Date): State
   }
 
   // Rolling update: highest ordinal first, down to the partition, one at a time.
-  if (strategy === 'RollingUpdate' && !blocked) {
+  const maxUnavailableRaw = set.spec?.updateStrategy?.rollingUpdate?.maxUnavailable;
+  if (strategy === 'RollingUpdate' && !blocked && maxUnavailableRaw !== undefined) {
+    // maxUnavailable (upstream MaxUnavailableStatefulSet): delete up to maxUnavailable − unavailable
+    // outdated pods at once, highest ordinal first, never below the partition.
+    const updateName = revs.update.metadata.name ?? '';
+    const maxUnavailable = Math.max(1, scaledIntOrPercent(maxUnavailableRaw, replicaCount, 1));
+    let unavailable = replicas.filter((p) => !p || !healthy(p)).length;
+    for (let i = replicaCount - 1; i >= Math.max(0, partition - start) && unavailable < maxUnavailable; i--) {
+      const pod = replicas[i];
+      if (!pod || isTerminating(pod) || podRevision(pod) === updateName) continue;
+      actions.push({ type: 'deletePod', name: pod.metadata.name ?? '', uid: pod.metadata.uid ?? '' });
+      if (healthy(pod)) unavailable++;
+    }
+  } else if (strategy === 'RollingUpdate' && !blocked) {
     const updateName = revs.update.metadata.name ?? '';
     for (let i = replicaCount - 1; i >= Math.max(0, partition - start); i--) {
       const pod = replicas[i];
