@@ -47,7 +47,11 @@ interface ResponseSink {
 /** The request half: a Readable carrying the body, with the fields the apiserver reads. */
 function makeRequest(r: TransportRequest): IncomingMessage {
   const body = r.body;
+  // 'close' means "the client went away" to the apiserver (it ends watches on it): only abort()
+  // emits it, never the end of the body.
   const req = new Readable({
+    autoDestroy: false,
+    emitClose: false,
     read() {
       if (body !== undefined && body !== '') this.push(Buffer.from(body));
       this.push(null);
