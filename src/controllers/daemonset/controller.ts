@@ -11,7 +11,7 @@ import { isApiError } from '../../lib/errors.js';
 import { R } from '../../client/types.js';
 import type { Informer } from '../../client/informer-types.js';
 import type { ControllerContext, EventSink } from '../context.js';
-import { CONTROLLER_UID_INDEX, WorkloadController, indexByController, keyOf, sameStatus, splitKey, type WorkloadControllerOptions } from '../statefulset/workload-controller.js';
+import { CONTROLLER_UID_INDEX, ORPHANS_INDEX, WorkloadController, indexByController, keyOf, sameStatus, splitKey, type WorkloadControllerOptions } from '../statefulset/workload-controller.js';
 import { reconcileDaemonSet, type DaemonSetAction } from './reconcile.js';
 
 export class DaemonSetController extends WorkloadController {
@@ -52,8 +52,8 @@ export class DaemonSetController extends WorkloadController {
     const uid = ds.metadata.uid ?? '';
     const nowMs = this.ctx.now().getTime();
     for (const [k, v] of this.failedBackoff) if (nowMs - v.until > 900_000) this.failedBackoff.delete(k); // forgotten after 15 quiet minutes
-    const adopted = (await this.adoptOrphans(R.pods, ds, ds.spec?.selector, this.pods.list(namespace))) +
-      (await this.adoptOrphans(R.controllerrevisions, ds, ds.spec?.selector, this.revisions.list(namespace)));
+    const adopted = (await this.adoptOrphans(R.pods, ds, ds.spec?.selector, this.pods.byIndex(ORPHANS_INDEX, namespace))) +
+      (await this.adoptOrphans(R.controllerrevisions, ds, ds.spec?.selector, this.revisions.byIndex(ORPHANS_INDEX, namespace)));
     if (adopted) return 200;
     const pods = this.pods.byIndex(CONTROLLER_UID_INDEX, uid);
     if (!this.satisfied(key, (n) => !!this.pods.get(namespace, n), (u) => !pods.some((p) => p.metadata.uid === u && !p.metadata.deletionTimestamp))) return 1000;

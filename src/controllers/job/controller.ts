@@ -11,9 +11,12 @@ import { isApiError } from '../../lib/errors.js';
 import { R } from '../../client/types.js';
 import type { Informer } from '../../client/informer-types.js';
 import type { ControllerContext, EventSink } from '../context.js';
-import { CONTROLLER_UID_INDEX, WorkloadController, indexByController, keyOf, sameStatus, splitKey, type WorkloadControllerOptions } from '../statefulset/workload-controller.js';
+import { CONTROLLER_UID_INDEX, ORPHANS_INDEX, WorkloadController, indexByController, keyOf, sameStatus, splitKey, type WorkloadControllerOptions } from '../statefulset/workload-controller.js';
 import { controllerRef } from '../statefulset/pod-state.js';
 import { TRACKING_FINALIZER, isJobFinished, reconcileJob, type JobAction } from './reconcile.js';
+
+/** Work-queue keys of orphaned pods whose tracking finalizer must be released. */
+const ORPHAN_PREFIX = 'orphan-pod:';
 
 export class JobController extends WorkloadController {
   readonly name = 'job-controller';
@@ -25,12 +28,25 @@ export class JobController extends WorkloadController {
     this.pods = ctx.informers.for<V1Pod>(R.pods);
     indexByController(this.pods);
     this.jobs.addHandlers({ add: (o) => this.enqueue(keyOf(o)), update: (_, o) => this.enqueue(keyOf(o)), delete: (o) => this.enqueue(keyOf(o)) });
-    const dep = (o: KubeObject) => this.enqueueOwner(o, 'Job');
+    const dep = (o: KubeObject) => {
+      // An orphan still holding the tracking finalizer (its Job was deleted with orphan propagation)
+      // can never be counted: release it, as upstream does.
+      if (!controllerRef(o) && o.metadata.finalizers?.includes(TRACKING_FINALIZER)) this.enqueue(`${ORPHAN_PREFIX}${keyOf(o)}`);
+      else this.enqueueOwner(o, 'Job');
+    };
     this.pods.addHandlers({ add: dep, update: (_, o) => dep(o), delete: dep });
     return this.jobs as unknown as Informer<KubeObject>;
   }
 
   protected async sync(key: string): Promise<number | undefined> {
+    if (key.startsWith(ORPHAN_PREFIX)) {
+      const { namespace, name } = splitKey(key.slice(ORPHAN_PREFIX.length));
+      const p = this.pods.get(namespace, name);
+      if (p && !controllerRef(p) && p.metadata.finalizers?.includes(TRACKING_FINALIZER)) {
+        await this.apply(key, { apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace } }, { type: 'removeFinalizer', name, uid: p.metadata.uid ?? '' }, this.ctx.recorder('job-controller'));
+      }
+      return undefined;
+    }
     const { namespace, name } = splitKey(key);
     const job = this.jobs.get(namespace, name);
     const c = this.ctx.client;
@@ -46,7 +62,7 @@ export class JobController extends WorkloadController {
       return undefined;
     }
     if (job.spec?.managedBy && job.spec.managedBy !== 'kubernetes.io/job-controller') return undefined;
-    if (!isJobFinished(job) && (await this.adoptOrphans(R.pods, job, job.spec?.selector, this.pods.list(namespace)))) return 200;
+    if (!isJobFinished(job) && (await this.adoptOrphans(R.pods, job, job.spec?.selector, this.pods.byIndex(ORPHANS_INDEX, namespace)))) return 200;
     const pods = this.pods.byIndex(CONTROLLER_UID_INDEX, job.metadata.uid ?? '');
     if (!this.satisfied(key, (n) => !!this.pods.get(namespace, n), (u) => !pods.some((p) => p.metadata.uid === u && !p.metadata.deletionTimestamp))) return 1000;
     const result = reconcileJob({ job, pods }, this.ctx.now());

@@ -11,7 +11,7 @@ import { isApiError } from '../../lib/errors.js';
 import { R } from '../../client/types.js';
 import type { Informer } from '../../client/informer-types.js';
 import type { ControllerContext } from '../context.js';
-import { CONTROLLER_UID_INDEX, WorkloadController, indexByController, keyOf, sameStatus, splitKey, type WorkloadControllerOptions } from './workload-controller.js';
+import { CONTROLLER_UID_INDEX, ORPHANS_INDEX, WorkloadController, indexByController, keyOf, sameStatus, splitKey, type WorkloadControllerOptions } from './workload-controller.js';
 import { createClaimMessage, createPodMessage, deletePodMessage, reconcileStatefulSet, type StatefulSetAction } from './reconcile.js';
 
 const notFoundOk = (e: unknown) => {
@@ -50,8 +50,8 @@ export class StatefulSetController extends WorkloadController {
     const set = this.sets.get(namespace, name);
     if (!set) return undefined; // deleted: the garbage collector removes what it owned
     const uid = set.metadata.uid ?? '';
-    const adopted = (await this.adoptOrphans(R.pods, set, set.spec?.selector, this.pods.list(namespace))) +
-      (await this.adoptOrphans(R.controllerrevisions, set, set.spec?.selector, this.revisions.list(namespace)));
+    const adopted = (await this.adoptOrphans(R.pods, set, set.spec?.selector, this.pods.byIndex(ORPHANS_INDEX, namespace))) +
+      (await this.adoptOrphans(R.controllerrevisions, set, set.spec?.selector, this.revisions.byIndex(ORPHANS_INDEX, namespace)));
     if (adopted) return 200; // act on the adopted pods once the cache shows them
     const pods = this.pods.byIndex(CONTROLLER_UID_INDEX, uid);
     const revisions = this.revisions.byIndex(CONTROLLER_UID_INDEX, uid);

@@ -25,15 +25,23 @@ export interface WorkloadControllerOptions {
 /** Informer index of objects by their controller's uid (shared by the workload controllers: same function, same name). */
 export const CONTROLLER_UID_INDEX = 'flotilla.io/controller-uid';
 
+/** Informer index of objects without a controller, by namespace (adoption candidates); shared likewise. */
+export const ORPHANS_INDEX = 'flotilla.io/orphans-by-namespace';
+
+/** Adds CONTROLLER_UID_INDEX and ORPHANS_INDEX unless present (same names and meaning as the ReplicaSet controller's). */
 export function indexByController<T extends KubeObject>(inf: Informer<T>): void {
-  try {
-    inf.addIndex(CONTROLLER_UID_INDEX, (o) => {
-      const r = controllerRef(o);
-      return r ? [r.uid] : [];
-    });
-  } catch {
-    // Already added by another workload controller sharing this informer (same function).
-  }
+  const add = (name: string, fn: (o: T) => string[]) => {
+    try {
+      inf.addIndex(name, fn);
+    } catch {
+      // Already added by another controller sharing this informer (same name, same function).
+    }
+  };
+  add(CONTROLLER_UID_INDEX, (o) => {
+    const r = controllerRef(o);
+    return r ? [r.uid] : [];
+  });
+  add(ORPHANS_INDEX, (o) => (controllerRef(o) ? [] : [o.metadata.namespace ?? '']));
 }
 
 export function keyOf(obj: KubeObject): string {
