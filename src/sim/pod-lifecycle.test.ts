@@ -179,6 +179,25 @@ test('DeadlineHeap pops in time order and keeps the earliest deadline per key', 
   assert.equal(h.peek(), undefined);
 });
 
+test('TaskPool keeps a quarter of the slots for low priority while both wait', async () => {
+  const pool = new TaskPool(4, () => {});
+  let lowRunning = 0;
+  let peakLowWhileHigh = 0;
+  let highRunning = 0;
+  const t = (prio: 'high' | 'low') => async () => {
+    if (prio === 'low') lowRunning++;
+    else highRunning++;
+    if (highRunning > 0) peakLowWhileHigh = Math.max(peakLowWhileHigh, lowRunning);
+    await new Promise((r) => setTimeout(r, 2));
+    if (prio === 'low') lowRunning--;
+    else highRunning--;
+  };
+  for (let i = 0; i < 20; i++) pool.submit(`h${i}`, 'high', t('high'));
+  for (let i = 0; i < 5; i++) pool.submit(`l${i}`, 'low', t('low'));
+  await pool.idle();
+  assert.equal(peakLowWhileHigh, 1);
+});
+
 test('TaskPool bounds concurrency, runs high before low and coalesces queued keys', async () => {
   const order: string[] = [];
   let active = 0;

@@ -1,8 +1,10 @@
 /**
  * Bounded concurrency with two priorities and de-duplication by key: at most `concurrency` tasks
- * run at once; high-priority tasks (leases, node status) always start before low ones (pods), so a
- * flood of pod updates never starves heartbeats. Submitting a key that is already queued replaces
- * its task (the newest intent wins); a key that is running is queued again after it finishes.
+ * run at once; high-priority tasks (leases, node status) start before low ones (pods), so a flood
+ * of pod updates never starves heartbeats, but a quarter of the slots (at least one) is kept for
+ * low-priority work whenever some is waiting, so heartbeats on a slow server never starve pods
+ * either. Submitting a key that is already queued replaces its task (the newest intent wins); a
+ * key that is running is queued again after it finishes.
  */
 export type Priority = 'high' | 'low';
 
@@ -11,6 +13,7 @@ export class TaskPool {
   private readonly running = new Set<string>();
   private readonly parked = new Map<string, { prio: Priority; fn: () => Promise<void> }>();
   private active = 0;
+  private activeHigh = 0;
   private idleWaiters: Array<() => void> = [];
   /** Completed task count (metrics). */
   done = 0;
@@ -49,13 +52,17 @@ export class TaskPool {
   }
 
   private pump(): void {
+    const highCap = this.concurrency - Math.max(1, Math.floor(this.concurrency / 4));
     while (this.active < this.concurrency) {
-      const q = this.queues.high.size ? this.queues.high : this.queues.low;
+      const takeHigh = this.queues.high.size > 0 && (this.activeHigh < highCap || this.queues.low.size === 0 || this.concurrency === 1);
+      const prio: Priority = takeHigh ? 'high' : 'low';
+      const q = this.queues[prio];
       const first = q.entries().next();
       if (first.done) break;
       const [key, fn] = first.value;
       q.delete(key);
       this.active++;
+      if (prio === 'high') this.activeHigh++;
       this.running.add(key);
       fn()
         .then(() => void this.done++, (e: unknown) => {
@@ -64,6 +71,7 @@ export class TaskPool {
         })
         .finally(() => {
           this.active--;
+          if (prio === 'high') this.activeHigh--;
           this.running.delete(key);
           const again = this.parked.get(key);
           if (again) {
