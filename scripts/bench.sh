@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --test
 which=("$@")
-[ "${#which[@]}" -gt 0 ] || which=(startup storage apiserver)
+[ "${#which[@]}" -gt 0 ] || which=(startup storage apiserver scheduler)
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), node $(node --version), $(uname -r)"
 for b in "${which[@]}"; do
   echo
@@ -15,6 +15,7 @@ for b in "${which[@]}"; do
     startup) node --import tsx bench/startup.bench.ts ;;
     storage) node --import tsx bench/storage.bench.ts ;;
     apiserver) node --import tsx bench/apiserver.bench.ts ;;
-    *) echo "bench: unknown benchmark $b (storage, apiserver, startup)" >&2; exit 2 ;;
+    scheduler) node --import tsx bench/scheduler.bench.ts ;;
+    *) echo "bench: unknown benchmark $b (startup, storage, apiserver, scheduler)" >&2; exit 2 ;;
   esac
 done

@@ -2,7 +2,8 @@
  * The import graph rules of DESIGN.md, checked on every run:
  * - lib/, api/ and every reconcile.ts import no I/O (no node:* modules, no storage/apiserver/cli);
  * - lib/ depends on nothing else in src/;
- * - api/ depends only on lib/ and itself.
+ * - api/ depends only on lib/ and itself;
+ * - the scheduler's framework, plugins, queue and explain are pure too (only lib/, api/, themselves).
  * (Test files and testing/ helpers are exempt: they may use fixtures and I/O.)
  */
 import { test } from 'node:test';
@@ -44,7 +45,8 @@ const scanned = files(SRC);
 for (const file of scanned) {
   const rel = relative(SRC, file);
   const top = rel.split('/')[0];
-  const pure = top === 'lib' || top === 'api' || rel.endsWith('/reconcile.ts');
+  const pureScheduler = /^scheduler\/(framework|plugins|queue|explain)\//.test(rel);
+  const pure = top === 'lib' || top === 'api' || rel.endsWith('/reconcile.ts') || pureScheduler;
   for (const spec of imports(file)) {
     if (pure && (spec.startsWith('node:') || ['fs', 'path', 'http', 'https', 'net', 'os', 'child_process'].includes(spec)))
       violations.push(`${rel}: imports ${spec} (no I/O in lib/, api/ or reconcile.ts)`);
@@ -53,6 +55,7 @@ for (const file of scanned) {
     if (top === 'lib') violations.push(`${rel}: lib/ may not import ${t}/ (${spec})`);
     if (top === 'api' && t !== 'lib') violations.push(`${rel}: api/ may import only lib/ (${spec})`);
     if (rel.endsWith('/reconcile.ts') && t !== 'lib' && t !== 'api') violations.push(`${rel}: reconcile.ts may import only lib/ and api/ (${spec})`);
+    if (pureScheduler && t !== 'lib' && t !== 'api') violations.push(`${rel}: the scheduler's decision layers may import only lib/ and api/ (${spec})`);
   }
 }
 

@@ -13,6 +13,7 @@ import { resources as networkingV1 } from './networking/v1/index.js';
 import { resources as policyV1 } from './policy/v1/index.js';
 import { resources as coordinationV1 } from './coordination/v1/index.js';
 import { resources as discoveryV1 } from './discovery/v1/index.js';
+import { resources as schedulingV1 } from './scheduling/v1/index.js';
 
 export function builtinResources(): ResourceDef[] {
   return [
@@ -28,5 +29,6 @@ export function builtinResources(): ResourceDef[] {
     ...policyV1,
     ...coordinationV1,
     ...discoveryV1,
+    ...schedulingV1,
   ];
 }

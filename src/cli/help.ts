@@ -3,7 +3,9 @@ import { renderHelp } from './flags.js';
 
 /** One line per command, for the overview. */
 export const COMMAND_SUMMARIES: ReadonlyArray<readonly [string, string]> = [
-  ['server', 'Run the control plane (API server; agent in a later release)'],
+  ['server', 'Run the control plane (API server, scheduler, controller manager; agent in a later release)'],
+  ['sim', 'Register simulated nodes that run pods through their lifecycle (like kwok)'],
+  ['explain', 'Explain node by node why a pod is placed or refused'],
   ['version', 'Print the Flotilla version'],
   ['help', 'Help about any command'],
 ];

@@ -32,14 +32,36 @@ function processEnv(): ServerEnv {
  * and flag errors stay fast and do not load SQLite, gRPC or the API machinery.
  */
 async function loadServerDeps(): Promise<ServerDeps> {
-  const [storage, apiserver, builtin, audit] = await Promise.all([
+  const [storage, apiserver, builtin, audit, plugins, priority, tolerations, inProcess, controlPlane] = await Promise.all([
     import('../../storage/index.js'),
     import('../../apiserver/index.js'),
     import('../../api/builtin.js'),
     import('../../apiserver/audit.js'),
+    import('../../apiserver/admission/plugins/index.js'),
+    import('../../apiserver/admission/plugins/priority.js'),
+    import('../../apiserver/admission/plugins/default-toleration-seconds.js'),
+    import('../../client/in-process.js'),
+    import('./control-plane.js'),
   ]);
   return {
-    createApiServer: apiserver.createApiServer,
+    // Admission plugins read and charge objects through the apiserver's own stores, bound late.
+    createApiServer: (opts) => {
+      let api: ReturnType<typeof apiserver.createApiServer> | undefined;
+      const access = plugins.createStoreAccess({ registry: opts.registry, storeFor: (def) => api!.storeFor(def) });
+      api = apiserver.createApiServer({
+        ...opts,
+        authenticators: [inProcess.inProcessAuthenticator, ...opts.authenticators],
+        admission: [
+          plugins.createServiceAccountAdmission({}),
+          plugins.createLimitRanger({ reader: access }),
+          tolerations.createDefaultTolerationSeconds(),
+          priority.createPriorityAdmission({ reader: access }),
+          plugins.createResourceQuotaAdmission({ access }),
+        ],
+      });
+      return api;
+    },
+    startControlPlane: controlPlane.startControlPlane,
     openBackend: storage.openBackend,
     startAutoCompaction: (backend, logger) => storage.startAutoCompaction(backend, { logger }),
     resources: builtin.builtinResources,
@@ -58,6 +80,8 @@ export async function main(argv: string[]): Promise<number> {
       case '-h':
         if (command === 'help' && rest[0] === 'server') return serverCommand(['--help'], processEnv(), loadServerDeps, io);
         if (command === 'help' && rest[0] === 'version') return versionCommand(['--help'], io);
+        if (command === 'help' && rest[0] === 'sim') return main(['sim', '--help']);
+        if (command === 'help' && rest[0] === 'explain') return main(['explain', '--help']);
         if (command === 'help' && rest[0] !== undefined) throw new UsageError(`unknown command "${rest[0]}" for "flotilla"`, 'flotilla');
         io.stdout(rootHelp());
         return 0;
@@ -66,6 +90,14 @@ export async function main(argv: string[]): Promise<number> {
         return versionCommand(rest, io);
       case 'server':
         return await serverCommand(rest, processEnv(), loadServerDeps, io);
+      case 'sim': {
+        const [{ simCommand, processOnSignal }, { clientFromKubeconfig }] = await Promise.all([import('../../cli/sim.js'), import('../../client/http-client.js')]);
+        return await simCommand(rest, { KUBECONFIG: process.env['KUBECONFIG'] }, { clientFromKubeconfig, onSignal: processOnSignal }, io);
+      }
+      case 'explain': {
+        const [{ explainCommand }, { clientFromKubeconfig }] = await Promise.all([import('../../cli/explain.js'), import('../../client/http-client.js')]);
+        return await explainCommand(rest, io, { clientFor: (p) => clientFromKubeconfig(p, 'flotilla-explain'), env: process.env, homeDir: homedir() });
+      }
       default:
         if (command.startsWith('-')) throw new UsageError(`unknown flag: ${command}`, 'flotilla');
         throw new UsageError(`unknown command "${command}" for "flotilla"`, 'flotilla');
