@@ -150,8 +150,7 @@ function baseStatus(pod: SimPod, ctx: StepContext): V1PodStatus {
     phase: 'Running',
     hostIP: ctx.hostIP,
     hostIPs: [{ ip: ctx.hostIP }],
-    podIP,
-    podIPs: [{ ip: podIP }],
+    ...(podIP ? { podIP, podIPs: [{ ip: podIP }] } : {}),
     startTime: s.startTime ?? iso(ctx.now),
     qosClass: s.qosClass,
   };

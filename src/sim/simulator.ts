@@ -86,6 +86,7 @@ export class Simulator {
   private watches: WatchHandle[] = [];
   private tick = 0;
   private stopped = false;
+  private warnedNoIP = false;
   private readonly stats = { leaseRenewals: 0, statusUpdates: 0, podWrites: 0, errors: 0 };
 
   constructor(
@@ -321,8 +322,12 @@ export class Simulator {
       jobDurationMs: this.opts.jobDurationMs,
       exitDelayMs: this.opts.exitDelayMs,
       podIP: () => {
-        allocated = node.pool?.allocate() ?? this.fallback.allocate() ?? '';
-        return allocated;
+        allocated = node.pool?.allocate() ?? this.fallback.allocate();
+        if (allocated === undefined && !this.warnedNoIP) {
+          this.warnedNoIP = true;
+          this.log.warn('no pod IP left (node podCIDR and fallback range full); pods start without an IP', { node: node.name, fallback: this.fallback.cidr });
+        }
+        return allocated ?? '';
       },
     });
     const c = this.deps.client;
