@@ -248,7 +248,10 @@ export async function simCommand(argv: string[], env: { KUBECONFIG?: string }, d
   const p = cfg.sim.template.namePrefix;
   io.stdout(`simulating ${cfg.sim.nodes} nodes ${p}0..${p}${cfg.sim.nodes - 1} (registered in ${((Date.now() - t0) / 1000).toFixed(1)} s); Ctrl-C to stop\n`);
   const statsTimer = cfg.verbosity >= 1 ? setInterval(() => logger.child('sim').info('stats', { ...sim.snapshot() }), 10_000) : undefined;
+  // The simulator's own timers do not hold the process open (it is also a library); this does.
+  const keepAlive = setInterval(() => {}, 1 << 30);
   if (!signalled) await new Promise<void>((r) => (wake = r));
+  clearInterval(keepAlive);
   if (statsTimer) clearInterval(statsTimer);
   await sim.stop();
   if (cfg.cleanup) {

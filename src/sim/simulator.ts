@@ -115,11 +115,19 @@ export class Simulator {
     const failures: string[] = [];
     for (const node of this.byIndex) {
       this.pool.submit(`register/${node.name}`, 'high', async () => {
-        try {
-          await this.register(node);
-        } catch (e) {
-          failures.push(`${node.name}: ${e instanceof Error ? e.message : String(e)}`);
-          throw e;
+        for (let attempt = 1; ; attempt++) {
+          try {
+            await this.register(node);
+            break;
+          } catch (e) {
+            // Transient failures (timeouts, 5xx, 429) are retried twice; refusals are final.
+            const final = isApiError(e) ? e.code < 500 && e.code !== 429 : /exists and is not a simulated node/.test(String(e));
+            if (final || attempt >= 3 || this.stopped) {
+              failures.push(`${node.name}: ${e instanceof Error ? e.message : String(e)}`);
+              throw e;
+            }
+            await new Promise((r) => setTimeout(r, 200 * attempt));
+          }
         }
         registered++;
         if (registered % step === 0 || registered === n) this.opts.onProgress?.(registered, n);
