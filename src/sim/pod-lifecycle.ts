@@ -89,8 +89,25 @@ export function toSimPod(obj: KubeObject, jobDurationMs: number): SimPod {
     initContainers: (spec.initContainers ?? []).map((c) => ({ name: c.name ?? '', image: c.image ?? '' })),
     deletionTimestamp: pod.metadata.deletionTimestamp,
     deletionGracePeriodSeconds: pod.metadata.deletionGracePeriodSeconds,
-    status: pod.status ?? {},
+    status: compactStatus(pod.status ?? {}),
   };
+}
+
+/**
+ * Only the status fields stepPod reads (a sim with 150,000 pods keeps one of these per pod):
+ * phase, times, IPs, QoS class, condition types/statuses/transition times, and the first
+ * container's state (all containers of a simulated pod share one fate).
+ */
+function compactStatus(s: V1PodStatus): V1PodStatus {
+  const out: V1PodStatus = {};
+  if (s.phase) out.phase = s.phase;
+  if (s.startTime) out.startTime = s.startTime;
+  if (s.podIP) out.podIP = s.podIP;
+  if (s.qosClass) out.qosClass = s.qosClass;
+  if (s.conditions) out.conditions = s.conditions.map((c) => ({ type: c.type, status: c.status, ...(c.lastTransitionTime ? { lastTransitionTime: c.lastTransitionTime } : {}) }));
+  const cs = s.containerStatuses?.[0];
+  if (cs) out.containerStatuses = [{ ready: cs.ready, restartCount: cs.restartCount, state: cs.state, lastState: cs.lastState }];
+  return out;
 }
 
 const iso = (d: Date | number) => new Date(d).toISOString().replace(/\.\d+Z$/, 'Z');
