@@ -32,6 +32,11 @@ export interface StartServerOptions {
   extraArgs?: string[];
   /** Run the node agent too (default false: `--disable-agent`). */
   agent?: boolean;
+  /**
+   * Run the scheduler and the controller manager in the server (default false: API machinery
+   * tests want no background writers, as upstream's apiserver integration tests).
+   */
+  controlPlane?: boolean;
   /** How long to wait for /readyz (default 20 s). */
   readyTimeoutMs?: number;
   /** Extra environment for the server process. */
@@ -310,6 +315,7 @@ export async function startServer(opts: StartServerOptions = {}): Promise<TestSe
     '--secure-port', String(port),
     '--write-kubeconfig', kubeconfig,
     ...(opts.agent ? [] : ['--disable-agent']),
+    ...(opts.controlPlane ? [] : ['--disable-scheduler', '--disable-controller-manager']),
     ...dsArgs,
     ...(opts.extraArgs ?? []),
   ];
