@@ -51,6 +51,8 @@ export interface SimulatorDeps {
 export interface SimStats {
   nodes: number;
   pods: number;
+  /** Pods whose last known phase is Running (O(pods) to compute). */
+  running: number;
   leaseRenewals: number;
   statusUpdates: number;
   podWrites: number;
@@ -167,7 +169,9 @@ export class Simulator {
   }
 
   snapshot(): SimStats {
-    return { nodes: this.nodes.size, pods: this.pods.size, ...this.stats, pendingTasks: this.pool.pending() };
+    let running = 0;
+    for (const p of this.pods.values()) if (p.status.phase === 'Running') running++;
+    return { nodes: this.nodes.size, pods: this.pods.size, running, ...this.stats, pendingTasks: this.pool.pending() };
   }
 
   // ---- nodes ------------------------------------------------------------------------------------
