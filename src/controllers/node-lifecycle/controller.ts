@@ -61,6 +61,7 @@ export interface NodeLifecycleControllerOptions extends Partial<LifecycleConfig>
   rateLimit?: Partial<RateLimitConfig> | false;
 }
 
+/** Event source, as upstream's node lifecycle controller records them. */
 const COMPONENT = 'node-controller';
 const LEASE_NAMESPACE = 'kube-node-lease';
 const BY_NODE = 'spec.nodeName';
@@ -85,7 +86,8 @@ export function nodeView(n: V1Node): NodeView {
 }
 
 export class NodeLifecycleController implements Controller {
-  readonly name = COMPONENT;
+  /** The controller-manager name (upstream --controllers), distinct from the event source. */
+  readonly name = 'node-lifecycle-controller';
   private readonly cfg: LifecycleConfig;
   private queue: WorkQueue | undefined;
   private client!: Client;
