@@ -135,7 +135,7 @@ async function runSize(nodes: number): Promise<void> {
       row(`pods: create ${PODS} bound pods (pods/s)`, Math.round(PODS / (createMs / 1000)));
       // The sim's own view (what it last wrote and saw back): polling the server with lists of
       // 30,000 pods would load the server more than the thing being measured.
-      const deadline = Date.now() + 300_000;
+      const deadline = Date.now() + 300_000 + PODS * 5;
       let running = 0;
       while (Date.now() < deadline) {
         running = sim.snapshot().running;
