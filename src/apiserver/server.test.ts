@@ -461,3 +461,13 @@ test('pods/binding and bindings: bind once, then 409; nothing stored for the Bin
     await b.close();
   }
 });
+
+test('many concurrent patches of one object without resourceVersions all succeed (no 409)', async () => {
+  await srv.request('POST', NOTES, note('busy', { n: '0' }));
+  const results = await Promise.all(
+    Array.from({ length: 48 }, (_, i) => srv.request('PATCH', `${NOTES}/busy`, { data: { [`k${i}`]: String(i) } }, { 'content-type': 'application/merge-patch+json' })),
+  );
+  assert.deepEqual([...new Set(results.map((r) => r.status))], [200]);
+  const final = (await srv.request('GET', `${NOTES}/busy`)).json<{ data: Record<string, string> }>();
+  assert.equal(Object.keys(final.data).length, 49, 'every patch landed');
+});

@@ -12,7 +12,7 @@ import { sendError, sendObject, sendText } from './http-util.js';
 import { toApiError } from './status.js';
 import { chooseDiscovery } from './negotiation.js';
 import { aggregatedContentType, aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions } from './discovery.js';
-import { ResourceStore } from './registry/store.js';
+import { KeyLocks, ResourceStore } from './registry/store.js';
 import { createWritePipeline } from './registry/write-pipeline.js';
 import { WatchCache } from './watch-cache.js';
 import {
@@ -84,6 +84,7 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
   const cache = new WatchCache(backend, { logger: log, windowMs: opts.watchWindowMs });
   const openapi = new OpenApiV3Service(registry);
   const stores = new Map<ResourceDef, ResourceStore>();
+  const keyLocks = new KeyLocks();
   let namespaces: NamespaceLifecycle | undefined;
   let gc: GarbageCollector | undefined;
   let ready = false;
@@ -105,6 +106,7 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
         random: Math.random,
         namespaceAdmits: (ns, gr, name) => namespaces!.admits(ns, gr, name),
         admission,
+        keyLocks,
       });
       stores.set(def, s);
     }

@@ -25,6 +25,8 @@ export interface WatchEnv extends HandlerEnv {
   bookmarkIntervalMs?: number;
   /** Streams with no timeoutSeconds end after this long (upstream: 30-60 minutes). */
   defaultTimeoutMs?: number;
+  /** A watcher with more than this many bytes unsent is disconnected (default 16 MiB). */
+  maxBufferedBytes?: number;
 }
 
 type EventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
@@ -50,10 +52,29 @@ export async function handleWatch(r: ResourceRequest, env: WatchEnv): Promise<vo
   const prefix = exactName && (r.info.namespace || !r.def.namespaced) ? r.store.key(r.info.namespace, exactName) : storagePrefix;
 
   const res = r.res;
+  let sub: Subscription | undefined;
+  let bookmarkTimer: NodeJS.Timeout | undefined;
+  let timeoutTimer: NodeJS.Timeout | undefined;
+  /** True once the initial state is sent: only live events count against the buffer limit. */
+  let live = false;
+  const finish = () => {
+    sub?.close();
+    sub = undefined;
+    clearInterval(bookmarkTimer);
+    clearTimeout(timeoutTimer);
+    if (!res.writableEnded) res.end();
+  };
   let headerSent = false;
   let tableHeaderSent = false;
   const writeEvent = (type: EventType, object: unknown, shared?: CacheEvent) => {
     if (!headerSent) startStream();
+    if (res.writableEnded) return;
+    // A watcher that cannot keep up is cut off (it resumes from its last resourceVersion), as
+    // upstream's cacher does, instead of buffering without bound.
+    if (live && res.writableLength > (env.maxBufferedBytes ?? 16 * 1024 * 1024)) {
+      finish();
+      return;
+    }
     if (shared && !asTable && !r.store.def.conversion) {
       // The same line serves every plain-JSON watcher of this event.
       const lines = (shared.lines ??= new Map<string, string>());
@@ -90,16 +111,6 @@ export async function handleWatch(r: ResourceRequest, env: WatchEnv): Promise<vo
       writeEvent('BOOKMARK', bookmarkObject(r, afterRev, true));
   }
 
-  let sub: Subscription | undefined;
-  let bookmarkTimer: NodeJS.Timeout | undefined;
-  let timeoutTimer: NodeJS.Timeout | undefined;
-  const finish = () => {
-    sub?.close();
-    sub = undefined;
-    clearInterval(bookmarkTimer);
-    clearTimeout(timeoutTimer);
-    if (!res.writableEnded) res.end();
-  };
   const onEvents = (events: CacheEvent[]) => {
     for (const e of events) {
       const ev = translate(r, e, filter);
@@ -123,6 +134,7 @@ export async function handleWatch(r: ResourceRequest, env: WatchEnv): Promise<vo
     throw e;
   }
   if (!headerSent) startStream();
+  live = true;
   bookmarkTimer = setInterval(() => {
     if (bookmarks) writeEvent('BOOKMARK', bookmarkObject(r, Math.max(lastSentRev, env.cache.latestRevision()), false));
   }, env.bookmarkIntervalMs ?? 60_000);

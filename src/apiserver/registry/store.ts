@@ -42,6 +42,29 @@ export interface StoreDeps {
   namespaceAdmits: (namespace: string, gr: { group: string; resource: string }, name: string) => Promise<void>;
   /** Admission plugins (mutating before the pipeline, validating after). */
   admission?: AdmissionChain;
+  /** Serializes read-modify-write cycles per key within this process. */
+  keyLocks: KeyLocks;
+}
+
+/** Per-key FIFO turn-taking for async work (one chain per key, dropped when idle). */
+export class KeyLocks {
+  private readonly tails = new Map<string, Promise<unknown>>();
+
+  run<T>(key: string, work: () => Promise<T>): Promise<T> {
+    const prev = this.tails.get(key) ?? Promise.resolve();
+    const next = prev.then(work, work);
+    const tail = next.catch(() => undefined);
+    this.tails.set(key, tail);
+    void tail.then(() => {
+      if (this.tails.get(key) === tail) this.tails.delete(key);
+    });
+    return next;
+  }
+
+  /** Keys with work queued or running (tests). */
+  size(): number {
+    return this.tails.size;
+  }
 }
 
 export interface WriteOptions {
@@ -89,7 +112,7 @@ export interface DeleteResult {
   warnings: string[];
 }
 
-const MAX_CAS_RETRIES = 8;
+const MAX_CAS_RETRIES = 16;
 
 export class ResourceStore {
   readonly prefix: string;
@@ -299,6 +322,20 @@ export class ResourceStore {
    * returns the desired object given the current one; `precondition` pins the revision.
    */
   async guaranteedUpdate(
+    namespace: string,
+    name: string,
+    precondition: number | undefined,
+    opts: WriteOptions,
+    ctx: StrategyContext,
+    mutate: (current: KubeObject) => KubeObject | Promise<KubeObject>,
+  ): Promise<WriteResult> {
+    // Writers of one key in this process take turns, so they never conflict with each other (a
+    // busy Lease or status patched by 32 clients at once); other processes sharing the store
+    // are handled by compare-and-swap and retries.
+    return this.deps.keyLocks.run(this.key(namespace, name), () => this.guaranteedUpdateUnlocked(namespace, name, precondition, opts, ctx, mutate));
+  }
+
+  private async guaranteedUpdateUnlocked(
     namespace: string,
     name: string,
     precondition: number | undefined,
