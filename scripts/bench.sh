@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # `npm run bench`: every benchmark, each printing its figures next to a baseline measured in the
 # same run. Set-up first (npm packages, build, etcd for the etcd figures). Bounded in time.
-#   scripts/bench.sh [storage|apiserver|startup]...   (default: all)
+#   scripts/bench.sh [startup|storage|apiserver|scheduler|sim]...   (default: all)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --test
 which=("$@")
-[ "${#which[@]}" -gt 0 ] || which=(startup storage apiserver scheduler)
+[ "${#which[@]}" -gt 0 ] || which=(startup storage apiserver scheduler sim)
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), node $(node --version), $(uname -r)"
 for b in "${which[@]}"; do
   echo
@@ -16,6 +16,7 @@ for b in "${which[@]}"; do
     storage) node --import tsx bench/storage.bench.ts ;;
     apiserver) node --import tsx bench/apiserver.bench.ts ;;
     scheduler) node --import tsx bench/scheduler.bench.ts ;;
-    *) echo "bench: unknown benchmark $b (startup, storage, apiserver, scheduler)" >&2; exit 2 ;;
+    sim) node --import tsx bench/sim.bench.ts ;;
+    *) echo "bench: unknown benchmark $b (startup, storage, apiserver, scheduler, sim)" >&2; exit 2 ;;
   esac
 done
