@@ -70,7 +70,7 @@ async function leaseBaseline(client: Client, n: number): Promise<{ rate: number;
 }
 
 async function runSize(nodes: number): Promise<void> {
-  const server: TestServer = await startServer({ readyTimeoutMs: 30_000 });
+  const server: TestServer = await startServer({ readyTimeoutMs: 30_000, controlPlane: true });
   try {
     const client = clientFromKubeconfig(server.kubeconfig, 'bench-sim');
     console.log(`\n--- ${nodes} nodes ---`);
