@@ -21,21 +21,9 @@ import { newNodeIpamController } from '../controllers/node-ipam/index.js';
 import { defaultTolerations, newNodeLifecycleController } from '../controllers/node-lifecycle/index.js';
 import { discardLogger } from '../lib/log.js';
 import { Simulator } from './simulator.js';
+import { until as untilBase } from '../lib/testing/until.js';
 
-async function until<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 15_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const until = <T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 15_000): Promise<T> => untilBase(what, fn, timeoutMs, 50);
 
 const podSpec = (name: string, node: string, extra: Partial<V1Pod> = {}): V1Pod => ({
   apiVersion: 'v1',

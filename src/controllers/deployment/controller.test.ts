@@ -20,21 +20,9 @@ import { discardLogger } from '../../lib/log.js';
 import { forbidden } from '../../lib/errors.js';
 import { newDeploymentController } from './index.js';
 import { newReplicaSetController } from '../replicaset/index.js';
+import { until as untilBase } from '../../lib/testing/until.js';
 
-async function until<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const until = <T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> => untilBase(what, fn, timeoutMs, 50);
 
 /** What `kubectl rollout status` checks (polymorphichelpers DeploymentStatusViewer). */
 function rolloutDone(d: Deployment): boolean {

@@ -16,21 +16,9 @@ import { R, type Client } from '../../client/types.js';
 import type { ControllerContext } from '../context.js';
 import { discardLogger } from '../../lib/log.js';
 import { newDisruptionController } from './index.js';
+import { until as untilBase } from '../../lib/testing/until.js';
 
-async function until<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 10_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+const until = <T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 10_000): Promise<T> => untilBase(what, fn, timeoutMs, 25);
 
 async function readyPod(client: Client, name: string, owner?: KubeObject): Promise<void> {
   const p = await client.create(R.pods, 'default', {

@@ -14,21 +14,9 @@ import type { KubeObject } from '../../api/types.js';
 import type { ControllerContext } from '../context.js';
 import { discardLogger } from '../../lib/log.js';
 import { newServiceAccountsController, newTokensController, SA_NAME_ANNOTATION } from './index.js';
+import { until as untilBase } from '../../lib/testing/until.js';
 
-async function until<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 10_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+const until = <T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 10_000): Promise<T> => untilBase(what, fn, timeoutMs, 25);
 
 test('default accounts in every namespace (recreated when deleted); token secrets filled, and deleted with their account', async (t) => {
   const srv = await startTestServer({ resources: builtinResources() });
