@@ -81,7 +81,7 @@ describe('parseSelector', () => {
     );
     assert.equal(
       parseError('a/b/c=d'),
-      `unable to parse requirement: : Invalid value: "a/b/c": a qualified name must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName' or 'my.name' or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]') with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')`,
+      `unable to parse requirement: : Invalid value: "a/b/c": a qualified name must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]') with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')`,
     );
     assert.match(parseError('x<-5'), /values\[0\]\[x\]: Invalid value: "-5": a valid label must be/);
     assert.match(parseError('-x=a'), /^unable to parse requirement: : Invalid value: "-x": name part must consist of/);
