@@ -22,7 +22,8 @@ import { createCronJobController } from './cronjob/controller.js';
 import { newNodeIpamController } from './node-ipam/controller.js';
 import { newNodeLifecycleController } from './node-lifecycle/controller.js';
 import { newDisruptionController } from './disruption/controller.js';
-import { newServiceAccountController } from './serviceaccount/controller.js';
+import { newServiceAccountController, newTokensController } from './serviceaccount/controller.js';
+import type { TokenSigner } from './serviceaccount/reconcile.js';
 import { newResourceQuotaController } from './resourcequota/controller.js';
 
 export interface ControllerManagerOptions {
@@ -38,6 +39,14 @@ export interface ControllerManagerOptions {
   leaseName?: string;
   /** The controllers to run (default builtinControllers()); created anew each time leadership is won. */
   controllers?: () => Controller[];
+  /** Signs legacy service-account token Secrets; without it the tokens controller does not run. */
+  serviceAccountTokens?: ServiceAccountTokenOptions;
+}
+
+export interface ServiceAccountTokenOptions {
+  sign: TokenSigner;
+  /** The cluster CA, written to each token Secret's ca.crt. */
+  caPem?: string;
 }
 
 export interface RunningControllerManager {
@@ -47,12 +56,13 @@ export interface RunningControllerManager {
 }
 
 /** The built-in controllers, in start order. */
-export function builtinControllers(): Controller[] {
+export function builtinControllers(tokens?: ServiceAccountTokenOptions): Controller[] {
   const newQueue = (name: string) => createWorkQueue({ name });
   return [
     newNodeIpamController({ newQueue }),
     newNodeLifecycleController({ newQueue }),
     newServiceAccountController({ newQueue }),
+    ...(tokens ? [newTokensController({ newQueue, sign: tokens.sign, caPem: tokens.caPem })] : []),
     newReplicaSetController({ newQueue }),
     newDeploymentController({ newQueue }),
     createStatefulSetController({ newQueue }),
@@ -87,7 +97,7 @@ export async function startControllerManager(opts: ControllerManagerOptions): Pr
       now,
       networks: opts.networks,
     };
-    const controllers = (opts.controllers ?? builtinControllers)().filter((c) => !opts.disabled?.includes(c.name));
+    const controllers = (opts.controllers ?? (() => builtinControllers(opts.serviceAccountTokens)))().filter((c) => !opts.disabled?.includes(c.name));
     running = { controllers, informers };
     for (const c of controllers) await c.start(ctx);
     await informers.start();

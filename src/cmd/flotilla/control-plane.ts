@@ -5,7 +5,10 @@
  * through its own Lease so that several servers can share a cluster.
  */
 import { hostname } from 'node:os';
-import { randomUUID } from 'node:crypto';
+import { randomUUID, generateKeyPairSync } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createJwtSigner } from '../../controllers/serviceaccount/jwt.js';
 import type { ServerConfig } from '../../cli/server-config.js';
 import type { RequestListener } from '../../cli/server.js';
 import type { Logger } from '../../lib/log.js';
@@ -29,6 +32,19 @@ async function ensureSystemPriorityClasses(client: Client, log: Logger): Promise
   }
 }
 
+/**
+ * The service-account signing key (`<data-dir>/tls/service-account.key`, EC P-256, 0600), created
+ * on first start and reused; servers sharing a cluster must share it, like the CA.
+ */
+function serviceAccountKey(dataDir: string): string {
+  const path = join(dataDir, 'tls', 'service-account.key');
+  if (!existsSync(path)) {
+    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    writeFileSync(path, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600, flag: 'wx' });
+  }
+  return readFileSync(path, 'utf8');
+}
+
 export async function startControlPlane(opts: { handle: RequestListener; config: ServerConfig; logger: Logger }): Promise<() => Promise<void>> {
   const { handle, config, logger } = opts;
   const identity = `${hostname()}_${randomUUID()}`;
@@ -37,7 +53,14 @@ export async function startControlPlane(opts: { handle: RequestListener; config:
   const cmClient = createInProcessClient(handle, { username: 'system:kube-controller-manager', groups: ['system:authenticated'] }, 'kube-controller-manager');
   await ensureSystemPriorityClasses(cmClient, logger);
   if (!config.disableControllerManager) {
-    const cm = await startControllerManager({ client: cmClient, logger, networks, identity });
+    const caPath = join(config.dataDir, 'tls', 'ca.crt');
+    const cm = await startControllerManager({
+      client: cmClient,
+      logger,
+      networks,
+      identity,
+      serviceAccountTokens: { sign: createJwtSigner(serviceAccountKey(config.dataDir)), caPem: existsSync(caPath) ? readFileSync(caPath, 'utf8') : undefined },
+    });
     stops.push(() => cm.stop());
   }
   if (!config.disableScheduler) {
