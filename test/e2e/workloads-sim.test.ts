@@ -133,3 +133,70 @@ test('a pod too big for every node waits with the exact reason, and is placed on
   await startSim(['--nodes', '1', '--name-prefix', 'big-', '--cpu', '64', '--memory', '256Gi']);
   await eventually('huge placed on big-0', async () => (await ok(['get', 'pod', 'huge', '-o', 'jsonpath={.spec.nodeName}'])) === 'big-0', 40_000);
 });
+
+test('required zone anti-affinity spreads replicas over the three zones', async () => {
+  await ok(['apply', '-f', '-'], `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: spread, namespace: default}
+spec:
+  replicas: 3
+  selector: {matchLabels: {app: spread}}
+  template:
+    metadata: {labels: {app: spread}}
+    spec:
+      affinity:
+        podAntiAffinity:
+          requiredDuringSchedulingIgnoredDuringExecution:
+          - labelSelector: {matchLabels: {app: spread}}
+            topologyKey: topology.kubernetes.io/zone
+      containers: [{name: c, image: x}]
+`);
+  await ok(['rollout', 'status', 'deployment/spread', '--timeout=60s']);
+  const nodes = (await ok(['get', 'pods', '-l', 'app=spread', '-o', 'jsonpath={.items[*].spec.nodeName}'])).trim().split(/\s+/);
+  const zoneOf = async (n: string) => ok(['get', 'node', n, '-o', 'jsonpath={.metadata.labels.topology\\.kubernetes\\.io/zone}']);
+  const zones = await Promise.all(nodes.map(zoneOf));
+  assert.deepEqual([...zones].sort(), ['a', 'b', 'c']);
+});
+
+test('a node that stops heartbeating: its pods are evicted after their tolerationSeconds and recreated elsewhere', async () => {
+  const doomed = await startSim(['--nodes', '1', '--name-prefix', 'doomed-', '--cpu', '4', '--memory', '16Gi', '--node-label', 'pool=doomed']);
+  await ok(['apply', '-f', '-'], `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: survivor, namespace: default}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: survivor}}
+  template:
+    metadata: {labels: {app: survivor}}
+    spec:
+      affinity:
+        nodeAffinity:
+          preferredDuringSchedulingIgnoredDuringExecution:
+          - weight: 100
+            preference: {matchExpressions: [{key: pool, operator: In, values: [doomed]}]}
+      tolerations:
+      - {key: node.kubernetes.io/unreachable, operator: Exists, effect: NoExecute, tolerationSeconds: 1}
+      - {key: node.kubernetes.io/not-ready, operator: Exists, effect: NoExecute, tolerationSeconds: 1}
+      containers: [{name: c, image: x}]
+`);
+  await ok(['rollout', 'status', 'deployment/survivor', '--timeout=60s']);
+  const before = (await ok(['get', 'pods', '-l', 'app=survivor', '-o', 'jsonpath={.items[*].spec.nodeName}'])).trim().split(/\s+/);
+  assert.ok(before.includes('doomed-0'), `the preferred node is used: ${before.join(',')}`);
+  await stopSim(doomed); // the machine dies: no more leases
+  await eventually(
+    'doomed-0 unreachable and tainted NoExecute',
+    async () => (await ok(['get', 'node', 'doomed-0', '-o', 'jsonpath={.spec.taints[*].key}'])).includes('node.kubernetes.io/unreachable'),
+    90_000,
+  );
+  await eventually(
+    'replacement pods Running on live nodes',
+    async () => {
+      const out = await ok(['get', 'pods', '-l', 'app=survivor', '-o', 'jsonpath={range .items[*]}{.spec.nodeName} {.status.phase} {.metadata.deletionTimestamp}{"\\n"}{end}']);
+      const live = out.trim().split('\n').filter((l) => /^\S+ Running\s*$/.test(l) && !l.startsWith('doomed-'));
+      return live.length === 2;
+    },
+    60_000,
+  );
+  const events = await ok(['get', 'events', '--field-selector', 'reason=TaintManagerEviction', '-o', 'jsonpath={.items[*].message}']);
+  assert.match(events, /Marking for deletion Pod default\/survivor-/);
+});
