@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `npm run bench`: every benchmark, each printing its figures next to a baseline measured in the
 # same run. Set-up first (npm packages, build, etcd for the etcd figures). Bounded in time.
-#   scripts/bench.sh [startup|storage|apiserver|scheduler|sim]...   (default: all)
+#   scripts/bench.sh [startup|storage|apiserver|scheduler|sim|cluster]...   (default: all but cluster, which is long)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --test
@@ -17,6 +17,7 @@ for b in "${which[@]}"; do
     apiserver) node --import tsx bench/apiserver.bench.ts ;;
     scheduler) node --import tsx bench/scheduler.bench.ts ;;
     sim) node --import tsx bench/sim.bench.ts ;;
-    *) echo "bench: unknown benchmark $b (startup, storage, apiserver, scheduler, sim)" >&2; exit 2 ;;
+    cluster) node --import tsx bench/cluster.bench.ts ;;
+    *) echo "bench: unknown benchmark $b (startup, storage, apiserver, scheduler, sim, cluster)" >&2; exit 2 ;;
   esac
 done
