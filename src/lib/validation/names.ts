@@ -3,14 +3,7 @@
  * upstream's messages (empty array: valid).
  */
 const DNS1123_LABEL_FMT = '[a-z0-9]([-a-z0-9]*[a-z0-9])?';
-const DNS1123_LABEL_RE = new RegExp(`^${DNS1123_LABEL_FMT}$`);
-const DNS1123_SUBDOMAIN_RE = new RegExp(`^${DNS1123_LABEL_FMT}(\\.${DNS1123_LABEL_FMT})*$`);
-const DNS1035_LABEL_RE = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 const QUALIFIED_NAME_RE = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
-const LABEL_VALUE_RE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
-const C_IDENTIFIER_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
-const ENV_VAR_NAME_RE = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
-const CONFIG_MAP_KEY_RE = /^[-._a-zA-Z0-9]+$/;
 
 export const DNS1123_LABEL_MAX = 63;
 export const DNS1123_SUBDOMAIN_MAX = 253;
@@ -25,49 +18,40 @@ function regexError(msg: string, fmt: string, ...examples: string[]): string {
   return `${msg} (e.g. ${examples.map((e) => `'${e}', `).join(' or ')}regex used for validation is '${fmt}')`;
 }
 
-export function isDNS1123Label(value: string): string[] {
-  const errs: string[] = [];
-  if (value.length > DNS1123_LABEL_MAX) errs.push(maxLenError(DNS1123_LABEL_MAX));
-  if (!DNS1123_LABEL_RE.test(value))
-    errs.push(
-      regexError(
-        "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character",
-        DNS1123_LABEL_FMT,
-        'my-name',
-        '123-abc',
-      ),
-    );
-  return errs;
+/**
+ * A check of the common shape: an optional length limit, then the whole value against `fmt` (the
+ * regex upstream prints in its message), in upstream's order.
+ */
+function patternCheck(spec: { max?: number; fmt: string; msg: string; examples: string[] }): (value: string) => string[] {
+  const re = new RegExp(`^${spec.fmt}$`);
+  return (value) => {
+    const errs: string[] = [];
+    if (spec.max !== undefined && value.length > spec.max) errs.push(maxLenError(spec.max));
+    if (!re.test(value)) errs.push(regexError(spec.msg, spec.fmt, ...spec.examples));
+    return errs;
+  };
 }
 
-export function isDNS1123Subdomain(value: string): string[] {
-  const errs: string[] = [];
-  if (value.length > DNS1123_SUBDOMAIN_MAX) errs.push(maxLenError(DNS1123_SUBDOMAIN_MAX));
-  if (!DNS1123_SUBDOMAIN_RE.test(value))
-    errs.push(
-      regexError(
-        "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character",
-        `${DNS1123_LABEL_FMT}(\\.${DNS1123_LABEL_FMT})*`,
-        'example.com',
-      ),
-    );
-  return errs;
-}
+export const isDNS1123Label = patternCheck({
+  max: DNS1123_LABEL_MAX,
+  fmt: DNS1123_LABEL_FMT,
+  msg: "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character",
+  examples: ['my-name', '123-abc'],
+});
 
-export function isDNS1035Label(value: string): string[] {
-  const errs: string[] = [];
-  if (value.length > DNS1123_LABEL_MAX) errs.push(maxLenError(DNS1123_LABEL_MAX));
-  if (!DNS1035_LABEL_RE.test(value))
-    errs.push(
-      regexError(
-        "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character",
-        '[a-z]([-a-z0-9]*[a-z0-9])?',
-        'my-name',
-        'abc-123',
-      ),
-    );
-  return errs;
-}
+export const isDNS1123Subdomain = patternCheck({
+  max: DNS1123_SUBDOMAIN_MAX,
+  fmt: `${DNS1123_LABEL_FMT}(\\.${DNS1123_LABEL_FMT})*`,
+  msg: "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character",
+  examples: ['example.com'],
+});
+
+export const isDNS1035Label = patternCheck({
+  max: DNS1123_LABEL_MAX,
+  fmt: '[a-z]([-a-z0-9]*[a-z0-9])?',
+  msg: "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character",
+  examples: ['my-name', 'abc-123'],
+});
 
 /** Label keys, annotation keys, finalizer-like names: `[prefix/]name`. */
 export function isQualifiedName(value: string): string[] {
@@ -110,59 +94,35 @@ export function isQualifiedName(value: string): string[] {
   return errs;
 }
 
-export function isValidLabelValue(value: string): string[] {
-  const errs: string[] = [];
-  if (value.length > 63) errs.push(maxLenError(63));
-  if (!LABEL_VALUE_RE.test(value))
-    errs.push(
-      regexError(
-        "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character",
-        '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?',
-        'MyValue',
-        'my_value',
-        '12345',
-      ),
-    );
-  return errs;
-}
+export const isValidLabelValue = patternCheck({
+  max: 63,
+  fmt: '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?',
+  msg: "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character",
+  examples: ['MyValue', 'my_value', '12345'],
+});
 
-export function isCIdentifier(value: string): string[] {
-  return C_IDENTIFIER_RE.test(value)
-    ? []
-    : [
-        regexError(
-          "a valid C identifier must start with alphabetic character or '_', followed by a string of alphanumeric characters or '_'",
-          '[A-Za-z_][A-Za-z0-9_]*',
-          'my_name',
-          'MY_NAME',
-          'MyName',
-        ),
-      ];
-}
+export const isCIdentifier = patternCheck({
+  fmt: '[A-Za-z_][A-Za-z0-9_]*',
+  msg: "a valid C identifier must start with alphabetic character or '_', followed by a string of alphanumeric characters or '_'",
+  examples: ['my_name', 'MY_NAME', 'MyName'],
+});
 
-export function isEnvVarName(value: string): string[] {
-  const errs: string[] = [];
-  if (!ENV_VAR_NAME_RE.test(value))
-    errs.push(
-      regexError(
-        "a valid environment variable name must consist of alphabetic characters, digits, '_', '-', or '.', and must not start with a digit",
-        '[-._a-zA-Z][-._a-zA-Z0-9]*',
-        'my.env-name',
-        'MY_ENV.NAME',
-        'MyEnvName1',
-      ),
-    );
-  return errs;
-}
+export const isEnvVarName = patternCheck({
+  fmt: '[-._a-zA-Z][-._a-zA-Z0-9]*',
+  msg: "a valid environment variable name must consist of alphabetic characters, digits, '_', '-', or '.', and must not start with a digit",
+  examples: ['my.env-name', 'MY_ENV.NAME', 'MyEnvName1'],
+});
+
+const configMapKeyPattern = patternCheck({
+  max: DNS1123_SUBDOMAIN_MAX,
+  fmt: '[-._a-zA-Z0-9]+',
+  msg: "a valid config key must consist of alphanumeric characters, '-', '_' or '.'",
+  examples: ['key.name', 'KEY_NAME', 'key-name'],
+});
 
 /** ConfigMap / Secret data keys. */
 export function isConfigMapKey(value: string): string[] {
-  const errs: string[] = [];
-  if (value.length > DNS1123_SUBDOMAIN_MAX) errs.push(maxLenError(DNS1123_SUBDOMAIN_MAX));
-  if (!CONFIG_MAP_KEY_RE.test(value))
-    errs.push(
-      regexError("a valid config key must consist of alphanumeric characters, '-', '_' or '.'", '[-._a-zA-Z0-9]+', 'key.name', 'KEY_NAME', 'key-name'),
-    );
+  const errs = configMapKeyPattern(value);
   if (value === '.') errs.push("must not be '.'");
   else if (value === '..') errs.push("must not be '..'");
   else if (value.startsWith('..')) errs.push("must not start with '..'");

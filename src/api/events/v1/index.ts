@@ -13,7 +13,7 @@ import { fieldErrors, type FieldError } from '../../../lib/field-error.js';
 import type { KubeObject, ResourceDef, StrategyContext } from '../../types.js';
 import { s, type Schema } from '../../schema/index.js';
 import { Time, kindSchema } from '../../meta/v1.js';
-import { eventResource } from '../../core/v1/index.js';
+import { eventResource, type V1Event } from '../../core/v1/index.js';
 import { ObjectReferenceInline, asRecord, clone, jsonEqual } from '../../apps/shared/index.js';
 
 const P = 'io.k8s.api.events.v1';
@@ -71,22 +71,7 @@ export interface EventV1 extends KubeObject {
   deprecatedCount?: number;
 }
 /** Typed view of the stored core/v1 Event. */
-export interface CoreEvent extends KubeObject {
-  involvedObject?: Ref;
-  reason?: string;
-  message?: string;
-  source?: { component?: string; host?: string };
-  firstTimestamp?: string;
-  lastTimestamp?: string;
-  count?: number;
-  type?: string;
-  eventTime?: string;
-  series?: { count?: number; lastObservedTime?: string };
-  action?: string;
-  related?: Ref;
-  reportingComponent?: string;
-  reportingInstance?: string;
-}
+export type CoreEvent = V1Event & { related?: Ref };
 
 function set(out: Record<string, unknown>, key: string, v: unknown): void {
   if (v !== undefined && v !== null && v !== '' && v !== 0) out[key] = clone(v);
@@ -203,7 +188,7 @@ export const eventV1FieldSelectors: Record<string, (obj: KubeObject) => string |
   ...Object.fromEntries(
     ['kind', 'namespace', 'name', 'uid', 'apiVersion', 'resourceVersion', 'fieldPath'].map((f) => [
       `regarding.${f}`,
-      (o: KubeObject) => pick(o, (e) => e.regarding?.[f], (e) => e.involvedObject?.[f]),
+      (o: KubeObject) => pick(o, (e) => e.regarding?.[f], (e) => (e.involvedObject as Ref | undefined)?.[f]),
     ]),
   ),
 };
