@@ -1,5 +1,6 @@
 /** Small pure helpers on object metadata used by the generic store. */
 import type { KubeObject } from '../../api/types.js';
+import { jsonEqual } from '../../lib/patch/index.js';
 
 /** RFC 3339 with seconds precision, as metav1.Time serializes: `2026-11-24T07:00:00Z`. */
 export function formatTime(d: Date): string {
@@ -23,20 +24,11 @@ export function deepClone<T>(v: T): T {
   return JSON.parse(JSON.stringify(v)) as T;
 }
 
-/** Everything but metadata and status: what generation tracks. */
-export function specPart(obj: KubeObject): string {
-  const { metadata: _m, status: _s, apiVersion: _a, kind: _k, ...rest } = obj;
-  return stableStringify(rest);
-}
-
-/** JSON with sorted object keys, for equality checks that ignore key order. */
-export function stableStringify(v: unknown): string {
-  if (v === null || typeof v !== 'object') return JSON.stringify(v) ?? 'null';
-  if (Array.isArray(v)) return `[${v.map(stableStringify).join(',')}]`;
-  const keys = Object.keys(v as Record<string, unknown>)
-    .filter((k) => (v as Record<string, unknown>)[k] !== undefined)
-    .sort();
-  return `{${keys.map((k) => `${JSON.stringify(k)}:${stableStringify((v as Record<string, unknown>)[k])}`).join(',')}}`;
+/** Whether anything but metadata and status (what generation tracks) differs. */
+export function specChanged(a: KubeObject, b: KubeObject): boolean {
+  const { metadata: _am, status: _as, apiVersion: _aa, kind: _ak, ...ra } = a;
+  const { metadata: _bm, status: _bs, apiVersion: _ba, kind: _bk, ...rb } = b;
+  return !jsonEqual(ra, rb);
 }
 
 export function hasFinalizer(obj: KubeObject, f: string): boolean {

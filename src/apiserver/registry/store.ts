@@ -25,7 +25,8 @@ import {
   timeout,
 } from '../../lib/errors.js';
 import { listPrefix, objectKey, resourcePrefix } from './keys.js';
-import { deepClone, formatTime, generateName, specPart, stableStringify } from './object-meta.js';
+import { deepClone, formatTime, generateName, specChanged } from './object-meta.js';
+import { jsonEqual } from '../../lib/patch/index.js';
 import type { WritePipeline } from './write-pipeline.js';
 import type { AdmissionChain, AdmissionRequest } from '../admission/types.js';
 
@@ -362,7 +363,7 @@ export class ResourceStore {
       // A no-op write changes nothing and bumps no revision.
       obj.metadata.resourceVersion = old.metadata.resourceVersion;
       const finished = Boolean(obj.metadata.deletionTimestamp) && !obj.metadata.finalizers?.length && !this.specFinalizers(obj).length;
-      if (!finished && stableStringify(obj) === stableStringify(old)) return { object: old, warnings };
+      if (!finished && jsonEqual(obj, old)) return { object: old, warnings };
       if (opts.dryRun) return { object: obj, warnings };
       try {
         if (finished && (obj.metadata.deletionGracePeriodSeconds ?? 0) === 0) {
@@ -425,7 +426,7 @@ export class ResourceStore {
     delete m.selfLink;
     if (this.tracksGeneration) {
       const oldGen = o.generation ?? 1;
-      m.generation = subresource === '' && specPart(obj) !== specPart(old) ? oldGen + 1 : oldGen;
+      m.generation = subresource === '' && specChanged(obj, old) ? oldGen + 1 : oldGen;
     } else delete m.generation;
     return obj;
   }
@@ -452,7 +453,7 @@ export class ResourceStore {
           return { deleted: cur, warnings: [] };
         }
         const next = plan.object;
-        if (stableStringify(next) === stableStringify(cur) || opts.dryRun) return { object: next, warnings: [] };
+        if (jsonEqual(next, cur) || opts.dryRun) return { object: next, warnings: [] };
         const written = await this.deps.backend.update(key, this.encode(next), kv.modRevision);
         next.metadata.resourceVersion = String(written.modRevision);
         return { object: next, warnings: [] };

@@ -14,18 +14,33 @@ export function cloneJson<T extends JsonValue>(v: T): T {
   return structuredClone(v);
 }
 
-/** Structural equality of JSON values (object key order ignored). */
-export function jsonEqual(a: JsonValue, b: JsonValue): boolean {
+/**
+ * Equality of two values as JSON.stringify would serialize them: object key order is ignored, a
+ * property whose value is undefined counts as absent, an undefined array element as null.
+ * Allocation-free (the store compares every written object with the stored one).
+ */
+export function jsonEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
   if (Array.isArray(a)) {
     if (!Array.isArray(b) || a.length !== b.length) return false;
-    return a.every((x, i) => jsonEqual(x, b[i]!));
+    for (let i = 0; i < a.length; i++) if (!jsonEqual(a[i] ?? null, b[i] ?? null)) return false;
+    return true;
   }
   if (Array.isArray(b)) return false;
-  const ka = Object.keys(a);
-  if (ka.length !== Object.keys(b).length) return false;
-  return ka.every((k) => Object.hasOwn(b, k) && jsonEqual(a[k]!, b[k]!));
+  const ao = a as Record<string, unknown>;
+  const bo = b as Record<string, unknown>;
+  let na = 0;
+  for (const k in ao) {
+    const va = ao[k];
+    if (va === undefined) continue;
+    na++;
+    const vb = bo[k];
+    if (vb === undefined || !jsonEqual(va, vb)) return false;
+  }
+  let nb = 0;
+  for (const k in bo) if (bo[k] !== undefined) nb++;
+  return na === nb;
 }
 
 /** Go's reflect type name of a decoded JSON value, as upstream error texts print it. */

@@ -8,6 +8,8 @@ import { goIntOrString, goInvalid, regexError } from './go-format.js';
 import { quantityFromJSON } from '../../../lib/quantity/index.js';
 import { fromMillis, humanAge, humanDuration } from '../../../lib/duration/index.js';
 
+export { jsonEqual } from '../../../lib/patch/index.js';
+
 export const IS_NEGATIVE_ERROR_MSG = 'must be greater than or equal to 0';
 
 /** apivalidation.ValidateNonnegativeField. `undefined` is accepted (optional fields). */
@@ -32,22 +34,6 @@ export function ensureRecord(obj: Record<string, unknown>, key: string): Record<
 /** Deep copy of a JSON value. */
 export function clone<T>(v: T): T {
   return v === undefined ? v : (JSON.parse(JSON.stringify(v)) as T);
-}
-
-/** Deep JSON equality (key order insensitive). */
-export function jsonEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (typeof a !== typeof b || a === null || b === null || typeof a !== 'object') return false;
-  if (Array.isArray(a) !== Array.isArray(b)) return false;
-  if (Array.isArray(a)) {
-    const bb = b as unknown[];
-    return a.length === bb.length && a.every((x, i) => jsonEqual(x, bb[i]));
-  }
-  const ao = a as Record<string, unknown>;
-  const bo = b as Record<string, unknown>;
-  const ak = Object.keys(ao).filter((k) => ao[k] !== undefined);
-  const bk = Object.keys(bo).filter((k) => bo[k] !== undefined);
-  return ak.length === bk.length && ak.every((k) => jsonEqual(ao[k], bo[k]));
 }
 
 export type IntOrString = number | string;
