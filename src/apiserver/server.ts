@@ -35,6 +35,7 @@ import type { RequestInfo } from './request-info.js';
 import { AdmissionChain, type AdmissionPlugin } from './admission/types.js';
 import { GarbageCollector } from '../controllers/garbage-collector/controller.js';
 import { createGcAccess } from './in-process.js';
+import { CachedLister } from './cached-lister.js';
 
 export interface ApiServerOptions {
   backend: Backend;
@@ -69,6 +70,8 @@ export interface ApiServer {
   close(): Promise<void>;
   /** The store serving a resource (in-process clients and controllers use the same path). */
   storeFor(def: ResourceDef): ResourceStore;
+  /** An always-current in-memory copy of a resource, for admission plugins (see CachedLister). */
+  listerFor(def: ResourceDef): CachedLister;
 }
 
 /** Paths anyone may read, as upstream's system:public-info-viewer allows. */
@@ -84,6 +87,7 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
   const cache = new WatchCache(backend, { logger: log, windowMs: opts.watchWindowMs });
   const openapi = new OpenApiV3Service(registry);
   const stores = new Map<ResourceDef, ResourceStore>();
+  const listers = new Map<ResourceDef, CachedLister>();
   const keyLocks = new KeyLocks();
   let namespaces: NamespaceLifecycle | undefined;
   let gc: GarbageCollector | undefined;
@@ -112,8 +116,18 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
     }
     return s;
   };
+  const listerFor = (def: ResourceDef): CachedLister => {
+    let l = listers.get(def);
+    if (!l) listers.set(def, (l = new CachedLister(storeFor(def), cache, backend)));
+    return l;
+  };
   registry.onChange(() => {
     for (const def of [...stores.keys()]) if (registry.get(def.group, def.version, def.plural) !== def) stores.delete(def);
+    for (const [def, l] of [...listers]) {
+      if (registry.get(def.group, def.version, def.plural) === def) continue;
+      l.close();
+      listers.delete(def);
+    }
   });
 
   const authenticate = async (req: IncomingMessage): Promise<UserInfo | undefined> => {
@@ -294,6 +308,7 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
 
   return {
     storeFor,
+    listerFor,
     handle(req, res) {
       const started = Date.now();
       const record: RequestRecord = {};
@@ -338,6 +353,7 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
       ready = false;
       namespaces?.stop();
       gc?.stop();
+      for (const l of listers.values()) l.close();
       cache.close();
       await opts.audit?.close();
     },

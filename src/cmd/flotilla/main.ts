@@ -47,7 +47,11 @@ async function loadServerDeps(): Promise<ServerDeps> {
     // Admission plugins read and charge objects through the apiserver's own stores, bound late.
     createApiServer: (opts) => {
       let api: ReturnType<typeof apiserver.createApiServer> | undefined;
-      const access = plugins.createStoreAccess({ registry: opts.registry, storeFor: (def) => api!.storeFor(def) });
+      const access = plugins.createStoreAccess({
+        registry: opts.registry,
+        storeFor: (def) => api!.storeFor(def),
+        listerFor: (def) => api!.listerFor(def),
+      });
       api = apiserver.createApiServer({
         ...opts,
         authenticators: [inProcess.inProcessAuthenticator, ...opts.authenticators],

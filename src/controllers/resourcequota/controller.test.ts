@@ -28,7 +28,7 @@ const pod = (name: string, cpu = '100m'): KubeObject => ({ apiVersion: 'v1', kin
 test('quota usage computed by the controller, enforced by admission, replenished on delete', async (t) => {
   let api: ApiServer | undefined;
   const resources = builtinResources();
-  const access = createStoreAccess({ registry: new ApiRegistry(resources), storeFor: (d) => api!.storeFor(d) });
+  const access = createStoreAccess({ registry: new ApiRegistry(resources), storeFor: (d) => api!.storeFor(d), listerFor: (d) => api!.listerFor(d) });
   const srv = await startTestServer({ resources, admission: builtinAdmission(access) });
   api = srv.api;
   t.after(() => srv.close());

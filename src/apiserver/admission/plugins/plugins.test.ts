@@ -13,7 +13,7 @@ import type { QuotaView } from '../../../controllers/resourcequota/index.js';
 async function serverWithPlugins(make: (access: AdmissionAccess) => AdmissionPlugin[]): Promise<TestServer> {
   let api: ApiServer | undefined;
   const resources = builtinResources();
-  const access = createStoreAccess({ registry: new ApiRegistry(resources), storeFor: (d) => api!.storeFor(d) });
+  const access = createStoreAccess({ registry: new ApiRegistry(resources), storeFor: (d) => api!.storeFor(d), listerFor: (d) => api!.listerFor(d) });
   const srv = await startTestServer({ resources, admission: make(access) });
   api = srv.api;
   return srv;
@@ -137,7 +137,7 @@ test('ResourceQuota: two apiservers (two plugin instances) over one store cannot
   // Two plugin instances share nothing but storage: only the resourceVersion precondition protects the quota.
   let api: ApiServer | undefined;
   const resources = builtinResources();
-  const access = createStoreAccess({ registry: new ApiRegistry(resources), storeFor: (d) => api!.storeFor(d) });
+  const access = createStoreAccess({ registry: new ApiRegistry(resources), storeFor: (d) => api!.storeFor(d), listerFor: (d) => api!.listerFor(d) });
   let slow = 0;
   let conflicts = 0;
   const delayed: AdmissionAccess = {

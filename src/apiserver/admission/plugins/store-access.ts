@@ -4,7 +4,7 @@
  * plugins must be handed to createApiServer: hence the late-bound `storeFor`, called at request
  * time only.
  *
- * Wiring: `let api: ApiServer | undefined; const access = createStoreAccess({ registry, storeFor: (d) => api!.storeFor(d), now });
+ * Wiring: `let api: ApiServer | undefined; const access = createStoreAccess({ registry, storeFor: (d) => api!.storeFor(d), listerFor: (d) => api!.listerFor(d), now });
  * api = createApiServer({ ..., admission: builtinAdmission(access) })`.
  */
 import type { ApiRegistry } from '../../../api/registry.js';
@@ -19,6 +19,8 @@ const SYSTEM = { username: 'system:apiserver', groups: ['system:masters', 'syste
 export interface StoreAccessOptions {
   registry: ApiRegistry;
   storeFor: (def: ResourceDef) => ResourceStore;
+  /** In-memory copies kept by the watch cache (ApiServer.listerFor); lists read storage without. */
+  listerFor?: (def: ResourceDef) => { list(namespace: string): Promise<KubeObject[]> };
   now?: () => Date;
 }
 
@@ -32,7 +34,9 @@ export function createStoreAccess(opts: StoreAccessOptions): AdmissionAccess {
   const ctx = (subresource: string): StrategyContext => ({ now: now(), user: SYSTEM, subresource });
   return {
     async list(gvr, namespace) {
-      return (await opts.storeFor(def(gvr)).list({ namespace })).items;
+      const d = def(gvr);
+      if (opts.listerFor) return opts.listerFor(d).list(namespace);
+      return (await opts.storeFor(d).list({ namespace })).items;
     },
     async get(gvr, namespace, name) {
       return opts.storeFor(def(gvr)).tryGet(namespace, name);
