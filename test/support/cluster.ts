@@ -221,8 +221,15 @@ interface Proc {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
+/**
+ * Extra `node` flags for every server process, from FLOTILLA_SERVER_NODE_FLAGS (space-separated),
+ * for profiling a benchmark's server (`--cpu-prof --cpu-prof-dir=/tmp/prof`, `--heap-prof`), which
+ * NODE_OPTIONS does not allow.
+ */
+const SERVER_NODE_FLAGS = (process.env.FLOTILLA_SERVER_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+
 function spawnServer(args: string[], env: Record<string, string>): Proc {
-  const child = spawn(process.execPath, [BIN, 'server', ...args], {
+  const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, BIN, 'server', ...args], {
     cwd: REPO_ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
