@@ -20,11 +20,12 @@ import { createDaemonSetController } from './daemonset/controller.js';
 import { createJobController } from './job/controller.js';
 import { createCronJobController } from './cronjob/controller.js';
 import { newNodeIpamController } from './node-ipam/controller.js';
-import { newNodeLifecycleController } from './node-lifecycle/controller.js';
+import { newNodeLifecycleController, type NodeLifecycleControllerOptions } from './node-lifecycle/controller.js';
 import { newDisruptionController } from './disruption/controller.js';
 import { newServiceAccountController, newTokensController } from './serviceaccount/controller.js';
 import type { TokenSigner } from './serviceaccount/reconcile.js';
 import { newResourceQuotaController } from './resourcequota/controller.js';
+import { newPodGcController, type PodGcControllerOptions } from './pod-gc/index.js';
 
 export interface ControllerManagerOptions {
   client: Client;
@@ -41,6 +42,18 @@ export interface ControllerManagerOptions {
   controllers?: () => Controller[];
   /** Signs legacy service-account token Secrets; without it the tokens controller does not run. */
   serviceAccountTokens?: ServiceAccountTokenOptions;
+  /** Settings of the built-in controllers (kube-controller-manager flags); unused with `controllers`. */
+  controllerOptions?: BuiltinControllerOptions;
+}
+
+/** Settings of the built-in controllers, as kube-controller-manager's flags set them. */
+export interface BuiltinControllerOptions {
+  /** Signs legacy service-account token Secrets; without it the tokens controller does not run. */
+  serviceAccountTokens?: ServiceAccountTokenOptions;
+  /** --node-monitor-grace-period, --node-startup-grace-period, --node-monitor-period. */
+  nodeLifecycle?: Pick<NodeLifecycleControllerOptions, 'nodeMonitorGracePeriodMs' | 'nodeStartupGracePeriodMs' | 'nodeMonitorPeriodMs'>;
+  /** --terminated-pod-gc-threshold and the pass period. */
+  podGc?: Pick<PodGcControllerOptions, 'terminatedPodGcThreshold' | 'gcPeriodMs'>;
 }
 
 export interface ServiceAccountTokenOptions {
@@ -55,12 +68,17 @@ export interface RunningControllerManager {
   leading(): boolean;
 }
 
-/** The built-in controllers, in start order. */
-export function builtinControllers(tokens?: ServiceAccountTokenOptions): Controller[] {
+/**
+ * The built-in controllers, in start order. Also accepts the service-account token options alone
+ * (the earlier signature).
+ */
+export function builtinControllers(options: BuiltinControllerOptions | ServiceAccountTokenOptions = {}): Controller[] {
+  const opts: BuiltinControllerOptions = 'sign' in options ? { serviceAccountTokens: options } : options;
+  const tokens = opts.serviceAccountTokens;
   const newQueue = (name: string) => createWorkQueue({ name });
   return [
     newNodeIpamController({ newQueue }),
-    newNodeLifecycleController({ newQueue }),
+    newNodeLifecycleController({ ...opts.nodeLifecycle, newQueue }),
     newServiceAccountController({ newQueue }),
     ...(tokens ? [newTokensController({ newQueue, sign: tokens.sign, caPem: tokens.caPem })] : []),
     newReplicaSetController({ newQueue }),
@@ -71,6 +89,7 @@ export function builtinControllers(tokens?: ServiceAccountTokenOptions): Control
     createCronJobController({ newQueue }),
     newDisruptionController({ newQueue }),
     newResourceQuotaController({ newQueue }),
+    newPodGcController(opts.podGc),
   ];
 }
 
@@ -97,7 +116,7 @@ export async function startControllerManager(opts: ControllerManagerOptions): Pr
       now,
       networks: opts.networks,
     };
-    const controllers = (opts.controllers ?? (() => builtinControllers(opts.serviceAccountTokens)))().filter((c) => !opts.disabled?.includes(c.name));
+    const controllers = (opts.controllers ?? (() => builtinControllers({ ...opts.controllerOptions, serviceAccountTokens: opts.controllerOptions?.serviceAccountTokens ?? opts.serviceAccountTokens })))().filter((c) => !opts.disabled?.includes(c.name));
     running = { controllers, informers };
     for (const c of controllers) await c.start(ctx);
     await informers.start();
