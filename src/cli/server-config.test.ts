@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { UsageError } from './flags.js';
 import { type ServerConfig, type ServerEnv, parseServerConfig } from './server-config.js';
+import { serverHelp } from './server.js';
 
 function env(over: Partial<ServerEnv> = {}, files: Record<string, string> = {}): ServerEnv {
   return {
@@ -196,6 +197,52 @@ test('the seed kubeadm ClusterConfiguration loads as a config file', () => {
   assert.deepEqual(c.audit, { logPath: '/var/log/audit.log', maxAgeDays: 30, maxBackups: 10, maxSizeMB: 100 });
   assert.deepEqual(c.enableAdmissionPlugins, ['NodeRestriction', 'MutatingAdmissionWebhook', 'ValidatingAdmissionWebhook']);
   assert.deepEqual(r.warnings, ['config file /seed.yaml: ignoring KubeProxyConfiguration document']);
+});
+
+test('controller-manager timings: kube-controller-manager flag names, Go durations, upstream defaults', () => {
+  assert.deepEqual(parse([]).controllerManager, { nodeMonitorGracePeriodMs: 40_000, nodeStartupGracePeriodMs: 60_000, nodeMonitorPeriodMs: 5_000, terminatedPodGcThreshold: 12_500 });
+  const c = parse(['--node-monitor-grace-period=1m30s', '--node-startup-grace-period', '2m', '--node-monitor-period=500ms', '--terminated-pod-gc-threshold', '100']);
+  assert.deepEqual(c.controllerManager, { nodeMonitorGracePeriodMs: 90_000, nodeStartupGracePeriodMs: 120_000, nodeMonitorPeriodMs: 500, terminatedPodGcThreshold: 100 });
+  // 0 or less disables PodGC's terminated-pod rule, as upstream.
+  assert.equal(parse(['--terminated-pod-gc-threshold=0']).controllerManager.terminatedPodGcThreshold, 0);
+  assert.equal(parse(['--terminated-pod-gc-threshold=-1']).controllerManager.terminatedPodGcThreshold, -1);
+  // From a k3s-style config file, and from a kubeadm ClusterConfiguration's controllerManager.extraArgs.
+  const file = parse(['--config', '/c.yaml'], env({}, { '/c.yaml': 'node-monitor-grace-period: 20s\nterminated-pod-gc-threshold: 50\n' }));
+  assert.equal(file.controllerManager.nodeMonitorGracePeriodMs, 20_000);
+  assert.equal(file.controllerManager.terminatedPodGcThreshold, 50);
+  const kubeadm = SEED_KUBEADM.replace('    bind-address: "0.0.0.0"\n    \nscheduler', '    bind-address: "0.0.0.0"\n    node-monitor-grace-period: "50s"\n    terminated-pod-gc-threshold: "1000"\nscheduler');
+  assert.notEqual(kubeadm, SEED_KUBEADM);
+  const k = parse(['--config', '/k.yaml'], env({}, { '/k.yaml': kubeadm }));
+  assert.equal(k.controllerManager.nodeMonitorGracePeriodMs, 50_000);
+  assert.equal(k.controllerManager.terminatedPodGcThreshold, 1000);
+  assert.equal(k.bindAddress, '0.0.0.0', "the controller manager's own bind-address is not the API server's");
+});
+
+test('controller-manager timings: bad values are one-line errors naming the flag', () => {
+  const oneLine = (argv: string[], re: RegExp) => {
+    usageError(argv, re);
+    try {
+      parseServerConfig(argv, env());
+    } catch (e) {
+      assert.ok(!(e as Error).message.includes('\n'), (e as Error).message);
+    }
+  };
+  oneLine(['--node-monitor-grace-period=abc'], /^invalid --node-monitor-grace-period "abc": time: invalid duration "abc"$/);
+  oneLine(['--node-startup-grace-period', '60'], /^invalid --node-startup-grace-period "60": time: missing unit in duration "60"$/);
+  oneLine(['--node-monitor-period=0s'], /^invalid --node-monitor-period "0s": must be greater than zero$/);
+  oneLine(['--node-monitor-period=-5s'], /^invalid --node-monitor-period "-5s": must be greater than zero$/);
+  oneLine(['--terminated-pod-gc-threshold', 'lots'], /^invalid --terminated-pod-gc-threshold "lots": not a whole number$/);
+  oneLine(['--terminated-pod-gc-threshold=1.5'], /^invalid --terminated-pod-gc-threshold "1.5": not a whole number$/);
+  oneLine(['--terminated-pod-gc-threshold=3000000000'], /^invalid --terminated-pod-gc-threshold 3000000000: out of range$/);
+  usageError(['--config', '/c.yaml'], /^invalid --node-monitor-grace-period "40": time: missing unit/, env({}, { '/c.yaml': 'node-monitor-grace-period: 40\n' }));
+});
+
+test('server --help lists the controller-manager flags with Go-style defaults', () => {
+  const help = serverHelp();
+  assert.match(help, /--node-monitor-grace-period duration\s+.*\(default 40s\)/);
+  assert.match(help, /--node-startup-grace-period duration\s+.*\(default 1m0s\)/);
+  assert.match(help, /--node-monitor-period duration\s+.*\(default 5s\)/);
+  assert.match(help, /--terminated-pod-gc-threshold int\s+.*\(default 12500\)/);
 });
 
 test('--help wins over everything else', () => {

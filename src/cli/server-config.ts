@@ -5,7 +5,8 @@
  *
  * The config file is either k3s style (a map of flag names to values, e.g. `tls-san: [a, b]`) or a
  * kubeadm `ClusterConfiguration` document like the one our production seed uses; its etcd,
- * networking, apiServer.bindPort/certSANs/extraArgs fields map onto the same settings.
+ * networking, apiServer.bindPort/certSANs/extraArgs and controllerManager.extraArgs (the node lifecycle
+ * and PodGC settings) fields map onto the same settings.
  *
  * `parseServerConfig` is pure: all outside state (environment, user, hostname, file reads) comes in
  * through ServerEnv. It throws UsageError for anything the operator must fix.
@@ -14,6 +15,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { type FlagSpec, type FlagValue, UsageError, parseFlags, splitList } from './flags.js';
 import { type Cidr, canonicalIp, cidrsOverlap, formatCidr, formatIp, hostBits, nthAddress, parseCidr } from './net.js';
+import { DurationError, formatDuration, fromMillis, parseDuration, toMillis } from '../lib/duration/index.js';
 
 export const SERVER_COMMAND = 'flotilla server';
 
@@ -41,6 +43,18 @@ export interface AuditConfig {
   maxAgeDays: number;
   maxBackups: number;
   maxSizeMB: number;
+}
+
+/** Settings of the in-process controller manager, under kube-controller-manager's flag names. */
+export interface ControllerManagerConfig {
+  /** --node-monitor-grace-period: a running node without heartbeats this long becomes Unknown. */
+  nodeMonitorGracePeriodMs: number;
+  /** --node-startup-grace-period: the same for a node that never posted Ready. */
+  nodeStartupGracePeriodMs: number;
+  /** --node-monitor-period: how often the node lifecycle controller checks node health. */
+  nodeMonitorPeriodMs: number;
+  /** --terminated-pod-gc-threshold: terminated pods kept before PodGC deletes the oldest; ≤ 0: never. */
+  terminatedPodGcThreshold: number;
 }
 
 export interface ServerConfig {
@@ -74,6 +88,7 @@ export interface ServerConfig {
   disableScheduler: boolean;
   /** Do not run the controller manager in this process (k3s --disable-controller-manager). */
   disableControllerManager: boolean;
+  controllerManager: ControllerManagerConfig;
   /** The config file that was read, if any. */
   configFile?: string;
   /** The machine's hostname (for SANs and, later, the node name). */
@@ -121,7 +136,14 @@ export const DEFAULTS = {
   serviceCidr: '10.96.0.0/16',
   clusterDomain: 'cluster.local',
   writeKubeconfigMode: '0600',
+  nodeMonitorGracePeriodMs: 40_000,
+  nodeStartupGracePeriodMs: 60_000,
+  nodeMonitorPeriodMs: 5_000,
+  terminatedPodGcThreshold: 12_500,
 } as const;
+
+/** A default as Go prints a time.Duration (`40s`, `1m0s`), as kube-controller-manager's help shows it. */
+const goDuration = (ms: number) => formatDuration(fromMillis(ms));
 
 /** The flags of `flotilla server`, in help order. */
 export const SERVER_FLAGS: FlagSpec[] = [
@@ -148,6 +170,10 @@ export const SERVER_FLAGS: FlagSpec[] = [
   { name: 'disable-agent', type: 'boolean', description: 'Do not run the node agent in this process' },
   { name: 'disable-scheduler', type: 'boolean', description: 'Do not run the scheduler in this process' },
   { name: 'disable-controller-manager', type: 'boolean', description: 'Do not run the controller manager in this process' },
+  { name: 'node-monitor-grace-period', type: 'string', valueName: 'duration', defaultText: goDuration(DEFAULTS.nodeMonitorGracePeriodMs), description: 'How long a running node may go without a heartbeat before it is marked unhealthy (Ready=Unknown)' },
+  { name: 'node-startup-grace-period', type: 'string', valueName: 'duration', defaultText: goDuration(DEFAULTS.nodeStartupGracePeriodMs), description: 'How long a starting node may go without posting Ready before it is marked unhealthy' },
+  { name: 'node-monitor-period', type: 'string', valueName: 'duration', defaultText: goDuration(DEFAULTS.nodeMonitorPeriodMs), description: 'How often the node lifecycle controller checks node health' },
+  { name: 'terminated-pod-gc-threshold', type: 'string', valueName: 'int', defaultText: String(DEFAULTS.terminatedPodGcThreshold), description: 'Terminated pods that may exist before the pod garbage collector deletes the oldest (0 or less: never)' },
   { name: 'v', short: 'v', type: 'string', valueName: 'int', defaultText: '0', description: 'Log verbosity (klog levels)' },
   { name: 'help', short: 'h', type: 'boolean', description: 'Help for server' },
 ];
@@ -297,6 +323,12 @@ export function parseServerConfig(argv: string[], env: ServerEnv): ParsedServerC
   const disableAgent = boolFlag('disable-agent');
   const disableScheduler = boolFlag('disable-scheduler');
   const disableControllerManager = boolFlag('disable-controller-manager');
+  const controllerManager: ControllerManagerConfig = {
+    nodeMonitorGracePeriodMs: parseDurationFlag('node-monitor-grace-period', getString('node-monitor-grace-period'), DEFAULTS.nodeMonitorGracePeriodMs),
+    nodeStartupGracePeriodMs: parseDurationFlag('node-startup-grace-period', getString('node-startup-grace-period'), DEFAULTS.nodeStartupGracePeriodMs),
+    nodeMonitorPeriodMs: parseDurationFlag('node-monitor-period', getString('node-monitor-period'), DEFAULTS.nodeMonitorPeriodMs),
+    terminatedPodGcThreshold: parseInt32Flag('terminated-pod-gc-threshold', getString('terminated-pod-gc-threshold'), DEFAULTS.terminatedPodGcThreshold),
+  };
 
   const config: ServerConfig = {
     bindAddress: bindIp,
@@ -317,6 +349,7 @@ export function parseServerConfig(argv: string[], env: ServerEnv): ParsedServerC
     disableAgent,
     disableScheduler,
     disableControllerManager,
+    controllerManager,
     ...(configFile ? { configFile } : {}),
     hostname: env.hostname,
   };
@@ -340,6 +373,29 @@ function parseIntFlag(name: string, text: string | undefined, def: number, min: 
   if (!/^[0-9]+$/.test(text.trim())) throw new UsageError(`invalid --${name} "${text}": not a whole number`, SERVER_COMMAND);
   const n = Number(text.trim());
   if (n < min || n > max) throw new UsageError(`invalid --${name} ${n}: must be between ${min} and ${max}`, SERVER_COMMAND);
+  return n;
+}
+
+/** A Go duration (`40s`, `1m30s`) that must be positive; milliseconds. */
+function parseDurationFlag(name: string, text: string | undefined, defMs: number): number {
+  if (text === undefined) return defMs;
+  let ms: number;
+  try {
+    ms = toMillis(parseDuration(text.trim()));
+  } catch (e) {
+    if (e instanceof DurationError) throw new UsageError(`invalid --${name} "${text}": ${e.message}`, SERVER_COMMAND);
+    throw e;
+  }
+  if (!(ms > 0)) throw new UsageError(`invalid --${name} "${text}": must be greater than zero`, SERVER_COMMAND);
+  return ms;
+}
+
+/** A signed whole number in Go's int32 range (kube-controller-manager's int32 flags). */
+function parseInt32Flag(name: string, text: string | undefined, def: number): number {
+  if (text === undefined) return def;
+  if (!/^-?[0-9]+$/.test(text.trim())) throw new UsageError(`invalid --${name} "${text}": not a whole number`, SERVER_COMMAND);
+  const n = Number(text.trim());
+  if (n < -(2 ** 31) || n > 2 ** 31 - 1) throw new UsageError(`invalid --${name} ${text.trim()}: out of range`, SERVER_COMMAND);
   return n;
 }
 
@@ -469,7 +525,14 @@ function fromClusterConfiguration(cc: Record<string, unknown>, out: Map<string, 
     if (!FILE_KEYS.has(key)) throw fail(`apiServer.extraArgs "${key}" is not supported by flotilla server`);
     out.set(key, fileValue(key, value, fail));
   }
+  // The controller manager's settings that Flotilla has; others (bind-address of its own
+  // listener...) have no equivalent in one process and are left out, as before.
+  for (const [key, value] of Object.entries(obj(obj(cc.controllerManager).extraArgs))) {
+    if (CONTROLLER_MANAGER_KEYS.has(key)) out.set(key, fileValue(key, value, fail));
+  }
 }
+
+const CONTROLLER_MANAGER_KEYS = new Set(['node-monitor-grace-period', 'node-startup-grace-period', 'node-monitor-period', 'terminated-pod-gc-threshold']);
 
 /** The pod/service subnet and DNS facts other components need, derived from the config. */
 export function describeNetworks(c: ServerConfig): string {
