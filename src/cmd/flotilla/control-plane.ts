@@ -60,6 +60,14 @@ export async function startControlPlane(opts: { handle: RequestListener; config:
       networks,
       identity,
       serviceAccountTokens: { sign: createJwtSigner(serviceAccountKey(config.dataDir)), caPem: existsSync(caPath) ? readFileSync(caPath, 'utf8') : undefined },
+      controllerOptions: {
+        nodeLifecycle: {
+          nodeMonitorGracePeriodMs: config.controllerManager.nodeMonitorGracePeriodMs,
+          nodeStartupGracePeriodMs: config.controllerManager.nodeStartupGracePeriodMs,
+          nodeMonitorPeriodMs: config.controllerManager.nodeMonitorPeriodMs,
+        },
+        podGc: { terminatedPodGcThreshold: config.controllerManager.terminatedPodGcThreshold },
+      },
     });
     stops.push(() => cm.stop());
   }

@@ -73,10 +73,11 @@ export class PodGcController implements Controller {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private running: Promise<unknown> | undefined;
   private stopped = false;
-  private readonly threshold: number;
-  private readonly periodMs: number;
-  private readonly quarantineMs: number;
-  private readonly concurrency: number;
+  /** The settings in effect (defaults filled in). */
+  readonly threshold: number;
+  readonly periodMs: number;
+  readonly quarantineMs: number;
+  readonly concurrency: number;
 
   constructor(opts: PodGcControllerOptions = {}) {
     this.threshold = opts.terminatedPodGcThreshold ?? DEFAULT_TERMINATED_POD_GC_THRESHOLD;
