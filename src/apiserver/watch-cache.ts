@@ -24,10 +24,14 @@ export interface CacheEvent {
   prevValue?: string;
   /** Wall-clock ms when the cache received it. */
   receivedAt: number;
-  /** Parsed `value`, filled on first use and shared by every watcher (never mutate). */
+  /**
+   * Memo for one fan-out: the parsed `value` / `prevValue` and the serialized watch lines by event
+   * type, filled by the first watcher that needs them and shared by the others (never mutate).
+   * Dropped once the live delivery to every subscriber returned, so the window keeps only the
+   * stored strings (a backlog replay parses again).
+   */
   parsed?: unknown;
   parsedPrev?: unknown;
-  /** Serialized watch lines by event type, shared by plain-JSON watchers (never mutate). */
   lines?: Map<string, string>;
 }
 
@@ -48,6 +52,14 @@ export interface WatchCacheOptions {
   maxEvents?: number;
   now?: () => number;
   logger: Logger;
+}
+
+function dropMemo(events: CacheEvent[]): void {
+  for (const e of events) {
+    e.parsed = undefined;
+    e.parsedPrev = undefined;
+    e.lines = undefined;
+  }
 }
 
 export class WatchCache {
@@ -135,6 +147,7 @@ export class WatchCache {
       const mine = batch.filter((e) => e.key.startsWith(s.prefix));
       if (mine.length) s.onEvents(mine);
     }
+    dropMemo(batch);
     if (this.waiters.length) {
       for (let i = this.waiters.length - 1; i >= 0; i--) {
         const w = this.waiters[i]!;
@@ -200,7 +213,10 @@ export class WatchCache {
       const e = this.events[i]!;
       if (e.key.startsWith(prefix)) backlog.push(e);
     }
-    if (backlog.length) onEvents(backlog);
+    if (backlog.length) {
+      onEvents(backlog);
+      dropMemo(backlog);
+    }
     this.subscribers.add(sub);
     return { close: () => this.subscribers.delete(sub) };
   }

@@ -159,7 +159,6 @@ function translate(
   filter: ((o: KubeObject) => boolean) | undefined,
 ): { type: EventType; object: KubeObject } | undefined {
   const cur = (e.parsed ??= JSON.parse(e.value)) as KubeObject;
-  const prev = e.prevValue !== undefined ? ((e.parsedPrev ??= JSON.parse(e.prevValue)) as KubeObject) : undefined;
   // Without conversion every watcher shares the parsed object (only its resourceVersion is set,
   // identically for all); with conversion each gets its own converted copy.
   const view = (o: KubeObject) => {
@@ -174,8 +173,9 @@ function translate(
   }
   const obj = view(cur);
   const nowMatches = !filter || filter(obj);
-  if (e.created || !prev) return nowMatches ? { type: 'ADDED', object: obj } : undefined;
-  const before = filter ? filter(view(prev)) : true;
+  if (e.created || e.prevValue === undefined) return nowMatches ? { type: 'ADDED', object: obj } : undefined;
+  // Selector transitions need the previous state; unfiltered watchers never parse it.
+  const before = filter ? filter(view((e.parsedPrev ??= JSON.parse(e.prevValue)) as KubeObject)) : true;
   if (nowMatches && before) return { type: 'MODIFIED', object: obj };
   if (nowMatches) return { type: 'ADDED', object: obj };
   if (before) return { type: 'DELETED', object: obj };
