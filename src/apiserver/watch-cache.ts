@@ -65,6 +65,8 @@ function dropMemo(events: CacheEvent[]): void {
 export class WatchCache {
   private readonly events: CacheEvent[] = [];
   private head = 0; // index of the oldest live event in `events`
+  /** The newest event of each key still in the window (deleted keys have none). */
+  private readonly lastByKey = new Map<string, CacheEvent>();
   /** Every event with revision > floor is in the buffer. */
   private floor = 0;
   private latest = 0;
@@ -109,6 +111,7 @@ export class WatchCache {
       this.subscribers.clear();
       this.events.length = 0;
       this.head = 0;
+      this.lastByKey.clear();
       void this.backend.currentRevision().then((rev) => {
         if (this.closed) return;
         this.floor = rev;
@@ -136,7 +139,16 @@ export class WatchCache {
         value: e.type === 'delete' ? (e.prevKv?.value ?? e.kv.value) : e.kv.value,
         receivedAt: t,
       };
-      if (e.prevKv) ce.prevValue = e.prevKv.value;
+      if (e.prevKv) {
+        // The previous value is usually the value of this key's last event still in the window:
+        // share that string instead of keeping a second copy of the same bytes.
+        const last = this.lastByKey.get(ce.key);
+        const prev = last && last.revision === e.prevKv.modRevision && last.type === 'put' ? last.value : e.prevKv.value;
+        ce.prevValue = prev;
+        if (ce.type === 'delete') ce.value = prev;
+      }
+      if (ce.type === 'delete') this.lastByKey.delete(ce.key);
+      else this.lastByKey.set(ce.key, ce);
       this.latest = ce.revision;
       this.events.push(ce);
       batch.push(ce);
@@ -164,6 +176,7 @@ export class WatchCache {
     while (live() > 0) {
       const e = this.events[this.head]!;
       if (live() > this.maxEvents || now - e.receivedAt > this.windowMs) {
+        if (this.lastByKey.get(e.key) === e) this.lastByKey.delete(e.key);
         this.floor = e.revision;
         this.head++;
       } else break;
