@@ -14,8 +14,17 @@ for a in "$@"; do
   esac
 done
 
-# Debian package → a file it installs.
-declare -A pkgs=()
+# Debian package → a file it installs. The node agent runs real containers: containerd and runc,
+# pod networking through the CNI plugins, service and policy rules in nftables (iptables-nft for the
+# CNI portmap plugin), iproute2 for bridges, routes and network namespaces.
+declare -A pkgs=(
+  [containerd]=/usr/bin/containerd
+  [runc]=/usr/sbin/runc
+  [containernetworking-plugins]=/usr/lib/cni/bridge
+  [nftables]=/usr/sbin/nft
+  [iptables]=/usr/sbin/iptables
+  [iproute2]=/usr/sbin/ip
+)
 if [ "$want_test" = 1 ]; then
   pkgs[etcd-server]=/usr/bin/etcd
   pkgs[etcd-client]=/usr/bin/etcdctl
