@@ -24,6 +24,11 @@ declare -A pkgs=(
   [nftables]=/usr/sbin/nft
   [iptables]=/usr/sbin/iptables
   [iproute2]=/usr/sbin/ip
+  # The built-in images (pause, busybox, demo app) are made from these: busybox from the host's
+  # static binary, pause and the demo app compiled statically against Debian's libc.
+  [busybox-static]=/bin/busybox
+  [gcc]=/usr/bin/gcc
+  [libc6-dev]=/usr/lib/x86_64-linux-gnu/libc.a
 )
 if [ "$want_test" = 1 ]; then
   pkgs[etcd-server]=/usr/bin/etcd
