@@ -7,18 +7,13 @@
  * connects to a simulated node (no kubelet port is served; daemonEndpoints port is 0).
  */
 import type { KubeObject } from '../api/types.js';
+import { healthyConditions, type NodeTaint } from '../agent/node/node-objects.js';
+
+export { LEASE_NAMESPACE, LEASE_DURATION_SECONDS, healthyConditions, buildLease, microTime, type NodeCondition } from '../agent/node/node-objects.js';
 
 /** The marker label every simulated node carries (kwok uses `type=kwok`). */
 export const SIMULATED_LABEL = 'flotilla.dev/simulated';
-export const LEASE_NAMESPACE = 'kube-node-lease';
-/** Seconds a node Lease is valid for without renewal (kubelet's default). */
-export const LEASE_DURATION_SECONDS = 40;
-
-export interface SimTaint {
-  key: string;
-  value?: string;
-  effect: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
-}
+export type SimTaint = NodeTaint;
 
 /** Shape of every node a sim registers (validated by the CLI). */
 export interface NodeTemplate {
@@ -35,15 +30,6 @@ export interface NodeTemplate {
   arch: string;
   /** nodeInfo.kubeletVersion, e.g. v1.32.0. */
   kubeletVersion: string;
-}
-
-export interface NodeCondition {
-  type: string;
-  status: 'True' | 'False' | 'Unknown';
-  reason: string;
-  message: string;
-  lastHeartbeatTime: string;
-  lastTransitionTime: string;
 }
 
 export function nodeName(t: Pick<NodeTemplate, 'namePrefix'>, index: number): string {
@@ -68,24 +54,6 @@ export function stableId(s: string): string {
     out += h.toString(16).padStart(8, '0');
   }
   return out;
-}
-
-/** The healthy conditions a kubelet reports (Ready=True/KubeletReady, no pressure). */
-export function healthyConditions(heartbeat: string, transition: string): NodeCondition[] {
-  const c = (type: string, status: 'True' | 'False', reason: string, message: string): NodeCondition => ({
-    type,
-    status,
-    reason,
-    message,
-    lastHeartbeatTime: heartbeat,
-    lastTransitionTime: transition,
-  });
-  return [
-    c('MemoryPressure', 'False', 'KubeletHasSufficientMemory', 'kubelet has sufficient memory available'),
-    c('DiskPressure', 'False', 'KubeletHasNoDiskPressure', 'kubelet has no disk pressure'),
-    c('PIDPressure', 'False', 'KubeletHasSufficientPID', 'kubelet has sufficient PID available'),
-    c('Ready', 'True', 'KubeletReady', 'kubelet is posting ready status'),
-  ];
 }
 
 /** The Node object for index `i`, status included (nodes keep the status they register with). */
@@ -135,23 +103,4 @@ export function buildNode(t: NodeTemplate, i: number, now: Date): KubeObject {
       },
     },
   };
-}
-
-/** The node's Lease as kubelet writes it (owned by the node so the GC removes it with the node). */
-export function buildLease(name: string, nodeUid: string | undefined, now: Date): KubeObject {
-  return {
-    apiVersion: 'coordination.k8s.io/v1',
-    kind: 'Lease',
-    metadata: {
-      name,
-      namespace: LEASE_NAMESPACE,
-      ...(nodeUid ? { ownerReferences: [{ apiVersion: 'v1', kind: 'Node', name, uid: nodeUid }] } : {}),
-    },
-    spec: { holderIdentity: name, leaseDurationSeconds: LEASE_DURATION_SECONDS, renewTime: microTime(now) },
-  };
-}
-
-/** RFC 3339 with microseconds (MicroTime). */
-export function microTime(d: Date): string {
-  return d.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
 }
