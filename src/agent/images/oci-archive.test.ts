@@ -36,7 +36,7 @@ async function readTar(buf: Buffer): Promise<TarFile[]> {
   const reading = (async () => {
     for await (const entry of ex) {
       const chunks: Buffer[] = [];
-      for await (const c of entry) chunks.push(c);
+      for await (const c of entry as AsyncIterable<Buffer>) chunks.push(c);
       const h = entry.header;
       out.push({
         name: h.name,

@@ -141,10 +141,14 @@ export function normalizeEntries(entries: readonly LayerEntry[]): LayerEntry[] {
   });
 }
 
-async function collect(stream: AsyncIterable<Uint8Array>): Promise<Buffer> {
-  const chunks: Uint8Array[] = [];
-  for await (const c of stream) chunks.push(c);
-  return Buffer.concat(chunks);
+/** Gathers a stream's output (tar-stream's Pack is a streamx Readable with the same events). */
+function collect(stream: Pick<NodeJS.EventEmitter, 'on'>): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    stream.on('data', (c: Buffer) => chunks.push(c));
+    stream.on('end', () => resolve(Buffer.concat(chunks)));
+    stream.on('error', reject);
+  });
 }
 
 /** A tar of the given entries with fixed metadata (uid/gid 0, mtime FIXED_MTIME). */
