@@ -7,16 +7,17 @@
  * Exit codes: 0 stopped by a signal, 1 runtime failure (no kubeconfig, server unreachable,
  * registration failed), 2 usage error.
  */
-import { isQualifiedName, isValidLabelValue } from '../api/validation/names.js';
+import { isValidLabelValue } from '../api/validation/names.js';
 import { KUBERNETES_MINOR } from '../apiserver/version.js';
 import { R, type Client } from '../client/types.js';
 import { parseDuration, toMillis } from '../lib/duration/index.js';
 import { createLogger, formatLogRecord } from '../lib/log.js';
 import { parseQuantity } from '../lib/quantity/index.js';
-import type { NodeTemplate, SimTaint } from '../sim/node-template.js';
+import type { NodeTemplate } from '../sim/node-template.js';
 import { type SimulatorOptions, Simulator } from '../sim/simulator.js';
 import { type FlagSpec, UsageError, parseFlags, renderHelp, splitList } from './flags.js';
 import type { CommandIo } from './server.js';
+import { parseNodeLabels, parseNodeTaints } from './node-flags.js';
 
 export const SIM_COMMAND = 'flotilla sim';
 
@@ -48,8 +49,6 @@ export interface SimConfig {
   cleanup: boolean;
   verbosity: number;
 }
-
-const EFFECTS = ['NoSchedule', 'PreferNoSchedule', 'NoExecute'] as const;
 
 export function simHelp(): string {
   return renderHelp({
@@ -133,26 +132,8 @@ export function parseSimConfig(argv: string[], env: { KUBECONFIG?: string }): Si
   const nameErr = namePrefix === '' ? 'must not be empty' : !/^[a-z0-9]([-a-z0-9.]*)?$/.test(namePrefix) || namePrefix.length > 240 ? 'must be lower-case letters, digits, "-" or "." and start with a letter or digit' : '';
   if (nameErr) fail(`--name-prefix "${namePrefix}" ${nameErr}`);
 
-  const labels: Record<string, string> = {};
-  for (const kv of list('node-label')) {
-    const eq = kv.indexOf('=');
-    if (eq <= 0) fail(`--node-label "${kv}": must be key=value`);
-    const k = kv.slice(0, eq);
-    const v = kv.slice(eq + 1);
-    const errs = [...isQualifiedName(k), ...isValidLabelValue(v)];
-    if (errs.length) fail(`--node-label "${kv}": ${errs[0]}`);
-    labels[k] = v;
-  }
-  const taints: SimTaint[] = [];
-  for (const t of list('node-taint')) {
-    const m = /^([^=:]+)(?:=([^:]*))?:(.+)$/.exec(t);
-    if (!m) fail(`--node-taint "${t}": must be key[=value]:Effect`);
-    const [, key, value, effect] = m!;
-    if (!(EFFECTS as readonly string[]).includes(effect!)) fail(`--node-taint "${t}": effect must be one of ${EFFECTS.join(', ')}`);
-    const errs = [...isQualifiedName(key!), ...(value ? isValidLabelValue(value) : [])];
-    if (errs.length) fail(`--node-taint "${t}": ${errs[0]}`);
-    taints.push({ key: key!, ...(value ? { value } : {}), effect: effect as SimTaint['effect'] });
-  }
+  const labels = parseNodeLabels(list('node-label'), SIM_COMMAND);
+  const taints = parseNodeTaints(list('node-taint'), SIM_COMMAND);
   const zones = splitList(list('zones'));
   for (const z of zones) if (isValidLabelValue(z).length) fail(`--zones "${z}": ${isValidLabelValue(z)[0]}`);
   const arch = str('arch', 'amd64');
