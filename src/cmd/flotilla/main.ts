@@ -57,6 +57,7 @@ async function loadServerDeps(): Promise<ServerDeps> {
         authenticators: [inProcess.inProcessAuthenticator, ...opts.authenticators],
         admission: [
           plugins.createServiceAccountAdmission({}),
+          plugins.createNodeRestriction({ reader: access }),
           plugins.createLimitRanger({ reader: access }),
           tolerations.createDefaultTolerationSeconds(),
           priority.createPriorityAdmission({ reader: access }),
@@ -86,6 +87,7 @@ export async function main(argv: string[]): Promise<number> {
         if (command === 'help' && rest[0] === 'version') return versionCommand(['--help'], io);
         if (command === 'help' && rest[0] === 'sim') return main(['sim', '--help']);
         if (command === 'help' && rest[0] === 'explain') return main(['explain', '--help']);
+        if (command === 'help' && rest[0] === 'images') return main(['images', '--help']);
         if (command === 'help' && rest[0] !== undefined) throw new UsageError(`unknown command "${rest[0]}" for "flotilla"`, 'flotilla');
         io.stdout(rootHelp());
         return 0;
@@ -101,6 +103,10 @@ export async function main(argv: string[]): Promise<number> {
       case 'explain': {
         const [{ explainCommand }, { clientFromKubeconfig }] = await Promise.all([import('../../cli/explain.js'), import('../../client/http-client.js')]);
         return await explainCommand(rest, io, { clientFor: (p) => clientFromKubeconfig(p, 'flotilla-explain'), env: process.env, homeDir: homedir() });
+      }
+      case 'images': {
+        const { imagesCommand } = await import('../../cli/images.js');
+        return await imagesCommand(rest, io);
       }
       default:
         if (command.startsWith('-')) throw new UsageError(`unknown flag: ${command}`, 'flotilla');

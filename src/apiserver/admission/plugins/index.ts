@@ -24,6 +24,16 @@ export {
 } from './limit-ranger.js';
 export { ResourceQuotaAdmission, createResourceQuotaAdmission, evaluateQuotas, type ResourceQuotaAdmissionOptions, type QuotaEvaluation } from './resource-quota.js';
 export { createStoreAccess, type StoreAccessOptions } from './store-access.js';
+export {
+  NodeRestriction,
+  createNodeRestriction,
+  nodeIdentity,
+  isKubeletLabel,
+  forbiddenNodeLabels,
+  NODE_USER_PREFIX,
+  NODES_GROUP,
+  type NodeRestrictionOptions,
+} from './node-restriction.js';
 
 
 /**
