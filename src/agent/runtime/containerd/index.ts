@@ -1,0 +1,15 @@
+export {
+  containerdConfig,
+  containerdPaths,
+  defaultCniConfDir,
+  DEFAULT_CNI_BIN_DIR,
+  normalizeEndpoint,
+  parseContainerdVersion,
+  registryHostsFiles,
+  supportedContainerdVersion,
+  type ContainerdConfigOptions,
+  type ContainerdPaths,
+  type RegistriesConfig,
+  type RegistryHostConfig,
+} from './config.js';
+export { containerdVersion, isOurContainerd, startContainerd, type RunningContainerd, type StartContainerdOptions } from './process.js';
