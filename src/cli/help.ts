@@ -6,6 +6,7 @@ export const COMMAND_SUMMARIES: ReadonlyArray<readonly [string, string]> = [
   ['server', 'Run the control plane (API server, scheduler, controller manager; agent in a later release)'],
   ['sim', 'Register simulated nodes that run pods through their lifecycle (like kwok)'],
   ['explain', 'Explain node by node why a pod is placed or refused'],
+  ['images', "Import, list and remove a node's container images; build the built-in ones"],
   ['version', 'Print the Flotilla version'],
   ['help', 'Help about any command'],
 ];

@@ -14,3 +14,14 @@ export type BuiltinImage = keyof typeof BUILTIN_IMAGES;
 
 /** containerd namespace used by the CRI plugin (and so by every pod). */
 export const CRI_NAMESPACE = 'k8s.io';
+
+/**
+ * Every name the demo app image is imported under, with the VERSION it reports by default (a pod's
+ * env overrides it): its own name and the seed's application image at both versions of its
+ * blue/green rollout. One manifest per version; they share every layer.
+ */
+export const DEMO_APP_NAMES: Readonly<Record<string, string>> = {
+  [BUILTIN_IMAGES.demo]: '1.0',
+  'myregistry.com/myapp:v1.2.3': 'v1.2.3',
+  'myregistry.com/myapp:v1.3.0': 'v1.3.0',
+};
