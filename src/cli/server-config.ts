@@ -91,6 +91,8 @@ export interface ServerConfig {
   controllerManager: ControllerManagerConfig;
   /** The config file that was read, if any. */
   configFile?: string;
+  /** `--token`: the join secret (the token's password part); absent: keep or create `<data-dir>/token`. */
+  token?: string;
   /** The machine's hostname (for SANs and, later, the node name). */
   hostname: string;
 }
@@ -151,6 +153,7 @@ export const SERVER_FLAGS: FlagSpec[] = [
   { name: 'data-dir', short: 'd', type: 'string', defaultText: '/var/lib/flotilla as root, ~/.flotilla otherwise', description: 'Folder holding state: PKI, SQLite database, kubeconfig [$FLOTILLA_DATA_DIR]' },
   { name: 'bind-address', type: 'string', defaultText: DEFAULTS.bindAddress, description: 'Address the API server listens on' },
   { name: 'secure-port', type: 'string', valueName: 'int', defaultText: String(DEFAULTS.securePort), description: 'HTTPS port of the API server (0 picks a free one)' },
+  { name: 'token', short: 't', type: 'string', description: 'Secret part of the join token agents use (written to <data-dir>/token; random on first start) [$FLOTILLA_TOKEN]' },
   { name: 'tls-san', type: 'string', multiple: true, description: 'Additional hostname or IP as a Subject Alternative Name of the serving certificate (repeatable, comma-separated)' },
   { name: 'write-kubeconfig', short: 'o', type: 'string', valueName: 'file', defaultText: '<data-dir>/kubeconfig.yaml', description: 'Write the admin kubeconfig to this file [$FLOTILLA_KUBECONFIG_OUTPUT]' },
   { name: 'write-kubeconfig-mode', type: 'string', valueName: 'mode', defaultText: DEFAULTS.writeKubeconfigMode, description: 'File mode of the kubeconfig, octal [$FLOTILLA_KUBECONFIG_MODE]' },
@@ -182,6 +185,7 @@ export const SERVER_FLAGS: FlagSpec[] = [
 const ENV_VARS: Record<string, string> = {
   config: 'FLOTILLA_CONFIG_FILE',
   'data-dir': 'FLOTILLA_DATA_DIR',
+  token: 'FLOTILLA_TOKEN',
   'write-kubeconfig': 'FLOTILLA_KUBECONFIG_OUTPUT',
   'write-kubeconfig-mode': 'FLOTILLA_KUBECONFIG_MODE',
   'datastore-endpoint': 'FLOTILLA_DATASTORE_ENDPOINT',
@@ -351,6 +355,7 @@ export function parseServerConfig(argv: string[], env: ServerEnv): ParsedServerC
     disableControllerManager,
     controllerManager,
     ...(configFile ? { configFile } : {}),
+    ...(getString('token') ? { token: getString('token') } : {}),
     hostname: env.hostname,
   };
   return { config, warnings };

@@ -1,6 +1,6 @@
 /**
  * `flotilla server`: the control plane as a process. Startup, in order: data dir → cluster PKI →
- * datastore → apiserver bootstrap → HTTPS listener → admin kubeconfig → auto-compaction → ready.
+ * datastore → apiserver bootstrap → join token and endpoints (apiserver/node-join) → HTTPS listener → admin kubeconfig → auto-compaction → ready.
  * Any failure before ready undoes what was started and exits 1 with one `Error:` line.
  *
  * One server per data dir (`<data-dir>/server.pid`, see pid-lock.ts).
@@ -21,6 +21,7 @@ import type { ResourceDef } from '../api/types.js';
 import type { ApiServer, ApiServerOptions } from '../apiserver/index.js';
 import type { AuditEvent, AuditLogOptions, AuditSink } from '../apiserver/audit.js';
 import { createX509Authenticator } from '../apiserver/authn/x509.js';
+import { setupNodeJoin } from '../apiserver/node-join/index.js';
 import { type ClusterPki, ensureClusterPki, servingSans } from '../apiserver/tls/index.js';
 import { type Logger, createLogger, formatLogRecord } from '../lib/log.js';
 import type { Backend } from '../storage/index.js';
@@ -67,6 +68,8 @@ export interface RunningServer {
   /** URL for clients on this machine (what the kubeconfig says). */
   readonly url: string;
   readonly kubeconfigPath: string;
+  /** `<data-dir>/token`: the join token agents pass to `--token`. */
+  readonly tokenPath: string;
   readonly pki: ClusterPki;
   /** Milliseconds from startServer() to ready. */
   readonly startupMs: number;
@@ -194,6 +197,11 @@ export async function startServer(
     await api.start();
     log.v(1).info('apiserver started', { resources: registry.all().length, ms: ms(t) });
 
+    // Node join: <data-dir>/token, and /cacerts + /v1-flotilla/node-certificate in front of the API
+    const network = { clusterCIDRs: config.clusterCidrs, serviceCIDRs: config.serviceCidrs, clusterDNS: config.clusterDns, clusterDomain: config.clusterDomain };
+    const nodeJoin = await setupNodeJoin({ dataDir: config.dataDir, tokenSecret: config.token, pki, network, apiHandle: (req, res) => api.handle(req, res), logger });
+    log.info('Node token is available', { path: nodeJoin.tokenPath, token: nodeJoin.tokenAction });
+
     // Listener
     const server = createServer(
       {
@@ -204,7 +212,7 @@ export async function startServer(
         rejectUnauthorized: false,
         minVersion: 'TLSv1.2',
       },
-      (req, res) => api.handle(req, res),
+      (req, res) => void (nodeJoin.handle(req, res) || api.handle(req, res)),
     );
     server.on('tlsClientError', (err) => log.v(2).info('TLS handshake failed', { err: err.message }));
     await listen(server, config.bindAddress, config.securePort);
@@ -248,7 +256,7 @@ export async function startServer(
         lock.release();
         log.info('stopped', { ms: ms(s0) });
       })());
-    return { config, port, url, kubeconfigPath: config.writeKubeconfig, pki, startupMs, stop };
+    return { config, port, url, kubeconfigPath: config.writeKubeconfig, tokenPath: nodeJoin.tokenPath, pki, startupMs, stop };
   } catch (e) {
     await rollback();
     throw e;
