@@ -38,6 +38,8 @@ test('containerdConfig: version 2, own dirs and sockets, CRI settings as k3s set
     '  default_runtime_name = "runc"',
     '  runtime_type = "io.containerd.runc.v2"',
     '  SystemdCgroup = false',
+    '  Root = "/d/containerd/state/runc"',
+    '  restrict_oom_score_adj = false',
     '  bin_dir = "/usr/lib/cni"',
     '  conf_dir = "/d/cni/net.d"',
     '  max_conf_num = 1',
@@ -45,7 +47,8 @@ test('containerdConfig: version 2, own dirs and sockets, CRI settings as k3s set
   ]) {
     assert.ok(t.split('\n').includes(line), `missing line ${JSON.stringify(line)} in\n${t}`);
   }
-  const o = containerdConfig({ dataDir: '/d', sandboxImage: 'p', cniBinDir: '/opt/cni/bin', cniConfDir: '/etc/cni/net.d' });
+  const o = containerdConfig({ dataDir: '/d', sandboxImage: 'p', cniBinDir: '/opt/cni/bin', cniConfDir: '/etc/cni/net.d', restrictOomScoreAdj: true });
+  assert.match(o, /^ {2}restrict_oom_score_adj = true$/m);
   assert.match(o, /bin_dir = "\/opt\/cni\/bin"/);
   assert.match(o, /conf_dir = "\/etc\/cni\/net.d"/);
 });

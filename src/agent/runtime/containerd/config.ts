@@ -58,6 +58,12 @@ export interface ContainerdConfigOptions {
   /** Default `<dataDir>/cni/net.d`. */
   cniConfDir?: string;
   registries?: RegistriesConfig;
+  /**
+   * Keep containers' oom_score_adj at or above containerd's own (CRI `restrict_oom_score_adj`, as
+   * k3s does rootless). Needed where the agent lacks CAP_SYS_RESOURCE: runc cannot lower the score
+   * (the sandbox's -998) there and every sandbox fails with "can't get final child's PID from pipe".
+   */
+  restrictOomScoreAdj?: boolean;
 }
 
 export const DEFAULT_CNI_BIN_DIR = '/usr/lib/cni';
@@ -102,6 +108,7 @@ export function containerdConfig(opts: ContainerdConfigOptions): string {
     '  enable_selinux = false',
     '  enable_unprivileged_ports = true',
     '  enable_unprivileged_icmp = true',
+    `  restrict_oom_score_adj = ${opts.restrictOomScoreAdj ? 'true' : 'false'}`,
     '',
     `${cri}.containerd]`,
     '  snapshotter = "overlayfs"',
@@ -113,6 +120,8 @@ export function containerdConfig(opts: ContainerdConfigOptions): string {
     '',
     `${cri}.containerd.runtimes.runc.options]`,
     '  SystemdCgroup = false',
+    // runc's state beside containerd's, so agents on one host never share it.
+    `  Root = ${str(`${p.state}/runc`)}`,
     '',
     `${cri}.cni]`,
     `  bin_dir = ${str(opts.cniBinDir ?? DEFAULT_CNI_BIN_DIR)}`,

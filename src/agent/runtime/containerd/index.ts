@@ -12,4 +12,4 @@ export {
   type RegistriesConfig,
   type RegistryHostConfig,
 } from './config.js';
-export { containerdVersion, isOurContainerd, startContainerd, type RunningContainerd, type StartContainerdOptions } from './process.js';
+export { containerdVersion, hasCapSysResource, isOurContainerd, startContainerd, type RunningContainerd, type StartContainerdOptions } from './process.js';

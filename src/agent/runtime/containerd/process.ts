@@ -37,6 +37,8 @@ export interface StartContainerdOptions {
   containerdPath?: string;
   /** How long to wait for the CRI socket to answer (default 30 s). */
   startTimeoutMs?: number;
+  /** Default: true when this process lacks CAP_SYS_RESOURCE (see ContainerdConfigOptions). */
+  restrictOomScoreAdj?: boolean;
   /** SIGTERM → SIGKILL grace of stop() (default 10 s). */
   stopTimeoutMs?: number;
 }
@@ -65,6 +67,16 @@ export async function containerdVersion(containerdPath = 'containerd'): Promise<
   if (!v) throw new Error(`cannot read the version of ${containerdPath} from ${JSON.stringify(out.trim())}`);
   if (!supportedContainerdVersion(v)) throw new Error(`containerd ${v.version} is too old: Flotilla needs containerd 1.6 or later`);
   return v.version;
+}
+
+/** Whether this process may lower oom_score_adj (CAP_SYS_RESOURCE in its effective set). */
+export function hasCapSysResource(): boolean {
+  try {
+    const m = /^CapEff:\s*([0-9a-f]+)$/m.exec(readFileSync('/proc/self/status', 'utf8'));
+    return m ? (BigInt(`0x${m[1]}`) & (1n << 24n)) !== 0n : true;
+  } catch {
+    return true;
+  }
 }
 
 function procCmdline(pid: number): string[] | undefined {
@@ -162,7 +174,7 @@ function logTail(path: string, from: number, maxLines = 20): string {
 function writeConfigFiles(opts: StartContainerdOptions, sandboxImage: string): void {
   const p = containerdPaths(opts.dataDir);
   for (const d of [p.dir, p.root, p.state, p.certsDir]) mkdirSync(d, { recursive: true, mode: 0o711 });
-  writeFileSync(p.config, containerdConfig({ dataDir: opts.dataDir, sandboxImage, cniBinDir: opts.cniBinDir, cniConfDir: opts.cniConfDir, registries: opts.registries }), { mode: 0o600 });
+  writeFileSync(p.config, containerdConfig({ dataDir: opts.dataDir, sandboxImage, cniBinDir: opts.cniBinDir, cniConfDir: opts.cniConfDir, registries: opts.registries, restrictOomScoreAdj: opts.restrictOomScoreAdj ?? !hasCapSysResource() }), { mode: 0o600 });
   // certs.d is wholly ours: rewrite it so removed mirrors disappear.
   const files = registryHostsFiles(opts.registries);
   for (const name of readdirSync(p.certsDir)) {

@@ -1,0 +1,146 @@
+/**
+ * containerd as a child process. The first two tests use a fake `containerd` script (no root
+ * needed); the others run Debian's containerd for real as root, each in its own data dir under
+ * /tmp/flt-<random>-*, removed at the end (containerds by PID, mounts, dirs).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { discardLogger } from '../../../lib/log.js';
+import { createCriClient } from '../cri/client.js';
+import { containerdPaths } from './config.js';
+import { isOurContainerd, startContainerd } from './process.js';
+import { TEST_PREFIX, startTestContainerd, mountsUnder } from '../../../../test/support/containerd.js';
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+function tempDir(): string {
+  return mkdtempSync(join('/tmp', `${TEST_PREFIX}-`));
+}
+
+function fakeContainerd(dir: string, version: string, body: string): string {
+  mkdirSync(join(dir, 'bin'), { recursive: true });
+  const path = join(dir, 'bin', 'containerd');
+  writeFileSync(path, `#!/bin/sh\nif [ "$1" = "--version" ]; then echo "containerd github.com/containerd/containerd ${version} abc"; exit 0; fi\n${body}\n`);
+  chmodSync(path, 0o755);
+  return path;
+}
+
+function ourContainerds(configPath: string): number[] {
+  return readdirSync('/proc')
+    .filter((n) => /^\d+$/.test(n))
+    .map(Number)
+    .filter((pid) => isOurContainerd(pid, configPath));
+}
+
+function requireRoot(): void {
+  if (process.getuid?.() !== 0) throw new Error('this test needs root (it runs containerd for real): run it as root');
+}
+
+test('startContainerd refuses a containerd older than 1.6, naming the version', async () => {
+  const dir = tempDir();
+  try {
+    const bin = fakeContainerd(dir, '1.5.9', 'exit 1');
+    await assert.rejects(startContainerd({ dataDir: dir, logger: discardLogger, containerdPath: bin }), /containerd 1\.5\.9 is too old: Flotilla needs containerd 1\.6 or later/);
+    await assert.rejects(startContainerd({ dataDir: dir, logger: discardLogger, containerdPath: join(dir, 'missing') }), /install containerd/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('startContainerd: a containerd that does not come up gives an error with the last lines of its log', async () => {
+  const dir = tempDir();
+  try {
+    const bin = fakeContainerd(dir, '1.6.20', 'echo "level=fatal msg=\\"boom: cannot load config\\"" >&2; exit 1');
+    await assert.rejects(startContainerd({ dataDir: dir, logger: discardLogger, containerdPath: bin, startTimeoutMs: 5_000 }), (e: Error) => {
+      assert.match(e.message, /containerd exited \(1\) before its CRI socket answered/);
+      assert.match(e.message, /last lines of .*containerd\.log:\n.*boom: cannot load config/);
+      return true;
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('supervision: containerd killed with SIGKILL is restarted and its socket answers again', async () => {
+  const t = await startTestContainerd({ images: false });
+  try {
+    const first = t.containerd.pid();
+    assert.ok(first);
+    process.kill(first, 'SIGKILL');
+    let next: number | undefined;
+    for (let i = 0; i < 100 && (next === undefined || next === first); i++) {
+      await sleep(100);
+      next = t.containerd.pid();
+    }
+    assert.ok(next !== undefined && next !== first, 'a new containerd was started');
+    let answered = false;
+    for (let i = 0; i < 100 && !answered; i++) {
+      answered = await t.client.runtime.version().then(
+        () => true,
+        () => false,
+      );
+      if (!answered) await sleep(100);
+    }
+    assert.ok(answered, 'CRI answers on the same socket through the same client');
+    assert.equal(ourContainerds(containerdPaths(t.dataDir).config).length, 1);
+  } finally {
+    await t.stop();
+  }
+});
+
+test('leftover: a containerd of an agent that crashed is terminated (by PID) and a fresh one started', async () => {
+  requireRoot();
+  const dataDir = tempDir();
+  const p = containerdPaths(dataDir);
+  const script = join(dataDir, 'agent.mts');
+  const processModule = fileURLToPath(new URL('./process.ts', import.meta.url));
+  const logModule = fileURLToPath(new URL('../../../lib/log.ts', import.meta.url));
+  writeFileSync(
+    script,
+    `import { startContainerd } from ${JSON.stringify(processModule)};\nimport { discardLogger } from ${JSON.stringify(logModule)};\n` +
+      `const c = await startContainerd({ dataDir: ${JSON.stringify(dataDir)}, logger: discardLogger });\nconsole.log('PID ' + c.pid());\nsetInterval(() => {}, 1000);\n`,
+  );
+  const agent = spawn(process.execPath, ['--import', 'tsx', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let second: Awaited<ReturnType<typeof startContainerd>> | undefined;
+  let oldPid: number | undefined;
+  try {
+    oldPid = await new Promise<number>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('the first agent did not start containerd within 30 s')), 30_000);
+      let out = '';
+      agent.stdout!.on('data', (d: Buffer) => {
+        out += d.toString();
+        const m = /PID (\d+)/.exec(out);
+        if (m) {
+          clearTimeout(timer);
+          resolve(Number(m[1]));
+        }
+      });
+      agent.once('exit', (code) => reject(new Error(`the first agent exited (${code})`)));
+    });
+    agent.kill('SIGKILL'); // the agent crashes; its containerd keeps running
+    await new Promise((r) => agent.once('exit', r));
+    assert.ok(isOurContainerd(oldPid, p.config), 'the orphaned containerd is still running');
+
+    second = await startContainerd({ dataDir, logger: discardLogger });
+    assert.notEqual(second.pid(), oldPid);
+    assert.equal(isOurContainerd(oldPid, p.config), false, 'the leftover containerd is gone');
+    assert.deepEqual(ourContainerds(p.config), [second.pid()]);
+    const client = createCriClient(second.socket);
+    try {
+      assert.equal((await client.runtime.version()).runtimeName, 'containerd');
+    } finally {
+      client.close();
+    }
+  } finally {
+    if (agent.exitCode === null && agent.signalCode === null) agent.kill('SIGKILL');
+    await second?.stop();
+    for (const pid of ourContainerds(p.config)) process.kill(pid, 'SIGKILL');
+    for (const mp of mountsUnder(dataDir)) spawn('umount', ['-l', mp]);
+    await sleep(100);
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});
