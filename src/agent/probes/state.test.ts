@@ -266,3 +266,37 @@ test('property: a new container id resets the worker to its initial result and a
     }),
   );
 });
+
+test('property: across restarts, stops and deletion, published results never repeat and track the state', () => {
+  const event = fc.record({
+    id: fc.constantFrom('c1', 'c2', 'c3', ''),
+    running: fc.boolean(),
+    deleting: fc.boolean(),
+    started: fc.boolean(),
+    outcome: fc.constantFrom<ProbeOutcome>('success', 'failure', 'unknown'),
+  });
+  fc.assert(
+    fc.property(kinds, thresholds, fc.constantFrom<'probe' | 'fail'>('probe', 'fail'), fc.array(event, { maxLength: 40 }), (kind, th, rot, evs) => {
+      let s = newProbeState(kind, probeSettings(kind, th));
+      let last: ProbeOutcome | undefined;
+      for (const [i, e] of evs.entries()) {
+        const b = beforeProbe(s, { terminal: false, deleting: e.deleting, restartPolicy: 'Always' }, { containerId: e.id, running: e.running, startedAt: T0 }, e.started, T0 + i * 1000, {
+          readinessOnTermination: rot,
+        });
+        const pubs = b.publish ? [b.publish] : [];
+        s = b.state;
+        if (b.do === 'probe') {
+          const a = afterProbe(s, e.outcome);
+          s = a.state;
+          if (a.publish) pubs.push(a.publish);
+        }
+        for (const p of pubs) {
+          if (p.result === last || p.containerId !== s.containerId) return false;
+          last = p.result;
+        }
+        if (s.published !== last) return false;
+      }
+      return true;
+    }),
+  );
+});

@@ -159,36 +159,45 @@ export function beforeProbe(
   const id = container.containerId || undefined;
   if (id === undefined) return { do: 'wait', state, nextAt: next, why: 'no-container' };
 
+  // Several changes may happen in one tick (a new container that is not running yet): only the
+  // final value is published, and only when it differs from what was published before.
+  const prev = state.published;
   let s = state;
-  let publish: Publish | undefined;
+  let cause: PublishCause = 'probe';
+  const set = (result: ProbeOutcome, why: PublishCause) => {
+    if (s.published === result) return;
+    s = { ...s, published: result };
+    cause = why;
+  };
+  const out = (): Publish | undefined =>
+    s.published !== undefined && s.published !== prev ? { result: s.published, cause, containerId: id } : undefined;
+
   if (s.containerId !== id) {
     // A new container: forget everything about the old one, start from the initial result.
-    s = { ...newProbeState(s.kind, s.settings), containerId: id };
-    const r = publishIfChanged({ ...s, published: state.published }, initialResult(s.kind), 'new-container');
-    s = r.state;
-    publish = r.publish;
+    s = { ...newProbeState(s.kind, s.settings), containerId: id, published: prev };
+    set(initialResult(s.kind), 'new-container');
   }
-  if (s.onHold) return { do: 'wait', state: s, publish, nextAt: next, why: 'on-hold' };
+  if (s.onHold) return { do: 'wait', state: s, publish: out(), nextAt: next, why: 'on-hold' };
 
   if (!container.running) {
-    const r = publishIfChanged(s, 'failure', 'not-running');
-    const p = r.publish ?? publish;
+    set('failure', 'not-running');
     // The container exited; it will not come back when the pod never restarts containers.
-    if (pod.restartPolicy === 'Never') return { do: 'stop', state: r.state, publish: p };
-    return { do: 'wait', state: r.state, publish: p, nextAt: next, why: 'not-running' };
+    if (pod.restartPolicy === 'Never') return { do: 'stop', state: s, publish: out() };
+    return { do: 'wait', state: s, publish: out(), nextAt: next, why: 'not-running' };
   }
 
   if (pod.deleting) {
     if (s.kind === 'liveness' || s.kind === 'startup') {
-      const r = publishIfChanged(s, 'success', 'pod-deleting');
-      return { do: 'stop', state: r.state, publish: r.publish ?? publish };
+      set('success', 'pod-deleting');
+      return { do: 'stop', state: s, publish: out() };
     }
     if (opts.readinessOnTermination === 'fail') {
-      const r = publishIfChanged(s, 'failure', 'pod-deleting');
-      return { do: 'stop', state: r.state, publish: r.publish ?? publish };
+      set('failure', 'pod-deleting');
+      return { do: 'stop', state: s, publish: out() };
     }
   }
 
+  const publish = out();
   const delayEnd = (container.startedAt ?? now) + s.settings.initialDelaySeconds * 1000;
   if (now < delayEnd) return { do: 'wait', state: s, publish, nextAt: Math.min(next, delayEnd), why: 'initial-delay' };
 
