@@ -37,6 +37,7 @@ before(async () => {
       loopRequests++;
       return res.writeHead(302, { location: '/loop' }).end();
     }
+    if (path === '/hangup') return void req.socket.destroy();
     if (path === '/not-modified') return res.writeHead(304).end();
     if (path === '/big') return res.end('x'.repeat(50_000));
     if (path === '/slow') return void setTimeout(() => res.end('late'), 2000).unref();
@@ -180,4 +181,8 @@ test('HTTPS without certificate verification; HTTPS against a plain HTTP server 
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('a server closing the connection without an answer: EOF', async () => {
+  assert.deepEqual(await runHttpProbe(target('/hangup')), { result: 'failure', output: `Get "http://127.0.0.1:${port}/hangup": EOF` });
 });
