@@ -161,3 +161,65 @@ test('full cycle on the host network: sandbox, container, exec, logs, stop and r
   await rt.removePodSandbox(podId);
   assert.deepEqual(await rt.listPodSandbox(), []);
 });
+
+test('a running container survives a containerd crash and is adopted by the restarted containerd', async () => {
+  const rt = t.client.runtime;
+  const uid = randomBytes(8).toString('hex');
+  const hostNs = { network: 'NODE', pid: 'CONTAINER', ipc: 'POD' } as const;
+  const sandbox: PodSandboxConfig = {
+    metadata: { name: `${TEST_PREFIX}-adopt`, uid, namespace: 'default', attempt: 0 },
+    hostname: '',
+    logDirectory: join(t.dataDir, 'pods', uid),
+    portMappings: [],
+    labels: {},
+    annotations: {},
+    linux: { cgroupParent: '', securityContext: { namespaceOptions: hostNs } },
+  };
+  const podId = await rt.runPodSandbox(sandbox);
+  const cid = await rt.createContainer(
+    podId,
+    {
+      metadata: { name: 'sleeper', attempt: 0 },
+      image: { image: BUILTIN_IMAGES.busybox },
+      command: ['sleep', '3600'],
+      args: [],
+      workingDir: '',
+      envs: [],
+      mounts: [],
+      labels: {},
+      annotations: {},
+      logPath: 'sleeper.log',
+      stdin: false,
+      stdinOnce: false,
+      tty: false,
+      linux: { securityContext: { namespaceOptions: hostNs, privileged: false, readonlyRootfs: false, supplementalGroups: [], noNewPrivs: false } },
+    },
+    sandbox,
+  );
+  await rt.startContainer(cid);
+  const before = await rt.containerStatus(cid);
+
+  const first = t.containerd.pid()!;
+  process.kill(first, 'SIGKILL');
+  let next: number | undefined;
+  for (let i = 0; i < 100 && (next === undefined || next === first); i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    next = t.containerd.pid();
+  }
+  assert.ok(next !== undefined && next !== first, 'containerd restarted');
+  let after: Awaited<ReturnType<typeof rt.containerStatus>> | undefined;
+  for (let i = 0; i < 100 && !after; i++) {
+    after = await rt.containerStatus(cid).catch(() => undefined);
+    if (!after) await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.ok(after, 'the restarted containerd answers for the container');
+  assert.equal(after.state, 'CONTAINER_RUNNING');
+  assert.equal(after.startedAt, before.startedAt, 'same process, not restarted');
+  assert.equal((await rt.podSandboxStatus(podId)).state, 'SANDBOX_READY');
+  assert.equal((await rt.execSync(cid, ['true'], 5)).exitCode, 0);
+
+  await rt.stopContainer(cid, 0);
+  await rt.removeContainer(cid);
+  await rt.stopPodSandbox(podId);
+  await rt.removePodSandbox(podId);
+});
