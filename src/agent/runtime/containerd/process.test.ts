@@ -6,6 +6,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -142,5 +144,43 @@ test('leftover: a containerd of an agent that crashed is terminated (by PID) and
     for (const mp of mountsUnder(dataDir)) spawn('umount', ['-l', mp]);
     await sleep(100);
     rmSync(dataDir, { recursive: true, force: true });
+  }
+});
+
+test('registries: a mirror endpoint is tried first and registry credentials reach the registry (loopback only)', async () => {
+  const seen: { url: string; host: string; auth: string }[] = [];
+  const server = createServer((req: IncomingMessage, res) => {
+    seen.push({ url: req.url ?? '', host: req.headers.host ?? '', auth: req.headers.authorization ?? '' });
+    if (!req.headers.authorization) {
+      res.writeHead(401, { 'www-authenticate': 'Basic realm="flotilla-test"', 'content-type': 'application/json' });
+      res.end('{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}');
+      return;
+    }
+    res.writeHead(404, { 'content-type': 'application/json', 'docker-distribution-api-version': 'registry/2.0' });
+    res.end('{"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown"}]}');
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as AddressInfo).port;
+  const mirror = `127.0.0.1:${port}`;
+  // The mirrored registry is itself a closed loopback port, so the fallback leaves the machine neither.
+  const t = await startTestContainerd({
+    images: false,
+    containerdOptions: {
+      registries: {
+        mirrors: { '127.0.0.2:1': { endpoint: [`http://${mirror}`] } },
+        configs: { [mirror]: { auth: { username: 'flt-user', password: 'flt-pass' } } },
+      },
+    },
+  });
+  try {
+    await assert.rejects(t.client.images.pullImage({ image: '127.0.0.2:1/team/app:1.0' }), (e: Error) => /127\.0\.0\.2:1\/team\/app:1\.0/.test(e.message));
+    assert.ok(seen.length >= 2, JSON.stringify(seen));
+    assert.match(seen[0]!.url, /^\/v2\/team\/app\/manifests\/1\.0(\?ns=127\.0\.0\.2(:|%3A)1)?$/);
+    const authed = seen.find((r) => r.auth !== '');
+    assert.ok(authed, 'containerd retried with credentials');
+    assert.equal(authed.auth, `Basic ${Buffer.from('flt-user:flt-pass').toString('base64')}`);
+  } finally {
+    await t.stop();
+    server.close();
   }
 });
