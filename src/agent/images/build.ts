@@ -15,7 +15,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile, rename } from 'node:fs/promise
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BUILTIN_IMAGES, DEMO_APP_NAMES, type BuiltinImage } from './builtin.js';
-import { buildLayer, writeOciArchive, type Layer, type LayerEntry } from './oci-archive.js';
+import { buildLayer, writeOciArchive, type BuiltImage, type ImageSpec, type Layer, type LayerEntry } from './oci-archive.js';
 
 /** Bump when a recipe below changes in a way the hashed inputs do not show. */
 export const RECIPE_VERSION = 1;
@@ -170,33 +170,60 @@ export function busyboxEntries(binary: Uint8Array, applets: readonly string[]): 
   return entries;
 }
 
-async function writeArchives(cacheDir: string, parts: { pause: Buffer; demo: Buffer; busybox: Buffer; applets: string[] }): Promise<void> {
+/** What `builtin.stamp` holds: the inputs' hash and the manifest digest of every name built. */
+interface Stamp {
+  key: string;
+  manifests: Record<string, string>;
+}
+
+/**
+ * The manifest digest of every built-in image name in the cache (from its stamp), or undefined when
+ * nothing complete is there. Lets a caller skip importing images containerd already has.
+ */
+export async function readBuiltinManifests(cacheDir: string = defaultCacheDir()): Promise<Record<string, string> | undefined> {
+  const stamp = await readStamp(join(resolve(cacheDir), 'builtin.stamp'));
+  return stamp && Object.values(builtinArchivePaths(resolve(cacheDir))).every((p) => existsSync(p)) ? stamp.manifests : undefined;
+}
+
+async function readStamp(path: string): Promise<Stamp | undefined> {
+  try {
+    const v = JSON.parse(await readFile(path, 'utf8')) as Partial<Stamp>;
+    return typeof v.key === 'string' && v.manifests && typeof v.manifests === 'object' ? { key: v.key, manifests: v.manifests } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function writeArchives(cacheDir: string, parts: { pause: Buffer; demo: Buffer; busybox: Buffer; applets: string[] }): Promise<Record<string, string>> {
   const paths = builtinArchivePaths(cacheDir);
+  const manifests: Record<string, string> = {};
+  const note = (built: BuiltImage[]) => {
+    for (const b of built) for (const n of b.names) manifests[n] = b.manifestDigest;
+  };
   const base: Layer = await buildLayer(busyboxEntries(parts.busybox, parts.applets), 'busybox-static from Debian, applet symlinks, /etc/passwd');
-  await writeOciArchive(paths.pause, [
-    {
-      names: [BUILTIN_IMAGES.pause],
-      layers: [await buildLayer([{ type: 'file', path: '/pause', mode: 0o755, content: parts.pause }], 'images/pause/pause.c, gcc -static')],
-      // As upstream's pause image: an unprivileged user, nothing else.
-      config: { entrypoint: ['/pause'], user: '65535:65535', env: [IMAGE_PATH_ENV] },
-    },
-  ]);
-  await writeOciArchive(paths.busybox, [{ names: [BUILTIN_IMAGES.busybox], layers: [base], config: { cmd: ['sh'], env: [IMAGE_PATH_ENV] } }]);
+  const pause: ImageSpec = {
+    names: [BUILTIN_IMAGES.pause],
+    layers: [await buildLayer([{ type: 'file', path: '/pause', mode: 0o755, content: parts.pause }], 'images/pause/pause.c, gcc -static')],
+    // As upstream's pause image: an unprivileged user, nothing else.
+    config: { entrypoint: ['/pause'], user: '65535:65535', env: [IMAGE_PATH_ENV] },
+  };
+  const busybox: ImageSpec = { names: [BUILTIN_IMAGES.busybox], layers: [base], config: { cmd: ['sh'], env: [IMAGE_PATH_ENV] } };
   const app = await buildLayer([{ type: 'file', path: '/demo-app', mode: 0o755, content: parts.demo }], 'images/demo-app/demo-app.c, gcc -static');
-  await writeOciArchive(
-    paths.demo,
-    Object.entries(DEMO_APP_NAMES).map(([name, version]) => ({
-      names: [name],
-      layers: [base, app],
-      config: {
-        entrypoint: ['/demo-app'],
-        env: [IMAGE_PATH_ENV, 'PORT=8080', `VERSION=${version}`],
-        exposedPorts: ['8080/tcp'],
-        stopSignal: 'SIGTERM',
-        workingDir: '/',
-      },
-    })),
-  );
+  const demo: ImageSpec[] = Object.entries(DEMO_APP_NAMES).map(([name, version]) => ({
+    names: [name],
+    layers: [base, app],
+    config: {
+      entrypoint: ['/demo-app'],
+      env: [IMAGE_PATH_ENV, 'PORT=8080', `VERSION=${version}`],
+      exposedPorts: ['8080/tcp'],
+      stopSignal: 'SIGTERM',
+      workingDir: '/',
+    },
+  }));
+  note(await writeOciArchive(paths.pause, [pause]));
+  note(await writeOciArchive(paths.busybox, [busybox]));
+  note(await writeOciArchive(paths.demo, demo));
+  return manifests;
 }
 
 /**
@@ -232,8 +259,8 @@ export async function ensureBuiltinImages(opts: EnsureBuiltinImagesOptions = {})
   for (const b of [...sources, busyboxBin]) h.update(createHash('sha256').update(b).digest('hex'));
   const key = h.digest('hex');
   const stamp = join(cacheDir, 'builtin.stamp');
-  const current = await readFile(stamp, 'utf8').catch(() => '');
-  if (!opts.force && current.trim() === key && Object.values(paths).every((p) => existsSync(p))) return paths;
+  const current = await readStamp(stamp);
+  if (!opts.force && current?.key === key && Object.values(paths).every((p) => existsSync(p))) return paths;
 
   const progress = opts.onProgress ?? (() => {});
   const started = Date.now();
@@ -247,8 +274,8 @@ export async function ensureBuiltinImages(opts: EnsureBuiltinImagesOptions = {})
       compile(gcc, demoSrc, join(work, 'demo-app')),
       busyboxApplets(busybox),
     ]);
-    await writeArchives(cacheDir, { pause, demo, busybox: tools.busyboxBin, applets });
-    await writeFile(`${stamp}.tmp-${process.pid}`, `${key}\n`);
+    const manifests = await writeArchives(cacheDir, { pause, demo, busybox: tools.busyboxBin, applets });
+    await writeFile(`${stamp}.tmp-${process.pid}`, `${JSON.stringify({ key, manifests } satisfies Stamp)}\n`);
     await rename(`${stamp}.tmp-${process.pid}`, stamp);
   } finally {
     await rm(work, { recursive: true, force: true });

@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BUILTIN_IMAGES, DEMO_APP_NAMES } from './builtin.js';
 import { ensureBuiltinImages } from './build.js';
+import { importBuiltinImages } from './builtin-import.js';
 
 const RUN = `flt-${randomBytes(4).toString('hex')}`;
 const NS = 'k8s.io';
@@ -84,7 +85,7 @@ function exitOf(child: ChildProcess, timeoutMs: number): Promise<number | string
   });
 }
 
-test('built-in images: build, import with flotilla images, run pause and the demo app in containerd, remove', { timeout: 240_000 }, async (t) => {
+test('built-in images: build, import with flotilla images, run pause and the demo app in containerd, remove, importBuiltinImages', { timeout: 240_000 }, async (t) => {
   const missing = ['containerd', 'ctr', 'runc', 'gcc'].filter((b) => !which(b));
   assert.ok(process.getuid?.() === 0, 'this test runs containerd and needs root');
   assert.deepEqual(missing, [], `missing ${missing.join(', ')}: install containerd runc gcc libc6-dev busybox-static (scripts/setup.sh does)`);
@@ -235,6 +236,14 @@ test('built-in images: build, import with flotilla images, run pause and the dem
       const missing = await flotilla(['images', 'rm', '--address', socket, BUILTIN_IMAGES.pause]);
       assert.equal(missing.code, 1);
       assert.equal(missing.stderr, `Error: no such image: ${BUILTIN_IMAGES.pause}\n`);
+    });
+    await t.test('importBuiltinImages imports what is missing, then nothing', async () => {
+      const all = [BUILTIN_IMAGES.pause, BUILTIN_IMAGES.busybox, ...Object.keys(DEMO_APP_NAMES)];
+      assert.deepEqual(await importBuiltinImages(socket, { cacheDir }), { imported: all, present: [] });
+      assert.deepEqual(await importBuiltinImages(socket, { cacheDir }), { imported: [], present: all });
+      // A name moved to other content is imported again.
+      assert.equal((await ctr('images', 'rm', BUILTIN_IMAGES.busybox)).code, 0);
+      assert.deepEqual(await importBuiltinImages(socket, { cacheDir }), { imported: [BUILTIN_IMAGES.busybox], present: all.filter((n) => n !== BUILTIN_IMAGES.busybox) });
     });
   } catch (e) {
     if (existsSync(join(dir, 'containerd.log'))) {

@@ -5,9 +5,11 @@ export {
   ensureBuiltinImages,
   builtinArchivePaths,
   defaultCacheDir,
+  readBuiltinManifests,
   type BuiltinArchives,
   type EnsureBuiltinImagesOptions,
 } from './build.js';
+export { importBuiltinImages, BUILTIN_ARCHIVE_NAMES, type ImportBuiltinImagesOptions } from './builtin-import.js';
 export { CtrError, importImages, listImages, removeImages, normalizeRef, type CtrOptions } from './ctr.js';
 export { formatImageTable, parseCtrImageList, type ImageRecord, type CtrImageLine } from './image-table.js';
 export {
