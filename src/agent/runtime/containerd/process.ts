@@ -10,6 +10,7 @@
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, readSync, fstatSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import type { Logger } from '../../../lib/log.js';
 import { BUILTIN_IMAGES } from '../../images/builtin.js';
@@ -214,7 +215,8 @@ async function waitReady(socket: string, child: ChildProcess, timeoutMs: number)
  * Writes the config, starts containerd and resolves once its CRI socket answers Version. Rejects
  * (with the last lines of containerd.log) when it does not come up; nothing is left running then.
  */
-export async function startContainerd(opts: StartContainerdOptions): Promise<RunningContainerd> {
+export async function startContainerd(options: StartContainerdOptions): Promise<RunningContainerd> {
+  const opts = { ...options, dataDir: resolve(options.dataDir) };
   const logger = opts.logger;
   const bin = opts.containerdPath ?? 'containerd';
   const version = await containerdVersion(bin);
@@ -238,7 +240,8 @@ export async function startContainerd(opts: StartContainerdOptions): Promise<Run
     const logFd = openSync(p.log, 'a', 0o600);
     let c: ChildProcess;
     try {
-      c = spawn(bin, ['--config', p.config], { stdio: ['ignore', logFd, logFd], env: { ...process.env, TMPDIR: process.env.TMPDIR ?? '/tmp' } });
+      // Own process group: a terminal's Ctrl-C reaches the agent, which then stops containerd itself.
+      c = spawn(bin, ['--config', p.config], { stdio: ['ignore', logFd, logFd], detached: true });
     } finally {
       closeSync(logFd);
     }
