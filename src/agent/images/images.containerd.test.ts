@@ -14,9 +14,11 @@ import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { BUILTIN_IMAGES, DEMO_APP_NAMES } from './builtin.js';
 import { ensureBuiltinImages } from './build.js';
 import { importBuiltinImages } from './builtin-import.js';
+import { buildLayer, sha256, writeTar } from './oci-archive.js';
 
 const RUN = `flt-${randomBytes(4).toString('hex')}`;
 const NS = 'k8s.io';
@@ -224,6 +226,31 @@ test('built-in images: build, import with flotilla images, run pause and the dem
       assert.equal(await exitOf(run, 15_000), 0, `demo app did not exit 0 on SIGTERM: ${out}`);
       assert.match(out, /listening on :\d+/);
       assert.match(out, /demo-app: stopped/);
+    });
+
+    await t.test('flotilla images import also takes docker save archives', async () => {
+      // `docker save` layout: manifest.json, the config as <hex>.json, each layer as <hex>/layer.tar.
+      const layer = await buildLayer([{ type: 'file', path: '/bin/busybox', mode: 0o755, content: readFileSync('/bin/busybox') }, { type: 'symlink', path: '/bin/sh', target: 'busybox' }]);
+      const tar = gunzipSync(layer.blob);
+      const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', config: { Cmd: ['sh'] }, rootfs: { type: 'layers', diff_ids: [layer.diffId] } }));
+      const configName = `${sha256(config).slice(7)}.json`;
+      const layerName = `${layer.diffId.slice(7)}/layer.tar`;
+      const name = `${RUN}.local/docker-saved:1`;
+      const archive = await writeTar([
+        { type: 'file', path: 'manifest.json', content: JSON.stringify([{ Config: configName, RepoTags: [name], Layers: [layerName] }]) },
+        { type: 'file', path: configName, content: config },
+        { type: 'file', path: layerName, content: tar },
+      ]);
+      const file = join(dir, 'docker-saved.tar');
+      await writeFile(file, archive);
+      const r = await flotilla(['images', 'import', '--address', socket, file]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout, `Imported: ${name}\n`);
+      const id = `${RUN}-docker`;
+      containers.push(id);
+      const run = await exec('ctr', ['--address', socket, '-n', NS, 'run', '--rm', name, id, 'sh', '-c', 'echo saved-ok']);
+      assert.equal(run.stdout, 'saved-ok\n', run.stderr);
+      assert.equal((await flotilla(['images', 'rm', '--address', socket, name])).code, 0);
     });
 
     await t.test('flotilla images rm removes the names (and the CRI id refs with them)', async () => {
