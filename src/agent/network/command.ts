@@ -25,7 +25,8 @@ export const runCommand: RunCommand = (file, args, opts = {}) =>
         if (err) {
           const c = (err as NodeJS.ErrnoException & { code?: unknown }).code;
           code = typeof c === 'number' ? c : -1;
-          if (code === -1 && !stderr) stderr = err.message;
+          if (c === 'ENOENT') stderr = `${file} not found (the node needs iproute2; scripts/setup.sh installs it)`;
+          else if (code === -1 && !stderr) stderr = err.message;
         }
         resolve({ code, stdout, stderr });
       },

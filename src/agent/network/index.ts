@@ -18,5 +18,5 @@ export {
   type CniConflist,
   type CniPluginConf,
 } from './cni-config.js';
-export { NodeNetworkError, isBridge, setupNodeNetwork, type NodeNetwork, type NodeNetworkErrorReason, type NodeNetworkOptions } from './node-network.js';
+export { FALLBACK_METRIC, NodeNetworkError, isBridge, setupNodeNetwork, type NodeNetwork, type NodeNetworkErrorReason, type NodeNetworkOptions } from './node-network.js';
 export { runCommand, type CommandResult, type RunCommand } from './command.js';
