@@ -1,6 +1,7 @@
 /**
  * `flotilla server`: the control plane as a process. Startup, in order: data dir → cluster PKI →
- * datastore → apiserver bootstrap → join token and endpoints (apiserver/node-join) → HTTPS listener → admin kubeconfig → auto-compaction → ready.
+ * datastore → apiserver bootstrap → join token and endpoints (apiserver/node-join) → HTTPS
+ * listener → admin kubeconfig → auto-compaction → ready.
  * Any failure before ready undoes what was started and exits 1 with one `Error:` line.
  *
  * One server per data dir (`<data-dir>/server.pid`, see pid-lock.ts).
