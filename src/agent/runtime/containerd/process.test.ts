@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { discardLogger } from '../../../lib/log.js';
@@ -182,5 +182,66 @@ test('registries: a mirror endpoint is tried first and registry credentials reac
   } finally {
     await t.stop();
     server.close();
+  }
+});
+
+test('CNI: plugins from cniBinDir, configs from cniConfDir; NetworkReady follows the config and the plugin-reported pod IP is the sandbox IP', async () => {
+  requireRoot();
+  // A CNI plugin that configures nothing: it reports eth0 with an address (never assigned, so no
+  // traffic), beside Debian's loopback plugin that containerd runs for every sandbox.
+  const cniDir = tempDir();
+  const binDir = join(cniDir, 'bin');
+  const confDir = join(cniDir, 'net.d');
+  mkdirSync(binDir);
+  mkdirSync(confDir);
+  symlinkSync('/usr/lib/cni/loopback', join(binDir, 'loopback'));
+  writeFileSync(
+    join(binDir, 'flt-fake'),
+    [
+      '#!/bin/sh',
+      'cat >/dev/null',
+      'case "$CNI_COMMAND" in',
+      '  ADD) printf \'{"cniVersion":"0.4.0","interfaces":[{"name":"eth0","sandbox":"%s"}],"ips":[{"version":"4","address":"10.255.254.7/32","interface":0}]}\' "$CNI_NETNS" ;;',
+      '  VERSION) printf \'{"cniVersion":"0.4.0","supportedVersions":["0.3.0","0.3.1","0.4.0"]}\' ;;',
+      'esac',
+      'exit 0',
+      '',
+    ].join('\n'),
+  );
+  chmodSync(join(binDir, 'flt-fake'), 0o755);
+  const t = await startTestContainerd({ containerdOptions: { cniBinDir: binDir, cniConfDir: confDir } });
+  try {
+    const rt = t.client.runtime;
+    assert.equal((await rt.status()).find((c) => c.type === 'NetworkReady')?.status, false);
+    writeFileSync(join(confDir, '10-flt.conflist'), JSON.stringify({ cniVersion: '0.4.0', name: `${TEST_PREFIX}-net`, plugins: [{ type: 'flt-fake' }] }));
+    let ready = false;
+    for (let i = 0; i < 100 && !ready; i++) {
+      ready = (await rt.status()).find((c) => c.type === 'NetworkReady')?.status === true;
+      if (!ready) await sleep(100);
+    }
+    assert.ok(ready, 'NetworkReady once a CNI config exists in cniConfDir');
+    const uid = `${TEST_PREFIX}-uid`;
+    const sandbox = {
+      metadata: { name: `${TEST_PREFIX}-podnet`, uid, namespace: 'default', attempt: 0 },
+      hostname: `${TEST_PREFIX}-podnet`,
+      logDirectory: join(t.dataDir, 'pods', uid),
+      portMappings: [],
+      labels: {},
+      annotations: {},
+      linux: { cgroupParent: '', securityContext: { namespaceOptions: { network: 'POD', pid: 'CONTAINER', ipc: 'POD' } as const } },
+    };
+    const podId = await rt.runPodSandbox(sandbox);
+    try {
+      const st = await rt.podSandboxStatus(podId);
+      assert.equal(st.state, 'SANDBOX_READY');
+      assert.equal(st.network?.ip, '10.255.254.7');
+      assert.equal(st.linux?.namespaces?.options?.network, 'POD');
+    } finally {
+      await rt.stopPodSandbox(podId);
+      await rt.removePodSandbox(podId);
+    }
+  } finally {
+    await t.stop();
+    rmSync(cniDir, { recursive: true, force: true });
   }
 });
