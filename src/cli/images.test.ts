@@ -5,7 +5,7 @@ import { CtrError } from '../agent/images/ctr.js';
 import { BuiltinImageError } from '../agent/images/build.js';
 import type { ImageRecord } from '../agent/images/image-table.js';
 import { UsageError } from './flags.js';
-import { containerdSocket, imagesCommand, type ImagesDeps } from './images.js';
+import { containerdSocket, imagesCommand, resolveDataDir, type ImagesDeps } from './images.js';
 
 function capture() {
   const out: string[] = [];
@@ -82,8 +82,15 @@ function fakeDeps(calls: Call[], over: Partial<ImagesDeps> = {}): () => Promise<
   return async () => deps;
 }
 
-test('containerdSocket follows the data dir contract', () => {
+test('containerdSocket follows the data dir contract; the data dir defaults as flotilla server does', async () => {
   assert.equal(containerdSocket('/var/lib/flotilla'), '/var/lib/flotilla/containerd/containerd.sock');
+  assert.equal(resolveDataDir('/x', { dataDir: '/env', isRoot: true, homeDir: '/h' }), '/x');
+  assert.equal(resolveDataDir(undefined, { dataDir: '/env', isRoot: true, homeDir: '/h' }), '/env');
+  assert.equal(resolveDataDir(undefined, { isRoot: true, homeDir: '/h' }), '/var/lib/flotilla');
+  assert.equal(resolveDataDir(undefined, { isRoot: false, homeDir: '/h' }), '/h/.flotilla');
+  const calls: Call[] = [];
+  await imagesCommand(['ls'], capture().io, fakeDeps(calls), { dataDir: '/from-env', isRoot: true, homeDir: '/h' });
+  assert.equal(calls[0]!.socket, '/from-env/containerd/containerd.sock');
 });
 
 test('import: socket from --data-dir, names on stdout, progress on stderr', async () => {

@@ -11,6 +11,7 @@
  * The socket is `<data-dir>/containerd/containerd.sock` (the containerd the agent supervises) unless
  * `--address` names another. Exit codes: 0 ok, 1 failure (one line on stderr), 2 usage error.
  */
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { BuiltinImageError, type BuiltinArchives, type EnsureBuiltinImagesOptions } from '../agent/images/build.js';
 import { CRI_NAMESPACE } from '../agent/images/builtin.js';
@@ -21,6 +22,23 @@ import type { CommandIo } from './server.js';
 
 export const IMAGES_COMMAND = 'flotilla images';
 export const DEFAULT_DATA_DIR = '/var/lib/flotilla';
+
+/** Where the data dir comes from when --data-dir is absent (as `flotilla server` decides it). */
+export interface ImagesEnv {
+  /** $FLOTILLA_DATA_DIR */
+  dataDir?: string | undefined;
+  isRoot: boolean;
+  homeDir: string;
+}
+
+export function processImagesEnv(): ImagesEnv {
+  return { dataDir: process.env['FLOTILLA_DATA_DIR'], isRoot: process.getuid?.() === 0, homeDir: homedir() };
+}
+
+/** --data-dir, else $FLOTILLA_DATA_DIR, else /var/lib/flotilla as root and ~/.flotilla otherwise. */
+export function resolveDataDir(flag: string | undefined, env: ImagesEnv): string {
+  return flag ?? (env.dataDir || (env.isRoot ? DEFAULT_DATA_DIR : join(env.homeDir, '.flotilla')));
+}
 
 /** The node's containerd socket under a data dir (the contract with the containerd supervisor). */
 export function containerdSocket(dataDir: string): string {
@@ -47,7 +65,13 @@ export async function realImagesDeps(): Promise<ImagesDeps> {
 }
 
 const COMMON: FlagSpec[] = [
-  { name: 'data-dir', type: 'string', defaultText: DEFAULT_DATA_DIR, description: "The node's data directory; its containerd listens on <data-dir>/containerd/containerd.sock" },
+  {
+    name: 'data-dir',
+    short: 'd',
+    type: 'string',
+    defaultText: `${DEFAULT_DATA_DIR} as root, ~/.flotilla otherwise`,
+    description: "The node's data directory; its containerd listens on <data-dir>/containerd/containerd.sock [$FLOTILLA_DATA_DIR]",
+  },
   { name: 'address', short: 'a', type: 'string', valueName: 'path', description: 'containerd socket to use instead of the one under --data-dir' },
   { name: 'namespace', short: 'n', type: 'string', defaultText: CRI_NAMESPACE, description: 'containerd namespace (the CRI uses k8s.io)' },
   { name: 'help', short: 'h', type: 'boolean', description: 'Help for this command' },
@@ -126,7 +150,12 @@ function str(values: Map<string, unknown>, name: string): string | undefined {
 }
 
 /** Runs `flotilla images ...`; resolves with the exit code. Throws UsageError for usage mistakes. */
-export async function imagesCommand(argv: string[], io: CommandIo, loadDeps: () => Promise<ImagesDeps> = realImagesDeps): Promise<number> {
+export async function imagesCommand(
+  argv: string[],
+  io: CommandIo,
+  loadDeps: () => Promise<ImagesDeps> = realImagesDeps,
+  env: ImagesEnv = processImagesEnv(),
+): Promise<number> {
   const [sub, ...rest] = argv;
   if (sub === undefined || sub === '--help' || sub === '-h' || sub === 'help') {
     if (sub === 'help' && rest[0] && rest[0] in SUBS) {
@@ -148,7 +177,7 @@ export async function imagesCommand(argv: string[], io: CommandIo, loadDeps: () 
     io.stdout(imagesSubHelp(key));
     return 0;
   }
-  const socket = str(values, 'address') ?? containerdSocket(str(values, 'data-dir') ?? DEFAULT_DATA_DIR);
+  const socket = str(values, 'address') ?? containerdSocket(resolveDataDir(str(values, 'data-dir'), env));
   const namespace = str(values, 'namespace') ?? CRI_NAMESPACE;
   if (namespace === '') throw new UsageError('--namespace must not be empty', cmd);
   const progress = (line: string) => io.stderr(`${line}\n`);
