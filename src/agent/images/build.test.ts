@@ -79,3 +79,14 @@ test('ensureBuiltinImages builds once, again only when an input changes; digests
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('concurrent ensureBuiltinImages calls on one cache all succeed with the same archives', { timeout: 120_000 }, async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'flt-build-'));
+  try {
+    const results = await Promise.all([1, 2, 3].map(() => ensureBuiltinImages({ cacheDir: dir })));
+    for (const r of results) assert.deepEqual(r, builtinArchivePaths(dir));
+    assert.ok(await readBuiltinManifests(dir));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});

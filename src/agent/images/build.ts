@@ -9,7 +9,7 @@
  * place and the stamp is written last, so a reader sees either the old or the new complete set.
  */
 import { execFile } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile, rename } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
@@ -275,8 +275,9 @@ export async function ensureBuiltinImages(opts: EnsureBuiltinImagesOptions = {})
       busyboxApplets(busybox),
     ]);
     const manifests = await writeArchives(cacheDir, { pause, demo, busybox: tools.busyboxBin, applets });
-    await writeFile(`${stamp}.tmp-${process.pid}`, `${JSON.stringify({ key, manifests } satisfies Stamp)}\n`);
-    await rename(`${stamp}.tmp-${process.pid}`, stamp);
+    const tmp = `${stamp}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+    await writeFile(tmp, `${JSON.stringify({ key, manifests } satisfies Stamp)}\n`);
+    await rename(tmp, stamp);
   } finally {
     await rm(work, { recursive: true, force: true });
   }

@@ -14,7 +14,7 @@
  *   `org.opencontainers.image.ref.name` (the tag, as containerd's own exporter writes it).
  * - Blobs shared by several images of one archive (a common base layer) are stored once.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { lstat, readdir, readFile, readlink, rename, writeFile, mkdir, rm } from 'node:fs/promises';
 import { dirname, join, posix } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -286,7 +286,7 @@ export async function buildOciArchive(images: readonly ImageSpec[]): Promise<Oci
 export async function writeOciArchive(path: string, images: readonly ImageSpec[]): Promise<BuiltImage[]> {
   const { archive, images: built } = await buildOciArchive(images);
   await mkdir(dirname(path), { recursive: true });
-  const tmp = `${path}.tmp-${process.pid}`;
+  const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
   try {
     await writeFile(tmp, archive);
     await rename(tmp, path);
