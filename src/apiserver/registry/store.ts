@@ -446,6 +446,13 @@ export class ResourceStore {
           name,
           `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${cur.metadata.resourceVersion}`,
         );
+      if (this.deps.admission && attempt === 0) {
+        // Admission sees deletes too (oldObject only), as upstream: NodeRestriction limits which
+        // pods and nodes a kubelet may delete.
+        const areq = this.admissionRequest('DELETE', namespace, name, undefined, cur, ctx, Boolean(opts.dryRun));
+        await this.deps.admission.admit(areq);
+        await this.deps.admission.validate(areq);
+      }
       const plan = this.planDelete(cur, opts);
       try {
         if (plan.kind === 'remove') {

@@ -231,3 +231,29 @@ test('kubelet labels: the allowed set and namespaces', () => {
     'x.k8s.io/y',
   ]);
 });
+
+test('through the API server: deletes are admitted too, so a node may delete only its own pods and Node', async () => {
+  const { startTestServer } = await import('../../testing/test-server.js');
+  const { MemoryBackend } = await import('../../../storage/memory/memory-backend.js');
+  const backend = new MemoryBackend();
+  // Two API servers over one store: the administrator's, and node a's (every request as system:node:a).
+  const admin = await startTestServer({ resources: builtinResources(), backend });
+  const asNode = await startTestServer({ resources: builtinResources(), backend, user: A, admission: [createNodeRestriction()] });
+  try {
+    for (const n of ['a', 'b']) assert.equal((await admin.request('POST', '/api/v1/nodes', node(n))).status, 201);
+    const pod = (name: string, nodeName: string) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name }, spec: { nodeName, containers: [{ name: 'c', image: 'i' }] } });
+    assert.equal((await admin.request('POST', '/api/v1/namespaces/default/pods', pod('mine', 'a'))).status, 201);
+    assert.equal((await admin.request('POST', '/api/v1/namespaces/default/pods', pod('theirs', 'b'))).status, 201);
+
+    const theirs = await asNode.request('DELETE', '/api/v1/namespaces/default/pods/theirs');
+    assert.equal(theirs.status, 403, theirs.text);
+    assert.match(theirs.json<{ message: string }>().message, /node "a" can only delete pods with spec.nodeName set to itself/);
+    const otherNode = await asNode.request('DELETE', '/api/v1/nodes/b');
+    assert.equal(otherNode.status, 403, otherNode.text);
+    assert.equal((await asNode.request('DELETE', '/api/v1/namespaces/default/pods/mine')).status, 200);
+    assert.equal((await admin.request('GET', '/api/v1/namespaces/default/pods/theirs')).status, 200, 'the refused delete changed nothing');
+  } finally {
+    await asNode.close();
+    await admin.close();
+  }
+});
