@@ -251,7 +251,8 @@ export async function ensureBuiltinImages(opts: EnsureBuiltinImagesOptions = {})
   } catch (e) {
     throw new BuiltinImageError('MissingTool', `${busybox} not found: ${BUILD_PACKAGES_HINT}`, { cause: e });
   }
-  // The compiler's version is part of the key only once a build is needed; the cheap key decides.
+  // The compiler is not part of the key (asking it costs a process on every call): after a gcc or
+  // libc upgrade, `flotilla images build --force` (or a RECIPE_VERSION bump) rebuilds.
   const h = createHash('sha256');
   h.update(`recipe ${RECIPE_VERSION}\n`);
   h.update(JSON.stringify(DEMO_APP_NAMES));
