@@ -3,7 +3,9 @@
  * - lib/, api/ and every reconcile.ts import no I/O (no node:* modules, no storage/apiserver/cli);
  * - lib/ depends on nothing else in src/;
  * - api/ depends only on lib/ and itself;
- * - the scheduler's framework, plugins, queue and explain are pure too (only lib/, api/, themselves).
+ * - the scheduler's framework, plugins, queue and explain are pure too (only lib/, api/, themselves);
+ * - the node agent's pod logic (agent/pods/) is pure: lib/, api/, itself and the CRI contract
+ *   (agent/runtime/cri-types.ts, cri-errors.ts) only.
  * (Test files and testing/ helpers are exempt: they may use fixtures and I/O.)
  */
 import { test } from 'node:test';
@@ -46,10 +48,16 @@ for (const file of scanned) {
   const rel = relative(SRC, file);
   const top = rel.split('/')[0];
   const pureScheduler = /^scheduler\/(framework|plugins|queue|explain)\//.test(rel);
-  const pure = top === 'lib' || top === 'api' || rel.endsWith('/reconcile.ts') || pureScheduler;
+  const pureAgentPods = rel.startsWith('agent/pods/');
+  const pure = top === 'lib' || top === 'api' || rel.endsWith('/reconcile.ts') || pureScheduler || pureAgentPods;
   for (const spec of imports(file)) {
     if (pure && (spec.startsWith('node:') || ['fs', 'path', 'http', 'https', 'net', 'os', 'child_process'].includes(spec)))
-      violations.push(`${rel}: imports ${spec} (no I/O in lib/, api/ or reconcile.ts)`);
+      violations.push(`${rel}: imports ${spec} (no I/O in lib/, api/, reconcile.ts or the other pure layers)`);
+    if (pureAgentPods && spec.startsWith('.')) {
+      const r = relative(SRC, resolve(dirname(file), spec));
+      const ok = /^(lib|api|agent\/pods)\//.test(r) || r === 'agent/runtime/cri-types.js' || r === 'agent/runtime/cri-errors.js';
+      if (!ok) violations.push(`${rel}: agent/pods/ may import only lib/, api/, itself and the CRI contract (${spec})`);
+    }
     const t = target(file, spec);
     if (t === undefined || t === top) continue;
     if (top === 'lib') violations.push(`${rel}: lib/ may not import ${t}/ (${spec})`);
