@@ -14,7 +14,7 @@
 import { isAbsolute, join, resolve } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { type FlagSpec, type FlagValue, UsageError, parseFlags, splitList } from './flags.js';
-import { type Cidr, canonicalIp, cidrsOverlap, formatCidr, formatIp, hostBits, nthAddress, parseCidr } from './net.js';
+import { type Cidr, canonicalIp, cidrsOverlap, formatCidr, formatIp, hostBits, nthAddress, parseCidr } from '../lib/net.js';
 import { DurationError, formatDuration, fromMillis, parseDuration, toMillis } from '../lib/duration/index.js';
 
 export const SERVER_COMMAND = 'flotilla server';

@@ -4,7 +4,7 @@
  * interface names). Pure: no I/O, no clock. CIDR parsing is the project's one implementation
  * (cli/net.ts, Go net semantics); nothing here re-parses addresses.
  */
-import { type Cidr, cidrsOverlap, formatCidr, formatIp, hostBits, nthAddress, parseCidr } from '../../cli/net.js';
+import { type Cidr, cidrsOverlap, formatCidr, formatIp, hostBits, nthAddress, parseCidr } from '../../lib/net.js';
 
 /**
  * CNI spec version of the conflist. 0.4.0 is the newest version both containerd 1.6's libcni and

@@ -11,7 +11,7 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { discardLogger } from '../../lib/log.js';
-import { cidrsOverlap, parseCidr } from '../../cli/net.js';
+import { cidrsOverlap, parseCidr } from '../../lib/net.js';
 import type { ContainerConfig, PodSandboxConfig } from '../runtime/cri-types.js';
 import { BUILTIN_IMAGES } from '../images/builtin.js';
 import { setupNodeNetwork, type NodeNetwork } from './node-network.js';

@@ -11,7 +11,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, 
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { discardLogger } from '../../lib/log.js';
-import { parseCidr, cidrsOverlap } from '../../cli/net.js';
+import { parseCidr, cidrsOverlap } from '../../lib/net.js';
 import { bridgeConflist, CONFLIST_FILE, type CniConflist } from './cni-config.js';
 import { FALLBACK_METRIC, NodeNetworkError, setupNodeNetwork, type NodeNetwork } from './node-network.js';
 import { CniPluginError, cleanupPortmapIptables, cniInvoke, cniIptablesLines, createNetns, snapshotIptables, type IptablesSnapshot, deleteNetns, resultIPv4s, type Netns } from '../../../test/support/netns.js';

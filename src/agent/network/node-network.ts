@@ -18,7 +18,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../../lib/log.js';
-import { type Cidr, cidrsOverlap, formatCidr, parseCidr } from '../../cli/net.js';
+import { type Cidr, cidrsOverlap, formatCidr, parseCidr } from '../../lib/net.js';
 import { type RunCommand, runCommand } from './command.js';
 import {
   CONFLIST_FILE,

@@ -1,6 +1,6 @@
 /**
- * IP address and CIDR arithmetic for validating the server's network flags (pod and service
- * subnets, DNS address, bind address). Pure: no sockets, no name resolution.
+ * IP address and CIDR arithmetic: the server's network flags (pod and service subnets, DNS address,
+ * bind address) and the agent's pod network. Pure: no sockets, no name resolution.
  *
  * Parsing follows Go's net package as kube-apiserver uses it: dotted-quad IPv4 without leading
  * zeros, RFC 4291 IPv6 text (with `::` and an embedded IPv4 tail), and `ip/prefix` CIDRs whose host
