@@ -28,6 +28,7 @@ import {
 } from './handlers/resource.js';
 import { handleWatch } from './handlers/watch.js';
 import { handleBinding } from './handlers/binding.js';
+import { handlePodLog, type KubeletClientConfig } from './handlers/pod-stream.js';
 import { OpenApiV3Service, OPENAPI_V2_PROTOBUF_CONTENT_TYPE } from './openapi/index.js';
 import { createNamespaceLifecycle, isImmortalNamespace, type NamespaceLifecycle } from './namespaces.js';
 import { auditTime, type AuditSink } from './audit.js';
@@ -53,6 +54,8 @@ export interface ApiServerOptions {
   audit?: AuditSink;
   /** Admission plugins, in order (see admission/types.ts). */
   admission?: AdmissionPlugin[];
+  /** How pods/log (and later exec/attach/portforward) reach node agents (client cert, CA). */
+  kubeletClient?: KubeletClientConfig;
 }
 
 /** What one request learned about itself, for the audit log. */
@@ -266,6 +269,12 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
       const pods = registry.get('', 'v1', 'pods');
       if (!pods) throw notFoundPath();
       return handleBinding(r, env, storeFor(pods));
+    }
+    if (isPods && sub === 'log') {
+      if (info.verb !== 'get') throw methodNotSupported(gr, info.verb);
+      const nodes = registry.get('', 'v1', 'nodes');
+      if (!nodes) throw notFoundPath();
+      return handlePodLog(r, { nodes: storeFor(nodes), kubelet: opts.kubeletClient });
     }
     if (sub) {
       const known = (sub === 'status' && r.def.subresources?.status) || (sub === 'scale' && r.def.subresources?.scale) || (sub === 'finalize' && r.def.plural === 'namespaces' && r.def.group === '');

@@ -1,0 +1,192 @@
+/**
+ * Pod streaming subresources served by proxying to the node agent's kubelet API, as upstream's
+ * pod REST storage (LogLocation / genericrest.LocationStreamer):
+ *
+ *   GET pods/{name}/log  → GET https://<node>:<kubelet port>/containerLogs/{ns}/{name}/{container}
+ *
+ * Contract:
+ * - options are validated here (400 for unparsable values, 422 PodLogOptions Invalid), the
+ *   container defaults to the only one in the pod, otherwise 400 as upstream's ValidateContainer;
+ * - a pod without a node answers 200 with an empty body (upstream: no location, nothing to read);
+ * - the node is reached at its first InternalIP, else ExternalIP, else Hostname address, on
+ *   status.daemonEndpoints.kubeletEndpoint.Port (default 10250), presenting `kubelet.cert/key`;
+ *   with `kubelet.ca` the agent's serving certificate is verified, without it not (upstream's
+ *   default when --kubelet-certificate-authority is unset);
+ * - an agent answer outside 200-206 becomes a Status as upstream's GenericHttpResponseChecker:
+ *   400 → BadRequest with the agent's text (kubectl prints it as is), 500 → InternalError, others
+ *   keep their code; a connection failure is a 500;
+ * - a 2xx answer is streamed to the client as it arrives (text/plain); when the client goes away
+ *   the agent request is aborted, so `follow` streams end on both sides.
+ */
+import { request as httpsRequest } from 'node:https';
+import type { IncomingMessage } from 'node:http';
+import { ApiError, badRequest, internalError, type StatusReason } from '../../lib/errors.js';
+import type { V1Pod } from '../../api/core/v1/pod-types.js';
+import type { V1Node } from '../../api/core/v1/node.js';
+import type { ResourceStore } from '../registry/store.js';
+import type { ResourceRequest } from './resource.js';
+import { parsePodLogOptions, podLogQuery } from '../../agent/streaming/log-options.js';
+
+/** How the apiserver reaches node agents (upstream's KubeletClientConfig). */
+export interface KubeletClientConfig {
+  /** Client certificate and key presented to agents (PEM). */
+  cert?: string;
+  key?: string;
+  /** CA the agents' serving certificates must chain to; undefined: not verified. */
+  ca?: string;
+  /** Port used when a Node advertises none (default 10250). */
+  defaultPort?: number;
+  /** Connect timeout (default 10 s); streams themselves have no timeout. */
+  connectTimeoutMs?: number;
+}
+
+export interface PodStreamDeps {
+  nodes: ResourceStore;
+  kubelet?: KubeletClientConfig;
+}
+
+export const DEFAULT_KUBELET_PORT = 10250;
+const MAX_ERROR_BODY = 50_000;
+
+/** Names of every container of the pod, init and ephemeral included, in upstream's visiting order. */
+function allContainerNames(pod: V1Pod): string[] {
+  const s = pod.spec;
+  return [...(s?.initContainers ?? []), ...(s?.containers ?? []), ...((s?.ephemeralContainers ?? []) as { name?: string }[])].map((c) => c.name ?? '');
+}
+
+/** upstream's ValidateContainer: the named container must exist; none named means the only one. */
+export function resolveContainer(pod: V1Pod, container: string | undefined): string {
+  const name = pod.metadata.name;
+  if (!container) {
+    const cs = pod.spec?.containers ?? [];
+    if (cs.length === 1) return cs[0]!.name ?? '';
+    if (cs.length === 0) throw badRequest(`a container name must be specified for pod ${name}`);
+    throw badRequest(`a container name must be specified for pod ${name}, choose one of: [${allContainerNames(pod).join(' ')}]`);
+  }
+  if (!allContainerNames(pod).includes(container)) throw badRequest(`container ${container} is not valid for pod ${name}`);
+  return container;
+}
+
+/** The agent's address and port for a node, or an error saying what is missing. */
+export function kubeletEndpoint(node: V1Node, defaultPort = DEFAULT_KUBELET_PORT): { host: string; port: number } {
+  const addrs = node.status?.addresses ?? [];
+  const pick = (t: string) => addrs.find((a) => a.type === t && a.address)?.address;
+  const host = pick('InternalIP') ?? pick('ExternalIP') ?? pick('Hostname');
+  if (!host) throw internalError(new Error(`no preferred addresses found; known addresses: [${addrs.map((a) => `{${a.type} ${a.address}}`).join(' ')}]`));
+  const status = node.status as { daemonEndpoints?: { kubeletEndpoint?: { Port?: number } } } | undefined;
+  const port = status?.daemonEndpoints?.kubeletEndpoint?.Port || defaultPort;
+  return { host, port };
+}
+
+const REASONS: Record<number, StatusReason> = {
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'NotFound',
+  405: 'MethodNotAllowed',
+  409: 'Conflict',
+  429: 'TooManyRequests',
+  503: 'ServiceUnavailable',
+  504: 'Timeout',
+};
+
+/** An agent's non-2xx answer as the Status the client sees (GenericHttpResponseChecker). */
+export function agentErrorToApiError(code: number, body: string, resource: string, name: string): ApiError {
+  if (code === 400) return badRequest(body);
+  if (code === 500) return internalError(new Error(body));
+  const reason = REASONS[code] ?? 'InternalError';
+  const base = code === 404 ? 'the server could not find the requested resource' : body || `the server responded with the status code ${code} but did not return more information`;
+  return new ApiError(reason, code, `${base} ( ${resource} ${name})`, { name, kind: resource, causes: body ? [{ reason: 'UnexpectedServerResponse', message: body }] : undefined });
+}
+
+function hostForUrl(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+/**
+ * Opens a GET to the agent and resolves with its response once the status is known and 2xx;
+ * rejects with the ApiError for anything else. `signal` aborts the request.
+ */
+export function agentGet(endpoint: { host: string; port: number }, path: string, cfg: KubeletClientConfig | undefined, signal: AbortSignal, what: { resource: string; name: string }): Promise<IncomingMessage> {
+  const url = `https://${hostForUrl(endpoint.host)}:${endpoint.port}${path}`;
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest({
+      host: endpoint.host,
+      port: endpoint.port,
+      path,
+      method: 'GET',
+      cert: cfg?.cert,
+      key: cfg?.key,
+      ca: cfg?.ca,
+      rejectUnauthorized: cfg?.ca !== undefined,
+      agent: false,
+      signal,
+    });
+    const timer = setTimeout(() => req.destroy(new Error('i/o timeout')), cfg?.connectTimeoutMs ?? 10_000);
+    req.on('response', (res) => {
+      clearTimeout(timer);
+      const code = res.statusCode ?? 0;
+      if (code >= 200 && code <= 206) return resolve(res);
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on('data', (c: Buffer) => {
+        if (size < MAX_ERROR_BODY) chunks.push(c);
+        size += c.length;
+      });
+      res.on('end', () => reject(agentErrorToApiError(code, Buffer.concat(chunks).subarray(0, MAX_ERROR_BODY).toString('utf8'), what.resource, what.name)));
+      res.on('error', (e) => reject(internalError(e)));
+    });
+    req.on('error', (e) => {
+      clearTimeout(timer);
+      reject(new ApiError('InternalError', 500, `Get "${url}": ${e.message}`, { causes: [{ message: e.message }] }, { cause: e }));
+    });
+    req.end();
+  });
+}
+
+async function podAndNode(r: ResourceRequest, deps: PodStreamDeps): Promise<{ pod: V1Pod; node: V1Node | undefined }> {
+  const pod = (await r.store.get(r.info.namespace, r.info.name)) as V1Pod;
+  const nodeName = pod.spec?.nodeName;
+  if (!nodeName) return { pod, node: undefined };
+  const node = (await deps.nodes.tryGet('', nodeName)) as V1Node | undefined;
+  if (!node) throw internalError(new Error(`nodes "${nodeName}" not found`));
+  return { pod, node };
+}
+
+/** GET pods/{name}/log. */
+export async function handlePodLog(r: ResourceRequest, deps: PodStreamDeps): Promise<void> {
+  const name = r.info.name;
+  const options = parsePodLogOptions(r.query, name);
+  if (options instanceof ApiError) throw options;
+  const { pod, node } = await podAndNode(r, deps);
+  const container = resolveContainer(pod, options.container);
+  if (!node) {
+    r.res.writeHead(200, { 'Content-Type': 'text/plain' });
+    r.res.end();
+    return;
+  }
+  const endpoint = kubeletEndpoint(node, deps.kubelet?.defaultPort);
+  const enc = encodeURIComponent;
+  const q = podLogQuery(options).toString();
+  const path = `/containerLogs/${enc(r.info.namespace)}/${enc(name)}/${enc(container)}${q ? `?${q}` : ''}`;
+  const ac = new AbortController();
+  const onClose = () => ac.abort();
+  r.res.once('close', onClose);
+  let upstream: IncomingMessage;
+  try {
+    upstream = await agentGet(endpoint, path, deps.kubelet, ac.signal, { resource: 'pods/log', name });
+  } catch (e) {
+    r.res.off('close', onClose);
+    throw e;
+  }
+  r.res.writeHead(200, { 'Content-Type': 'text/plain', 'Cache-Control': 'no-cache, private', 'X-Content-Type-Options': 'nosniff' });
+  r.res.flushHeaders();
+  await new Promise<void>((resolve) => {
+    upstream.on('error', () => r.res.destroy());
+    upstream.pipe(r.res);
+    r.res.once('close', () => {
+      upstream.destroy();
+      resolve();
+    });
+    r.res.once('finish', resolve);
+  });
+}
