@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { V1Container } from '../../api/core/v1/index.js';
 import { downwardResourceValue, resolveEnv, type EnvSources } from './env.js';
-import { pod } from './testing/fixtures.js';
+import { ctr, pod } from './testing/fixtures.js';
 
 const sources = (extra: Partial<EnvSources> = {}): EnvSources => ({
   configMap: (ns, name) => (ns === 'default' && name === 'cfg' ? { A: 'a', B: 'b', '1BAD': 'x', 'with=eq': 'y' } : undefined),
@@ -137,7 +137,7 @@ test('resolveEnv: resourceFieldRef with divisors and node allocatable defaults',
     resources: { requests: { cpu: '250m', memory: '64Mi' }, limits: { cpu: '1500m' } },
   };
   const v = (resource: string, divisor?: string) => {
-    const r = downwardResourceValue({ resource, ...(divisor ? { divisor } : {}) }, c, { cpu: '2', memory: '4Gi', 'ephemeral-storage': '10Gi' });
+    const r = downwardResourceValue({ resource, ...(divisor ? { divisor } : {}) }, pod({ containers: [c] }), c, { cpu: '2', memory: '4Gi', 'ephemeral-storage': '10Gi' });
     assert.ok('value' in r, JSON.stringify(r));
     return r.value;
   };
@@ -150,7 +150,10 @@ test('resolveEnv: resourceFieldRef with divisors and node allocatable defaults',
   assert.equal(v('limits.memory', '1Gi'), '4'); // node allocatable
   assert.equal(v('limits.ephemeral-storage', '1Gi'), '10');
   assert.equal(v('requests.ephemeral-storage'), '0');
-  assert.deepEqual(downwardResourceValue({ resource: 'limits.gpu' }, c), { error: 'unsupported container resource : limits.gpu' });
+  assert.deepEqual(downwardResourceValue({ resource: 'limits.gpu' }, pod(), c), { error: 'unsupported container resource : limits.gpu' });
+  const two = pod({ containers: [c, ctr('side', { resources: { limits: { memory: '32Mi' } } })] });
+  assert.deepEqual(downwardResourceValue({ resource: 'limits.memory', containerName: 'side', divisor: '1Mi' }, two, undefined), { value: '32' });
+  assert.deepEqual(downwardResourceValue({ resource: 'limits.memory', containerName: 'nope' }, two, c), { error: 'container nope not found' });
   const e = envOf(run({ ...c, env: [{ name: 'MEM', valueFrom: { resourceFieldRef: { resource: 'limits.memory', divisor: '1Mi' } } }] }));
   assert.equal(e.MEM, '4096');
 });

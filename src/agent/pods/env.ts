@@ -129,7 +129,7 @@ function resolve(pod: V1Pod, container: V1Container, src: EnvSources): { env: Ke
       if (vf.fieldRef) {
         value = fieldRefValue(vf.fieldRef, pod, src);
       } else if (vf.resourceFieldRef) {
-        value = resourceFieldRefValue(vf.resourceFieldRef, container, src.nodeAllocatable);
+        value = resourceFieldRefValue(vf.resourceFieldRef, pod, container, src.nodeAllocatable);
       } else if (vf.configMapKeyRef) {
         const ref = vf.configMapKeyRef;
         const optional = ref.optional === true;
@@ -208,8 +208,13 @@ export function downwardFieldValue(
 }
 
 /** resourceFieldRef for downward API volumes: the value, or upstream's error message. */
-export function downwardResourceValue(fs: V1ResourceFieldSelector, container: V1Container, nodeAllocatable?: ResourceListView): { value: string } | { error: string } {
-  return guard(() => resourceFieldRefValue(fs, container, nodeAllocatable));
+export function downwardResourceValue(
+  fs: V1ResourceFieldSelector,
+  pod: V1Pod,
+  container: V1Container | undefined,
+  nodeAllocatable?: ResourceListView,
+): { value: string } | { error: string } {
+  return guard(() => resourceFieldRefValue(fs, pod, container, nodeAllocatable));
 }
 
 function guard(f: () => string): { value: string } | { error: string } {
@@ -247,8 +252,15 @@ function ceilDiv(a: bigint, b: bigint): bigint {
 /**
  * The value of a container resource (limits.cpu/memory/ephemeral-storage, requests.*) in units of
  * the divisor (default 1), rounded up. A limit the container does not set is the node's allocatable.
+ * `fs.containerName` selects another container of the pod (regular, then init).
  */
-function resourceFieldRefValue(fs: V1ResourceFieldSelector, container: V1Container, nodeAllocatable: ResourceListView | undefined): string {
+function resourceFieldRefValue(fs: V1ResourceFieldSelector, pod: V1Pod, self: V1Container | undefined, nodeAllocatable: ResourceListView | undefined): string {
+  let container = self;
+  if (fs.containerName) {
+    container = [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])].find((c) => c.name === fs.containerName);
+    if (!container) throw new EnvError(`container ${fs.containerName} not found`);
+  }
+  if (!container) throw new EnvError('no container given for resourceFieldRef');
   const divisor = q(fs.divisor);
   const div = divisor && !divisor.isZero() ? divisor : Quantity.fromInt(1);
   const res = fs.resource ?? '';

@@ -41,7 +41,6 @@ export {
 } from './helpers.js';
 export {
   computePodActions,
-  findNextInitContainerToRun,
   imagePullPolicyOf,
   type ContainerKillReason,
   type ContainerToKill,

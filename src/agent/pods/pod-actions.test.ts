@@ -22,7 +22,7 @@ test('computePodActions: a new pod gets its first sandbox and every container', 
 test('computePodActions: a new pod with init containers starts only the first init container', () => {
   const p = pod({ initContainers: [ctr('i1'), ctr('i2')], containers: [ctr('a')] });
   const a = computePodActions(p, { sandboxes: [], containers: [] }, ctx());
-  assert.equal(a.nextInitContainer?.name, 'i1');
+  assert.deepEqual(a.initContainersToStart.map((c) => c.name), ['i1']);
   assert.deepEqual(a.containersToStart, []);
 });
 
@@ -30,14 +30,13 @@ test('computePodActions: init containers run one at a time, in order', () => {
   const p = pod({ initContainers: [ctr('i1'), ctr('i2')], containers: [ctr('a')] });
   const sb = [sandbox('s1')];
   let a = computePodActions(p, { sandboxes: sb, containers: [status('i1')] }, ctx());
-  assert.equal(a.nextInitContainer, undefined, 'i1 still running');
+  assert.deepEqual(a.initContainersToStart, [], 'i1 still running');
   assert.deepEqual(a.containersToStart, []);
   assert.equal(a.killPod, false);
   a = computePodActions(p, { sandboxes: sb, containers: [status('i1', { state: 'CONTAINER_EXITED' })] }, ctx());
-  assert.equal(a.nextInitContainer?.name, 'i2');
-  assert.equal(a.nextInitContainer?.index, 1);
+  assert.deepEqual(a.initContainersToStart.map((c) => [c.name, c.index]), [['i2', 1]]);
   a = computePodActions(p, { sandboxes: sb, containers: [status('i1', { state: 'CONTAINER_EXITED' }), status('i2', { state: 'CONTAINER_EXITED' })] }, ctx());
-  assert.equal(a.nextInitContainer, undefined);
+  assert.deepEqual(a.initContainersToStart, []);
   assert.deepEqual(a.containersToStart.map((c) => c.name), ['a']);
   assert.equal(a.sandboxId, 's1');
   assert.equal(a.createSandbox, false);
@@ -47,13 +46,12 @@ test('computePodActions: a failed init container restarts (OnFailure/Always) or 
   const failed = [status('i1', { state: 'CONTAINER_EXITED', exitCode: 1 })];
   const sb = [sandbox('s1')];
   const always = computePodActions(pod({ initContainers: [ctr('i1')] }), { sandboxes: sb, containers: failed }, ctx());
-  assert.equal(always.nextInitContainer?.name, 'i1');
-  assert.equal(always.nextInitContainer?.attempt, 1);
+  assert.deepEqual(always.initContainersToStart.map((c) => [c.name, c.attempt]), [['i1', 1]]);
   assert.equal(always.killPod, false);
   const never = computePodActions(pod({ restartPolicy: 'Never', initContainers: [ctr('i1')] }), { sandboxes: sb, containers: failed }, ctx());
   assert.equal(never.killPod, true);
   assert.equal(never.killPodReason, 'InitContainerFailed');
-  assert.equal(never.nextInitContainer, undefined);
+  assert.deepEqual(never.initContainersToStart, []);
 });
 
 test('computePodActions: restart policies for exited regular containers', () => {
@@ -212,7 +210,8 @@ test('computePodActions (property): no regular container starts before every ini
       const p = pod({ restartPolicy: s.policy, initContainers: inits.map((n) => ctr(n)), containers: [ctr('a'), ctr('b')] });
       const containers = [s.i0, s.i1, s.i2].slice(0, s.nInit).concat([s.a, s.b]).filter((c): c is ContainerStatus => c !== undefined);
       const a = computePodActions(p, { sandboxes: s.sandboxes, containers }, ctx());
-      const regularRunning = [s.a, s.b].some((c) => c?.state === 'CONTAINER_RUNNING');
+      // upstream: a regular container created or running means the pod was initialized before
+      const regularRunning = [s.a, s.b].some((c) => c?.state === 'CONTAINER_RUNNING' || c?.state === 'CONTAINER_CREATED');
       // upstream's reading: init is done once the LAST init container exited 0 (earlier ones may be gone)
       const last = inits.length ? containers.find((x) => x.metadata.name === inits[inits.length - 1]) : undefined;
       const initsDone = inits.length === 0 || (last?.state === 'CONTAINER_EXITED' && last.exitCode === 0);
@@ -220,9 +219,11 @@ test('computePodActions (property): no regular container starts before every ini
       if (startsRegular && !a.createSandbox) assert.ok(initsDone || regularRunning, 'regular start before init done');
       if (a.createSandbox && inits.length > 0) assert.ok(!startsRegular, 'a new sandbox starts with init containers');
       // at most one init container at a time, never together with regular containers
-      if (a.nextInitContainer) assert.ok(!startsRegular);
+      const regularInits = a.initContainersToStart.filter((c) => c.kind === 'init');
+      assert.ok(regularInits.length <= 1, 'one init container at a time');
+      if (regularInits.length) assert.ok(!startsRegular);
       // never start anything in a pod that is being killed without a new sandbox
-      if (a.killPod && !a.createSandbox) assert.equal(a.containersToStart.length + (a.nextInitContainer ? 1 : 0), 0);
+      if (a.killPod && !a.createSandbox) assert.equal(a.containersToStart.length + a.initContainersToStart.length, 0);
       // a sandbox is reused only when exactly one is ready and it is the newest
       if (!a.createSandbox && !a.killPod) {
         assert.equal(s.sandboxes.filter((x) => x.state === 'SANDBOX_READY').length, 1);
@@ -260,3 +261,48 @@ test('computePodActions (property): applying createSandbox never leaves two read
 });
 
 void S;
+
+test('computePodActions: sidecars start first, stay running, and do not keep a finished pod alive', () => {
+  const side = ctr('side', { restartPolicy: 'Always' });
+  const p = pod({ restartPolicy: 'OnFailure', initContainers: [side, ctr('init')], containers: [ctr('app')] });
+  const sb = [sandbox('s1')];
+  const names = (a: ReturnType<typeof computePodActions>) => [a.initContainersToStart.map((c) => c.name), a.containersToStart.map((c) => c.name)];
+  assert.deepEqual(names(computePodActions(p, { sandboxes: [], containers: [] }, ctx())), [['side'], []]);
+  assert.deepEqual(names(computePodActions(p, { sandboxes: sb, containers: [status('side')] }, ctx())), [['init'], []]);
+  assert.deepEqual(names(computePodActions(p, { sandboxes: sb, containers: [status('side'), status('init')] }, ctx())), [[], []]);
+  const initDone = [status('side'), status('init', { state: 'CONTAINER_EXITED' })];
+  assert.deepEqual(names(computePodActions(p, { sandboxes: sb, containers: initDone }, ctx())), [[], ['app']]);
+  // the sidecar exits while the app runs: restarted, whatever the restart policy
+  const sideExited = [status('side', { state: 'CONTAINER_EXITED', exitCode: 0 }), status('init', { state: 'CONTAINER_EXITED' }), status('app')];
+  assert.deepEqual(names(computePodActions(p, { sandboxes: sb, containers: sideExited }, ctx())), [['side'], []]);
+  // a liveness failure of the sidecar kills and restarts it
+  const lv = computePodActions(p, { sandboxes: sb, containers: [status('side'), status('init', { state: 'CONTAINER_EXITED' }), status('app')] }, ctx({ probeVerdicts: new Map([['side', { probe: 'liveness' as const }]]) }));
+  assert.deepEqual(lv.containersToKill.map((k) => [k.name, k.reason, k.message]), [['side', 'LivenessProbe', 'Init container side failed liveness probe']]);
+  assert.deepEqual(lv.initContainersToStart.map((c) => c.name), ['side']);
+  // the app succeeded (OnFailure): nothing to run, the pod is killed and the sidecar not restarted
+  const done = computePodActions(p, { sandboxes: sb, containers: [status('side', { state: 'CONTAINER_EXITED', exitCode: 137 }), status('init', { state: 'CONTAINER_EXITED' }), status('app', { state: 'CONTAINER_EXITED' })] }, ctx());
+  assert.deepEqual([done.killPod, done.killPodReason, done.initContainersToStart.length], [true, 'NothingToRun', 0]);
+});
+
+test('computePodActions: a sidecar with a startup probe holds the next init container until it started', () => {
+  const side = ctr('side', { restartPolicy: 'Always', startupProbe: { exec: { command: ['true'] } } });
+  const p = pod({ initContainers: [side, ctr('init')], containers: [ctr('app')] });
+  const obs = { sandboxes: [sandbox('s1')], containers: [status('side', { id: 'sc' })] };
+  assert.deepEqual(computePodActions(p, obs, ctx()).initContainersToStart, []);
+  assert.deepEqual(computePodActions(p, obs, ctx({ startupResult: () => false })).initContainersToStart, []);
+  assert.deepEqual(computePodActions(p, obs, ctx({ startupResult: (n, id) => n === 'side' && id === 'sc' })).initContainersToStart.map((c) => c.name), ['init']);
+  const failed = computePodActions(p, obs, ctx({ probeVerdicts: new Map([['side', { probe: 'startup' as const, containerId: 'sc' }]]) }));
+  assert.deepEqual(failed.containersToKill.map((k) => k.reason), ['StartupProbe']);
+  assert.deepEqual(failed.initContainersToStart.map((c) => c.name), ['side']);
+});
+
+test('computePodActions: init containers created but never started are started again; unknown ones killed first', () => {
+  const p = pod({ initContainers: [ctr('i1')], containers: [ctr('app')] });
+  const sb = [sandbox('s1')];
+  assert.deepEqual(computePodActions(p, { sandboxes: sb, containers: [status('i1', { state: 'CONTAINER_CREATED' })] }, ctx()).initContainersToStart.map((c) => c.attempt), [1]);
+  const unk = computePodActions(p, { sandboxes: sb, containers: [status('i1', { state: 'CONTAINER_UNKNOWN' })] }, ctx());
+  assert.deepEqual(unk.containersToKill.map((k) => k.message), ['Init container is in "unknown" state, try killing it before restart']);
+  assert.deepEqual(unk.initContainersToStart.map((c) => c.name), ['i1']);
+  const never = computePodActions({ ...p, spec: { ...p.spec, restartPolicy: 'Never' } }, { sandboxes: sb, containers: [status('i1', { state: 'CONTAINER_UNKNOWN' })] }, ctx());
+  assert.equal(never.killPodReason, 'InitContainerFailed');
+});

@@ -2,8 +2,8 @@
  * computePodActions: what one sync of a pod must do, as data (upstream kuberuntime_manager.go
  * computePodActions plus the start-time checks of SyncPod: crash-loop back-off and image presence).
  * Pure; the pod worker applies the result in this order: kill the pod (when killPod), else kill
- * containersToKill; create the sandbox (when createSandbox); start nextInitContainer; start
- * containersToStart. `waiting` holds the reasons to put in the reason cache for containers that
+ * containersToKill; create the sandbox (when createSandbox); start initContainersToStart in order
+ * (if one that is not a sidecar fails to start, stop there); start containersToStart. `waiting` holds the reasons to put in the reason cache for containers that
  * were due to start but may not yet; a container the worker starts clears its own entry.
  */
 import type { V1Container, V1Pod } from '../../api/core/v1/index.js';
@@ -90,7 +90,13 @@ export interface PodActions {
   /** Remove exited init containers before starting again (a new sandbox starts init over). */
   purgeInitContainers: boolean;
   containersToKill: ContainerToKill[];
-  nextInitContainer?: ContainerToStart;
+  /**
+   * Init containers to start, in spec order: restartable (sidecar) init containers to (re)start and
+   * at most one regular init container, the next one of the sequence. Empty while an init
+   * container runs.
+   */
+  initContainersToStart: ContainerToStart[];
+  /** Regular containers to start (only once initialization is done). */
   containersToStart: ContainerToStart[];
   /** Container name → why it is not started in this sync (CrashLoopBackOff, ImagePullBackOff...). */
   waiting: Map<string, WaitingReason>;
@@ -106,6 +112,11 @@ export interface PodActionsContext {
   /** Whether an image is on the node; undefined = unknown. */
   imagePresent?: (image: string) => boolean | undefined;
   probeVerdicts?: ProbeVerdicts;
+  /**
+   * Startup probe results, for sidecars with a startup probe: the next init container starts only
+   * once the sidecar has started (undefined = no result yet).
+   */
+  startupResult?: (containerName: string, containerId: string) => boolean | undefined;
 }
 
 /** Upstream's default: Always for `:latest` or untagged images, IfNotPresent otherwise. */
@@ -126,42 +137,6 @@ function initContainerFailed(s: ContainerStatus): boolean {
   return s.state === 'CONTAINER_UNKNOWN';
 }
 
-/**
- * findNextInitContainerToRun for pods whose init containers all run to completion. Returns the
- * last failed init container's status (if any), the next one to run, and whether init is done.
- * Restartable (sidecar) init containers are treated like regular init containers that must have
- * started: once running they count as done.
- */
-export function findNextInitContainerToRun(
-  pod: V1Pod,
-  containers: readonly ContainerStatus[],
-): { failed?: ContainerStatus; next?: { container: V1Container; index: number }; done: boolean } {
-  const inits = pod.spec?.initContainers ?? [];
-  if (inits.length === 0) return { done: true };
-  for (const c of pod.spec?.containers ?? []) {
-    const s = latestContainerStatus(containers, c.name ?? '');
-    if (s && s.state === 'CONTAINER_RUNNING') return { done: true };
-  }
-  for (let i = inits.length - 1; i >= 0; i--) {
-    const s = latestContainerStatus(containers, inits[i]!.name ?? '');
-    if (s && initContainerFailed(s)) return { failed: s, next: { container: inits[i]!, index: i }, done: false };
-  }
-  for (let i = inits.length - 1; i >= 0; i--) {
-    const c = inits[i]!;
-    const s = latestContainerStatus(containers, c.name ?? '');
-    if (!s) continue;
-    const sidecarUp = isRestartableInitContainer(c) && s.state === 'CONTAINER_RUNNING';
-    if (s.state === 'CONTAINER_RUNNING' && !sidecarUp) return { done: false };
-    if (s.state === 'CONTAINER_EXITED' || sidecarUp) {
-      if (i === inits.length - 1) return { done: true };
-      return { next: { container: inits[i + 1]!, index: i + 1 }, done: false };
-    }
-    // CREATED: created but never started; start it again
-    return { next: { container: c, index: i }, done: false };
-  }
-  return { next: { container: inits[0]!, index: 0 }, done: false };
-}
-
 function containerSucceeded(c: V1Container, containers: readonly ContainerStatus[]): boolean {
   const s = latestContainerStatus(containers, c.name ?? '');
   return s !== undefined && s.state === 'CONTAINER_EXITED' && s.exitCode === 0;
@@ -170,7 +145,7 @@ function containerSucceeded(c: V1Container, containers: readonly ContainerStatus
 function hasAnyRegularContainerCreated(pod: V1Pod, containers: readonly ContainerStatus[]): boolean {
   return (pod.spec?.containers ?? []).some((c) => {
     const s = latestContainerStatus(containers, c.name ?? '');
-    return s !== undefined && s.state !== 'CONTAINER_CREATED' && s.state !== 'CONTAINER_UNKNOWN';
+    return s !== undefined && (s.state === 'CONTAINER_CREATED' || s.state === 'CONTAINER_RUNNING' || s.state === 'CONTAINER_EXITED');
   });
 }
 
@@ -185,6 +160,7 @@ export function computePodActions(pod: V1Pod, observed: ObservedPod, ctx: PodAct
     attempt: sb.attempt,
     purgeInitContainers: false,
     containersToKill: [],
+    initContainersToStart: [],
     containersToStart: [],
     waiting: new Map(),
   };
@@ -221,15 +197,13 @@ export function computePodActions(pod: V1Pod, observed: ObservedPod, ctx: PodAct
       if (restartPolicyOf(pod) === 'OnFailure' && containerSucceeded(c, containers)) return;
       toStart.push(i);
     });
-    if (toStart.length === 0) {
-      const initialized = inits.some(isRestartableInitContainer) ? hasAnyRegularContainerCreated(pod, containers) : findNextInitContainerToRun(pod, containers).done;
-      if (initialized) {
-        actions.createSandbox = false;
-        return actions;
-      }
+    if (toStart.length === 0 && hasAnyRegularContainerCreated(pod, containers)) {
+      actions.createSandbox = false;
+      return actions;
     }
     if (inits.length > 0) {
-      actions.nextInitContainer = startSpec(pod, inits[0]!, 'init', 0, containers, ctx, actions);
+      const first = startSpec(pod, inits[0]!, 'init', 0, containers, ctx, actions);
+      if (first) actions.initContainersToStart.push(first);
       return actions;
     }
     for (const i of toStart) {
@@ -239,51 +213,12 @@ export function computePodActions(pod: V1Pod, observed: ObservedPod, ctx: PodAct
     return actions;
   }
 
-  // Initialization first: one init container at a time, in order, each must succeed.
-  const init = findNextInitContainerToRun(pod, containers);
-  if (!init.done) {
-    if (init.next) {
-      const failed = init.failed !== undefined && initContainerFailed(init.failed);
-      if (failed && !shouldRestartOnFailure(pod)) {
-        actions.killPod = true;
-        actions.killPodReason = 'InitContainerFailed';
-        actions.killPodMessage = `Init container ${init.next.container.name} failed and restartPolicy is Never`;
-      } else {
-        if (init.failed && init.failed.state === 'CONTAINER_UNKNOWN') {
-          actions.containersToKill.push({
-            id: init.failed.id,
-            name: init.next.container.name ?? '',
-            reason: 'Unknown',
-            message: `Init container is in "unknown" state, try killing it before restart`,
-          });
-        }
-        actions.nextInitContainer = startSpec(pod, init.next.container, 'init', init.next.index, containers, ctx, actions);
-      }
-    }
-    return actions;
-  }
+  // Initialization first: one init container at a time, in order, each must succeed; sidecars
+  // (restartable init containers) are kept running.
+  const initialized = computeInitContainerActions(pod, containers, ctx, actions);
+  if (actions.killPod || !initialized) return actions;
 
   let keep = 0;
-  // Running sidecars count as kept; a sidecar that exited restarts regardless of restartPolicy.
-  inits.forEach((c, i) => {
-    if (!isRestartableInitContainer(c)) return;
-    const s = latestContainerStatus(containers, c.name ?? '');
-    if (s && s.state === 'CONTAINER_RUNNING') {
-      const kill = killDecision(c, s, ctx);
-      if (!kill) {
-        keep++;
-        return;
-      }
-      actions.containersToKill.push({ id: s.id, name: c.name ?? '', reason: kill.reason, message: `${kill.message}, will be restarted` });
-    } else if (s && s.state === 'CONTAINER_UNKNOWN') {
-      actions.containersToKill.push({ id: s.id, name: c.name ?? '', reason: 'Unknown', message: `Container is in "unknown" state, try killing it before restart` });
-    }
-    if (!pod.metadata.deletionTimestamp) {
-      const st = startSpec(pod, c, 'init', i, containers, ctx, actions);
-      if (st) actions.containersToStart.push(st);
-    }
-  });
-
   regular.forEach((c, i) => {
     const s = latestContainerStatus(containers, c.name ?? '');
     if (!s || s.state !== 'CONTAINER_RUNNING') {
@@ -313,10 +248,102 @@ export function computePodActions(pod: V1Pod, observed: ObservedPod, ctx: PodAct
 
   if (keep === 0 && actions.containersToStart.length === 0) {
     actions.killPod = true;
+    actions.initContainersToStart = []; // sidecars do not keep a pod alive
     actions.killPodReason = 'NothingToRun';
     actions.killPodMessage = 'No container is running or will be started';
   }
   return actions;
+}
+
+/**
+ * computeInitContainerActions (the SidecarContainers algorithm, upstream's default): walks the init
+ * containers from the last one back, starts the next init container after the newest successful
+ * one, restarts failed ones (or kills the pod under restartPolicy Never), keeps sidecars running
+ * (restart when exited, killed on failed probes or changed spec). Returns whether the pod is
+ * initialized. Init containers to start are pushed in spec order.
+ */
+function computeInitContainerActions(pod: V1Pod, containers: readonly ContainerStatus[], ctx: PodActionsContext, actions: PodActions): boolean {
+  const inits = pod.spec?.initContainers ?? [];
+  if (inits.length === 0) return true;
+  let podHasInitialized = (pod.spec?.containers ?? []).some((c) => {
+    const s = latestContainerStatus(containers, c.name ?? '');
+    return s !== undefined && (s.state === 'CONTAINER_CREATED' || s.state === 'CONTAINER_RUNNING');
+  });
+  let previouslyInitialized = podHasInitialized;
+  const restartOnFailure = shouldRestartOnFailure(pod);
+  const toStart: number[] = [];
+  const kill = (s: ContainerStatus, c: V1Container, reason: ContainerKillReason, message: string) =>
+    actions.containersToKill.push({ id: s.id, name: c.name ?? '', reason, message });
+  const neverRestart = (c: V1Container, why: string) => {
+    actions.killPod = true;
+    actions.killPodReason = 'InitContainerFailed';
+    actions.killPodMessage = `Init container ${c.name} ${why} and restartPolicy is Never`;
+    actions.initContainersToStart = [];
+    actions.containersToKill = [];
+    return false;
+  };
+
+  for (let i = inits.length - 1; i >= 0; i--) {
+    const c = inits[i]!;
+    const sidecar = isRestartableInitContainer(c);
+    const s = latestContainerStatus(containers, c.name ?? '');
+    if (!s) {
+      if (previouslyInitialized && sidecar) toStart.push(i);
+      continue;
+    }
+    if (previouslyInitialized && !sidecar) continue; // after initialization only sidecars are kept running
+    switch (s.state) {
+      case 'CONTAINER_CREATED':
+        toStart.push(i); // created but never started: start it again
+        break;
+      case 'CONTAINER_RUNNING': {
+        if (!sidecar) break; // wait for it to finish
+        const verdict = ctx.probeVerdicts?.get(c.name ?? '');
+        const failed = verdict && (verdict.containerId === undefined || verdict.containerId === s.id) ? verdict.probe : undefined;
+        if (c.startupProbe) {
+          if (failed === 'startup') {
+            kill(s, c, 'StartupProbe', `Init container ${c.name} failed startup probe`);
+            toStart.push(i);
+            break;
+          }
+          if (ctx.startupResult?.(c.name ?? '', s.id) !== true) break; // wait for the startup probe
+        }
+        if (i === inits.length - 1) podHasInitialized = true;
+        else if (!previouslyInitialized) toStart.push(i + 1);
+        const hash = s.annotations?.[CONTAINER_ANNOTATIONS.hash];
+        if (hash !== undefined && hash !== containerHash(c)) {
+          kill(s, c, 'SpecChanged', `Init container ${c.name} definition changed`);
+          toStart.push(i);
+          break;
+        }
+        if (failed === 'liveness') {
+          kill(s, c, 'LivenessProbe', `Init container ${c.name} failed liveness probe`);
+          toStart.push(i);
+        }
+        break;
+      }
+      case 'CONTAINER_EXITED':
+        if (sidecar) toStart.push(i);
+        else if (initContainerFailed(s)) {
+          if (!restartOnFailure) return neverRestart(c, 'failed');
+          toStart.push(i);
+        } else if (i === inits.length - 1) podHasInitialized = true;
+        else toStart.push(i + 1);
+        break;
+      default: // CONTAINER_UNKNOWN
+        if (!sidecar && !restartOnFailure) return neverRestart(c, 'is in unknown state');
+        kill(s, c, 'Unknown', `Init container is in "unknown" state, try killing it before restart`);
+        toStart.push(i);
+    }
+    previouslyInitialized = true;
+  }
+  if (!previouslyInitialized) toStart.push(0);
+
+  for (const i of [...new Set(toStart)].sort((a, b) => a - b)) {
+    const st = startSpec(pod, inits[i]!, 'init', i, containers, ctx, actions);
+    if (st) actions.initContainersToStart.push(st);
+  }
+  return podHasInitialized;
 }
 
 function killDecision(c: V1Container, s: ContainerStatus, ctx: PodActionsContext): { reason: ContainerKillReason; message: string } | undefined {

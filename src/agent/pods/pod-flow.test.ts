@@ -58,7 +58,7 @@ class Worker {
       this.reasons.delete(s.name);
       if (s.backoff) this.backoff = backoffNext(this.backoff, s.backoff.key, s.backoff.eventTimeMs, this.now);
     };
-    if (a.nextInitContainer) await start(a.nextInitContainer);
+    for (const s of a.initContainersToStart) await start(s);
     for (const s of a.containersToStart) await start(s);
   }
 
