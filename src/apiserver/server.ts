@@ -28,6 +28,7 @@ import {
 } from './handlers/resource.js';
 import { handleWatch } from './handlers/watch.js';
 import { handleBinding } from './handlers/binding.js';
+import { handleTokenRequest, type ServiceAccountTokenOptions } from './handlers/token-request.js';
 import { handlePodLog, type KubeletClientConfig } from './handlers/pod-stream.js';
 import { OpenApiV3Service, OPENAPI_V2_PROTOBUF_CONTENT_TYPE } from './openapi/index.js';
 import { createNamespaceLifecycle, isImmortalNamespace, type NamespaceLifecycle } from './namespaces.js';
@@ -56,6 +57,8 @@ export interface ApiServerOptions {
   admission?: AdmissionPlugin[];
   /** How pods/log (and later exec/attach/portforward) reach node agents (client cert, CA). */
   kubeletClient?: KubeletClientConfig;
+  /** Enables POST serviceaccounts/{name}/token (TokenRequest); without it that path is 404. */
+  serviceAccountTokens?: ServiceAccountTokenOptions;
 }
 
 /** What one request learned about itself, for the audit log. */
@@ -275,6 +278,18 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
       const nodes = registry.get('', 'v1', 'nodes');
       if (!nodes) throw notFoundPath();
       return handlePodLog(r, { nodes: storeFor(nodes), kubelet: opts.kubeletClient });
+    }
+    if (r.def.group === '' && r.def.plural === 'serviceaccounts' && sub === 'token') {
+      if (!opts.serviceAccountTokens) throw notFoundPath();
+      if (info.verb !== 'create') throw methodNotSupported(gr, info.verb);
+      return handleTokenRequest(r, env, {
+        options: opts.serviceAccountTokens,
+        admission,
+        store: (plural) => {
+          const def = registry.get('', 'v1', plural);
+          return def ? storeFor(def) : undefined;
+        },
+      });
     }
     if (sub) {
       const known = (sub === 'status' && r.def.subresources?.status) || (sub === 'scale' && r.def.subresources?.scale) || (sub === 'finalize' && r.def.plural === 'namespaces' && r.def.group === '');
