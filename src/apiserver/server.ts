@@ -29,7 +29,11 @@ import {
 import { handleWatch } from './handlers/watch.js';
 import { handleBinding } from './handlers/binding.js';
 import { handleTokenRequest, type ServiceAccountTokenOptions } from './handlers/token-request.js';
-import { handlePodLog, type KubeletClientConfig } from './handlers/pod-stream.js';
+import { handlePodLog, handlePodUpgrade, type KubeletClientConfig } from './handlers/pod-stream.js';
+import { writeRawResponse } from '../agent/streaming/upgrade-proxy.js';
+import { statusFromError } from './status.js';
+import type { Duplex } from 'node:stream';
+import { STATUS_CODES } from 'node:http';
 import { OpenApiV3Service, OPENAPI_V2_PROTOBUF_CONTENT_TYPE } from './openapi/index.js';
 import { createNamespaceLifecycle, isImmortalNamespace, type NamespaceLifecycle } from './namespaces.js';
 import { auditTime, type AuditSink } from './audit.js';
@@ -70,6 +74,8 @@ interface RequestRecord {
 export interface ApiServer {
   /** Node request listener (mount on an https.Server). Never throws. */
   handle(req: IncomingMessage, res: ServerResponse): void;
+  /** Upgrade listener (mount on the server's 'upgrade' event): pods/exec, attach, portforward. Never throws. */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
   /** Bootstraps (watch cache, default namespaces); resolves when /readyz would say ok. */
   start(): Promise<void>;
   /** Stops watches and background loops; does not close the backend (its owner does). */
@@ -330,9 +336,28 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
     }
   };
 
+  const upgradeDispatch = async (req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> => {
+    const url = new URL(req.url ?? '/', 'https://localhost');
+    const user = await authenticate(req);
+    if (!user) throw unauthorized();
+    const info = parseRequestInfo(req.method ?? 'GET', url.pathname, url.searchParams);
+    const pods = registry.get('', 'v1', 'pods');
+    const nodes = registry.get('', 'v1', 'nodes');
+    if (!info.isResourceRequest || info.group !== '' || info.resource !== 'pods' || !info.namespace || !info.name || !pods || !nodes) throw notFoundPath();
+    await handlePodUpgrade({ req, socket, head, info, query: url.searchParams, store: storeFor(pods) }, { nodes: storeFor(nodes), kubelet: opts.kubeletClient });
+  };
+
   return {
     storeFor,
     listerFor,
+    handleUpgrade(req, socket, head) {
+      socket.on('error', () => socket.destroy());
+      upgradeDispatch(req, socket, head).catch((e: unknown) => {
+        const err = toApiError(e);
+        if (err.code >= 500) log.error('upgrade request failed', { path: req.url, err: e instanceof Error ? (e.stack ?? e.message) : String(e) });
+        writeRawResponse(socket, err.code, STATUS_CODES[err.code] ?? 'Error', 'application/json', JSON.stringify(statusFromError(err)));
+      });
+    },
     handle(req, res) {
       const started = Date.now();
       const record: RequestRecord = {};

@@ -5,6 +5,16 @@
  *   GET /containerLogs/{namespace}/{pod}/{container}?follow&previous&tailLines&sinceSeconds|
  *       sinceTime&timestamps&limitBytes&stream          → text/plain, streamed
  *   GET /healthz                                         → ok
+ *   upgrade /exec/{namespace}/{pod}/{container}?command=..&input=1&output=1&error=1&tty=1
+ *   upgrade /attach/{namespace}/{pod}/{container}?input=1&output=1&error=1&tty=1
+ *   upgrade /portForward/{namespace}/{pod}[?port=..]
+ *
+ * Exec, attach and port-forward ask the runtime (CRI Exec / Attach / PortForward) for a URL on
+ * its own streaming server and proxy the client's upgrade there byte for byte
+ * (upgrade-proxy.ts), so the protocols are whatever containerd's server speaks: remotecommand
+ * over SPDY/3.1 (v1-v4) and WebSocket (channel.k8s.io, v4.channel.k8s.io and their base64
+ * forms), port-forward over SPDY and WebSocket. Errors before the upgrade are plain text with
+ * kubelet's codes (404 unknown pod, 500 `container not found ("c")`, 400 bad options).
  *
  * Authentication: a client certificate verified against `tls.clientCa` (the cluster CA); none or
  * an unverified one is 401. Authorization: `authorize` (default: the apiserver's kubelet client
@@ -28,8 +38,11 @@ import type { RuntimeService } from '../runtime/cri-types.js';
 import { ApiError } from '../../lib/errors.js';
 import { discardLogger, type Logger } from '../../lib/log.js';
 import { parsePodLogOptions, resolveLogOptions } from './log-options.js';
-import { selectLogTarget } from './log-target.js';
+import { selectLogTarget, selectRunningContainer } from './log-target.js';
 import { readCriLogs } from './log-reader.js';
+import { connect as netConnect } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { proxyUpgrade, writeRawResponse } from './upgrade-proxy.js';
 
 /** The user the apiserver's kubelet client certificate names (as kubeadm's). */
 export const KUBELET_API_CLIENT_USER = 'kube-apiserver-kubelet-client';
@@ -43,13 +56,13 @@ export interface KubeletUser {
 export interface KubeletRequestAttributes {
   verb: 'get' | 'create';
   /** `log`, `exec`, `attach`, `portforward` map to upstream's `proxy` subresource. */
-  subresource: 'proxy' | 'log' | 'healthz';
+  subresource: 'proxy' | 'log' | 'healthz' | 'exec' | 'attach' | 'portforward';
   path: string;
 }
 
 export interface KubeletServerOptions {
   /** The runtime the containers live in (only what streaming needs). */
-  runtime: Pick<RuntimeService, 'containerStatus'>;
+  runtime: Pick<RuntimeService, 'containerStatus' | 'exec' | 'attach' | 'portForward' | 'listPodSandbox'>;
   /** The agent's current view of a pod bound to this node (with the status it reports), or undefined. */
   podLookup: (namespace: string, name: string) => V1Pod | undefined | Promise<V1Pod | undefined>;
   /** Container log files must lie under this directory (default: any path the runtime reports). */
@@ -180,10 +193,84 @@ export function createKubeletServer(opts: KubeletServerOptions): KubeletServer {
     });
   };
 
+  /** The runtime streaming URL for an upgrade request, or an HttpError. */
+  const streamingUrl = async (kind: string, segs: string[], query: URLSearchParams): Promise<string> => {
+    const [, ns, podName, container] = segs as [string, string, string, string | undefined];
+    const pod = await opts.podLookup(ns, podName);
+    if (!pod) throw new HttpError(404, 'pod does not exist');
+    if (kind === 'portForward') {
+      const uid = pod.metadata.uid ?? '';
+      const sandboxes = await opts.runtime.listPodSandbox({ labelSelector: { 'io.kubernetes.pod.uid': uid }, state: { state: 'SANDBOX_READY' } });
+      if (!sandboxes.length) throw new HttpError(404, `pod not found (${JSON.stringify(`${podName}_${ns}`)})`);
+      // WebSocket clients name their ports in `port` parameters (the apiserver's form); SPDY ones per stream.
+      const ports = query.getAll('port').flatMap((p) => p.split(',')).filter(Boolean).map(Number);
+      return opts.runtime.portForward(sandboxes.sort((a, b) => b.createdAt - a.createdAt)[0]!.id, ports);
+    }
+    const flag = (n: string) => query.get(n) === '1';
+    const tty = flag('tty');
+    const stdin = flag('input');
+    const stdout = flag('output');
+    const stderr = flag('error') && !tty;
+    if (!stdin && !stdout && !stderr) throw new HttpError(400, 'you must specify at least 1 of stdin, stdout, stderr');
+    const target = selectRunningContainer(pod.status, container ?? '');
+    if ('error' in target) throw new HttpError(500, target.error);
+    if (kind === 'exec') {
+      const cmd = query.getAll('command');
+      if (!cmd.length) throw new HttpError(400, 'you must specify at least one command for the container');
+      return opts.runtime.exec({ containerId: target.containerId, cmd, tty, stdin, stdout, stderr });
+    }
+    return opts.runtime.attach({ containerId: target.containerId, tty, stdin, stdout, stderr });
+  };
+
+  const upgrade = async (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const url = new URL(req.url ?? '/', 'https://kubelet');
+    const segs = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
+    const user = clientUser(req);
+    if (!user) throw new HttpError(401, 'Unauthorized');
+    const kind = segs[0] ?? '';
+    const shapeOk = ((kind === 'exec' || kind === 'attach') && segs.length === 4) || (kind === 'portForward' && segs.length === 3);
+    if (!shapeOk) throw new HttpError(404, '404 page not found');
+    const attrs: KubeletRequestAttributes = { verb: req.method === 'GET' ? 'get' : 'create', subresource: 'proxy', path: url.pathname };
+    if (!(await authorize(user, attrs)))
+      throw new HttpError(403, `Forbidden (user=${user.username}, verb=${attrs.verb}, resource=nodes, subresource(s)=[proxy])`);
+    const location = new URL(await streamingUrl(kind, segs, url.searchParams).catch((e: unknown) => {
+      if (e instanceof HttpError) throw e;
+      const code = (e as { code?: string }).code === 'NOT_FOUND' ? 404 : 500;
+      throw new HttpError(code, (e as Error).message);
+    }));
+    // The runtime's server is plain HTTP on loopback (containerd's stream_server_address).
+    if (location.protocol !== 'http:') throw new HttpError(500, `unsupported streaming URL scheme ${location.protocol}`);
+    // WebSocket port-forward names its ports in the query, which the runtime URL does not carry.
+    const path = location.pathname + (kind === 'portForward' && url.search ? url.search : location.search);
+    await proxyUpgrade(req, socket, head, {
+      path,
+      host: location.host,
+      connect: () =>
+        new Promise((resolve, reject) => {
+          const s = netConnect({ host: location.hostname, port: Number(location.port || 80) });
+          s.once('connect', () => {
+            s.off('error', reject);
+            resolve(s);
+          });
+          s.once('error', reject);
+        }),
+    });
+  };
+
+  const handleUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', () => socket.destroy());
+    upgrade(req, socket, head).catch((e: unknown) => {
+      const err = e instanceof HttpError ? e : new HttpError(500, (e as Error).message);
+      if (err.code >= 500) log.v(1).info('stream request failed', { path: req.url, err: err.message });
+      writeRawResponse(socket, err.code, 'Error', 'text/plain; charset=utf-8', err.message);
+    });
+  };
+
   const server = createHttpsServer(
     { cert: opts.tls.cert, key: opts.tls.key, ca: [opts.tls.clientCa], requestCert: true, rejectUnauthorized: false, minVersion: 'TLSv1.2' },
     handle,
   );
+  server.on('upgrade', handleUpgrade);
   return {
     server,
     handle,

@@ -44,3 +44,14 @@ export function selectLogTarget(podName: string, status: V1PodStatus | undefined
   }
   return { containerId: runtimeContainerId(id) };
 }
+
+/**
+ * The running container an exec / attach goes to (kubelet's findContainer over running
+ * containers): the status's containerID while the state is running, else kubelet's error text.
+ */
+export function selectRunningContainer(status: V1PodStatus | undefined, containerName: string): LogTarget {
+  const all = [...(status?.containerStatuses ?? []), ...(status?.initContainerStatuses ?? []), ...(status?.ephemeralContainerStatuses ?? [])];
+  const cs = all.find((c) => c.name === containerName);
+  if (!cs?.state?.running || !cs.containerID) return { error: `container not found (${JSON.stringify(containerName)})` };
+  return { containerId: runtimeContainerId(cs.containerID) };
+}

@@ -24,6 +24,10 @@ const fakeRuntime = {
     if (!running.has(id)) throw new Error(`container "${id}" not found`);
     return { id, state: running.get(id) ? 'CONTAINER_RUNNING' : 'CONTAINER_EXITED', logPath: logPath(id) } as ContainerStatus;
   },
+  exec: () => Promise.reject(new Error('not in this test')),
+  attach: () => Promise.reject(new Error('not in this test')),
+  portForward: () => Promise.reject(new Error('not in this test')),
+  listPodSandbox: async () => [],
 };
 
 const now = Date.now();

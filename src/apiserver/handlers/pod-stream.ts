@@ -3,6 +3,7 @@
  * pod REST storage (LogLocation / genericrest.LocationStreamer):
  *
  *   GET pods/{name}/log  → GET https://<node>:<kubelet port>/containerLogs/{ns}/{name}/{container}
+ *   upgrade pods/{name}/exec|attach|portforward → the node's /exec|/attach|/portForward, spliced
  *
  * Contract:
  * - options are validated here (400 for unparsable values, 422 PodLogOptions Invalid), the
@@ -26,6 +27,10 @@ import type { V1Node } from '../../api/core/v1/node.js';
 import type { ResourceStore } from '../registry/store.js';
 import type { ResourceRequest } from './resource.js';
 import { parsePodLogOptions, podLogQuery } from '../../agent/streaming/log-options.js';
+import { proxyUpgrade } from '../../agent/streaming/upgrade-proxy.js';
+import type { Duplex } from 'node:stream';
+import { connect as tlsConnect } from 'node:tls';
+import type { ResourceRequestInfo } from '../request-info.js';
 
 /** How the apiserver reaches node agents (upstream's KubeletClientConfig). */
 export interface KubeletClientConfig {
@@ -188,5 +193,114 @@ export async function handlePodLog(r: ResourceRequest, deps: PodStreamDeps): Pro
       resolve();
     });
     r.res.once('finish', resolve);
+  });
+}
+
+// ---- exec, attach, portforward: HTTP upgrades -------------------------------------------------
+
+/** WebSocket subprotocols the node's runtime streaming server (containerd 1.6) speaks itself. */
+const RUNTIME_WEBSOCKET_PROTOCOLS = new Set(['', 'channel.k8s.io', 'base64.channel.k8s.io', 'v4.channel.k8s.io', 'v4.base64.channel.k8s.io']);
+
+/**
+ * Whether an upgrade can be passed through to the node: SPDY always; WebSocket when the client
+ * offers a subprotocol the runtime speaks (client-node's v4.channel.k8s.io, or none). kubectl
+ * 1.30+ offers only `v5.channel.k8s.io` (exec/attach) or `SPDY/3.1+portforward.k8s.io`
+ * (port-forward, 1.31+); refusing those makes it fall back to SPDY, which it does on any failed
+ * upgrade. (Translating v5 and the tunnel here is the next step; see agent/streaming/README.md.)
+ */
+export function upgradePassThrough(headers: IncomingMessage['headers']): { ok: true } | { ok: false; why: string } {
+  const upgrade = String(headers['upgrade'] ?? '').toLowerCase();
+  if (upgrade.startsWith('spdy/')) return { ok: true };
+  if (upgrade !== 'websocket') return { ok: false, why: `unsupported upgrade ${JSON.stringify(upgrade)}` };
+  const offered = String(headers['sec-websocket-protocol'] ?? '')
+    .split(',')
+    .map((p) => p.trim());
+  if (offered.some((p) => RUNTIME_WEBSOCKET_PROTOCOLS.has(p))) return { ok: true };
+  return { ok: false, why: `websocket subprotocols ${JSON.stringify(offered)} are not supported by this server yet; use SPDY` };
+}
+
+export interface UpgradeRequest {
+  req: IncomingMessage;
+  socket: Duplex;
+  head: Buffer;
+  info: ResourceRequestInfo;
+  query: URLSearchParams;
+  /** The pods store. */
+  store: ResourceStore;
+}
+
+function boolParam(q: URLSearchParams, name: string): boolean {
+  const v = q.get(name);
+  return v !== null && !(v === '0' || v.toLowerCase() === 'false');
+}
+
+/**
+ * pods/exec, pods/attach, pods/portforward: checks as upstream's ExecLocation /
+ * AttachLocation / PortForwardLocation, then proxies the upgrade to the node's
+ * /exec|/attach|/portForward with the query in the kubelet's form (input/output/error/tty=1,
+ * command repeated, port repeated). Errors before the upgrade are Status JSON on the raw socket.
+ */
+export async function handlePodUpgrade(u: UpgradeRequest, deps: PodStreamDeps): Promise<void> {
+  const sub = u.info.subresource;
+  if (sub !== 'exec' && sub !== 'attach' && sub !== 'portforward') throw new ApiError('NotFound', 404, 'the server could not find the requested resource', {});
+  const name = u.info.name;
+  const pass = upgradePassThrough(u.req.headers);
+  if (!pass.ok) throw badRequest(pass.why);
+  const pod = (await u.store.get(u.info.namespace, name)) as V1Pod;
+  const q = u.query;
+  const params = new URLSearchParams();
+  const enc = encodeURIComponent;
+  let path: string;
+  if (sub === 'portforward') {
+    for (const p of q.getAll('ports').flatMap((s) => s.split(','))) {
+      if (!/^\d+$/.test(p) || Number(p) < 1 || Number(p) > 65535) throw badRequest(`invalid port ${JSON.stringify(p)}`);
+      params.append('port', p);
+    }
+    path = `/portForward/${enc(u.info.namespace)}/${enc(name)}`;
+  } else {
+    const container = resolveContainer(pod, q.get('container') ?? undefined);
+    const stdin = boolParam(q, 'stdin');
+    const stdout = boolParam(q, 'stdout');
+    const stderr = boolParam(q, 'stderr');
+    const tty = boolParam(q, 'tty');
+    if (!stdin && !stdout && !stderr) throw badRequest('you must specify at least 1 of stdin, stdout, stderr');
+    const phase = pod.status?.phase;
+    if (phase === 'Succeeded' || phase === 'Failed')
+      throw badRequest(`cannot ${sub === 'exec' ? 'exec into' : 'attach to'} a container in a completed pod; current phase is ${phase}`);
+    if (sub === 'exec') {
+      const command = q.getAll('command');
+      if (!command.length) throw badRequest('you must specify at least one command for the container');
+      for (const c of command) params.append('command', c);
+    }
+    if (stdin) params.set('input', '1');
+    if (stdout) params.set('output', '1');
+    if (stderr) params.set('error', '1');
+    if (tty) params.set('tty', '1');
+    path = `/${sub}/${enc(u.info.namespace)}/${enc(name)}/${enc(container)}`;
+  }
+  const nodeName = pod.spec?.nodeName;
+  if (!nodeName) throw badRequest(`pod ${name} does not have a host assigned`);
+  const node = (await deps.nodes.tryGet('', nodeName)) as V1Node | undefined;
+  if (!node) throw internalError(new Error(`nodes "${nodeName}" not found`));
+  const endpoint = kubeletEndpoint(node, deps.kubelet?.defaultPort);
+  const query = params.toString();
+  const cfg = deps.kubelet;
+  await proxyUpgrade(u.req, u.socket, u.head, {
+    path: query ? `${path}?${query}` : path,
+    host: `${hostForUrl(endpoint.host)}:${endpoint.port}`,
+    connect: () =>
+      new Promise<Duplex>((resolve, reject) => {
+        const s = tlsConnect({ host: endpoint.host, port: endpoint.port, cert: cfg?.cert, key: cfg?.key, ca: cfg?.ca, rejectUnauthorized: cfg?.ca !== undefined });
+        const timer = setTimeout(() => s.destroy(new Error('i/o timeout')), cfg?.connectTimeoutMs ?? 10_000);
+        s.once('secureConnect', () => {
+          clearTimeout(timer);
+          s.off('error', reject);
+          resolve(s);
+        });
+        s.once('error', (e) => {
+          clearTimeout(timer);
+          reject(e);
+        });
+      }),
   });
 }
