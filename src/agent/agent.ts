@@ -1,0 +1,285 @@
+/**
+ * The node agent (Flotilla's kubelet), assembled: containerd as a child process, the built-in
+ * images, the node's pod network (bridge, safety routes, CNI config once the podCIDR is known),
+ * the Node and its Lease, and the pod workers that run the pods bound to this node through the CRI,
+ * with probes, events and status. Everything goes through the API with the node's own identity.
+ *
+ * Start order (each step logged; a failure undoes the steps before it): data dirs → containerd →
+ * built-in images → network (safety routes first) → Node registration → informers (own Node, its
+ * pods, ConfigMaps, Secrets) → pod workers. Contract of stop(): the pod workers, probes, heartbeats
+ * and containerd stop; the containers keep running in their shims and the next start adopts them;
+ * the safety routes stay while pods may still run.
+ */
+import { mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { V1Pod } from '../api/core/v1/index.js';
+import type { KubeObject } from '../api/types.js';
+import { createEventRecorder } from '../client/events.js';
+import { createInformer, createInformerFactory } from '../client/informer.js';
+import { R, type Client } from '../client/types.js';
+import { isApiError } from '../lib/errors.js';
+import type { Logger } from '../lib/log.js';
+import { importBuiltinImages } from './images/index.js';
+import { createHookRunner } from './kubelet/hooks.js';
+import { ensureKubeletServingCert } from './kubelet/serving-cert.js';
+import { createKubeletServer } from './streaming/kubelet-server.js';
+import { PodSync, type PodVolumes } from './kubelet/pod-sync.js';
+import { PodWorkers } from './kubelet/pod-workers.js';
+import { authForImage } from './kubelet/pull-secrets.js';
+import { setupNodeNetwork, type NodeNetwork } from './network/index.js';
+import { NodeHeartbeat } from './node/heartbeat.js';
+import { readHostFacts } from './node/host-facts.js';
+import type { NodeTaint } from './node/node-objects.js';
+import type { NodeHealth } from './node/node-status.js';
+import { parseResolvConf } from './pods/index.js';
+import { ProbeManager } from './probes/index.js';
+import { createCriClient, startContainerd, type CriClient, type RegistriesConfig, type RunningContainerd } from './runtime/index.js';
+
+export interface AgentClusterSettings {
+  clusterCIDRs: string[];
+  serviceCIDRs: string[];
+  clusterDNS: string[];
+  clusterDomain: string;
+}
+
+export interface AgentOptions {
+  /** The agent's state: containerd, CNI, pod volumes and logs live under it. */
+  dataDir: string;
+  /** The API, as this node (system:node:<name>). */
+  client: Client;
+  /** The cluster CA (PEM): the agent's HTTPS server accepts client certificates it signed. */
+  clusterCaPem: string;
+  nodeName: string;
+  nodeLabels: Record<string, string>;
+  nodeTaints: NodeTaint[];
+  nodeIP?: string;
+  cluster: AgentClusterSettings;
+  /** The node's bridge (default flotilla0; several agents on one host need distinct ones). */
+  bridge?: string;
+  /** Port of the agent's HTTPS server, reported in the Node (default 10250; 0: any free port). */
+  kubeletPort?: number;
+  /** Address the agent's HTTPS server listens on (default all addresses, as the kubelet's). */
+  kubeletAddress?: string;
+  registries?: RegistriesConfig;
+  kubeletVersion: string;
+  /** The pods' volumes; the default supports pods without volumes only. */
+  volumes?: (deps: { client: Client; podsDir: string }) => PodVolumes;
+  logger: Logger;
+}
+
+export interface RunningAgent {
+  readonly nodeName: string;
+  readonly containerdSocket: string;
+  /** The bound port of the agent's HTTPS server (logs, exec, attach, port-forward). */
+  readonly kubeletPort: number;
+  readonly network: NodeNetwork;
+  stop(): Promise<void>;
+}
+
+/** Until pod volumes exist: pods with volumes other than the service-account token wait with FailedMount. */
+function volumesUnsupported(): PodVolumes {
+  return {
+    async setup(pod) {
+      const vols = (pod.spec?.volumes ?? []).filter((v) => !v.name?.startsWith('kube-api-access-'));
+      if (vols.length) return { error: `MountVolume.SetUp failed for volume "${vols[0]!.name}" : volumes are not supported by this agent build` };
+      return { mounts: () => [] };
+    },
+    async teardown() {},
+  };
+}
+
+function decodeSecretData(obj: KubeObject | undefined): Record<string, string> | undefined {
+  if (!obj) return undefined;
+  const data = (obj as { data?: Record<string, string> }).data ?? {};
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(data)) out[k] = Buffer.from(v, 'base64').toString('utf8');
+  return out;
+}
+
+export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
+  const log = opts.logger.child('agent');
+  const undo: (() => Promise<void>)[] = [];
+  const rollback = async () => {
+    for (const f of undo.reverse()) await f().catch(() => {});
+  };
+  try {
+    const podsDir = join(opts.dataDir, 'pods');
+    const logRoot = join(opts.dataDir, 'logs', 'pods');
+    const cniConfDir = join(opts.dataDir, 'cni', 'net.d');
+    for (const d of [podsDir, logRoot, cniConfDir]) await mkdir(d, { recursive: true, mode: 0o700 });
+
+    // Containerd and the images every pod needs.
+    const containerd: RunningContainerd = await startContainerd({ dataDir: opts.dataDir, logger: opts.logger.child('containerd'), cniConfDir, ...(opts.registries ? { registries: opts.registries } : {}) });
+    undo.push(() => containerd.stop());
+    log.info('containerd ready', { version: containerd.version, socket: containerd.socket });
+    const cri: CriClient = createCriClient(containerd.socket);
+    undo.push(async () => cri.close());
+    const imported = await importBuiltinImages(containerd.socket, { onProgress: (line) => log.info('built-in images', { progress: line }) });
+    if (imported.imported.length) log.info('imported built-in images', { images: imported.imported.join(',') });
+
+    // Network: safety routes now, the pod network once the Node has a podCIDR.
+    const network = await setupNodeNetwork({
+      bridge: opts.bridge ?? 'flotilla0',
+      clusterCIDRs: opts.cluster.clusterCIDRs,
+      serviceCIDRs: opts.cluster.serviceCIDRs,
+      cniConfDir,
+      cniDataDir: join(opts.dataDir, 'cni', 'ipam'),
+      logger: opts.logger.child('network'),
+    });
+    const ensureNet = setInterval(() => void network.ensure().catch((e: unknown) => log.warn('network check failed', { err: String(e) })), 30_000);
+    ensureNet.unref();
+    undo.push(async () => clearInterval(ensureNet));
+
+    // The Node's facts, and the agent's HTTPS server (its port goes into the Node).
+    const facts = readHostFacts({ dataDir: opts.dataDir, containerRuntimeVersion: `containerd://${containerd.version}`, ...(opts.nodeIP ? { nodeIP: opts.nodeIP } : {}) });
+    const health = async (): Promise<NodeHealth> => {
+      const base = { memoryPressure: false, diskPressure: false, pidPressure: false };
+      try {
+        const conds = await cri.runtime.status();
+        const bad = conds.find((c) => !c.status);
+        if (!bad) return { ...base, notReadyMessage: '' };
+        const what = bad.type === 'NetworkReady' ? 'container runtime network not ready' : 'container runtime not ready';
+        return { ...base, notReadyMessage: `${what}: ${bad.type}=false reason:${bad.reason} message:${bad.message}` };
+      } catch (e) {
+        return { ...base, notReadyMessage: `container runtime is down: ${e instanceof Error ? e.message : String(e)}` };
+      }
+    };
+    let podLookup: (ns: string, name: string) => V1Pod | undefined = () => undefined;
+    const serving = await ensureKubeletServingCert(join(opts.dataDir, 'agent'), opts.nodeName, [facts.internalIP]);
+    const kubeletServer = createKubeletServer({
+      runtime: cri.runtime,
+      podLookup: (ns, name) => podLookup(ns, name),
+      logRoot,
+      tls: { cert: serving.certPem, key: serving.keyPem, clientCa: opts.clusterCaPem },
+      logger: opts.logger,
+    });
+    const kubeletPort = await kubeletServer.listen(opts.kubeletPort ?? 10250, opts.kubeletAddress ?? '0.0.0.0');
+    undo.push(() => kubeletServer.close());
+    log.info('agent API serving', { port: kubeletPort });
+
+    const heartbeat = new NodeHeartbeat({
+      client: opts.client,
+      logger: opts.logger.child('node'),
+      node: { name: opts.nodeName, labels: opts.nodeLabels, taints: opts.nodeTaints, kubeletVersion: opts.kubeletVersion, kubeletPort, maxPods: 110 },
+      facts: () => facts,
+      health,
+    });
+    await heartbeat.start();
+    undo.push(() => heartbeat.stop());
+
+    // Caches: the own Node (podCIDR), its pods, ConfigMaps and Secrets (env, pull secrets).
+    const informers = createInformerFactory(opts.client);
+    undo.push(async () => informers.stop());
+    const nodes = createInformer<KubeObject>(opts.client, R.nodes, { fieldSelector: `metadata.name=${opts.nodeName}`, logger: opts.logger });
+    undo.push(async () => nodes.stop());
+    nodes.addHandlers({
+      add: (n) => onNode(n),
+      update: (_o, n) => onNode(n),
+    });
+    const onNode = (n: KubeObject) => {
+      if (n.metadata.name !== opts.nodeName) return;
+      const cidr = (n.spec as { podCIDR?: string } | undefined)?.podCIDR;
+      if (!cidr || cidr === network.podCIDR) return;
+      void network
+        .setPodCIDR(cidr)
+        .then(async () => {
+          log.info('pod network ready', { podCIDR: cidr, bridge: network.bridge });
+          await heartbeat.postNow();
+        })
+        .catch((e: unknown) => log.error('pod network setup failed', { podCIDR: cidr, err: e instanceof Error ? e.message : String(e) }));
+    };
+    const configMaps = informers.for<KubeObject>(R.configmaps);
+    const secrets = informers.for<KubeObject>(R.secrets);
+
+    const recorder = createEventRecorder(opts.client, 'kubelet', { host: opts.nodeName, logger: opts.logger });
+    undo.push(async () => recorder.stop());
+    const probes = new ProbeManager({
+      runtime: cri.runtime,
+      recordEvent: (pod, type, reason, message) => recorder.event(pod, type, reason, message),
+      logger: opts.logger.child('prober'),
+    });
+    undo.push(async () => probes.stop());
+    const hostResolv = await readFile('/etc/resolv.conf', 'utf8').then(parseResolvConf, () => undefined);
+    const podIPs = new Map<string, string>();
+    const sync = new PodSync({
+      runtime: cri.runtime,
+      images: cri.images,
+      logRoot,
+      dns: { clusterDNS: opts.cluster.clusterDNS, clusterDomain: opts.cluster.clusterDomain, ...(hostResolv ? { host: hostResolv } : {}), nodeIPs: [facts.internalIP] },
+      node: { name: opts.nodeName, hostIP: facts.internalIP, memoryCapacityBytes: facts.memoryBytes },
+      env: {
+        configMap: (ns, name) => (configMaps.get(ns, name) as { data?: Record<string, string> } | undefined)?.data ?? (configMaps.get(ns, name) ? {} : undefined),
+        secret: (ns, name) => decodeSecretData(secrets.get(ns, name)),
+      },
+      volumes: (opts.volumes ?? volumesUnsupported)({ client: opts.client, podsDir }),
+      probes: { ready: (uid, name) => probes.readiness(uid, name), started: (uid, name) => probes.started(uid, name) },
+      hooks: createHookRunner(cri.runtime, (pod) => podIPs.get(pod.metadata.uid ?? '') ?? pod.status?.podIP),
+      pullAuth: (pod, image) => {
+        const payloads: string[] = [];
+        for (const ref of pod.spec?.imagePullSecrets ?? []) {
+          const data = decodeSecretData(secrets.get(pod.metadata.namespace ?? '', ref.name ?? ''));
+          const p = data?.['.dockerconfigjson'] ?? data?.['.dockercfg'];
+          if (p) payloads.push(p);
+        }
+        return authForImage(image, payloads);
+      },
+      events: (pod, type, reason, message) => recorder.event(pod, type, reason, message),
+      now: Date.now,
+      logger: opts.logger.child('pod-sync'),
+    });
+    const workers = new PodWorkers({
+      sync,
+      runtime: cri.runtime,
+      probes,
+      logger: opts.logger.child('pod-workers'),
+      api: {
+        postStatus: async (pod, status) => {
+          if (status.podIP) podIPs.set(pod.metadata.uid ?? '', status.podIP);
+          await opts.client.patch(R.pods, pod.metadata.namespace ?? '', pod.metadata.name ?? '', 'merge', { metadata: { uid: pod.metadata.uid }, status }, { subresource: 'status' });
+        },
+        finalizeDelete: async (pod) => {
+          podIPs.delete(pod.metadata.uid ?? '');
+          try {
+            await opts.client.delete(R.pods, pod.metadata.namespace ?? '', pod.metadata.name ?? '', { gracePeriodSeconds: 0, preconditions: { uid: pod.metadata.uid ?? '' } });
+          } catch (e) {
+            if (!(isApiError(e) && (e.reason === 'NotFound' || e.reason === 'Conflict'))) throw e;
+          }
+        },
+      },
+    });
+    undo.push(() => workers.stop());
+    probes.onChange((c) => {
+      if ((c.kind === 'liveness' || c.kind === 'startup') && c.result === 'failure' && c.cause === 'probe') {
+        workers.probeFailed(c.uid, c.container, { probe: c.kind, containerId: c.containerId });
+      } else workers.poke(c.uid);
+    });
+    const pods = createInformer<V1Pod>(opts.client, R.pods, { fieldSelector: `spec.nodeName=${opts.nodeName}`, logger: opts.logger });
+    pods.addHandlers({
+      add: (p) => workers.update(p),
+      update: (_o, p) => workers.update(p),
+      delete: (p) => workers.remove(p.metadata.uid ?? ''),
+    });
+    undo.push(async () => pods.stop());
+    podLookup = (ns, name) => pods.get(ns, name);
+    await Promise.all([nodes.start(), informers.start(), pods.start()]);
+    workers.markSynced();
+    workers.start();
+    log.info('node agent ready', { node: opts.nodeName, pods: pods.list().length });
+
+    let stopping: Promise<void> | undefined;
+    return {
+      nodeName: opts.nodeName,
+      containerdSocket: containerd.socket,
+      kubeletPort,
+      network,
+      stop: () =>
+        (stopping ??= (async () => {
+          log.info('stopping node agent (pods keep running)');
+          await rollback();
+        })()),
+    };
+  } catch (e) {
+    await rollback();
+    throw e;
+  }
+}
