@@ -3,7 +3,8 @@ import { renderHelp } from './flags.js';
 
 /** One line per command, for the overview. */
 export const COMMAND_SUMMARIES: ReadonlyArray<readonly [string, string]> = [
-  ['server', 'Run the control plane (API server, scheduler, controller manager; agent in a later release)'],
+  ['server', 'Run the control plane (API server, scheduler, controller manager) and a node agent'],
+  ['agent', 'Join this machine to a cluster as a node and run its pods (containerd, runc, CNI)'],
   ['sim', 'Register simulated nodes that run pods through their lifecycle (like kwok)'],
   ['explain', 'Explain node by node why a pod is placed or refused'],
   ['images', "Import, list and remove a node's container images; build the built-in ones"],

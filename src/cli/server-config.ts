@@ -15,6 +15,8 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { type FlagSpec, type FlagValue, UsageError, parseFlags, splitList } from './flags.js';
 import { type Cidr, canonicalIp, cidrsOverlap, formatCidr, formatIp, hostBits, nthAddress, parseCidr } from '../lib/net.js';
+import type { NodeTaint } from '../agent/node/node-objects.js';
+import { parseNodeLabels, parseNodeTaints } from './node-flags.js';
 import { DurationError, formatDuration, fromMillis, parseDuration, toMillis } from '../lib/duration/index.js';
 
 export const SERVER_COMMAND = 'flotilla server';
@@ -84,6 +86,8 @@ export interface ServerConfig {
   enableAdmissionPlugins: string[];
   verbosity: number;
   disableAgent: boolean;
+  /** The embedded node agent (ignored with disableAgent). */
+  agent: EmbeddedAgentConfig;
   /** Do not run the scheduler in this process (k3s --disable-scheduler). */
   disableScheduler: boolean;
   /** Do not run the controller manager in this process (k3s --disable-controller-manager). */
@@ -95,6 +99,15 @@ export interface ServerConfig {
   token?: string;
   /** The machine's hostname (for SANs and, later, the node name). */
   hostname: string;
+}
+
+/** The node the server's own agent registers (k3s server's --node-* flags). */
+export interface EmbeddedAgentConfig {
+  /** Lowercased; default the hostname. */
+  nodeName: string;
+  nodeLabels: Record<string, string>;
+  nodeTaints: NodeTaint[];
+  nodeIP?: string;
 }
 
 /** Everything parseServerConfig needs from the outside world. */
@@ -171,6 +184,10 @@ export const SERVER_FLAGS: FlagSpec[] = [
   { name: 'audit-log-maxsize', type: 'string', valueName: 'int', defaultText: '0', description: 'Megabytes before an audit log file is rotated (0: never)' },
   { name: 'enable-admission-plugins', type: 'string', valueName: 'strings', description: 'Admission plugins to enable in addition to the defaults, comma-separated' },
   { name: 'disable-agent', type: 'boolean', description: 'Do not run the node agent in this process' },
+  { name: 'node-name', type: 'string', defaultText: 'hostname', description: "Name of the server's own node [$FLOTILLA_NODE_NAME]" },
+  { name: 'node-label', type: 'string', multiple: true, valueName: 'key=value', description: "Label of the server's own node (repeatable)" },
+  { name: 'node-taint', type: 'string', multiple: true, valueName: 'key[=value]:Effect', description: "Taint of the server's own node, applied when it registers (repeatable)" },
+  { name: 'node-ip', short: 'i', type: 'string', description: "IP address the server's node advertises (default: the first non-loopback address)" },
   { name: 'disable-scheduler', type: 'boolean', description: 'Do not run the scheduler in this process' },
   { name: 'disable-controller-manager', type: 'boolean', description: 'Do not run the controller manager in this process' },
   { name: 'node-monitor-grace-period', type: 'string', valueName: 'duration', defaultText: goDuration(DEFAULTS.nodeMonitorGracePeriodMs), description: 'How long a running node may go without a heartbeat before it is marked unhealthy (Ready=Unknown)' },
@@ -192,6 +209,7 @@ const ENV_VARS: Record<string, string> = {
   'datastore-cafile': 'FLOTILLA_DATASTORE_CAFILE',
   'datastore-certfile': 'FLOTILLA_DATASTORE_CERTFILE',
   'datastore-keyfile': 'FLOTILLA_DATASTORE_KEYFILE',
+  'node-name': 'FLOTILLA_NODE_NAME',
 };
 
 /** Parses and validates. Returns `{ help: true }` for `--help`; throws UsageError on any mistake. */
@@ -325,6 +343,18 @@ export function parseServerConfig(argv: string[], env: ServerEnv): ParsedServerC
     return v === true;
   };
   const disableAgent = boolFlag('disable-agent');
+  const nodeName = (getString('node-name') ?? env.hostname).toLowerCase();
+  if (!disableAgent && !isDnsSubdomain(nodeName)) {
+    throw new UsageError(`--node-name "${nodeName}": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character`, SERVER_COMMAND);
+  }
+  const nodeIP = getString('node-ip');
+  if (nodeIP !== undefined && canonicalIp(nodeIP) === undefined) throw new UsageError(`--node-ip "${nodeIP}": not an IP address`, SERVER_COMMAND);
+  const agent: EmbeddedAgentConfig = {
+    nodeName,
+    nodeLabels: parseNodeLabels(getList('node-label') ?? [], SERVER_COMMAND),
+    nodeTaints: parseNodeTaints(getList('node-taint') ?? [], SERVER_COMMAND),
+    ...(nodeIP !== undefined ? { nodeIP: canonicalIp(nodeIP)! } : {}),
+  };
   const disableScheduler = boolFlag('disable-scheduler');
   const disableControllerManager = boolFlag('disable-controller-manager');
   const controllerManager: ControllerManagerConfig = {
@@ -351,6 +381,7 @@ export function parseServerConfig(argv: string[], env: ServerEnv): ParsedServerC
     enableAdmissionPlugins,
     verbosity,
     disableAgent,
+    agent,
     disableScheduler,
     disableControllerManager,
     controllerManager,

@@ -14,6 +14,7 @@
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -38,7 +39,7 @@ import { SERVER_COMMAND, SERVER_FLAGS, type ServerConfig, type ServerEnv, descri
  */
 export interface ServerDeps {
   /** Only the request handler and lifecycle are used here. */
-  createApiServer(opts: ApiServerOptions): Pick<ApiServer, 'handle' | 'start' | 'close'>;
+  createApiServer(opts: ApiServerOptions): Pick<ApiServer, 'handle' | 'start' | 'close'> & Partial<Pick<ApiServer, 'handleUpgrade'>>;
   openBackend(opts: { endpoint: string; caFile?: string; certFile?: string; keyFile?: string; dataDir?: string }): Promise<Backend>;
   /** Starts background compaction; returns its stop function. Optional until every store supports it. */
   startAutoCompaction?(backend: Backend, logger: Logger): () => Promise<void>;
@@ -51,6 +52,19 @@ export interface ServerDeps {
    * handler, honouring --disable-scheduler / --disable-controller-manager. Resolves with their stop.
    */
   startControlPlane?(opts: { handle: RequestListener; config: ServerConfig; logger: Logger }): Promise<() => Promise<void>>;
+  /**
+   * Starts the node agent in this process (unless --disable-agent) once the server listens;
+   * resolves with its stop. Absent: the server runs the control plane only.
+   */
+  startAgent?(server: RunningServerInfo): Promise<() => Promise<void>>;
+}
+
+/** What the embedded agent learns of the server it runs in. */
+export interface RunningServerInfo {
+  config: ServerConfig;
+  url: string;
+  tokenPath: string;
+  logger: Logger;
 }
 
 export type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
@@ -129,7 +143,6 @@ export async function startServer(
       datastore: config.datastore.kind,
       networks: describeNetworks(config),
     });
-    if (!config.disableAgent) log.info('node agent not implemented yet; running the control plane only');
     if (config.enableAdmissionPlugins.length) {
       log.v(1).info('admission plugins requested', { plugins: config.enableAdmissionPlugins.join(',') });
     }
@@ -191,6 +204,9 @@ export async function startServer(
       backend,
       registry,
       authenticators: [createX509Authenticator()],
+      // Towards node agents: our client certificate; their self-signed serving certificates are
+      // not verified (upstream's default without --kubelet-certificate-authority).
+      kubeletClient: { cert: pki.kubeletClient.certPem, key: pki.kubeletClient.keyPem },
       logger,
       ...(audit ? { audit } : {}),
     });
@@ -216,6 +232,11 @@ export async function startServer(
       (req, res) => void (nodeJoin.handle(req, res) || api.handle(req, res)),
     );
     server.on('tlsClientError', (err) => log.v(2).info('TLS handshake failed', { err: err.message }));
+    // exec, attach, port-forward: HTTP upgrades (SPDY, WebSocket)
+    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      if (api.handleUpgrade) api.handleUpgrade(req, socket, head);
+      else socket.destroy();
+    });
     await listen(server, config.bindAddress, config.securePort);
     undo.push(() => closeServer(server, 0));
     const port = (server.address() as AddressInfo).port;
@@ -238,6 +259,20 @@ export async function startServer(
     if (stopControlPlane) undo.push(() => stopControlPlane());
     log.v(1).info('control loops started', { ms: ms(t) });
 
+    // The node agent (needs root: containerd, runc, network namespaces, routes)
+    let stopAgent: (() => Promise<void>) | undefined;
+    if (!config.disableAgent && deps.startAgent) {
+      if (!isRoot()) {
+        log.warn('node agent not started: it needs root (containerd, runc, network namespaces); pods will stay Pending. Run as root, or pass --disable-agent to silence this');
+      } else {
+        t = performance.now();
+        io.stdout(`Starting the node agent (node ${config.agent.nodeName}: containerd, images, pod network)...\n`);
+        stopAgent = await deps.startAgent({ config, url, tokenPath: nodeJoin.tokenPath, logger });
+        undo.push(() => stopAgent!());
+        log.info('node agent started', { node: config.agent.nodeName, ms: ms(t) });
+      }
+    }
+
     const startupMs = ms(t0);
     log.info('Flotilla is ready', { startupMs, sinceProcessStartMs: Math.round(performance.now()) });
     io.stdout(`Wrote kubeconfig ${config.writeKubeconfig}; export KUBECONFIG=${config.writeKubeconfig}\n`);
@@ -248,6 +283,7 @@ export async function startServer(
       (stopping ??= (async () => {
         const s0 = performance.now();
         log.info('shutting down');
+        await stopAgent?.().catch((e: unknown) => log.error('node agent stop failed', { err: errMessage(e) }));
         const drained = closeServer(server, DRAIN_MS);
         await stopControlPlane?.().catch((e: unknown) => log.error('control loops stop failed', { err: errMessage(e) }));
         await api.close().catch((e: unknown) => log.error('apiserver close failed', { err: errMessage(e) }));
@@ -354,6 +390,10 @@ function closeServer(server: Server, graceMs: number): Promise<void> {
     });
     server.closeIdleConnections();
   });
+}
+
+function isRoot(): boolean {
+  return process.getuid?.() === 0;
 }
 
 function ms(since: number): number {

@@ -21,7 +21,7 @@ async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
 test('first start creates CA, serving and admin certificates with the upstream SANs', () =>
   withDir(async (dir) => {
     const pki = await ensureClusterPki({ dir, servingSans: sans(['k8s-api.company.com', '10.0.1.10']) });
-    assert.deepEqual(pki.actions, { ca: 'created', serving: 'created', admin: 'created' });
+    assert.deepEqual(pki.actions, { ca: 'created', serving: 'created', admin: 'created', kubeletClient: 'created' });
     const cert = new X509Certificate(pki.serving.certPem);
     for (const host of ['localhost', 'node-a', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local', 'k8s-api.company.com']) {
       assert.equal(cert.checkHost(host), host, `DNS SAN ${host}`);
@@ -46,6 +46,9 @@ test('admin and issued client certificates carry CN/O and verify against the CA'
     const admin = new X509Certificate(pki.admin.certPem);
     assert.equal(admin.subject, 'CN=admin\nO=system:masters');
     assert.ok(admin.verify(ca.publicKey));
+    const kubeletClient = new X509Certificate(pki.kubeletClient.certPem);
+    assert.equal(kubeletClient.subject, 'CN=kube-apiserver-kubelet-client\nO=system:masters');
+    assert.ok(kubeletClient.verify(ca.publicKey));
     assert.ok(admin.checkPrivateKey((await import('node:crypto')).createPrivateKey(pki.admin.keyPem)));
     const agent = await pki.issueClientCertificate({ commonName: 'system:node:n1', organizations: ['system:nodes', 'extra'] });
     const a = new X509Certificate(agent.certPem);
@@ -58,12 +61,12 @@ test('restart reuses everything; a SAN change re-issues only the serving certifi
   withDir(async (dir) => {
     const first = await ensureClusterPki({ dir, servingSans: sans() });
     const second = await ensureClusterPki({ dir, servingSans: sans() });
-    assert.deepEqual(second.actions, { ca: 'reused', serving: 'reused', admin: 'reused' });
+    assert.deepEqual(second.actions, { ca: 'reused', serving: 'reused', admin: 'reused', kubeletClient: 'reused' });
     assert.equal(second.serving.certPem, first.serving.certPem);
     assert.equal(second.ca.certPem, first.ca.certPem);
 
     const third = await ensureClusterPki({ dir, servingSans: sans(['new.example.com']) });
-    assert.deepEqual(third.actions, { ca: 'reused', serving: 'reissued: SANs changed', admin: 'reused' });
+    assert.deepEqual(third.actions, { ca: 'reused', serving: 'reissued: SANs changed', admin: 'reused', kubeletClient: 'reused' });
     assert.notEqual(third.serving.certPem, first.serving.certPem);
     assert.equal(third.admin.certPem, first.admin.certPem);
     assert.ok(certificateSans(third.serving.certPem).dnsNames.includes('new.example.com'));
@@ -76,7 +79,7 @@ test('leaves near expiry, with a foreign signature or a missing key are re-issue
     const first = await ensureClusterPki({ dir, servingSans: sans() });
     const later = new Date(Date.now() + 300 * 864e5);
     const renewed = await ensureClusterPki({ dir, servingSans: sans(), now: () => later });
-    assert.deepEqual(renewed.actions, { ca: 'reused', serving: 'reissued: expiring', admin: 'reissued: expiring' });
+    assert.deepEqual(renewed.actions, { ca: 'reused', serving: 'reissued: expiring', admin: 'reissued: expiring', kubeletClient: 'reissued: expiring' });
 
     await unlink(first.admin.keyFile);
     const again = await ensureClusterPki({ dir, servingSans: sans() });

@@ -5,6 +5,8 @@
  *                                         client certificates presented to the apiserver
  *   <dir>/apiserver.crt, apiserver.key    serving certificate (1 year) for the wanted SANs
  *   <dir>/admin.crt, admin.key            client certificate CN=admin, O=system:masters
+ *   <dir>/apiserver-kubelet-client.crt,.key  the apiserver's client certificate towards node agents
+ *                                         (CN=kube-apiserver-kubelet-client, O=system:masters)
  *
  * Reuse rules (checked on every start; `ensureClusterPki` is idempotent):
  * - the CA is never replaced once it exists; a half-present or unreadable CA is an error, because
@@ -50,7 +52,9 @@ export interface ClusterPki {
   ca: StoredCertKey;
   serving: StoredCertKey;
   admin: StoredCertKey;
-  actions: { ca: PkiAction; serving: PkiAction; admin: PkiAction };
+  /** The apiserver's client certificate towards node agents (kubeadm's apiserver-kubelet-client). */
+  kubeletClient: StoredCertKey;
+  actions: { ca: PkiAction; serving: PkiAction; admin: PkiAction; kubeletClient: PkiAction };
   /** Issues a further client certificate from the cluster CA (agents, components); nothing is written to disk. */
   issueClientCertificate(req: ClientCertRequest): Promise<CertKeyPem>;
 }
@@ -68,6 +72,9 @@ export const ADMIN_USER = 'admin';
 export const ADMIN_GROUP = 'system:masters';
 export const CA_COMMON_NAME = 'flotilla-ca';
 export const APISERVER_COMMON_NAME = 'kube-apiserver';
+/** Subject of the apiserver's kubelet client certificate, as kubeadm's (the agent authorizes it). */
+export const KUBELET_CLIENT_COMMON_NAME = 'kube-apiserver-kubelet-client';
+export const KUBELET_CLIENT_GROUP = 'system:masters';
 
 /** Ensures the CA, serving and admin certificates exist and are current; see the module comment for the rules. */
 export async function ensureClusterPki(opts: ClusterPkiOptions): Promise<ClusterPki> {
@@ -112,13 +119,19 @@ export async function ensureClusterPki(opts: ClusterPkiOptions): Promise<Cluster
     new NodeCertificate(pem).subject === adminSubject ? undefined : 'subject changed',
     async () => issueClientCertificate(await signer(), { commonName: ADMIN_USER, organizations: [ADMIN_GROUP], now: now() }),
   );
+  const kubeletClientSubject = `CN=${KUBELET_CLIENT_COMMON_NAME}\nO=${KUBELET_CLIENT_GROUP}`;
+  const kubeletClient = await ensureLeaf(paths('apiserver-kubelet-client'), caCert, now(), (pem) =>
+    new NodeCertificate(pem).subject === kubeletClientSubject ? undefined : 'subject changed',
+    async () => issueClientCertificate(await signer(), { commonName: KUBELET_CLIENT_COMMON_NAME, organizations: [KUBELET_CLIENT_GROUP], now: now() }),
+  );
 
   return {
     dir,
     ca: { ...caPaths, certPem: caPem.certPem, keyPem: caPem.keyPem },
     serving: serving.stored,
     admin: admin.stored,
-    actions: { ca: caAction, serving: serving.action, admin: admin.action },
+    kubeletClient: kubeletClient.stored,
+    actions: { ca: caAction, serving: serving.action, admin: admin.action, kubeletClient: kubeletClient.action },
     issueClientCertificate: async (req) => issueClientCertificate(await signer(), { ...req, now: req.now ?? now() }),
   };
 }

@@ -28,6 +28,8 @@ export {
   ADMIN_USER,
   APISERVER_COMMON_NAME,
   CA_COMMON_NAME,
+  KUBELET_CLIENT_COMMON_NAME,
+  KUBELET_CLIENT_GROUP,
   ensureClusterPki,
   writeFileAtomic,
 } from './cluster-pki.js';

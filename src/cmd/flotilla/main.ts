@@ -43,6 +43,8 @@ async function loadServerDeps(): Promise<ServerDeps> {
     import('../../client/in-process.js'),
     import('./control-plane.js'),
   ]);
+  // TokenRequest answers are signed with the data dir's service-account key, loaded by the control plane.
+  const tokenSigning = controlPlane.deferredTokenSigning();
   return {
     // Admission plugins read and charge objects through the apiserver's own stores, bound late.
     createApiServer: (opts) => {
@@ -55,8 +57,12 @@ async function loadServerDeps(): Promise<ServerDeps> {
       api = apiserver.createApiServer({
         ...opts,
         authenticators: [inProcess.inProcessAuthenticator, ...opts.authenticators],
+        serviceAccountTokens: tokenSigning.options,
         admission: [
-          plugins.createServiceAccountAdmission({}),
+          // Pods get the kube-api-access volume (token, kube-root-ca.crt, namespace) unless they or
+          // their account opt out. A missing account is not refused (upstream refuses it): a server
+          // may run without the controller manager that creates `default`.
+          plugins.createServiceAccountAdmission({ reader: access, requireServiceAccount: false, mountServiceAccountToken: true }),
           plugins.createNodeRestriction({ reader: access }),
           plugins.createLimitRanger({ reader: access }),
           tolerations.createDefaultTolerationSeconds(),
@@ -66,7 +72,8 @@ async function loadServerDeps(): Promise<ServerDeps> {
       });
       return api;
     },
-    startControlPlane: controlPlane.startControlPlane,
+    startControlPlane: (o) => controlPlane.startControlPlane({ ...o, tokenSigning }),
+    startAgent: async (server) => (await import('./agent-deps.js')).startEmbeddedAgent(server),
     openBackend: storage.openBackend,
     startAutoCompaction: (backend, logger) => storage.startAutoCompaction(backend, { logger }),
     resources: builtin.builtinResources,
@@ -88,6 +95,7 @@ export async function main(argv: string[]): Promise<number> {
         if (command === 'help' && rest[0] === 'sim') return main(['sim', '--help']);
         if (command === 'help' && rest[0] === 'explain') return main(['explain', '--help']);
         if (command === 'help' && rest[0] === 'images') return main(['images', '--help']);
+        if (command === 'help' && rest[0] === 'agent') return main(['agent', '--help']);
         if (command === 'help' && rest[0] !== undefined) throw new UsageError(`unknown command "${rest[0]}" for "flotilla"`, 'flotilla');
         io.stdout(rootHelp());
         return 0;
@@ -103,6 +111,23 @@ export async function main(argv: string[]): Promise<number> {
       case 'explain': {
         const [{ explainCommand }, { clientFromKubeconfig }] = await Promise.all([import('../../cli/explain.js'), import('../../client/http-client.js')]);
         return await explainCommand(rest, io, { clientFor: (p) => clientFromKubeconfig(p, 'flotilla-explain'), env: process.env, homeDir: homedir() });
+      }
+      case 'agent': {
+        const [{ agentCommand }, { realAgentDeps }] = await Promise.all([import('../../cli/agent.js'), import('./agent-deps.js')]);
+        const env = process.env;
+        return await agentCommand(
+          rest,
+          {
+            ...(env['FLOTILLA_URL'] ? { FLOTILLA_URL: env['FLOTILLA_URL'] } : {}),
+            ...(env['FLOTILLA_TOKEN'] ? { FLOTILLA_TOKEN: env['FLOTILLA_TOKEN'] } : {}),
+            ...(env['FLOTILLA_DATA_DIR'] ? { FLOTILLA_DATA_DIR: env['FLOTILLA_DATA_DIR'] } : {}),
+            ...(env['FLOTILLA_NODE_NAME'] ? { FLOTILLA_NODE_NAME: env['FLOTILLA_NODE_NAME'] } : {}),
+            isRoot: process.getuid?.() === 0,
+            hostname: hostname(),
+          },
+          realAgentDeps(),
+          io,
+        );
       }
       case 'images': {
         const { imagesCommand } = await import('../../cli/images.js');
