@@ -204,6 +204,8 @@ export class PodWorkers {
       const result = await this.opts.sync.sync(pod, verdicts);
       // Verdicts are consumed once the container they were about is gone.
       for (const [name, v] of verdicts) if (w.verdicts.get(name) === v) w.verdicts.delete(name);
+      // Probes aim at the pod IP this sync knows, before the API has it back.
+      if (result.status.podIP && pod.status?.podIP !== result.status.podIP) this.opts.probes.updatePod({ ...pod, status: { ...pod.status, ...result.status } });
       await this.reportContainers(uid, pod);
       const text = JSON.stringify(result.status);
       if (text !== w.lastStatus) {
