@@ -26,6 +26,7 @@ import { newServiceAccountController, newTokensController } from './serviceaccou
 import type { TokenSigner } from './serviceaccount/reconcile.js';
 import { newResourceQuotaController } from './resourcequota/controller.js';
 import { newPodGcController, type PodGcControllerOptions } from './pod-gc/index.js';
+import { newRootCAPublisher } from './root-ca-publisher/index.js';
 
 export interface ControllerManagerOptions {
   client: Client;
@@ -54,6 +55,11 @@ export interface BuiltinControllerOptions {
   nodeLifecycle?: Pick<NodeLifecycleControllerOptions, 'nodeMonitorGracePeriodMs' | 'nodeStartupGracePeriodMs' | 'nodeMonitorPeriodMs'>;
   /** --terminated-pod-gc-threshold and the pass period. */
   podGc?: Pick<PodGcControllerOptions, 'terminatedPodGcThreshold' | 'gcPeriodMs'>;
+  /**
+   * The cluster CA (PEM) that the root CA publisher writes to `kube-root-ca.crt` in every
+   * namespace (kube-controller-manager's --root-ca-file); without it that controller does not run.
+   */
+  rootCAPem?: string;
 }
 
 export interface ServiceAccountTokenOptions {
@@ -80,6 +86,7 @@ export function builtinControllers(options: BuiltinControllerOptions | ServiceAc
     newNodeIpamController({ newQueue }),
     newNodeLifecycleController({ ...opts.nodeLifecycle, newQueue }),
     newServiceAccountController({ newQueue }),
+    ...(opts.rootCAPem ? [newRootCAPublisher({ newQueue, caPem: opts.rootCAPem })] : []),
     ...(tokens ? [newTokensController({ newQueue, sign: tokens.sign, caPem: tokens.caPem })] : []),
     newReplicaSetController({ newQueue }),
     newDeploymentController({ newQueue }),
