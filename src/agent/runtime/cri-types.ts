@@ -247,11 +247,66 @@ export interface StreamingRequest {
   stderr?: boolean;
 }
 
+/** A uint64 the runtime may leave unset (UInt64Value). */
+export interface UInt64Value {
+  value: number;
+}
+
+export interface CpuUsage {
+  timestamp: Timestamp;
+  /** Cumulative CPU time (all cores) since the object was created. */
+  usageCoreNanoSeconds?: UInt64Value;
+  /**
+   * The runtime's own rate (containerd ≥ 1.6 computes it between two calls of any client, 0 on the
+   * first); the stats provider computes its own from two samples instead.
+   */
+  usageNanoCores?: UInt64Value;
+}
+
+export interface MemoryUsage {
+  timestamp: Timestamp;
+  workingSetBytes?: UInt64Value;
+  /** limit - workingSet; containerd reports 0 when the cgroup has no limit. */
+  availableBytes?: UInt64Value;
+  usageBytes?: UInt64Value;
+  rssBytes?: UInt64Value;
+  pageFaults?: UInt64Value;
+  majorPageFaults?: UInt64Value;
+}
+
+export interface FilesystemUsage {
+  timestamp?: Timestamp;
+  fsId?: { mountpoint: string };
+  usedBytes?: UInt64Value;
+  inodesUsed?: UInt64Value;
+}
+
 export interface ContainerStats {
   attributes: { id: string; metadata: ContainerMetadata; labels: Record<string, string>; annotations: Record<string, string> };
-  cpu?: { timestamp: Timestamp; usageCoreNanoSeconds?: { value: number } };
-  memory?: { timestamp: Timestamp; workingSetBytes?: { value: number } };
-  writableLayer?: { usedBytes?: { value: number } };
+  cpu?: CpuUsage;
+  memory?: MemoryUsage;
+  writableLayer?: FilesystemUsage;
+}
+
+export interface NetworkInterfaceUsage {
+  name: string;
+  rxBytes?: UInt64Value;
+  rxErrors?: UInt64Value;
+  txBytes?: UInt64Value;
+  txErrors?: UInt64Value;
+}
+
+export interface PodSandboxStats {
+  attributes: { id: string; metadata: PodSandboxMetadata; labels: Record<string, string>; annotations: Record<string, string> };
+  linux?: {
+    /** Of the pod's cgroup (every container plus the pause process). */
+    cpu?: CpuUsage;
+    memory?: MemoryUsage;
+    /** Of the sandbox's network namespace (absent for host-network pods). */
+    network?: { timestamp: Timestamp; defaultInterface?: NetworkInterfaceUsage; interfaces?: NetworkInterfaceUsage[] };
+    process?: { timestamp: Timestamp; processCount?: UInt64Value };
+    containers?: ContainerStats[];
+  };
 }
 
 export interface RuntimeCondition {
@@ -290,7 +345,14 @@ export interface RuntimeService {
   attach(req: StreamingRequest): Promise<string>;
   portForward(podSandboxId: string, ports: number[]): Promise<string>;
 
+  /** Stats of the running containers (containerd leaves out containers that are not running). */
   listContainerStats(filter?: { id?: string; podSandboxId?: string }): Promise<ContainerStats[]>;
+  /**
+   * Stats of the ready sandboxes: the pod cgroup, the pod network and each running container
+   * (CRI ListPodSandboxStats, containerd ≥ 1.6). Optional: runtimes without it reject with
+   * UNIMPLEMENTED or leave the method out; callers then sum the containers.
+   */
+  listPodSandboxStats?(filter?: { id?: string; labelSelector?: Record<string, string> }): Promise<PodSandboxStats[]>;
   /** Asks the runtime to reopen a container's log file (after log rotation). */
   reopenContainerLog(containerId: string): Promise<void>;
 }

@@ -34,6 +34,7 @@ import type {
   PodSandbox,
   PodSandboxConfig,
   PodSandboxFilter,
+  PodSandboxStats,
   PodSandboxStatus,
   RuntimeCondition,
   RuntimeService,
@@ -245,6 +246,10 @@ export function createCriClient(socket: string, opts: CriClientOptions = {}): Cr
 
     listContainerStats: async (filter) => {
       const res = await rt.call<{ stats?: ContainerStats[] }>('ListContainerStats', filter ? { filter } : {}, short);
+      return res.stats ?? [];
+    },
+    listPodSandboxStats: async (filter) => {
+      const res = await rt.call<{ stats?: PodSandboxStats[] }>('ListPodSandboxStats', filter ? { filter } : {}, short);
       return res.stats ?? [];
     },
     reopenContainerLog: async (containerId) => {

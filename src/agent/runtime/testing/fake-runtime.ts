@@ -8,7 +8,10 @@
  * Test controls: `exit(id, code, reason?)` ends a running container (its process exited),
  * `addImage`, `failPull(image, message)`, `failNext(method, error)` (the next call of that method
  * rejects), `setDown(true)` (every call rejects UNAVAILABLE), `onExec`, `stopExit`, and `calls`
- * (every call with its arguments, in order). Time comes from `clock` (ms); no timers, no I/O.
+ * (every call with its arguments, in order). Stats: `setUsage(containerId, usage)` and
+ * `setSandboxUsage(sandboxId, usage)` set the figures listContainerStats / listPodSandboxStats
+ * report (cumulative CPU and page faults as given, timestamps from `clock`); a sandbox without its
+ * own usage reports the sum of its running containers. Time comes from `clock` (ms); no timers, no I/O.
  */
 import { CriError, type CriErrorCode } from '../cri-errors.js';
 import type {
@@ -25,6 +28,7 @@ import type {
   PodSandbox,
   PodSandboxConfig,
   PodSandboxFilter,
+  PodSandboxStats,
   PodSandboxStatus,
   RuntimeCondition,
   RuntimeService,
@@ -33,6 +37,20 @@ import type {
 } from '../cri-types.js';
 
 type Method = keyof RuntimeService | keyof ImageService;
+
+/** What the fake reports for one container or sandbox (all default 0; undefined fields are left out). */
+export interface FakeUsage {
+  /** Cumulative CPU time in core-nanoseconds. */
+  cpuCoreNanos?: number;
+  workingSetBytes?: number;
+  usageBytes?: number;
+  rssBytes?: number;
+  availableBytes?: number;
+  pageFaults?: number;
+  majorPageFaults?: number;
+  writableLayerBytes?: number;
+  writableLayerInodes?: number;
+}
 
 interface SandboxRecord {
   id: string;
@@ -102,6 +120,7 @@ export class FakeRuntime implements RuntimeService, ImageService {
   private readonly sandboxes = new Map<string, SandboxRecord>();
   private readonly containers = new Map<string, ContainerRecord>();
   private readonly images = new Map<string, Image>();
+  private readonly usage = new Map<string, FakeUsage>();
   private readonly pullFailures = new Map<string, string>();
   private readonly failures = new Map<Method, CriError[]>();
   private seq = 0;
@@ -174,6 +193,16 @@ export class FakeRuntime implements RuntimeService, ImageService {
   /** Ids of running containers whose name is `name` (convenience for tests). */
   runningIds(name?: string): string[] {
     return [...this.containers.values()].filter((c) => c.state === 'CONTAINER_RUNNING' && (name === undefined || c.config.metadata.name === name)).map((c) => c.id);
+  }
+
+  /** The figures the stats calls report for this container (replaces the previous ones). */
+  setUsage(containerId: string, usage: FakeUsage): void {
+    this.usage.set(containerId, { ...usage });
+  }
+
+  /** The pod-cgroup figures listPodSandboxStats reports for this sandbox (default: sum of its containers). */
+  setSandboxUsage(sandboxId: string, usage: FakeUsage): void {
+    this.usage.set(`sandbox:${sandboxId}`, { ...usage });
   }
 
   // ---- plumbing -----------------------------------------------------------------------------------
@@ -380,6 +409,7 @@ export class FakeRuntime implements RuntimeService, ImageService {
   removeContainer(containerId: string): Promise<void> {
     return this.call('removeContainer', [containerId], () => {
       this.containers.delete(containerId);
+      this.usage.delete(containerId);
     });
   }
 
@@ -445,13 +475,49 @@ export class FakeRuntime implements RuntimeService, ImageService {
     return this.call('listContainerStats', [filter], () =>
       [...this.containers.values()]
         .filter((c) => c.state === 'CONTAINER_RUNNING' && (filter?.id === undefined || c.id === filter.id) && (filter?.podSandboxId === undefined || c.sandboxId === filter.podSandboxId))
-        .map((c) => ({
-          attributes: { id: c.id, metadata: { ...c.config.metadata }, labels: { ...c.config.labels }, annotations: { ...c.config.annotations } },
-          cpu: { timestamp: this.nanos(), usageCoreNanoSeconds: { value: 0 } },
-          memory: { timestamp: this.nanos(), workingSetBytes: { value: 0 } },
-          writableLayer: { usedBytes: { value: 0 } },
-        })),
+        .map((c) => this.containerStats(c)),
     );
+  }
+
+  listPodSandboxStats(filter?: { id?: string; labelSelector?: Record<string, string> }): Promise<PodSandboxStats[]> {
+    return this.call('listPodSandboxStats', [filter], () =>
+      [...this.sandboxes.values()]
+        .filter(
+          (s) =>
+            s.state === 'SANDBOX_READY' &&
+            (!filter?.id || s.id === filter.id) &&
+            Object.entries(filter?.labelSelector ?? {}).every(([k, v]) => s.config.labels[k] === v),
+        )
+        .map((s) => {
+          const containers = [...this.containers.values()].filter((c) => c.sandboxId === s.id && c.state === 'CONTAINER_RUNNING').map((c) => this.containerStats(c));
+          const own = this.usage.get(`sandbox:${s.id}`);
+          const sum = (k: keyof FakeUsage): number => containers.reduce((n, c) => n + (this.usage.get(c.attributes.id)?.[k] ?? 0), 0);
+          const u: FakeUsage = own ?? {
+            cpuCoreNanos: sum('cpuCoreNanos'),
+            workingSetBytes: sum('workingSetBytes'),
+            usageBytes: sum('usageBytes'),
+            rssBytes: sum('rssBytes'),
+            pageFaults: sum('pageFaults'),
+            majorPageFaults: sum('majorPageFaults'),
+          };
+          const ts = this.nanos();
+          return {
+            attributes: { id: s.id, metadata: { ...s.config.metadata }, labels: { ...s.config.labels }, annotations: { ...s.config.annotations } },
+            linux: { cpu: fakeCpu(ts, u), memory: fakeMemory(ts, u), process: { timestamp: ts, processCount: { value: containers.length + 1 } }, containers },
+          };
+        }),
+    );
+  }
+
+  private containerStats(c: ContainerRecord): ContainerStats {
+    const u = this.usage.get(c.id) ?? {};
+    const ts = this.nanos();
+    return {
+      attributes: { id: c.id, metadata: { ...c.config.metadata }, labels: { ...c.config.labels }, annotations: { ...c.config.annotations } },
+      cpu: fakeCpu(ts, u),
+      memory: fakeMemory(ts, u),
+      writableLayer: { timestamp: ts, usedBytes: { value: u.writableLayerBytes ?? 0 }, inodesUsed: { value: u.writableLayerInodes ?? 0 } },
+    };
   }
 
   reopenContainerLog(containerId: string): Promise<void> {
@@ -509,4 +575,18 @@ function matches(labels: Record<string, string>, selector: Record<string, string
 
 function cap(method: Method): string {
   return method.charAt(0).toUpperCase() + method.slice(1);
+}
+
+function fakeCpu(ts: number, u: FakeUsage): NonNullable<ContainerStats['cpu']> {
+  return { timestamp: ts, usageCoreNanoSeconds: { value: u.cpuCoreNanos ?? 0 } };
+}
+
+function fakeMemory(ts: number, u: FakeUsage): NonNullable<ContainerStats['memory']> {
+  const m: NonNullable<ContainerStats['memory']> = { timestamp: ts, workingSetBytes: { value: u.workingSetBytes ?? 0 } };
+  if (u.availableBytes !== undefined) m.availableBytes = { value: u.availableBytes };
+  if (u.usageBytes !== undefined) m.usageBytes = { value: u.usageBytes };
+  if (u.rssBytes !== undefined) m.rssBytes = { value: u.rssBytes };
+  if (u.pageFaults !== undefined) m.pageFaults = { value: u.pageFaults };
+  if (u.majorPageFaults !== undefined) m.majorPageFaults = { value: u.majorPageFaults };
+  return m;
 }
