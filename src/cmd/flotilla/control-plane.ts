@@ -5,10 +5,12 @@
  * through its own Lease so that several servers can share a cluster.
  */
 import { hostname } from 'node:os';
-import { randomUUID, generateKeyPairSync } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createJwtSigner } from '../../controllers/serviceaccount/jwt.js';
+import { ensureServiceAccountKey, type DeferredTokenSigning } from './service-account-key.js';
+export { deferredTokenSigning, type DeferredTokenSigning } from './service-account-key.js';
 import type { ServerConfig } from '../../cli/server-config.js';
 import type { RequestListener } from '../../cli/server.js';
 import type { Logger } from '../../lib/log.js';
@@ -33,20 +35,12 @@ async function ensureSystemPriorityClasses(client: Client, log: Logger): Promise
 }
 
 /**
- * The service-account signing key (`<data-dir>/tls/service-account.key`, EC P-256, 0600), created
- * on first start and reused; servers sharing a cluster must share it, like the CA.
+ * Starts the control loops. `tokenSigning` (the API server's TokenRequest signer) gets the data
+ * dir's service-account key first, the same key the tokens controller signs with.
  */
-function serviceAccountKey(dataDir: string): string {
-  const path = join(dataDir, 'tls', 'service-account.key');
-  if (!existsSync(path)) {
-    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-    writeFileSync(path, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600, flag: 'wx' });
-  }
-  return readFileSync(path, 'utf8');
-}
-
-export async function startControlPlane(opts: { handle: RequestListener; config: ServerConfig; logger: Logger }): Promise<() => Promise<void>> {
+export async function startControlPlane(opts: { handle: RequestListener; config: ServerConfig; logger: Logger; tokenSigning?: DeferredTokenSigning }): Promise<() => Promise<void>> {
   const { handle, config, logger } = opts;
+  opts.tokenSigning?.load(config.dataDir);
   const identity = `${hostname()}_${randomUUID()}`;
   const networks = { clusterCIDRs: config.clusterCidrs, serviceCIDRs: config.serviceCidrs, nodeCIDRMaskSize: 24 };
   const stops: (() => Promise<void>)[] = [];
@@ -54,13 +48,16 @@ export async function startControlPlane(opts: { handle: RequestListener; config:
   await ensureSystemPriorityClasses(cmClient, logger);
   if (!config.disableControllerManager) {
     const caPath = join(config.dataDir, 'tls', 'ca.crt');
+    const caPem = existsSync(caPath) ? readFileSync(caPath, 'utf8') : undefined;
     const cm = await startControllerManager({
       client: cmClient,
       logger,
       networks,
       identity,
-      serviceAccountTokens: { sign: createJwtSigner(serviceAccountKey(config.dataDir)), caPem: existsSync(caPath) ? readFileSync(caPath, 'utf8') : undefined },
+      serviceAccountTokens: { sign: createJwtSigner(ensureServiceAccountKey(config.dataDir)), caPem },
       controllerOptions: {
+        // kube-root-ca.crt in every namespace, for the pods' kube-api-access volumes.
+        ...(caPem ? { rootCAPem: caPem } : {}),
         nodeLifecycle: {
           nodeMonitorGracePeriodMs: config.controllerManager.nodeMonitorGracePeriodMs,
           nodeStartupGracePeriodMs: config.controllerManager.nodeStartupGracePeriodMs,
