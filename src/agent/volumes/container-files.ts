@@ -4,6 +4,7 @@
  * (0666, so any user in the container can write it) and each subPath directory, created inside its
  * volume without following a symlink out of it (SafeMakeDir) and checked to resolve inside it.
  */
+import { chmodSync, lstatSync, mkdirSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { chmod, lstat, mkdir, open, readFile, realpath, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import type { V1Container, V1Pod } from '../../api/core/v1/index.js';
@@ -47,6 +48,43 @@ export async function safeMakeSubPath(req: SubPathRequest): Promise<string | und
     else return `subpath "${join(req.volumePath, req.subPath)}" not within volume path "${req.volumePath}"`;
   }
   return within(base, await realpath(cur)) ? undefined : `subpath "${join(req.volumePath, req.subPath)}" not within volume path "${req.volumePath}"`;
+}
+
+/**
+ * safeMakeSubPath without awaiting (the same checks, synchronous calls): for callers that must
+ * answer a container's mounts synchronously. A few syscalls per subPath element.
+ */
+export function safeMakeSubPathSync(req: SubPathRequest): string | undefined {
+  const escape = `subpath "${join(req.volumePath, req.subPath)}" not within volume path "${req.volumePath}"`;
+  const base = realpathSync(req.volumePath);
+  const perm = statSync(base).mode & 0o7777;
+  let cur = base;
+  const parts = req.subPath.split('/');
+  for (let i = 0; i < parts.length; i++) {
+    const next = join(cur, parts[i]!);
+    let st: Stats;
+    try {
+      st = lstatSync(next);
+    } catch {
+      mkdirSync(next, { mode: perm });
+      chmodSync(next, perm);
+      cur = next;
+      continue;
+    }
+    if (st.isSymbolicLink()) {
+      let target: string | undefined;
+      try {
+        target = realpathSync(next);
+      } catch {
+        target = undefined;
+      }
+      if (target === undefined || !within(base, target)) return escape;
+      cur = target;
+    } else if (st.isDirectory()) cur = next;
+    else if (i === parts.length - 1) cur = next;
+    else return escape;
+  }
+  return within(base, realpathSync(cur)) ? undefined : escape;
 }
 
 /**
