@@ -76,3 +76,29 @@ test('an existing kube-api-access volume is reused; without the option nothing i
   await createServiceAccountAdmission({}).admit(off);
   assert.equal((off.object!['spec'] as Record<string, any>)['containers'][0].volumeMounts, undefined);
 });
+
+test('malformed pod specs are left for validation to refuse (admission runs before schema checks): no exception', async () => {
+  const plugin = createServiceAccountAdmission({ mountServiceAccountToken: true });
+  const bad: unknown[] = [
+    { containers: 'x' },
+    { containers: [null, 'x', 5, { name: 'a', volumeMounts: 'y' }] },
+    { containers: [{ name: 'a', volumeMounts: [null, 'm'] }] },
+    { volumes: 'v', containers: [{ name: 'a' }] },
+    { volumes: [null, 3, { name: 7 }], containers: [{ name: 'a' }] },
+    { initContainers: {}, containers: [{ name: 'a' }] },
+  ];
+  for (const spec of bad) {
+    const req = create(structuredClone(spec) as Record<string, unknown>);
+    await plugin.admit(req);
+  }
+  const notObject = create({});
+  notObject.object!['spec'] = 'nope';
+  await plugin.admit(notObject);
+  assert.equal(notObject.object!['spec'], 'nope');
+  // A container list with a non-object entry still mounts the well-formed containers.
+  const mixed = create({ containers: [null, { name: 'a', volumeMounts: [null] }] });
+  await plugin.admit(mixed);
+  const spec = mixed.object!['spec'] as Record<string, any>;
+  assert.equal(spec['containers'][1].volumeMounts.length, 2);
+  assert.equal(spec['volumes'].length, 1);
+});

@@ -69,12 +69,22 @@ export function tokenVolumeSource(): Record<string, unknown> {
 
 const ALPHANUMS = 'bcdfghjklmnpqrstvwxz2456789';
 
-/** Adds the kube-api-access volume and mounts to `spec` (mutated), as upstream's mountServiceAccountToken. */
+const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+/** Absent, or an array (anything else is left for validation to refuse). */
+const listOrAbsent = (x: unknown): boolean => x === undefined || x === null || Array.isArray(x);
+
+/**
+ * Adds the kube-api-access volume and mounts to `spec` (mutated), as upstream's
+ * mountServiceAccountToken. Admission runs before schema validation here (upstream decodes into
+ * typed objects first): malformed volume, container or mount lists are left untouched for
+ * validation to refuse, never a 500.
+ */
 export function mountServiceAccountToken(spec: PodSpecView, random: () => number = Math.random): void {
+  if (!listOrAbsent(spec.volumes) || !listOrAbsent(spec.containers) || !listOrAbsent(spec.initContainers)) return;
   let volumeName = '';
   let hasVolume = false;
   for (const v of spec.volumes ?? []) {
-    if (v.name?.startsWith(SERVICE_ACCOUNT_VOLUME_PREFIX)) {
+    if (isObject(v) && typeof v.name === 'string' && v.name.startsWith(SERVICE_ACCOUNT_VOLUME_PREFIX)) {
       volumeName = v.name;
       hasVolume = true;
       break;
@@ -87,7 +97,8 @@ export function mountServiceAccountToken(spec: PodSpecView, random: () => number
   }
   let needsVolume = false;
   for (const c of [...(spec.initContainers ?? []), ...(spec.containers ?? [])]) {
-    if ((c.volumeMounts ?? []).some((m) => m.mountPath === DEFAULT_API_TOKEN_MOUNT_PATH)) continue;
+    if (!isObject(c) || !listOrAbsent(c.volumeMounts)) continue;
+    if ((c.volumeMounts ?? []).some((m) => isObject(m) && m.mountPath === DEFAULT_API_TOKEN_MOUNT_PATH)) continue;
     (c.volumeMounts ??= []).push({ name: volumeName, readOnly: true, mountPath: DEFAULT_API_TOKEN_MOUNT_PATH });
     needsVolume = true;
   }
@@ -102,6 +113,7 @@ export class ServiceAccountAdmission implements AdmissionPlugin {
     if (req.operation !== 'CREATE' || req.subresource !== '' || req.def.group !== '' || req.def.plural !== 'pods' || !req.object) return;
     const pod = req.object;
     if (pod.metadata.annotations?.[MIRROR_POD_ANNOTATION] !== undefined) return;
+    if (pod['spec'] !== undefined && pod['spec'] !== null && !isObject(pod['spec'])) return; // validation refuses it
     const spec = (pod['spec'] ??= {}) as PodSpecView;
     // The deprecated serviceAccount field still names the account when serviceAccountName is empty.
     if (!spec.serviceAccountName) spec.serviceAccountName = spec.serviceAccount || DEFAULT_SERVICE_ACCOUNT;
