@@ -5,6 +5,7 @@ import { renderHelp } from './flags.js';
 export const COMMAND_SUMMARIES: ReadonlyArray<readonly [string, string]> = [
   ['server', 'Run the control plane (API server, scheduler, controller manager) and a node agent'],
   ['agent', 'Join this machine to a cluster as a node and run its pods (containerd, runc, CNI)'],
+  ['killall', "Stop a node agent's pods, containerd and pod network on this machine (keeps the data)"],
   ['sim', 'Register simulated nodes that run pods through their lifecycle (like kwok)'],
   ['explain', 'Explain node by node why a pod is placed or refused'],
   ['images', "Import, list and remove a node's container images; build the built-in ones"],

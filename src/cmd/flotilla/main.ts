@@ -96,6 +96,7 @@ export async function main(argv: string[]): Promise<number> {
         if (command === 'help' && rest[0] === 'explain') return main(['explain', '--help']);
         if (command === 'help' && rest[0] === 'images') return main(['images', '--help']);
         if (command === 'help' && rest[0] === 'agent') return main(['agent', '--help']);
+        if (command === 'help' && rest[0] === 'killall') return main(['killall', '--help']);
         if (command === 'help' && rest[0] !== undefined) throw new UsageError(`unknown command "${rest[0]}" for "flotilla"`, 'flotilla');
         io.stdout(rootHelp());
         return 0;
@@ -128,6 +129,11 @@ export async function main(argv: string[]): Promise<number> {
           realAgentDeps(),
           io,
         );
+      }
+      case 'killall': {
+        const [{ killallCommand }, { killall }] = await Promise.all([import('../../cli/killall.js'), import('../../agent/killall.js')]);
+        const dir = process.env['FLOTILLA_DATA_DIR'];
+        return await killallCommand(rest, { ...(dir ? { FLOTILLA_DATA_DIR: dir } : {}), isRoot: process.getuid?.() === 0 }, killall, io);
       }
       case 'images': {
         const { imagesCommand } = await import('../../cli/images.js');
