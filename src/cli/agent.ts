@@ -137,7 +137,7 @@ export function parseAgentConfig(argv: string[], env: AgentEnv): AgentConfig | {
     nodeLabels: parseNodeLabels(list('node-label'), AGENT_COMMAND),
     nodeTaints: parseNodeTaints(list('node-taint'), AGENT_COMMAND),
     bridge,
-    kubeletPort: int('kubelet-port', '10250', 1, 65535),
+    kubeletPort: int('kubelet-port', '10250', 0, 65535),
     verbosity: int('v', '0', 0, 10),
   };
   if (nodeIP) cfg.nodeIP = nodeIP;

@@ -306,20 +306,25 @@ ipvs:
 
 test("the embedded agent's node: --node-name (default the hostname, lowercased), --node-label, --node-taint, --node-ip", () => {
   const d = parse([]);
-  assert.deepEqual(d.agent, { nodeName: 'node-a', nodeLabels: {}, nodeTaints: [] });
+  assert.deepEqual(d.agent, { nodeName: 'node-a', nodeLabels: {}, nodeTaints: [], bridge: 'flotilla0', kubeletPort: 10250 });
   const c = parse([
     '--node-name', 'Worker-Node-1',
     '--node-label', 'node.kubernetes.io/instance-type=m5.2xlarge',
     '--node-label', 'workload-type=compute-optimized',
     '--node-taint', 'workload-type=compute-optimized:NoSchedule',
     '--node-ip', '10.0.0.7',
+    '--bridge', 'flt1',
+    '--kubelet-port', '0',
   ]);
   assert.deepEqual(c.agent, {
     nodeName: 'worker-node-1',
     nodeLabels: { 'node.kubernetes.io/instance-type': 'm5.2xlarge', 'workload-type': 'compute-optimized' },
     nodeTaints: [{ key: 'workload-type', value: 'compute-optimized', effect: 'NoSchedule' }],
     nodeIP: '10.0.0.7',
+    bridge: 'flt1',
+    kubeletPort: 0,
   });
+  usageError(['--bridge', 'a-very-long-bridge-name'], /--bridge "a-very-long-bridge-name": interface names are 1 to 15/);
   usageError(['--node-name', 'bad_name'], /--node-name "bad_name": a lowercase RFC 1123 subdomain/);
   usageError(['--node-taint', 'k=v:Sometimes'], /--node-taint "k=v:Sometimes"/);
   usageError(['--node-label', 'novalue'], /--node-label "novalue": must be key=value/);

@@ -108,6 +108,10 @@ export interface EmbeddedAgentConfig {
   nodeLabels: Record<string, string>;
   nodeTaints: NodeTaint[];
   nodeIP?: string;
+  /** The pod network's Linux bridge (default flotilla0). */
+  bridge: string;
+  /** Port of the agent's HTTPS API (default 10250; 0 picks a free one). */
+  kubeletPort: number;
 }
 
 /** Everything parseServerConfig needs from the outside world. */
@@ -188,6 +192,8 @@ export const SERVER_FLAGS: FlagSpec[] = [
   { name: 'node-label', type: 'string', multiple: true, valueName: 'key=value', description: "Label of the server's own node (repeatable)" },
   { name: 'node-taint', type: 'string', multiple: true, valueName: 'key[=value]:Effect', description: "Taint of the server's own node, applied when it registers (repeatable)" },
   { name: 'node-ip', short: 'i', type: 'string', description: "IP address the server's node advertises (default: the first non-loopback address)" },
+  { name: 'bridge', type: 'string', defaultText: 'flotilla0', description: "Linux bridge of the node's pod network (distinct per node when several run on one host)" },
+  { name: 'kubelet-port', type: 'string', valueName: 'int', defaultText: '10250', description: "Port of the node agent's API (logs, exec, port-forward); 0 picks a free one" },
   { name: 'disable-scheduler', type: 'boolean', description: 'Do not run the scheduler in this process' },
   { name: 'disable-controller-manager', type: 'boolean', description: 'Do not run the controller manager in this process' },
   { name: 'node-monitor-grace-period', type: 'string', valueName: 'duration', defaultText: goDuration(DEFAULTS.nodeMonitorGracePeriodMs), description: 'How long a running node may go without a heartbeat before it is marked unhealthy (Ready=Unknown)' },
@@ -349,8 +355,12 @@ export function parseServerConfig(argv: string[], env: ServerEnv): ParsedServerC
   }
   const nodeIP = getString('node-ip');
   if (nodeIP !== undefined && canonicalIp(nodeIP) === undefined) throw new UsageError(`--node-ip "${nodeIP}": not an IP address`, SERVER_COMMAND);
+  const bridge = getString('bridge') ?? 'flotilla0';
+  if (!/^[A-Za-z0-9_.-]{1,15}$/.test(bridge)) throw new UsageError(`--bridge "${bridge}": interface names are 1 to 15 letters, digits, '-', '_' or '.'`, SERVER_COMMAND);
   const agent: EmbeddedAgentConfig = {
     nodeName,
+    bridge,
+    kubeletPort: parseIntFlag('kubelet-port', getString('kubelet-port'), 10250, 0, 65535),
     nodeLabels: parseNodeLabels(getList('node-label') ?? [], SERVER_COMMAND),
     nodeTaints: parseNodeTaints(getList('node-taint') ?? [], SERVER_COMMAND),
     ...(nodeIP !== undefined ? { nodeIP: canonicalIp(nodeIP)! } : {}),
