@@ -97,9 +97,10 @@ export function mountServiceAccountToken(spec: PodSpecView, random: () => number
   }
   let needsVolume = false;
   for (const c of [...(spec.initContainers ?? []), ...(spec.containers ?? [])]) {
-    if (!isObject(c) || !listOrAbsent(c.volumeMounts)) continue;
-    if ((c.volumeMounts ?? []).some((m) => isObject(m) && m.mountPath === DEFAULT_API_TOKEN_MOUNT_PATH)) continue;
-    (c.volumeMounts ??= []).push({ name: volumeName, readOnly: true, mountPath: DEFAULT_API_TOKEN_MOUNT_PATH });
+    if (!isObject(c) || !listOrAbsent(c['volumeMounts'])) continue;
+    const container = c as ContainerView;
+    if ((container.volumeMounts ?? []).some((m) => isObject(m) && m.mountPath === DEFAULT_API_TOKEN_MOUNT_PATH)) continue;
+    (container.volumeMounts ??= []).push({ name: volumeName, readOnly: true, mountPath: DEFAULT_API_TOKEN_MOUNT_PATH });
     needsVolume = true;
   }
   if (!hasVolume && needsVolume) (spec.volumes ??= []).push({ name: volumeName, projected: tokenVolumeSource() });
