@@ -12,6 +12,7 @@
  * - Nothing listens beyond 127.0.0.1.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes, randomInt } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { type AddressInfo, createServer } from 'node:net';
@@ -30,7 +31,12 @@ export interface StartServerOptions {
   datastore?: 'sqlite' | { etcdEndpoint: string; caFile?: string; certFile?: string; keyFile?: string };
   /** More `flotilla server` flags. */
   extraArgs?: string[];
-  /** Run the node agent too (default false: `--disable-agent`). */
+  /**
+   * Run the node agent too (default false: `--disable-agent`). Needs root. The node gets a
+   * per-run name, bridge, free agent port and cluster/service CIDRs (so tests in parallel and a
+   * developer's own cluster do not meet), and stop() runs `killall` on it: no pod, netns, mount,
+   * bridge or route outlives the test.
+   */
   agent?: boolean;
   /**
    * Run the scheduler and the controller manager in the server (default false: API machinery
@@ -91,6 +97,8 @@ export interface TestServer {
   /** Path of the admin kubeconfig the server wrote. */
   readonly kubeconfig: string;
   readonly dataDir: string;
+  /** With `agent`: the node's name and bridge. */
+  readonly node?: { name: string; bridge: string; clusterCIDR: string; serviceCIDR: string };
   /** PID of the current server process. */
   readonly pid: number;
   /** Everything the current process wrote to stdout / stderr so far. */
@@ -315,13 +323,16 @@ export async function startServer(opts: StartServerOptions = {}): Promise<TestSe
           ...(ds.certFile ? ['--datastore-certfile', ds.certFile] : []),
           ...(ds.keyFile ? ['--datastore-keyfile', ds.keyFile] : []),
         ];
-  const readyTimeoutMs = opts.readyTimeoutMs ?? 20_000;
+  const readyTimeoutMs = opts.readyTimeoutMs ?? (opts.agent ? 90_000 : 20_000);
+  const node = opts.agent ? agentNode() : undefined;
   const argsFor = (port: number) => [
     '--data-dir', dataDir,
     '--bind-address', '127.0.0.1',
     '--secure-port', String(port),
     '--write-kubeconfig', kubeconfig,
-    ...(opts.agent ? [] : ['--disable-agent']),
+    ...(node
+      ? ['--node-name', node.name, '--bridge', node.bridge, '--kubelet-port', '0', '--cluster-cidr', node.clusterCIDR, '--service-cidr', node.serviceCIDR]
+      : ['--disable-agent']),
     ...(opts.controlPlane ? [] : ['--disable-scheduler', '--disable-controller-manager']),
     ...dsArgs,
     ...(opts.extraArgs ?? []),
@@ -345,6 +356,7 @@ export async function startServer(opts: StartServerOptions = {}): Promise<TestSe
     }
   } catch (e) {
     if (proc) await terminate(proc, 2000);
+    if (node) await killAgent(dataDir, node.bridge);
     rmSync(dataDir, { recursive: true, force: true });
     liveDirs.delete(dataDir);
     throw e;
@@ -359,6 +371,7 @@ export async function startServer(opts: StartServerOptions = {}): Promise<TestSe
     port,
     kubeconfig,
     dataDir,
+    ...(node ? { node } : {}),
     get pid() {
       return current.child.pid!;
     },
@@ -371,6 +384,7 @@ export async function startServer(opts: StartServerOptions = {}): Promise<TestSe
         try {
           return await terminate(current, sopts.timeoutMs ?? 10_000);
         } finally {
+          if (node) await killAgent(dataDir, node.bridge);
           rmSync(dataDir, { recursive: true, force: true });
           liveDirs.delete(dataDir);
         }
@@ -388,6 +402,21 @@ export async function startServer(opts: StartServerOptions = {}): Promise<TestSe
     },
   };
   return server;
+}
+
+/** A per-run node for the embedded agent: name, bridge (≤ 15 chars) and CIDRs in 10.128.0.0/9. */
+function agentNode(): { name: string; bridge: string; clusterCIDR: string; serviceCIDR: string } {
+  if (process.getuid?.() !== 0) throw new Error('a cluster with a node agent needs root (containerd, runc, network namespaces): run the test as root');
+  const tag = randomBytes(3).toString('hex');
+  const block = 128 + randomInt(0, 63) * 2; // an even second octet: cluster /16, the next one services
+  return { name: `flt-node-${tag}`, bridge: `flt${tag}`, clusterCIDR: `10.${block}.0.0/16`, serviceCIDR: `10.${block + 1}.0.0/16` };
+}
+
+/** `flotilla killall` for the test's node (in process): pods, containerd, mounts, bridge, routes. */
+async function killAgent(dataDir: string, bridge: string): Promise<void> {
+  const { killall } = await import('../../src/agent/killall.js');
+  const { discardLogger } = await import('../../src/lib/log.js');
+  await killall({ dataDir, bridge, logger: discardLogger }).catch((e: unknown) => process.stderr.write(`killall ${dataDir}: ${e instanceof Error ? e.message : String(e)}\n`));
 }
 
 /** Runs kubectl against a kubeconfig; its discovery cache lives in the test's data dir. */
