@@ -111,7 +111,7 @@ before(async () => {
 });
 
 after(async () => {
-  volumes?.stop();
+  await volumes?.stop();
   if (podsDir) {
     for (const m of (await systemMounter.mountPoints()).filter((p) => p.startsWith(root + '/')).reverse()) await systemMounter.unmount(m).catch(() => undefined);
   }

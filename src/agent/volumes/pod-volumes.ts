@@ -13,7 +13,7 @@
  * Contract: setup() is idempotent and may be called on every sync (already set up volumes are
  * re-rendered, unchanged content writes nothing); the last pod it saw is what the refresh loop
  * renders until teardown(). A refresh failure keeps the previous content (logged). stop() ends the
- * loop (also unref'd, so it never keeps the process alive); it unmounts nothing: running pods keep
+ * loop (also unref'd, so it never keeps the process alive) and waits for a round in flight; it unmounts nothing: running pods keep
  * their volumes across an agent restart and the next setup() adopts them.
  */
 import { openSync, closeSync, chmodSync, lstatSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -83,8 +83,8 @@ export interface AgentPodVolumes extends PodVolumes {
   setup(pod: V1Pod): Promise<PodMounts | { error: string }>;
   /** Re-renders every tracked pod's volumes now (what the loop does each period). */
   refreshAll(): Promise<void>;
-  /** Ends the refresh loop. Idempotent. */
-  stop(): void;
+  /** Ends the refresh loop and waits for a round in flight. Idempotent. */
+  stop(): Promise<void>;
   /** The volume manager underneath (tests, diagnostics). */
   readonly manager: VolumeManager;
 }
@@ -294,9 +294,10 @@ export function createPodVolumes(opts: PodVolumesOptions): AgentPodVolumes {
       await manager.teardownPodVolumes(podUid);
     },
     refreshAll,
-    stop() {
+    async stop() {
       stopped = true;
       clearInterval(timer);
+      await round;
     },
   };
 }
