@@ -1,7 +1,7 @@
 /**
  * The conflist through the real consumer: a private containerd (test/support/containerd.ts) whose
  * CRI plugin reads it from `<dataDir>/cni/net.d` and runs Debian's plugins for a pod sandbox.
- * Root only; everything (containerd, bridge, routes, portmap chains) is removed in `after`.
+ * Root only; everything (containerd, bridge, routes, guard table, portmap chains) is removed in `after`.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -21,6 +21,7 @@ import { cleanupPortmapIptables, cniIptablesLines, snapshotIptables, type Iptabl
 const RUN = randomBytes(3).toString('hex').slice(0, 5);
 const BRIDGE = `flt${RUN}c`;
 const NET_NAME = `flt-${RUN}`;
+const NFT_TABLE = `flt-${RUN}`;
 
 let t: TestContainerd | undefined;
 let net: NodeNetwork | undefined;
@@ -89,6 +90,11 @@ before(async () => {
 after(async () => {
   await t?.stop();
   await net?.teardown({ removeBridge: true });
+  try {
+    execFileSync('nft', ['delete', 'table', 'inet', NFT_TABLE], { stdio: 'ignore' });
+  } catch {
+    /* teardown removed it */
+  }
   cleanupPortmapIptables(NET_NAME, iptablesBefore);
 });
 
@@ -96,7 +102,7 @@ test('containerd runs the conflist: the sandbox gets a podCIDR IP, the host and 
   const rt = t!.client.runtime;
   const cniConfDir = join(t!.dataDir, 'cni', 'net.d');
   const cniDataDir = join(t!.dataDir, 'cni', 'networks');
-  net = await setupNodeNetwork({ bridge: BRIDGE, clusterCIDRs: [cluster], serviceCIDRs: [service], cniConfDir, cniDataDir, networkName: NET_NAME, logger: discardLogger });
+  net = await setupNodeNetwork({ bridge: BRIDGE, clusterCIDRs: [cluster], serviceCIDRs: [service], cniConfDir, cniDataDir, networkName: NET_NAME, nftTable: NFT_TABLE, logger: discardLogger });
   await net.setPodCIDR(`10.${octet}.7.0/24`);
 
   // containerd's CRI watches the conf dir and reports the network ready once it loads the conflist.
@@ -154,4 +160,61 @@ test('containerd runs the conflist: the sandbox gets a podCIDR IP, the host and 
   assert.equal(cniIptablesLines().some((l) => l.includes(`dnat name: \\"${NET_NAME}\\"`)), false, 'and the hostPort rules');
   await rt.removePodSandbox(podId);
   assert.deepEqual(readdirSync(cniConfDir), ['10-flotilla.conflist']);
+});
+
+test('a hostNetwork sandbox (network NODE): no CNI run, no pod IP, its server is on the host', async () => {
+  const rt = t!.client.runtime;
+  const cniDataDir = join(t!.dataDir, 'cni', 'networks');
+  const allocated = () => (existsSync(join(cniDataDir, NET_NAME)) ? readdirSync(join(cniDataDir, NET_NAME)).filter((f) => /^\d+\.\d+\.\d+\.\d+$/.test(f)) : []);
+  const before = allocated();
+  const uid = randomBytes(8).toString('hex');
+  const port = 35000 + Math.floor(Math.random() * 5000);
+  const logDirectory = join(t!.dataDir, 'pods', uid);
+  mkdirSync(logDirectory, { recursive: true });
+  // What src/agent/pods' podNamespaceOptions gives a pod with spec.hostNetwork: true.
+  const hostNs = { network: 'NODE', pid: 'CONTAINER', ipc: 'POD' } as const;
+  const sandbox: PodSandboxConfig = {
+    metadata: { name: `${TEST_PREFIX}-hostnet`, uid, namespace: 'default', attempt: 0 },
+    hostname: '',
+    logDirectory,
+    portMappings: [],
+    labels: {},
+    annotations: {},
+    linux: { cgroupParent: '', securityContext: { namespaceOptions: hostNs } },
+  };
+  const podId = await rt.runPodSandbox(sandbox);
+  try {
+    assert.equal((await rt.podSandboxStatus(podId)).network?.ip ?? '', '', 'no pod IP: the kubelet reports the node IP');
+    assert.deepEqual(allocated(), before, 'CNI was not run');
+    const config: ContainerConfig = {
+      metadata: { name: 'server', attempt: 0 },
+      image: { image: BUILTIN_IMAGES.busybox },
+      command: ['sh', '-c', `while true; do echo hello-from-host-network | nc -l -p ${port}; done`],
+      args: [],
+      workingDir: '',
+      envs: [],
+      mounts: [],
+      labels: {},
+      annotations: {},
+      logPath: 'server/0.log',
+      stdin: false,
+      stdinOnce: false,
+      tty: false,
+      linux: { securityContext: { namespaceOptions: hostNs, privileged: false, readonlyRootfs: false, supplementalGroups: [], noNewPrivs: false } },
+    };
+    const cid = await rt.createContainer(podId, config, sandbox);
+    await rt.startContainer(cid);
+    assert.equal(await eventually('127.0.0.1', port), 'hello-from-host-network', "the container listens in the host's network namespace");
+    await rt.stopContainer(cid, 0);
+  } finally {
+    await rt.stopPodSandbox(podId);
+    await rt.removePodSandbox(podId);
+  }
+});
+
+test('teardown removes the guard table and leaves no portmap chain of this network', async () => {
+  await net!.teardown({ removeBridge: true });
+  assert.equal(execFileSync('nft', ['list', 'tables'], { encoding: 'utf8' }).includes(`inet ${NFT_TABLE}`), false);
+  assert.equal(cniIptablesLines().some((l) => l.includes(NET_NAME) || l.includes(`10.${octet}.7.`)), false);
+  assert.equal(existsSync(`/sys/class/net/${BRIDGE}`), false);
 });

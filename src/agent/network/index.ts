@@ -1,4 +1,4 @@
-/** Pod networking for the node agent: the CNI conflist and the host side (bridge, safety routes). */
+/** Pod networking for the node agent: the CNI conflist and the host side (bridge, safety routes, egress guard). */
 export {
   CNI_VERSION,
   CONFLIST_FILE,
@@ -20,3 +20,14 @@ export {
 } from './cni-config.js';
 export { FALLBACK_METRIC, NodeNetworkError, isBridge, setupNodeNetwork, type NodeNetwork, type NodeNetworkErrorReason, type NodeNetworkOptions } from './node-network.js';
 export { runCommand, type CommandResult, type RunCommand } from './command.js';
+export {
+  BRIDGES_SET,
+  DEFAULT_NFT_TABLE,
+  egressChainName,
+  egressGuardApplyScript,
+  egressGuardRemoveScript,
+  localnetChainName,
+  validateNftTableName,
+  type EgressGuardSpec,
+} from './egress-guard.js';
+export { PORTMAP_SHARED_CHAINS, planPortmapCleanup, type PortmapCleanupPlan } from './portmap-cleanup.js';

@@ -1,7 +1,8 @@
 /**
- * Prepares the host for the node's pods, with iproute2: the node's bridge, IP forwarding, the
- * safety routes that send every cluster and service CIDR onto the bridge, the podCIDR's gateway on
- * the bridge, and the CNI conflist containerd's CRI plugin runs for each pod sandbox.
+ * Prepares the host for the node's pods, with iproute2 and nftables: the node's bridge, IP
+ * forwarding, the safety routes that send every cluster and service CIDR onto the bridge, the
+ * egress guard (egress-guard.ts: pods never leave the node), the podCIDR's gateway on the bridge,
+ * and the CNI conflist containerd's CRI plugin runs for each pod sandbox.
  *
  * Contracts:
  * - Idempotent and crash-tolerant: every step checks the kernel's state first, so running it again
@@ -12,14 +13,30 @@
  *   so the others stay safe. A pod on one agent reaches a pod on another through the host: its
  *   gateway is its bridge, and the other podCIDR is a connected route on the other bridge.
  * - The operations of one NodeNetwork run one at a time (a promise chain), in call order.
+ * - The egress guard is installed before `setupNodeNetwork` resolves, so no pod can start without
+ *   it; `ensure()` re-installs it when its chains or bridge element are missing. No nft → the agent
+ *   does not start (CommandFailed).
  * - Failures throw NodeNetworkError with a `reason`; the routes already added stay (they are safe).
  */
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../../lib/log.js';
 import { type Cidr, cidrsOverlap, formatCidr, parseCidr } from '../../lib/net.js';
 import { type RunCommand, runCommand } from './command.js';
+import {
+  BRIDGES_SET,
+  DEFAULT_NFT_TABLE,
+  type NftJsonObject,
+  egressChainName,
+  egressGuardApplyScript,
+  egressGuardRemoveScript,
+  localnetChainName,
+  parseNftJson,
+  tableUnused,
+  validateNftTableName,
+} from './egress-guard.js';
+import { natTableEmpty, planPortmapCleanup, restoreInput } from './portmap-cleanup.js';
 import {
   CONFLIST_FILE,
   DEFAULT_NETWORK_NAME,
@@ -68,6 +85,13 @@ export interface NodeNetworkOptions {
   run?: RunCommand;
   /** The `ip` binary; default `ip` from PATH. */
   ipPath?: string;
+  /**
+   * The nftables table (family inet) of the egress guard, shared by the agents of one host;
+   * default `flotilla`. Tests use their own.
+   */
+  nftTable?: string;
+  /** The `nft` binary; default `nft` from PATH. */
+  nftPath?: string;
 }
 
 export interface NodeNetwork {
@@ -79,6 +103,8 @@ export interface NodeNetwork {
   readonly gateway: string | undefined;
   /** Path of the conflist; the file exists only once the podCIDR is known. */
   readonly conflistPath: string;
+  /** The egress guard's nft table (family inet) and this bridge's chains in it. */
+  readonly guard: { table: string; forwardChain: string; inputChain: string };
   /**
    * Assigns the podCIDR's gateway to the bridge (removing any other address of that family left
    * there, e.g. by a run with another podCIDR) and writes the conflist atomically. Idempotent.
@@ -87,8 +113,13 @@ export interface NodeNetwork {
   /** Re-asserts everything (bridge up, forwarding, routes, address, conflist); for periodic repair. */
   ensure(): Promise<void>;
   /**
-   * Removes this agent's cluster/service routes and the conflist, and the bridge when asked
-   * (which also drops its address and connected route). Missing pieces are fine.
+   * Removes this agent's cluster/service routes, its egress-guard chains and bridge element (the
+   * shared table too once no chain is left in it), what portmap left in the nat tables for this
+   * agent's pods (sandbox chains DNATing into its podCIDR; the shared CNI-HOSTPORT-* chains and
+   * hooks once no sandbox of anyone uses them; `ip nat` / `ip6 nat` once only empty built-in
+   * chains remain), the conflist, and the bridge when asked (which also drops its address and
+   * connected route). Missing pieces are fine. Call it after the pods are gone: the guard goes
+   * before the bridge.
    */
   teardown(opts?: { removeBridge?: boolean }): Promise<void>;
 }
@@ -145,6 +176,8 @@ class HostNodeNetwork implements NodeNetwork {
   private readonly routed: Cidr[];
   private readonly run: RunCommand;
   private readonly ip: string;
+  private readonly nft: string;
+  private readonly table: string;
   private readonly log: Logger;
   private chain: Promise<unknown> = Promise.resolve();
 
@@ -154,8 +187,12 @@ class HostNodeNetwork implements NodeNetwork {
     this.conflistPath = join(opts.cniConfDir, CONFLIST_FILE);
     this.run = opts.run ?? runCommand;
     this.ip = opts.ipPath ?? 'ip';
+    this.nft = opts.nftPath ?? 'nft';
+    this.table = opts.nftTable ?? DEFAULT_NFT_TABLE;
     this.log = opts.logger;
     const problems: string[] = [];
+    const tableProblem = validateNftTableName(this.table);
+    if (tableProblem) problems.push(tableProblem);
     const nameProblem = validateInterfaceName(opts.bridge);
     if (nameProblem) problems.push(nameProblem);
     const netProblem = validateNetworkName(this.networkName);
@@ -173,6 +210,10 @@ class HostNodeNetwork implements NodeNetwork {
       else this.pod = p;
     }
     if (problems.length) throw new NodeNetworkError('Invalid', problems.join('; '));
+  }
+
+  get guard(): { table: string; forwardChain: string; inputChain: string } {
+    return { table: this.table, forwardChain: egressChainName(this.bridge), inputChain: localnetChainName(this.bridge) };
   }
 
   get podCIDR(): string | undefined {
@@ -195,6 +236,7 @@ class HostNodeNetwork implements NodeNetwork {
       await this.ensureForwarding();
       for (const c of this.routed) await this.ensureRoute(c);
       await this.verifyRoutes();
+      await this.ensureGuard();
       if (this.pod) await this.applyPodCIDR(this.pod);
     });
   }
@@ -219,6 +261,8 @@ class HostNodeNetwork implements NodeNetwork {
   teardown(opts: { removeBridge?: boolean } = {}): Promise<void> {
     return this.serial(async () => {
       for (const c of this.routed) await this.removeRoute(c);
+      await this.removeGuard();
+      await this.cleanupPortmap(this.pod ? [formatCidr(this.pod)] : await this.conflistSubnets());
       await rm(this.conflistPath, { force: true });
       await this.removeTempFiles();
       if (opts.removeBridge && interfaceExists(this.bridge)) {
@@ -381,6 +425,116 @@ class HostNodeNetwork implements NodeNetwork {
       return;
     }
     for (const n of names) if (n.startsWith(`.${CONFLIST_FILE}.tmp-`)) await rm(join(this.opts.cniConfDir, n), { force: true });
+  }
+
+  // --- nftables: the egress guard -----------------------------------------------------------------
+
+  private async listTable(family: string, name: string): Promise<NftJsonObject[] | undefined> {
+    const r = await this.run(this.nft, ['-j', 'list', 'table', family, name]);
+    if (r.code !== 0) {
+      if (/No such file or directory|does not exist/i.test(r.stderr)) return undefined;
+      throw this.nftFailed(['-j', 'list', 'table', family, name], r.stderr);
+    }
+    try {
+      return parseNftJson(r.stdout);
+    } catch (cause) {
+      throw new NodeNetworkError('CommandFailed', `nft list table ${family} ${name} printed invalid JSON`, {}, { cause });
+    }
+  }
+
+  /** Whether the table holds our element and both chains with their rules (then nothing is rewritten, counters stay). */
+  private guardComplete(objs: NftJsonObject[]): boolean {
+    const set = objs.find((o) => o.set?.name === BRIDGES_SET)?.set;
+    const inSet = (set?.elem ?? []).some((e) => e === this.bridge);
+    const rules = (chain: string) => objs.filter((o) => o.rule?.chain === chain).length;
+    const { forwardChain, inputChain } = this.guard;
+    return inSet && objs.some((o) => o.chain?.name === forwardChain && o.chain.hook === 'forward') && objs.some((o) => o.chain?.name === inputChain && o.chain.hook === 'input') && rules(forwardChain) === 3 && rules(inputChain) === 3;
+  }
+
+  private async ensureGuard(): Promise<void> {
+    const objs = await this.listTable('inet', this.table);
+    if (objs && this.guardComplete(objs)) return;
+    await this.nftScript(egressGuardApplyScript({ table: this.table, bridge: this.bridge }));
+    this.log.info('egress guard installed', { table: `inet ${this.table}`, chain: this.guard.forwardChain, bridge: this.bridge });
+  }
+
+  private async removeGuard(): Promise<void> {
+    const before = await this.listTable('inet', this.table);
+    if (!before) return;
+    await this.nftScript(egressGuardRemoveScript({ table: this.table, bridge: this.bridge }));
+    const after = await this.listTable('inet', this.table);
+    if (after && tableUnused(after)) {
+      // Another agent may have deleted it meanwhile: gone is what we want.
+      const r = await this.run(this.nft, ['delete', 'table', 'inet', this.table]);
+      if (r.code !== 0 && (await this.listTable('inet', this.table))) throw this.nftFailed(['delete', 'table', 'inet', this.table], r.stderr);
+    }
+    this.log.info('egress guard removed', { table: `inet ${this.table}`, bridge: this.bridge });
+  }
+
+  private async nftScript(script: string): Promise<void> {
+    const r = await this.run(this.nft, ['-f', '-'], { input: script });
+    if (r.code !== 0) throw this.nftFailed(['-f', '-'], r.stderr);
+  }
+
+  private nftFailed(args: string[], stderr: string): NodeNetworkError {
+    const command = `${this.nft} ${args.join(' ')}`;
+    return new NodeNetworkError('CommandFailed', `${command}: ${stderr.trim() || 'failed'}`, { command, stderr });
+  }
+
+  // --- portmap's leftovers (iptables-nft nat tables) ------------------------------------------------
+
+  /** The subnets of the conflist on disk (a handle made only for teardown does not know its podCIDR). */
+  private async conflistSubnets(): Promise<string[]> {
+    try {
+      const conf = JSON.parse(await readFile(this.conflistPath, 'utf8')) as { plugins?: { ipam?: { ranges?: { subnet?: string }[][] } }[] };
+      const subnets = (conf.plugins ?? []).flatMap((p) => (p.ipam?.ranges ?? []).flat().map((r) => r.subnet ?? ''));
+      return subnets.filter((t) => parseCidr(t) !== undefined);
+    } catch {
+      return [];
+    }
+  }
+
+  /**
+   * Best effort (logged, never thrown): a teardown must not fail because iptables is missing or
+   * another agent changed the nat table meanwhile; what is left is retried by the next teardown.
+   */
+  private async cleanupPortmap(podCIDRs: string[]): Promise<void> {
+    const families = [
+      { save: 'iptables-save', restore: 'iptables-restore', nft: 'ip' },
+      { save: 'ip6tables-save', restore: 'ip6tables-restore', nft: 'ip6' },
+    ];
+    for (const f of families) {
+      try {
+        if (!(await this.listTable(f.nft, 'nat'))) continue;
+        const saved = await this.run(f.save, ['-t', 'nat']);
+        if (saved.code !== 0) {
+          this.log.warn('cannot read the nat table; portmap leftovers stay', { command: f.save, stderr: saved.stderr.trim() });
+          continue;
+        }
+        const plan = planPortmapCleanup(saved.stdout, { networkName: this.networkName, podCIDRs });
+        if (plan.lines.length) {
+          const r = await this.run(f.restore, ['--noflush'], { input: restoreInput(plan.lines) });
+          if (r.code !== 0) {
+            this.log.warn('portmap cleanup refused; leftovers stay', { command: f.restore, stderr: r.stderr.trim() });
+            continue;
+          }
+        }
+        for (const line of plan.deletions) {
+          const r = await this.run(f.restore, ['--noflush'], { input: restoreInput([line]) });
+          if (r.code !== 0) this.log.info('portmap chain kept (in use again)', { chain: line.slice(3), stderr: r.stderr.trim() });
+        }
+        if (plan.removedChains.length || plan.removedShared) {
+          this.log.info('removed portmap leftovers', { family: f.nft, chains: plan.removedChains.join(','), shared: plan.removedShared });
+        }
+        const nat = await this.listTable(f.nft, 'nat');
+        if (nat && natTableEmpty(nat)) {
+          const r = await this.run(this.nft, ['delete', 'table', f.nft, 'nat']);
+          if (r.code === 0) this.log.info('removed the empty nat table', { table: `${f.nft} nat` });
+        }
+      } catch (e) {
+        this.log.warn('portmap cleanup failed; leftovers stay', { family: f.nft, err: String(e) });
+      }
+    }
   }
 
   // --- iproute2 ----------------------------------------------------------------------------------
