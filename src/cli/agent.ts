@@ -18,6 +18,7 @@ import { parseCidr } from '../lib/net.js';
 import type { AgentClusterSettings, AgentOptions, RunningAgent } from '../agent/agent.js';
 import { type FlagSpec, UsageError, parseFlags, renderHelp, splitList } from './flags.js';
 import { parseNodeLabels, parseNodeTaints } from './node-flags.js';
+import { forbiddenNodeLabels } from '../apiserver/admission/plugins/node-restriction.js';
 import type { CommandIo } from './server.js';
 
 export const AGENT_COMMAND = 'flotilla agent';
@@ -52,6 +53,11 @@ export interface AgentEnv {
 
 export interface AgentConfig {
   dataDir: string;
+  /**
+   * Requested labels the node may not set on itself under NodeRestriction (node-role.kubernetes.io/*...):
+   * the server applies them on join. Not part of nodeLabels.
+   */
+  serverLabels: Record<string, string>;
   auth: { kind: 'token'; server: string; token: string } | { kind: 'kubeconfig'; path: string; cluster: AgentClusterSettings };
   nodeName: string;
   nodeLabels: Record<string, string>;
@@ -60,6 +66,29 @@ export interface AgentConfig {
   bridge: string;
   kubeletPort: number;
   verbosity: number;
+}
+
+/**
+ * Splits requested node labels into those the node may set on itself and those NodeRestriction
+ * keeps from it (the kubelet refuses these in --node-labels; joining with a token, the server
+ * applies them instead).
+ */
+export function splitNodeLabels(labels: Record<string, string>): { own: Record<string, string>; server: Record<string, string> } {
+  const restricted = new Set(forbiddenNodeLabels(Object.keys(labels)));
+  const own: Record<string, string> = {};
+  const server: Record<string, string> = {};
+  for (const [k, v] of Object.entries(labels)) (restricted.has(k) ? server : own)[k] = v;
+  return { own, server };
+}
+
+/** The kubelet's refusal of restricted --node-labels (cmd/kubelet/app/options). */
+export function restrictedLabelsMessage(keys: string[]): string {
+  return (
+    `unknown 'kubernetes.io' or 'k8s.io' labels specified with --node-label: [${keys.join(' ')}]; ` +
+    `--node-label in the 'kubernetes.io' namespace must begin with an allowed prefix (kubelet.kubernetes.io, node.kubernetes.io) or be in the specifically allowed set ` +
+    `(beta.kubernetes.io/arch, beta.kubernetes.io/instance-type, beta.kubernetes.io/os, failure-domain.beta.kubernetes.io/region, failure-domain.beta.kubernetes.io/zone, kubernetes.io/arch, kubernetes.io/hostname, kubernetes.io/os, node.kubernetes.io/instance-type, topology.kubernetes.io/region, topology.kubernetes.io/zone); ` +
+    `join with --token to have the server apply them`
+  );
 }
 
 export function agentHelp(): string {
@@ -105,7 +134,7 @@ export function parseAgentConfig(argv: string[], env: AgentEnv): AgentConfig | {
     return Number(raw);
   };
   const nodeName = (str('node-name') ?? env.FLOTILLA_NODE_NAME ?? env.hostname ?? hostname()).toLowerCase();
-  if (!isDNS1123Subdomain(nodeName)) fail(`--node-name "${nodeName}": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character`);
+  if (isDNS1123Subdomain(nodeName).length) fail(`--node-name "${nodeName}": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character`);
   const bridge = str('bridge') ?? 'flotilla0';
   if (!/^[A-Za-z0-9_.-]{1,15}$/.test(bridge)) fail(`--bridge "${bridge}": interface names are 1 to 15 letters, digits, '-', '_' or '.'`);
   const nodeIP = str('node-ip');
@@ -130,11 +159,14 @@ export function parseAgentConfig(argv: string[], env: AgentEnv): AgentConfig | {
     if (!/^https:\/\//.test(server!)) fail(`--server "${server}": must be an https:// URL`);
     auth = { kind: 'token', server: server!, token: token! };
   }
+  const { own, server: serverLabels } = splitNodeLabels(parseNodeLabels(list('node-label'), AGENT_COMMAND));
+  if (auth.kind === 'kubeconfig' && Object.keys(serverLabels).length) fail(restrictedLabelsMessage(Object.keys(serverLabels)));
   const cfg: AgentConfig = {
     dataDir: str('data-dir') ?? env.FLOTILLA_DATA_DIR ?? '/var/lib/flotilla',
+    serverLabels,
     auth,
     nodeName,
-    nodeLabels: parseNodeLabels(list('node-label'), AGENT_COMMAND),
+    nodeLabels: own,
     nodeTaints: parseNodeTaints(list('node-taint'), AGENT_COMMAND),
     bridge,
     kubeletPort: int('kubelet-port', '10250', 0, 65535),
@@ -145,7 +177,7 @@ export function parseAgentConfig(argv: string[], env: AgentEnv): AgentConfig | {
 }
 
 export interface AgentDeps {
-  joinCluster(opts: { server: string; token: string; nodeName: string; dataDir: string }): Promise<{ kubeconfigPath: string; cluster: AgentClusterSettings; warnings: string[] }>;
+  joinCluster(opts: { server: string; token: string; nodeName: string; dataDir: string; serverLabels?: Record<string, string> }): Promise<{ kubeconfigPath: string; cluster: AgentClusterSettings; warnings: string[] }>;
   /** A client for the kubeconfig's identity, and the cluster CA it trusts (PEM). */
   connect(kubeconfigPath: string, userAgent: string): Promise<{ client: Client; caPem: string }>;
   startAgent(opts: AgentOptions): Promise<RunningAgent>;
@@ -192,7 +224,8 @@ export async function agentCommand(argv: string[], env: AgentEnv, deps: AgentDep
   try {
     if (cfg.auth.kind === 'token') {
       io.stdout(`joining ${cfg.auth.server} as node ${cfg.nodeName}\n`);
-      const joined = await deps.joinCluster({ server: cfg.auth.server, token: cfg.auth.token, nodeName: cfg.nodeName, dataDir: cfg.dataDir });
+      const joined = await deps.joinCluster({ server: cfg.auth.server, token: cfg.auth.token, nodeName: cfg.nodeName, dataDir: cfg.dataDir, serverLabels: cfg.serverLabels });
+      if (Object.keys(cfg.serverLabels).length) io.stdout(`the server applies ${Object.keys(cfg.serverLabels).join(', ')} (a node may not set them on itself)\n`);
       for (const w of joined.warnings) logger.warn(w);
       conn = await deps.connect(joined.kubeconfigPath, `flotilla-agent/${cfg.nodeName}`);
       cluster = joined.cluster;

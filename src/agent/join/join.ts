@@ -66,6 +66,11 @@ export interface JoinOptions {
   nodeName: string;
   /** The agent's data dir; state goes to `<dataDir>/agent/`. */
   dataDir: string;
+  /**
+   * Labels the node may not set on itself (NodeRestriction), for the server to apply. When given,
+   * the join always contacts the server (so changed labels reach it).
+   */
+  serverLabels?: Record<string, string>;
   /** The HTTPS exchange (default: node:https, 15 s timeout). */
   fetch?: JoinFetch;
   now?: () => Date;
@@ -136,7 +141,8 @@ export async function joinCluster(opts: JoinOptions): Promise<JoinResult> {
   const warnings: string[] = [];
   if (!token.caHash) warnings.push('the token has no CA hash (short token): trusting the CA the server presents');
 
-  const reused = await storedJoin(paths, server, opts.nodeName, token.caHash, now());
+  const serverLabels = opts.serverLabels ?? {};
+  const reused = Object.keys(serverLabels).length ? undefined : await storedJoin(paths, server, opts.nodeName, token.caHash, now());
   if (reused) return { kubeconfigPath: paths.kubeconfig, cluster: reused, joined: false, warnings };
 
   const fetch = opts.fetch ?? httpsJoinFetch;
@@ -168,7 +174,7 @@ export async function joinCluster(opts: JoinOptions): Promise<JoinResult> {
         Accept: 'application/json',
         Authorization: `Basic ${Buffer.from(`node:${token.password}`, 'utf8').toString('base64')}`,
       },
-      body: JSON.stringify({ nodeName: opts.nodeName, nodePassword }),
+      body: JSON.stringify({ nodeName: opts.nodeName, nodePassword, ...(Object.keys(serverLabels).length ? { labels: serverLabels } : {}) }),
       ca: caPem,
     },
     server,

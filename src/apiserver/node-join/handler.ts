@@ -14,6 +14,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApiError, badRequest, invalid, isApiError, unauthorized } from '../../lib/errors.js';
 import { fieldErrors } from '../../lib/field-error.js';
 import type { Logger } from '../../lib/log.js';
+import { isQualifiedName, isValidLabelValue } from '../../api/validation/names.js';
 import { readBody, sendError, sendObject, sendText } from '../http-util.js';
 import type { CertKeyPem } from '../tls/index.js';
 import { FailureLimiter } from './failure-limiter.js';
@@ -37,6 +38,12 @@ export interface NodeJoinOptions {
   /** Issues a client certificate from the cluster CA. */
   issueClientCertificate(req: { commonName: string; organizations: string[] }): Promise<CertKeyPem>;
   passwords: NodePasswordStore;
+  /**
+   * Applies labels to the Node on the node's behalf once it exists (NodeRestriction keeps it from
+   * setting them itself); runs in the background, retrying until the Node appears. Absent: joins
+   * asking for such labels are refused.
+   */
+  labelNode?: (nodeName: string, labels: Record<string, string>) => void;
   network: ClusterNetwork;
   logger: Logger;
   limiter?: FailureLimiter;
@@ -91,6 +98,10 @@ export function createNodeJoinHandler(opts: NodeJoinOptions): NodeJoinHandler {
     const problems = nodeNameProblems(parsed.nodeName);
     if (problems.length)
       throw invalid('', 'Node', parsed.nodeName, problems.map((p) => (p === 'Required value' ? fieldErrors.required('nodeName') : fieldErrors.invalid('nodeName', parsed.nodeName, p))));
+    const labels = parsed.labels ?? {};
+    const labelErrors = Object.entries(labels).flatMap(([k, v]) => [...isQualifiedName(k), ...isValidLabelValue(v)].map((m) => fieldErrors.invalid(`labels[${k}]`, v, m)));
+    if (labelErrors.length) throw invalid('', 'Node', parsed.nodeName, labelErrors);
+    if (Object.keys(labels).length && !opts.labelNode) throw badRequest('this server does not apply node labels on join');
     const outcome = await checkNodePassword(opts.passwords, parsed.nodeName, parsed.nodePassword);
     if (outcome === 'mismatch') {
       limiter.fail(client, now());
@@ -99,7 +110,8 @@ export function createNodeJoinHandler(opts: NodeJoinOptions): NodeJoinHandler {
     }
     const cert = await opts.issueClientCertificate({ commonName: NODE_USER_PREFIX + parsed.nodeName, organizations: [NODES_GROUP] });
     const answer: NodeCertificateResponse = { certificate: cert.certPem, key: cert.keyPem, ca: opts.caPem, ...opts.network };
-    log.info('node joined', { node: parsed.nodeName, client, firstJoin: outcome === 'created' });
+    if (Object.keys(labels).length) opts.labelNode!(parsed.nodeName, labels);
+    log.info('node joined', { node: parsed.nodeName, client, firstJoin: outcome === 'created', ...(Object.keys(labels).length ? { serverAppliedLabels: Object.keys(labels).join(',') } : {}) });
     sendObject(res, 200, answer);
   };
 

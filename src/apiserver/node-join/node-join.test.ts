@@ -207,3 +207,30 @@ test('handler: /cacerts, methods, other paths untouched, rate limit after repeat
   assert.equal(missing.status, 400);
   assert.equal(JSON.parse(missing.text).message, 'nodePassword must be a non-empty string');
 });
+
+test('handler: labels a node may not set on itself are applied by the server after the join; bad labels are 422', async () => {
+  const applied: [string, Record<string, string>][] = [];
+  const opts = {
+    caPem: 'CA PEM\n',
+    secret: 's',
+    issueClientCertificate: async (r: { commonName: string }) => ({ certPem: `cert ${r.commonName}`, keyPem: 'key' }),
+    passwords: { get: async () => undefined, create: async () => 'created' as const },
+    network: { clusterCIDRs: ['10.244.0.0/16'], serviceCIDRs: ['10.96.0.0/16'], clusterDNS: ['10.96.0.10'], clusterDomain: 'cluster.local' },
+    logger: discardLogger,
+  };
+  const handle = createNodeJoinHandler({ ...opts, labelNode: (n, l) => void applied.push([n, l]) });
+  const auth = { authorization: `Basic ${Buffer.from('node:s').toString('base64')}` };
+  const body = (labels: unknown) => JSON.stringify({ nodeName: 'worker-node-1', nodePassword: 'p', labels });
+  assert.equal((await call(handle, 'POST', '/v1-flotilla/node-certificate', auth, body({ 'node-role.kubernetes.io/worker': '' }))).status, 200);
+  assert.deepEqual(applied, [['worker-node-1', { 'node-role.kubernetes.io/worker': '' }]]);
+  const bad = await call(handle, 'POST', '/v1-flotilla/node-certificate', auth, body({ 'node-role.kubernetes.io/worker': 'has space' }));
+  assert.equal(bad.status, 422);
+  assert.match(JSON.parse(bad.text).message, /labels\[node-role.kubernetes.io\/worker\]: Invalid value: "has space"/);
+  assert.equal((await call(handle, 'POST', '/v1-flotilla/node-certificate', auth, body(['x']))).status, 400);
+  assert.equal(applied.length, 1);
+  // A server that cannot apply labels says so instead of dropping them.
+  const plain = createNodeJoinHandler(opts);
+  const refused = await call(plain, 'POST', '/v1-flotilla/node-certificate', auth, body({ 'node-role.kubernetes.io/worker': '' }));
+  assert.equal(refused.status, 400);
+  assert.equal(JSON.parse(refused.text).message, 'this server does not apply node labels on join');
+});

@@ -31,6 +31,12 @@ export interface NodeCertificateRequest {
   nodeName: string;
   /** Generated once per node and kept by the agent; binds the node name to that machine. */
   nodePassword: string;
+  /**
+   * Labels the node wants but may not set on itself under NodeRestriction (node-role.kubernetes.io/*
+   * and other kubernetes.io/k8s.io labels outside the kubelet's allowed set): the server applies
+   * them to the Node once it is registered. Optional.
+   */
+  labels?: Record<string, string>;
 }
 
 /** Cluster-wide network settings an agent needs (from the server's configuration). */
@@ -72,5 +78,11 @@ export function parseNodeCertificateRequest(body: unknown): NodeCertificateReque
   if (typeof b['nodeName'] !== 'string') return 'nodeName must be a string';
   if (typeof b['nodePassword'] !== 'string' || b['nodePassword'] === '') return 'nodePassword must be a non-empty string';
   if (b['nodePassword'].length > 1024) return 'nodePassword must be at most 1024 characters';
+  const labels = b['labels'];
+  if (labels !== undefined) {
+    if (labels === null || typeof labels !== 'object' || Array.isArray(labels)) return 'labels must be an object of strings';
+    if (Object.values(labels).some((v) => typeof v !== 'string')) return 'labels must be an object of strings';
+    return { nodeName: b['nodeName'], nodePassword: b['nodePassword'], labels: labels as Record<string, string> };
+  }
   return { nodeName: b['nodeName'], nodePassword: b['nodePassword'] };
 }

@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { startAgent } from '../../agent/agent.js';
 import { joinCluster } from '../../agent/join/index.js';
-import { agentOptions, type AgentDeps } from '../../cli/agent.js';
+import { agentOptions, splitNodeLabels, type AgentDeps } from '../../cli/agent.js';
 import type { RunningServerInfo } from '../../cli/server.js';
 import { processOnSignal } from '../../cli/sim.js';
 import { createHttpClient, optionsFromKubeconfig } from '../../client/http-client.js';
@@ -37,7 +37,8 @@ export async function startEmbeddedAgent(server: RunningServerInfo): Promise<() 
   const { config, logger } = server;
   const deps = realAgentDeps();
   const token = (await readFile(server.tokenPath, 'utf8')).trim();
-  const joined = await deps.joinCluster({ server: server.url, token, nodeName: config.agent.nodeName, dataDir: config.dataDir });
+  const labels = splitNodeLabels(config.agent.nodeLabels);
+  const joined = await deps.joinCluster({ server: server.url, token, nodeName: config.agent.nodeName, dataDir: config.dataDir, serverLabels: labels.server });
   for (const w of joined.warnings) logger.warn(w);
   const conn = await deps.connect(joined.kubeconfigPath, `flotilla-agent/${config.agent.nodeName}`);
   const agent = await deps.startAgent(
@@ -45,7 +46,7 @@ export async function startEmbeddedAgent(server: RunningServerInfo): Promise<() 
       {
         dataDir: config.dataDir,
         nodeName: config.agent.nodeName,
-        nodeLabels: config.agent.nodeLabels,
+        nodeLabels: labels.own,
         nodeTaints: config.agent.nodeTaints,
         ...(config.agent.nodeIP ? { nodeIP: config.agent.nodeIP } : {}),
         bridge: config.agent.bridge,
