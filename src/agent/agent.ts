@@ -21,6 +21,7 @@ import { isApiError } from '../lib/errors.js';
 import type { Logger } from '../lib/log.js';
 import { importBuiltinImages } from './images/index.js';
 import { createHookRunner } from './kubelet/hooks.js';
+import { createPodVolumes } from './volumes/index.js';
 import { ensureKubeletServingCert } from './kubelet/serving-cert.js';
 import { createKubeletServer } from './streaming/kubelet-server.js';
 import { PodSync, type PodVolumes } from './kubelet/pod-sync.js';
@@ -62,8 +63,8 @@ export interface AgentOptions {
   kubeletAddress?: string;
   registries?: RegistriesConfig;
   kubeletVersion: string;
-  /** The pods' volumes; the default supports pods without volumes only. */
-  volumes?: (deps: { client: Client; podsDir: string }) => PodVolumes;
+  /** The pods' volumes (default: createPodVolumes over the API; tests may pass their own). */
+  volumes?: (deps: { client: Client; podsDir: string }) => PodVolumes & { stop?(): Promise<void> };
   logger: Logger;
 }
 
@@ -74,18 +75,6 @@ export interface RunningAgent {
   readonly kubeletPort: number;
   readonly network: NodeNetwork;
   stop(): Promise<void>;
-}
-
-/** Until pod volumes exist: pods with volumes other than the service-account token wait with FailedMount. */
-function volumesUnsupported(): PodVolumes {
-  return {
-    async setup(pod) {
-      const vols = (pod.spec?.volumes ?? []).filter((v) => !v.name?.startsWith('kube-api-access-'));
-      if (vols.length) return { error: `MountVolume.SetUp failed for volume "${vols[0]!.name}" : volumes are not supported by this agent build` };
-      return { mounts: () => [] };
-    },
-    async teardown() {},
-  };
 }
 
 function decodeSecretData(obj: KubeObject | undefined): Record<string, string> | undefined {
@@ -199,6 +188,10 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
       logger: opts.logger.child('prober'),
     });
     undo.push(async () => probes.stop());
+    const podVolumes = opts.volumes
+      ? opts.volumes({ client: opts.client, podsDir })
+      : createPodVolumes({ client: opts.client, podsDir, logger: opts.logger.child('volumes'), clusterDomain: opts.cluster.clusterDomain });
+    undo.push(async () => podVolumes.stop?.());
     const hostResolv = await readFile('/etc/resolv.conf', 'utf8').then(parseResolvConf, () => undefined);
     const podIPs = new Map<string, string>();
     const sync = new PodSync({
@@ -211,7 +204,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
         configMap: (ns, name) => (configMaps.get(ns, name) as { data?: Record<string, string> } | undefined)?.data ?? (configMaps.get(ns, name) ? {} : undefined),
         secret: (ns, name) => decodeSecretData(secrets.get(ns, name)),
       },
-      volumes: (opts.volumes ?? volumesUnsupported)({ client: opts.client, podsDir }),
+      volumes: podVolumes,
       probes: { ready: (uid, name) => probes.readiness(uid, name), started: (uid, name) => probes.started(uid, name) },
       hooks: createHookRunner(cri.runtime, (pod) => podIPs.get(pod.metadata.uid ?? '') ?? pod.status?.podIP),
       pullAuth: (pod, image) => {

@@ -34,7 +34,7 @@ import {
   type ProbeVerdicts,
   type WaitingReason,
 } from '../pods/index.js';
-import { CRI_LABELS, type AuthConfig, type ContainerStatus, type ImageService, type Mount, type PodSandboxConfig, type RuntimeService } from '../runtime/cri-types.js';
+import { CRI_LABELS, type AuthConfig, type ContainerStatus, type ImageService, type KeyValue, type Mount, type PodSandboxConfig, type RuntimeService } from '../runtime/cri-types.js';
 import { isCriError } from '../runtime/cri-errors.js';
 
 export type PodEventType = 'Normal' | 'Warning';
@@ -44,7 +44,7 @@ export type PodEventSink = (pod: V1Pod, type: PodEventType, reason: string, mess
 /** What the volume layer gives the worker: prepared volumes, then each container's mounts. */
 export interface PodVolumes {
   /** Sets up (or refreshes) the pod's volumes; a failure is reported as FailedMount. */
-  setup(pod: V1Pod): Promise<{ mounts(container: V1Container): Mount[] } | { error: string }>;
+  setup(pod: V1Pod): Promise<{ mounts(container: V1Container, ctx?: { attempt: number; podIPs: readonly string[]; env: readonly KeyValue[] }): Mount[] } | { error: string }>;
   /** Removes the pod's volumes (after its containers stopped). Idempotent. */
   teardown(podUid: string): Promise<void>;
 }
@@ -320,10 +320,16 @@ export class PodSync {
       });
       if ('error' in env) return this.failStart(pod, name, reasons, env.error.reason, env.error.message, retry);
       for (const ev of env.events) this.deps.events(pod, ev.type, ev.reason, ev.message, name);
+      let mounts: Mount[];
+      try {
+        mounts = vols.mounts(spec, { attempt: s.attempt, podIPs, env: env.env });
+      } catch (e) {
+        return this.failStart(pod, name, reasons, 'CreateContainerConfigError', message(e), retry);
+      }
       const cc = containerConfig(pod, spec, {
         attempt: s.attempt,
         env: env.env,
-        mounts: vols.mounts(spec),
+        mounts,
         imageRef,
         memoryCapacityBytes: this.deps.node.memoryCapacityBytes,
       });
