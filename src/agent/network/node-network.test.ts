@@ -222,6 +222,7 @@ describe('node network (root; real iproute2 and CNI plugins)', () => {
     netA = await setupNodeNetwork({ bridge: brA, clusterCIDRs: [cluster], serviceCIDRs: [service], networkName: NET_NAME, nftTable: NFT_TABLE, ...dirs('a'), logger: discardLogger });
     networks.push(netA);
     assert.equal(readFileSync(`/sys/class/net/${brA}/bridge/stp_state`, 'utf8').trim(), '0');
+    assert.equal(readFileSync(`/sys/class/net/${brA}/addr_assign_type`, 'utf8').trim(), '3', 'MAC pinned: ports joining never change it');
     assert.equal(readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8').trim(), '1');
     for (const addr of [`10.${octet}.200.7`, `10.${octet + 1}.0.10`, `10.${octet}.255.254`]) {
       const r = routeDev(addr);
@@ -263,8 +264,10 @@ describe('node network (root; real iproute2 and CNI plugins)', () => {
   });
 
   test('two pods on the bridge get podCIDR addresses, talk TCP, and the host reaches them', async () => {
+    const mac = readFileSync(`/sys/class/net/${brA}/address`, 'utf8');
     const a = await addPod('a', confA);
     const b = await addPod('b', confA);
+    assert.equal(readFileSync(`/sys/class/net/${brA}/address`, 'utf8'), mac, 'the gateway MAC stays as veths join');
     const pod = parseCidr(podCidrA())!;
     for (const ip of [a.ip, b.ip]) assert.ok(cidrsOverlap(pod, parseCidr(`${ip}/32`)!), `${ip} in ${podCidrA()}`);
     assert.notEqual(a.ip, b.ip);
@@ -355,6 +358,44 @@ describe('node network (root; real iproute2 and CNI plugins)', () => {
     assert.ok(cniIptablesLines().some((l) => l.includes(`dnat name: \\"${NET_NAME}\\"`)));
   });
 
+  test("localnet guard: a pod that routes 127.0.0.0/8 to its gateway does not reach the host's loopback services (CVE-2020-8558)", async () => {
+    // portmap's snat set route_localnet=1 on the bridge (needed for 127.0.0.1:hostPort), so the
+    // kernel accepts 127/8 destinations arriving there; our input chain drops them unless DNAT'd.
+    assert.equal(readFileSync(`/proc/sys/net/ipv4/conf/${brA}/route_localnet`, 'utf8').trim(), '1');
+    const e = await addPod('e', confA);
+    const inPod = (args: string[]) => sh('ip', ['netns', 'exec', e.ns.name, ...args]);
+    // What a pod with NET_ADMIN could do: send 127.0.0.2 to its gateway instead of its own lo.
+    inPod(['ip', 'route', 'del', 'local', '127.0.0.0/8', 'dev', 'lo', 'table', 'local']);
+    inPod(['ip', 'route', 'add', '127.0.0.2/32', 'via', netA.gateway!, 'dev', 'eth0']);
+    inPod(['sh', '-c', 'echo 1 > /proc/sys/net/ipv4/conf/eth0/route_localnet; echo 1 > /proc/sys/net/ipv4/conf/all/route_localnet']);
+    const port = 30000 + Math.floor(Math.random() * 10000);
+    const server = createServer((sock) => sock.end(`host-loopback ${sock.remoteAddress}\n`));
+    await new Promise<void>((resolve) => server.listen(port, '127.0.0.2', resolve));
+    try {
+      const drops = guardDrops(netA.guard.inputChain);
+      await assert.rejects(nsConnect(e.ns, '127.0.0.2', port, 1_500), /timeout/);
+      assert.ok(guardDrops(netA.guard.inputChain) > drops, 'dropped by our input chain');
+      // Control: without the chain the same connection gets through — the guard is what stops it.
+      sh('nft', ['flush', 'chain', 'inet', NFT_TABLE, netA.guard.inputChain]);
+      try {
+        assert.equal(await nsConnect(e.ns, '127.0.0.2', port, 1_500), `host-loopback ${e.ip}`);
+      } finally {
+        await netA.ensure();
+      }
+      assert.equal(guardDrops(netA.guard.inputChain), 0, 'guard rebuilt');
+      // The hostPort path through 127.0.0.1 still works with the guard back (DNAT'd, established).
+      const c = pods.get('c')!;
+      const sC = await startServer(c.ns, 8080, 'pod-c');
+      try {
+        assert.equal(await hostConnect('127.0.0.1', hostPort), `pod-c ${netA.gateway}`);
+      } finally {
+        stopServer(sC);
+      }
+    } finally {
+      server.close();
+    }
+  });
+
   test('CHECK: the bridge plugin confirms the pod; portmap 1.1.1 fails CHECK on an IPv4-only pod', async () => {
     const c = pods.get('c')!;
     const bridgeOnly = { ...confA, plugins: [confA.plugins[0]!] };
@@ -411,7 +452,7 @@ describe('node network (root; real iproute2 and CNI plugins)', () => {
     assert.equal(existsSync(join(ipamDir, c.ip)), false);
     assert.equal(cniIptablesLines().some((l) => l.includes(`dnat name: \\"${NET_NAME}\\"`)), false, 'portmap removed its DNAT rules');
     await delPod('c');
-    for (const key of ['a', 'b', 'd']) await delPod(key);
+    for (const key of ['a', 'b', 'd', 'e']) await delPod(key);
     const left = readdirSync(ipamDir).filter((f) => /^\d+\.\d+\.\d+\.\d+$/.test(f));
     assert.deepEqual(left, []);
     pods.clear();

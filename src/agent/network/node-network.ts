@@ -290,7 +290,27 @@ class HostNodeNetwork implements NodeNetwork {
       if (r.code === 0) this.log.info('created bridge', { bridge: this.bridge });
     }
     await this.ipOk(['link', 'set', 'dev', this.bridge, 'type', 'bridge', 'stp_state', '0']);
+    await this.pinBridgeMac();
     await this.ipOk(['link', 'set', 'dev', this.bridge, 'up']);
+  }
+
+  /**
+   * A bridge whose MAC was never set takes the lowest MAC of its ports, so it changes as pods come
+   * and go: every pod's neighbour entry for the gateway goes stale and the bridge plugin's CHECK
+   * (which compares the MAC it reported at ADD) fails. Setting the current MAC explicitly
+   * (addr_assign_type 3, NET_ADDR_SET) pins it.
+   */
+  private async pinBridgeMac(): Promise<void> {
+    let assign: string;
+    let mac: string;
+    try {
+      assign = (await readFile(`/sys/class/net/${this.bridge}/addr_assign_type`, 'utf8')).trim();
+      mac = (await readFile(`/sys/class/net/${this.bridge}/address`, 'utf8')).trim();
+    } catch {
+      return;
+    }
+    if (assign === '3' || !/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/.test(mac)) return;
+    await this.ipOk(['link', 'set', 'dev', this.bridge, 'address', mac]);
   }
 
   private async ensureForwarding(): Promise<void> {
