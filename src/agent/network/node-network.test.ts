@@ -358,6 +358,35 @@ describe('node network (root; real iproute2 and CNI plugins)', () => {
     assert.ok(cniIptablesLines().some((l) => l.includes(`dnat name: \\"${NET_NAME}\\"`)));
   });
 
+  test('egress guard: another machine reaches a hostPort on the node, the answers pass, the pod still cannot call it', async () => {
+    // "Another machine": a namespace of ours behind a veth, on a TEST-NET-2 link only it and the
+    // node share. It connects to the node's address on that link; portmap DNATs to pod c.
+    const [hostEnd, peer] = [`${PREFIX}p`, `${PREFIX}q`];
+    const machine = newNetns();
+    sh('ip', ['link', 'add', hostEnd, 'type', 'veth', 'peer', 'name', peer, 'netns', machine.name]);
+    try {
+      writeFileSync(`/proc/sys/net/ipv6/conf/${hostEnd}/disable_ipv6`, '1');
+      sh('ip', ['addr', 'add', '198.51.100.2/24', 'dev', hostEnd]);
+      sh('ip', ['link', 'set', 'dev', hostEnd, 'up']);
+      sh('ip', ['-n', machine.name, 'addr', 'add', `${OUTSIDE}/24`, 'dev', peer]);
+      sh('ip', ['-n', machine.name, 'link', 'set', 'dev', peer, 'up']);
+      const c = pods.get('c')!;
+      const server = await startServer(c.ns, 8080, 'pod-c');
+      try {
+        const drops = guardDrops(netA.guard.forwardChain);
+        assert.equal(await nsConnect(machine, '198.51.100.2', hostPort), `pod-c ${OUTSIDE}`, 'DNAT to the pod, answers let through as replies');
+        assert.equal(guardDrops(netA.guard.forwardChain), drops);
+        await assert.rejects(nsConnect(c.ns, OUTSIDE, 9, 1_500), /timeout/, 'but the pod opens nothing towards it');
+        assert.ok(guardDrops(netA.guard.forwardChain) > drops);
+      } finally {
+        stopServer(server);
+      }
+    } finally {
+      execFileSync('ip', ['link', 'del', 'dev', hostEnd], { stdio: 'ignore' });
+      deleteNetns(machine);
+    }
+  });
+
   test("localnet guard: a pod that routes 127.0.0.0/8 to its gateway does not reach the host's loopback services (CVE-2020-8558)", async () => {
     // portmap's snat set route_localnet=1 on the bridge (needed for 127.0.0.1:hostPort), so the
     // kernel accepts 127/8 destinations arriving there; our input chain drops them unless DNAT'd.
