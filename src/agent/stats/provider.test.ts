@@ -110,6 +110,9 @@ test('summary: node, pods and containers from the fake runtime; usageNanoCores o
   assert.equal(second.node.cpu!.usageNanoCores, 1.5e9);
   assert.equal(pod.process_stats?.process_count, 3);
   assert.ok(sandboxId);
+  const metrics = await p.resourceMetrics();
+  assert.match(metrics, /^container_cpu_usage_seconds_total\{container="app",namespace="default",pod="web"\} 6 1795524772000$/m, 'the same round as /metrics/resource');
+  assert.match(metrics, /^resource_scrape_error 0$/m);
   p.stop();
   p.stop();
 });
@@ -176,6 +179,7 @@ test('summary rejects when the runtime is down; the periodic round only logs', a
   await assert.rejects(p.summary(), (e: Error) => /failed to get pod stats/.test(e.message) && e.cause instanceof CriError && (e.cause as CriError).code === 'UNAVAILABLE');
   for (let i = 0; i < 50 && warnings.length === 0; i++) await new Promise((r) => setTimeout(r, 5));
   assert.deepEqual(warnings, ['stats round failed']);
+  assert.match(await p.resourceMetrics(), /^resource_scrape_error 1$/m, '/metrics/resource never fails, it reports the error');
   t.rt.setDown(false);
   assert.equal((await p.summary()).pods.length, 0);
   p.stop();

@@ -18,6 +18,8 @@
  *   container starts has none, as the kubelet's);
  * - summary() rejects (with the runtime's CriError as `cause`) when the runtime cannot be listed:
  *   the kubelet answers 500 then; a failed periodic round is logged and the history kept;
+ * - resourceMetrics() renders the same rounds as kubelet's /metrics/resource (what metrics-server
+ *   ≥ 0.6 scrapes) and never rejects;
  * - stop() ends the periodic rounds and is idempotent; summary() still works on demand afterwards.
  */
 import type { V1Pod } from '../../api/core/v1/index.js';
@@ -27,6 +29,7 @@ import { CriError } from '../runtime/cri-errors.js';
 import type { ImageService, PodSandboxStats, RuntimeService, ContainerStats as CriContainerStats } from '../runtime/cri-types.js';
 import { createHostStatsReader, wallClockMs, type HostStatsReader } from './host-reader.js';
 import { CpuHistory } from './rates.js';
+import { renderResourceMetrics } from './resource-metrics.js';
 import { buildSummary, podSamplesFromCri, recordRound } from './summary.js';
 import type { CpuSample, FsSample, MemorySample, NodeSample, StatsRound, Summary } from './types.js';
 
@@ -58,6 +61,11 @@ export interface StatsProviderOptions {
 export interface StatsProvider {
   /** The Summary API object (serialize with JSON.stringify). */
   summary(): Promise<Summary>;
+  /**
+   * The /metrics/resource body (Prometheus text, RESOURCE_METRICS_CONTENT_TYPE) from the same
+   * rounds; never rejects (a failed round yields resource_scrape_error 1).
+   */
+  resourceMetrics(): Promise<string>;
   /** Takes a round now (or joins the one running) and records it. */
   sample(): Promise<StatsRound>;
   /** Ends the periodic rounds. Idempotent. */
@@ -169,17 +177,28 @@ export function createStatsProvider(opts: StatsProviderOptions): StatsProvider {
     return inflight;
   }
 
+  function currentRound(): Promise<StatsRound> {
+    if (latest && now() - latest.atMs < minInterval && !inflight) return Promise.resolve(latest.round);
+    return sample();
+  }
+
   async function summary(): Promise<Summary> {
     let round: StatsRound;
-    if (latest && now() - latest.atMs < minInterval && !inflight) round = latest.round;
-    else {
-      try {
-        round = await sample();
-      } catch (e) {
-        throw new Error(`failed to get pod stats: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
-      }
+    try {
+      round = await currentRound();
+    } catch (e) {
+      throw new Error(`failed to get pod stats: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
     }
     return buildSummary(opts.nodeName, round, history);
+  }
+
+  async function resourceMetrics(): Promise<string> {
+    try {
+      return renderResourceMetrics(await currentRound());
+    } catch (e) {
+      log.warn('resource metrics unavailable', { err: e instanceof Error ? e.message : String(e) });
+      return renderResourceMetrics(undefined);
+    }
   }
 
   const interval = opts.intervalMs ?? DEFAULT_STATS_INTERVAL_MS;
@@ -194,6 +213,7 @@ export function createStatsProvider(opts: StatsProviderOptions): StatsProvider {
 
   return {
     summary,
+    resourceMetrics,
     sample,
     stop() {
       if (timer) clearInterval(timer);

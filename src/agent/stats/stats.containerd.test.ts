@@ -141,6 +141,9 @@ test('stats from containerd: a CPU burner above half a core, a pod holding 60 Mi
     assert.ok(s.node.fs?.capacityBytes && s.node.runtime?.imageFs?.capacityBytes, 'node fs and image fs');
     assert.match(s.node.startTime, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
     assert.equal(JSON.stringify(s).includes('null'), false);
+    const rm = await provider.resourceMetrics();
+    assert.match(rm, new RegExp(`^container_cpu_usage_seconds_total\\{container="burn",namespace="default",pod="${TEST_PREFIX}-burn"\\} [0-9.e+]+ \\d{13}$`, 'm'));
+    assert.match(rm, /^resource_scrape_error 0$/m);
 
     // The same pods read without ListPodSandboxStats: pod figures straight from the pod cgroups.
     const { listPodSandboxStats: _omit, ...rest } = t.client.runtime;
