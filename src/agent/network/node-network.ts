@@ -118,8 +118,9 @@ export interface NodeNetwork {
    * agent's pods (sandbox chains DNATing into its podCIDR; the shared CNI-HOSTPORT-* chains and
    * hooks once no sandbox of anyone uses them; `ip nat` / `ip6 nat` once only empty built-in
    * chains remain), the conflist, and the bridge when asked (which also drops its address and
-   * connected route). Missing pieces are fine. Call it after the pods are gone: the guard goes
-   * before the bridge.
+   * connected route). Missing pieces are fine. Only for an agent leaving the host, after its pods
+   * are gone: an agent that merely stops (pods keep running, adopted at restart) must not call it,
+   * or its pods would run without the guard and the safety routes.
    */
   teardown(opts?: { removeBridge?: boolean }): Promise<void>;
 }
