@@ -5,7 +5,10 @@
  * - api/ depends only on lib/ and itself;
  * - the scheduler's framework, plugins, queue and explain are pure too (only lib/, api/, themselves);
  * - the node agent's pod logic (agent/pods/) is pure: lib/, api/, itself and the CRI contract
- *   (agent/runtime/cri-types.ts, cri-errors.ts) only.
+ *   (agent/runtime/cri-types.ts, cri-errors.ts) only;
+ * - the agent's other decision modules (PURE_AGENT_MODULES: probe state and targets, containerd
+ *   config, CNI config, egress guard and portmap plans, node objects and status, pull-secret
+ *   matching, stats math) import no I/O either.
  * (Test files and testing/ helpers are exempt: they may use fixtures and I/O.)
  */
 import { test } from 'node:test';
@@ -42,6 +45,22 @@ function target(file: string, spec: string): string | undefined {
   return relative(SRC, resolve(dirname(file), spec)).split('/')[0];
 }
 
+/** Decision modules of the node agent that must stay free of I/O (paths relative to src/). */
+const PURE_AGENT_MODULES = new Set([
+  'agent/probes/state.ts',
+  'agent/probes/target.ts',
+  'agent/runtime/containerd/config.ts',
+  'agent/network/cni-config.ts',
+  'agent/network/egress-guard.ts',
+  'agent/network/portmap-cleanup.ts',
+  'agent/node/node-objects.ts',
+  'agent/node/node-status.ts',
+  'agent/kubelet/pull-secrets.ts',
+  'agent/stats/rates.ts',
+  'agent/stats/summary.ts',
+  'agent/stats/host-parse.ts',
+]);
+
 const violations: string[] = [];
 const scanned = files(SRC);
 for (const file of scanned) {
@@ -49,7 +68,7 @@ for (const file of scanned) {
   const top = rel.split('/')[0];
   const pureScheduler = /^scheduler\/(framework|plugins|queue|explain)\//.test(rel);
   const pureAgentPods = rel.startsWith('agent/pods/');
-  const pure = top === 'lib' || top === 'api' || rel.endsWith('/reconcile.ts') || pureScheduler || pureAgentPods;
+  const pure = top === 'lib' || top === 'api' || rel.endsWith('/reconcile.ts') || pureScheduler || pureAgentPods || PURE_AGENT_MODULES.has(rel);
   for (const spec of imports(file)) {
     if (pure && (spec.startsWith('node:') || ['fs', 'path', 'http', 'https', 'net', 'os', 'child_process'].includes(spec)))
       violations.push(`${rel}: imports ${spec} (no I/O in lib/, api/, reconcile.ts or the other pure layers)`);
@@ -71,4 +90,6 @@ test('the import graph keeps pure layers pure', () => {
   assert.ok(scanned.length > 50, `scanned only ${scanned.length} files`);
   assert.ok(imports(join(SRC, 'apiserver/server.ts')).includes('node:crypto'), 'import parsing works');
   assert.deepEqual(violations, []);
+  const missing = [...PURE_AGENT_MODULES].filter((m) => !scanned.some((f) => relative(SRC, f) === m));
+  assert.deepEqual(missing, [], 'every listed pure agent module exists');
 });
