@@ -4,8 +4,8 @@
  * the Node and its Lease, and the pod workers that run the pods bound to this node through the CRI,
  * with probes, events and status. Everything goes through the API with the node's own identity.
  *
- * Start order (each step logged; a failure undoes the steps before it): data dirs → containerd →
- * built-in images → network (safety routes first) → Node registration → informers (own Node, its
+ * Start order (each step logged; a failure undoes the steps before it): data dirs → network (safety
+ * routes and egress guard) → containerd → built-in images → Node registration → informers (own Node, its
  * pods, ConfigMaps, Secrets) → pod workers. Contract of stop(): the pod workers, probes, heartbeats
  * and containerd stop; the containers keep running in their shims and the next start adopts them;
  * the safety routes stay while pods may still run.
@@ -97,16 +97,8 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     const cniConfDir = join(opts.dataDir, 'cni', 'net.d');
     for (const d of [podsDir, logRoot, cniConfDir]) await mkdir(d, { recursive: true, mode: 0o700 });
 
-    // Containerd and the images every pod needs.
-    const containerd: RunningContainerd = await startContainerd({ dataDir: opts.dataDir, logger: opts.logger.child('containerd'), cniConfDir, ...(opts.registries ? { registries: opts.registries } : {}) });
-    undo.push(() => containerd.stop());
-    log.info('containerd ready', { version: containerd.version, socket: containerd.socket });
-    const cri: CriClient = createCriClient(containerd.socket);
-    undo.push(async () => cri.close());
-    const imported = await importBuiltinImages(containerd.socket, { onProgress: (line) => log.info('built-in images', { progress: line }) });
-    if (imported.imported.length) log.info('imported built-in images', { images: imported.imported.join(',') });
-
-    // Network: safety routes now, the pod network once the Node has a podCIDR.
+    // Network first: safety routes and the egress guard exist before the runtime can run anything;
+    // the pod network itself once the Node has a podCIDR.
     const network = await setupNodeNetwork({
       bridge: opts.bridge ?? 'flotilla0',
       clusterCIDRs: opts.cluster.clusterCIDRs,
@@ -118,6 +110,15 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     const ensureNet = setInterval(() => void network.ensure().catch((e: unknown) => log.warn('network check failed', { err: String(e) })), 30_000);
     ensureNet.unref();
     undo.push(async () => clearInterval(ensureNet));
+
+    // Containerd and the images every pod needs.
+    const containerd: RunningContainerd = await startContainerd({ dataDir: opts.dataDir, logger: opts.logger.child('containerd'), cniConfDir, ...(opts.registries ? { registries: opts.registries } : {}) });
+    undo.push(() => containerd.stop());
+    log.info('containerd ready', { version: containerd.version, socket: containerd.socket });
+    const cri: CriClient = createCriClient(containerd.socket);
+    undo.push(async () => cri.close());
+    const imported = await importBuiltinImages(containerd.socket, { onProgress: (line) => log.info('built-in images', { progress: line }) });
+    if (imported.imported.length) log.info('imported built-in images', { images: imported.imported.join(',') });
 
     // The Node's facts, and the agent's HTTPS server (its port goes into the Node).
     const facts = readHostFacts({ dataDir: opts.dataDir, containerRuntimeVersion: `containerd://${containerd.version}`, ...(opts.nodeIP ? { nodeIP: opts.nodeIP } : {}) });
