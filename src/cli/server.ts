@@ -22,7 +22,8 @@ import { ApiRegistry } from '../api/registry.js';
 import type { ResourceDef } from '../api/types.js';
 import type { ApiServer, ApiServerOptions } from '../apiserver/index.js';
 import type { AuditEvent, AuditLogOptions, AuditSink } from '../apiserver/audit.js';
-import { createX509Authenticator } from '../apiserver/authn/x509.js';
+import { createServiceAccountTokenAuthenticator, createX509Authenticator, ensureServiceAccountKey, storeTokenGetter } from '../apiserver/authn/index.js';
+import { createBoundTokenSigner } from '../apiserver/handlers/token-signer.js';
 import { setupNodeJoin } from '../apiserver/node-join/index.js';
 import { type ClusterPki, ensureClusterPki, servingSans } from '../apiserver/tls/index.js';
 import { type Logger, createLogger, formatLogRecord } from '../lib/log.js';
@@ -39,7 +40,7 @@ import { SERVER_COMMAND, SERVER_FLAGS, type ServerConfig, type ServerEnv, descri
  */
 export interface ServerDeps {
   /** Only the request handler and lifecycle are used here. */
-  createApiServer(opts: ApiServerOptions): Pick<ApiServer, 'handle' | 'start' | 'close'> & Partial<Pick<ApiServer, 'handleUpgrade'>>;
+  createApiServer(opts: ApiServerOptions): Pick<ApiServer, 'handle' | 'start' | 'close'> & Partial<Pick<ApiServer, 'handleUpgrade' | 'storeFor'>>;
   openBackend(opts: { endpoint: string; caFile?: string; certFile?: string; keyFile?: string; dataDir?: string }): Promise<Backend>;
   /** Starts background compaction; returns its stop function. Optional until every store supports it. */
   startAutoCompaction?(backend: Backend, logger: Logger): () => Promise<void>;
@@ -200,16 +201,23 @@ export async function startServer(
     // API server
     t = performance.now();
     const registry = new ApiRegistry(deps.resources());
+    // Service-account tokens: TokenRequest signs with <data-dir>/tls/service-account.key, and bearer
+    // JWTs are verified with it against the API server's own stores (bound once it exists).
+    const saKeyPem = ensureServiceAccountKey(config.dataDir);
+    let storeFor: ApiServer['storeFor'] | undefined;
+    const saTokens = createServiceAccountTokenAuthenticator({ keys: [saKeyPem], getter: storeTokenGetter(registry, (def) => storeFor?.(def)) });
     const api = deps.createApiServer({
       backend,
       registry,
-      authenticators: [createX509Authenticator()],
+      authenticators: [createX509Authenticator(), saTokens],
+      serviceAccountTokens: { sign: createBoundTokenSigner(saKeyPem) },
       // Towards node agents: our client certificate; their self-signed serving certificates are
       // not verified (upstream's default without --kubelet-certificate-authority).
       kubeletClient: { cert: pki.kubeletClient.certPem, key: pki.kubeletClient.keyPem },
       logger,
       ...(audit ? { audit } : {}),
     });
+    storeFor = api.storeFor;
     undo.push(() => api.close()); // also after a failed start: it may have opened watches
     await api.start();
     log.v(1).info('apiserver started', { resources: registry.all().length, ms: ms(t) });

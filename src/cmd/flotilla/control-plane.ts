@@ -9,8 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createJwtSigner } from '../../controllers/serviceaccount/jwt.js';
-import { ensureServiceAccountKey, type DeferredTokenSigning } from './service-account-key.js';
-export { deferredTokenSigning, type DeferredTokenSigning } from './service-account-key.js';
+import { ensureServiceAccountKey } from '../../apiserver/authn/service-account-key.js';
 import type { ServerConfig } from '../../cli/server-config.js';
 import type { RequestListener } from '../../cli/server.js';
 import type { Logger } from '../../lib/log.js';
@@ -35,12 +34,11 @@ async function ensureSystemPriorityClasses(client: Client, log: Logger): Promise
 }
 
 /**
- * Starts the control loops. `tokenSigning` (the API server's TokenRequest signer) gets the data
- * dir's service-account key first, the same key the tokens controller signs with.
+ * Starts the control loops. The tokens controller signs legacy token Secrets with the data dir's
+ * service-account key, the key the API server signs TokenRequests and verifies bearer tokens with.
  */
-export async function startControlPlane(opts: { handle: RequestListener; config: ServerConfig; logger: Logger; tokenSigning?: DeferredTokenSigning }): Promise<() => Promise<void>> {
+export async function startControlPlane(opts: { handle: RequestListener; config: ServerConfig; logger: Logger }): Promise<() => Promise<void>> {
   const { handle, config, logger } = opts;
-  opts.tokenSigning?.load(config.dataDir);
   const identity = `${hostname()}_${randomUUID()}`;
   const networks = { clusterCIDRs: config.clusterCidrs, serviceCIDRs: config.serviceCidrs, nodeCIDRMaskSize: 24 };
   const stops: (() => Promise<void>)[] = [];

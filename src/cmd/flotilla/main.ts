@@ -43,8 +43,6 @@ async function loadServerDeps(): Promise<ServerDeps> {
     import('../../client/in-process.js'),
     import('./control-plane.js'),
   ]);
-  // TokenRequest answers are signed with the data dir's service-account key, loaded by the control plane.
-  const tokenSigning = controlPlane.deferredTokenSigning();
   return {
     // Admission plugins read and charge objects through the apiserver's own stores, bound late.
     createApiServer: (opts) => {
@@ -57,7 +55,6 @@ async function loadServerDeps(): Promise<ServerDeps> {
       api = apiserver.createApiServer({
         ...opts,
         authenticators: [inProcess.inProcessAuthenticator, ...opts.authenticators],
-        serviceAccountTokens: tokenSigning.options,
         admission: [
           // Pods get the kube-api-access volume (token, kube-root-ca.crt, namespace) unless they or
           // their account opt out. A missing account is not refused (upstream refuses it): a server
@@ -72,7 +69,7 @@ async function loadServerDeps(): Promise<ServerDeps> {
       });
       return api;
     },
-    startControlPlane: (o) => controlPlane.startControlPlane({ ...o, tokenSigning }),
+    startControlPlane: (o) => controlPlane.startControlPlane(o),
     startAgent: async (server) => (await import('./agent-deps.js')).startEmbeddedAgent(server),
     openBackend: storage.openBackend,
     startAutoCompaction: (backend, logger) => storage.startAutoCompaction(backend, { logger }),
