@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHostStatsReader } from './host-reader.js';
@@ -79,4 +79,21 @@ test('host reader on this machine: node CPU, memory and fs are present and sane'
   assert.ok(a.memory.availableBytes !== undefined, 'available against MemTotal');
   assert.ok(a.startTimeNs > 0 && a.startTimeNs < a.timeNs, 'boot time before now');
   assert.ok(a.fs?.capacityBytes, 'statfs /');
+});
+
+test('du counts allocated bytes and inodes of a tree without following symlinks', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'flt-stats-'));
+  try {
+    mkdirSync(join(dir, 'app'));
+    writeFileSync(join(dir, 'app/0.log'), 'x'.repeat(10_000));
+    writeFileSync(join(dir, 'app/1.log'), 'y');
+    symlinkSync('/etc', join(dir, 'app/link'));
+    const r = createHostStatsReader();
+    const u = await r.du!(join(dir, 'app'));
+    assert.equal(u?.inodesUsed, 4, 'the directory, two files and the link itself');
+    assert.ok(u && u.usedBytes >= 12_288 && u.usedBytes < 1 << 20, `allocated bytes ${u?.usedBytes}`);
+    assert.equal(await r.du!(join(dir, 'missing')), undefined);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -12,7 +12,7 @@
  * - `cgroup(path)` reads any cgroup by the path the runtime was given (cgroupParent), for pods
  *   whose runtime has no ListPodSandboxStats.
  */
-import { readFile, statfs } from 'node:fs/promises';
+import { lstat, readdir, readFile, statfs } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   cgroupCpuUsage,
@@ -35,6 +35,11 @@ export interface HostStatsReader {
   cgroup(path: string): Promise<{ cpu?: CpuSample; memory?: MemorySample }>;
   /** Capacity, free space and inodes of the filesystem holding `path`. */
   fs(path: string): Promise<FsSample | undefined>;
+  /**
+   * Disk use of a directory tree as `du` counts it (allocated blocks; inodes including the
+   * directories themselves; symlinks not followed); undefined when it does not exist.
+   */
+  du?(path: string): Promise<{ usedBytes: number; inodesUsed: number } | undefined>;
   /** Which hierarchies were found (for logs and tests). */
   layout(): Promise<CgroupLayout>;
 }
@@ -121,9 +126,36 @@ export function createHostStatsReader(opts: HostStatsReaderOptions = {}): HostSt
     }
   }
 
+  async function du(path: string): Promise<{ usedBytes: number; inodesUsed: number } | undefined> {
+    let usedBytes = 0;
+    let inodesUsed = 0;
+    const walk = async (p: string, depth: number): Promise<boolean> => {
+      let st;
+      try {
+        st = await lstat(p);
+      } catch {
+        return false;
+      }
+      usedBytes += st.blocks * 512;
+      inodesUsed++;
+      if (st.isDirectory() && depth < 8) {
+        let names: string[] = [];
+        try {
+          names = await readdir(p);
+        } catch {
+          /* unreadable: counted as itself only */
+        }
+        for (const n of names) await walk(join(p, n), depth + 1);
+      }
+      return true;
+    };
+    return (await walk(path, 0)) ? { usedBytes, inodesUsed } : undefined;
+  }
+
   return {
     layout,
     fs,
+    du,
     async cgroup(path) {
       const l = await layout();
       const [cpu, memory] = await Promise.all([cgroupCpu(l, path), cgroupMem(l, path)]);

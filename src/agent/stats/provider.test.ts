@@ -184,3 +184,23 @@ test('summary rejects when the runtime is down; the periodic round only logs', a
   assert.equal((await p.summary()).pods.length, 0);
   p.stop();
 });
+
+test('logs: the du of each container\'s log directory under logRoot, with the node filesystem\'s capacity', async () => {
+  const t = setup();
+  await runPod(t.rt, 'web', 'u1', ['app']);
+  const asked: string[] = [];
+  const host: HostStatsReader = {
+    ...t.host,
+    node: async () => ({ ...(await t.host.node()), fs: { timeNs: 1, capacityBytes: 1000, availableBytes: 400, inodes: 50, inodesFree: 20, usedBytes: 600, inodesUsed: 30 } }),
+    du: async (path) => {
+      asked.push(path);
+      return { usedBytes: 8192, inodesUsed: 3 };
+    },
+  };
+  const p = createStatsProvider({ runtime: t.rt, nodeName: 'n', host, intervalMs: 0, now: t.clock, logRoot: '/var/log/pods/' });
+  const s = await p.summary();
+  assert.deepEqual(asked, ['/var/log/pods/default_web_u1/app']);
+  assert.deepEqual(s.pods[0]!.containers[0]!.logs, { time: '2026-11-24T12:52:42Z', capacityBytes: 1000, availableBytes: 400, inodes: 50, inodesFree: 20, usedBytes: 8192, inodesUsed: 3 });
+  const without = await createStatsProvider({ runtime: t.rt, nodeName: 'n', host, intervalMs: 0, now: t.clock }).summary();
+  assert.equal(without.pods[0]!.containers[0]!.logs, undefined, 'no logRoot, no logs');
+});

@@ -6,7 +6,7 @@
  * cgroup, pod network and each container in one call; containerd ≥ 1.6) or, when the runtime lacks
  * it, ListContainerStats plus each pod's cgroup read directly (cgroupParent of the pod that
  * `podLookup` returns) or the sum of its containers; then the node's figures and the image
- * filesystem. Every CPU sample goes into a history of the last two per object, from which
+ * filesystem, and (with `logRoot`) each container's log directory. Every CPU sample goes into a history of the last two per object, from which
  * usageNanoCores is the rate.
  *
  * Contracts:
@@ -30,7 +30,7 @@ import type { ImageService, PodSandboxStats, RuntimeService, ContainerStats as C
 import { createHostStatsReader, wallClockMs, type HostStatsReader } from './host-reader.js';
 import { CpuHistory } from './rates.js';
 import { renderResourceMetrics } from './resource-metrics.js';
-import { buildSummary, podSamplesFromCri, recordRound } from './summary.js';
+import { buildSummary, logsSample, podSamplesFromCri, recordRound } from './summary.js';
 import type { CpuSample, FsSample, MemorySample, NodeSample, StatsRound, Summary } from './types.js';
 
 export interface StatsProviderOptions {
@@ -49,6 +49,11 @@ export interface StatsProviderOptions {
   host?: HostStatsReader;
   /** The directory whose filesystem is node.fs (default `/`; pass the agent's data dir). */
   rootDir?: string;
+  /**
+   * The agent's pod log root (`<logRoot>/<namespace>_<name>_<uid>/<container>/`, as agent/pods lays
+   * it out); containers get `logs` when it is set.
+   */
+  logRoot?: string;
   /** Period of the background rounds (default 10 s; 0 = only on demand). */
   intervalMs?: number;
   /** summary() takes a new round when the newest is older than this (default 1 s). */
@@ -160,6 +165,17 @@ export function createStatsProvider(opts: StatsProviderOptions): StatsProvider {
       },
       timeNs,
     );
+    if (opts.logRoot && host.du) {
+      const root = opts.logRoot.replace(/\/+$/, '');
+      await Promise.all(
+        pods.flatMap((p) =>
+          p.containers.map(async (c) => {
+            const used = await host.du!(`${root}/${p.ref.namespace}_${p.ref.name}_${p.ref.uid}/${c.name}`);
+            if (used) c.logs = logsSample(used, node.fs, timeNs);
+          }),
+        ),
+      );
+    }
     return { timeNs, node: nodeSample, pods };
   }
 

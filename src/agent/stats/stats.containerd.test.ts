@@ -63,7 +63,7 @@ async function runPod(t: TestContainerd, p: V1Pod, command: string[]): Promise<s
   const sandbox: PodSandboxConfig = {
     metadata: { name: p.metadata.name!, uid, namespace: 'default', attempt: 0 },
     hostname: '',
-    logDirectory: join(t.dataDir, 'pods', uid),
+    logDirectory: join(t.dataDir, 'logs', `default_${p.metadata.name}_${uid}`),
     portMappings: [],
     labels: {},
     annotations: {},
@@ -80,7 +80,7 @@ async function runPod(t: TestContainerd, p: V1Pod, command: string[]): Promise<s
     mounts: [],
     labels: {},
     annotations: {},
-    logPath: 'c.log',
+    logPath: `${p.spec?.containers?.[0]?.name ?? 'c'}/0.log`,
     stdin: false,
     stdinOnce: false,
     tty: false,
@@ -103,9 +103,9 @@ test('stats from containerd: a CPU burner above half a core, a pod holding 60 Mi
   try {
     await runPod(t, burnPod, ['sh', '-c', 'while :; do :; done']);
     // /dev/shm is the sandbox's 64 MiB tmpfs; its pages are charged to the writer's cgroup.
-    await runPod(t, memPod, ['sh', '-c', 'dd if=/dev/zero of=/dev/shm/x bs=1M count=60 2>/dev/null; exec sleep 3600']);
+    await runPod(t, memPod, ['sh', '-c', 'echo writing 60 MiB to /dev/shm; dd if=/dev/zero of=/dev/shm/x bs=1M count=60 2>/dev/null; exec sleep 3600']);
 
-    const provider = createStatsProvider({ runtime: t.client.runtime, images: t.client.images, nodeName: `${TEST_PREFIX}-node`, rootDir: t.dataDir, intervalMs: 0 });
+    const provider = createStatsProvider({ runtime: t.client.runtime, images: t.client.images, nodeName: `${TEST_PREFIX}-node`, rootDir: t.dataDir, logRoot: join(t.dataDir, 'logs'), intervalMs: 0 });
     providers.push(provider);
     const first = await provider.summary();
     assert.equal(first.node.nodeName, `${TEST_PREFIX}-node`);
@@ -135,6 +135,7 @@ test('stats from containerd: a CPU burner above half a core, a pod holding 60 Mi
     assert.ok((mem.pod?.memory?.workingSetBytes ?? 0) >= ws, 'the pod cgroup includes its container');
     assert.ok((mem.container?.cpu?.usageNanoCores ?? 1e9) < 0.2e9, 'the sleeper is idle');
     assert.ok(mem.container?.rootfs?.capacityBytes, 'rootfs capacity from the image filesystem');
+    assert.ok((mem.container?.logs?.usedBytes ?? 0) > 0 && mem.container?.logs?.capacityBytes, `logs of the container: ${JSON.stringify(mem.container?.logs)}`);
 
     assert.ok(s.node.memory?.workingSetBytes && s.node.memory.availableBytes, 'node memory with available bytes');
     // containerd refreshes its image-fs usage on its own period (usedBytes may still be 0 here).

@@ -193,6 +193,21 @@ export function podSamplesFromCri(input: CriInputs, roundNs: number): PodSample[
   return pods.sort((a, b) => a.ref.namespace.localeCompare(b.ref.namespace) || a.ref.name.localeCompare(b.ref.name) || a.sandboxId.localeCompare(b.sandboxId));
 }
 
+/**
+ * A container's log usage as the kubelet reports it: the bytes and inodes of its log directory
+ * (`du`), with capacity, free space and inodes of the filesystem holding it (`fs`, node.fs).
+ */
+export function logsSample(du: { usedBytes: number; inodesUsed: number }, fs: FsSample | undefined, timeNs: number): FsSample {
+  const out: FsSample = { timeNs };
+  if (fs?.capacityBytes !== undefined) out.capacityBytes = fs.capacityBytes;
+  if (fs?.availableBytes !== undefined) out.availableBytes = fs.availableBytes;
+  if (fs?.inodes !== undefined) out.inodes = fs.inodes;
+  if (fs?.inodesFree !== undefined) out.inodesFree = fs.inodesFree;
+  out.usedBytes = du.usedBytes;
+  out.inodesUsed = du.inodesUsed;
+  return out;
+}
+
 // ---- history ------------------------------------------------------------------------------------
 
 /** The CPU history key of a container, a pod (sandbox) and the node. */
@@ -260,6 +275,7 @@ function containerStats(c: ContainerSample, history: CpuHistory, roundNs: number
     memory: memoryStats(c.memory, roundNs),
   };
   if (c.rootfs) out.rootfs = fsStats(c.rootfs);
+  if (c.logs) out.logs = fsStats(c.logs);
   return out;
 }
 

@@ -171,6 +171,8 @@ export interface ContainerSample {
   cpu?: CpuSample;
   memory?: MemorySample;
   rootfs?: FsSample;
+  /** The container's log directory (every attempt and rotation). */
+  logs?: FsSample;
 }
 
 export interface PodSample {
