@@ -3,5 +3,5 @@ export { createStatsProvider, DEFAULT_STATS_INTERVAL_MS, DEFAULT_STATS_MIN_INTER
 export { createHostStatsReader, type HostStatsReader, type HostStatsReaderOptions } from './host-reader.js';
 export { usageNanoCores, workingSetBytes, availableBytes, CpuHistory } from './rates.js';
 export { renderResourceMetrics, RESOURCE_METRICS_CONTENT_TYPE } from './resource-metrics.js';
-export { buildSummary, podSamplesFromCri, recordRound, toTime } from './summary.js';
+export { buildSummary, cpuAndMemoryOnly, podSamplesFromCri, recordRound, toTime } from './summary.js';
 export type * from './types.js';

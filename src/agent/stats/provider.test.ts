@@ -110,6 +110,11 @@ test('summary: node, pods and containers from the fake runtime; usageNanoCores o
   assert.equal(second.node.cpu!.usageNanoCores, 1.5e9);
   assert.equal(pod.process_stats?.process_count, 3);
   assert.ok(sandboxId);
+  const small = await p.summary({ onlyCpuAndMemory: true });
+  assert.deepEqual(Object.keys(small.node).sort(), ['cpu', 'memory', 'nodeName', 'startTime']);
+  assert.deepEqual(Object.keys(small.pods[0]!).sort(), ['containers', 'cpu', 'memory', 'podRef', 'startTime']);
+  assert.deepEqual(Object.keys(small.pods[0]!.containers[0]!).sort(), ['cpu', 'memory', 'name', 'startTime']);
+  assert.equal(small.pods[0]!.containers[0]!.cpu!.usageNanoCores, 5e8, 'the same round');
   const metrics = await p.resourceMetrics();
   assert.match(metrics, /^container_cpu_usage_seconds_total\{container="app",namespace="default",pod="web"\} 6 1795524772000$/m, 'the same round as /metrics/resource');
   assert.match(metrics, /^resource_scrape_error 0$/m);

@@ -30,7 +30,7 @@ import type { ImageService, PodSandboxStats, RuntimeService, ContainerStats as C
 import { createHostStatsReader, wallClockMs, type HostStatsReader } from './host-reader.js';
 import { CpuHistory } from './rates.js';
 import { renderResourceMetrics } from './resource-metrics.js';
-import { buildSummary, logsSample, podSamplesFromCri, recordRound } from './summary.js';
+import { buildSummary, cpuAndMemoryOnly, logsSample, podSamplesFromCri, recordRound } from './summary.js';
 import type { CpuSample, FsSample, MemorySample, NodeSample, StatsRound, Summary } from './types.js';
 
 export interface StatsProviderOptions {
@@ -64,8 +64,11 @@ export interface StatsProviderOptions {
 }
 
 export interface StatsProvider {
-  /** The Summary API object (serialize with JSON.stringify). */
-  summary(): Promise<Summary>;
+  /**
+   * The Summary API object (serialize with JSON.stringify); `onlyCpuAndMemory` is the
+   * `only_cpu_and_memory=true` query of GET /stats/summary.
+   */
+  summary(opts?: { onlyCpuAndMemory?: boolean }): Promise<Summary>;
   /**
    * The /metrics/resource body (Prometheus text, RESOURCE_METRICS_CONTENT_TYPE) from the same
    * rounds; never rejects (a failed round yields resource_scrape_error 1).
@@ -198,14 +201,15 @@ export function createStatsProvider(opts: StatsProviderOptions): StatsProvider {
     return sample();
   }
 
-  async function summary(): Promise<Summary> {
+  async function summary(o: { onlyCpuAndMemory?: boolean } = {}): Promise<Summary> {
     let round: StatsRound;
     try {
       round = await currentRound();
     } catch (e) {
       throw new Error(`failed to get pod stats: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
     }
-    return buildSummary(opts.nodeName, round, history);
+    const full = buildSummary(opts.nodeName, round, history);
+    return o.onlyCpuAndMemory ? cpuAndMemoryOnly(full) : full;
   }
 
   async function resourceMetrics(): Promise<string> {

@@ -299,3 +299,24 @@ export function buildSummary(nodeName: string, round: StatsRound, history: CpuHi
     pods: round.pods.map((p) => podStats(p, history, round.timeNs)),
   };
 }
+
+/**
+ * The Summary with CPU and memory only (GET /stats/summary?only_cpu_and_memory=true, what older
+ * metrics-server asks for): node name, start time, cpu, memory; pods with podRef, startTime, cpu,
+ * memory and containers with name, startTime, cpu, memory.
+ */
+export function cpuAndMemoryOnly(s: Summary): Summary {
+  const pick = <T extends { cpu?: unknown; memory?: unknown }>(o: T): Pick<T, 'cpu' | 'memory'> => ({
+    ...(o.cpu !== undefined ? { cpu: o.cpu } : {}),
+    ...(o.memory !== undefined ? { memory: o.memory } : {}),
+  }) as Pick<T, 'cpu' | 'memory'>;
+  return {
+    node: { nodeName: s.node.nodeName, startTime: s.node.startTime, ...pick(s.node) },
+    pods: s.pods.map((p) => ({
+      podRef: p.podRef,
+      startTime: p.startTime,
+      containers: p.containers.map((c) => ({ name: c.name, startTime: c.startTime, ...pick(c) })),
+      ...pick(p),
+    })),
+  };
+}
