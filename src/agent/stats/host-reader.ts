@@ -49,7 +49,10 @@ export interface HostStatsReaderOptions {
   rootDir?: string;
   /** Default /proc. */
   procDir?: string;
-  /** Wall clock in milliseconds (fractional allowed); default performance.timeOrigin + now(). */
+  /**
+   * Wall clock in milliseconds (fractional allowed); default Date.now (a monotonic clock would
+   * drift from the wall time the Summary shows; a step backwards only costs one rate).
+   */
   now?: () => number;
   /** Kernel ticks per second of /proc/stat (USER_HZ, 100 on Linux). */
   userHz?: number;
@@ -64,7 +67,7 @@ async function readText(path: string): Promise<string | undefined> {
 }
 
 export function wallClockMs(): number {
-  return performance.timeOrigin + performance.now();
+  return Date.now();
 }
 
 export function createHostStatsReader(opts: HostStatsReaderOptions = {}): HostStatsReader {

@@ -6,8 +6,8 @@
  * cgroup, pod network and each container in one call; containerd ≥ 1.6) or, when the runtime lacks
  * it, ListContainerStats plus each pod's cgroup read directly (cgroupParent of the pod that
  * `podLookup` returns) or the sum of its containers; then the node's figures and the image
- * filesystem, and (with `logRoot`) each container's log directory. Every CPU sample goes into a history of the last two per object, from which
- * usageNanoCores is the rate.
+ * filesystem, and (with `logRoot`) each container's log directory. Every CPU sample goes into a
+ * history of the last two per object, from which usageNanoCores is the rate.
  *
  * Contracts:
  * - a round runs every `intervalMs` (default 10 s, as the kubelet's housekeeping) and on demand:
@@ -16,8 +16,9 @@
  * - rounds never overlap: callers arriving while one runs share it;
  * - usageNanoCores is left out until an object has two samples (the first summary after a
  *   container starts has none, as the kubelet's);
- * - summary() rejects (with the runtime's CriError as `cause`) when the runtime cannot be listed:
- *   the kubelet answers 500 then; a failed periodic round is logged and the history kept;
+ * - summary() rejects with an Error "failed to get pod stats: ..." whose `cause` is the runtime's
+ *   CriError when the runtime cannot be listed (the kubelet answers 500 then); a failed periodic
+ *   round is logged and the history kept;
  * - resourceMetrics() renders the same rounds as kubelet's /metrics/resource (what metrics-server
  *   ≥ 0.6 scrapes) and never rejects;
  * - stop() ends the periodic rounds and is idempotent; summary() still works on demand afterwards.
@@ -58,7 +59,7 @@ export interface StatsProviderOptions {
   intervalMs?: number;
   /** summary() takes a new round when the newest is older than this (default 1 s). */
   minIntervalMs?: number;
-  /** Wall clock in ms (default performance.timeOrigin + performance.now()). */
+  /** Wall clock in ms (default Date.now). */
   now?: () => number;
   logger?: Logger;
 }
