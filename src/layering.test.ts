@@ -59,6 +59,7 @@ const PURE_AGENT_MODULES = new Set([
   'agent/stats/rates.ts',
   'agent/stats/summary.ts',
   'agent/stats/host-parse.ts',
+  'agent/stats/resource-metrics.ts',
 ]);
 
 const violations: string[] = [];
