@@ -4,6 +4,8 @@ export { createX509Authenticator } from './x509.js';
 export {
   createServiceAccountTokenAuthenticator,
   bearerToken,
+  websocketBearerToken,
+  WEBSOCKET_BEARER_PREFIX,
   type ServiceAccountTokenAuthenticatorOptions,
 } from './service-account-token.js';
 export {

@@ -21,7 +21,7 @@ import {
   POD_UID_EXTRA,
   type ServiceAccountTokenGetter,
 } from './service-account-claims.js';
-import { bearerToken, createServiceAccountTokenAuthenticator, type ServiceAccountTokenAuthenticatorOptions } from './service-account-token.js';
+import { WEBSOCKET_BEARER_PREFIX, bearerToken, createServiceAccountTokenAuthenticator, type ServiceAccountTokenAuthenticatorOptions } from './service-account-token.js';
 import { storeTokenGetter } from './store-token-getter.js';
 
 const pem = (k: ReturnType<typeof generateKeyPairSync>['privateKey']) => k.export({ type: 'pkcs8', format: 'pem' }) as string;
@@ -271,4 +271,23 @@ test('storeTokenGetter reads core/v1 objects through the stores, absent until bo
   await getter.getNode('node-a');
   assert.equal(await getter.getPod('team', ''), undefined);
   assert.deepEqual(seen, ['serviceaccounts:team/robot', 'pods:team/web-0', 'secrets:team/s', 'nodes:/node-a']);
+});
+
+test('WebSocket upgrades may carry the token as a subprotocol, which is removed once it authenticated', async () => {
+  const { objs } = world();
+  const a = authn(objs, { now: T0 });
+  const proto = `${WEBSOCKET_BEARER_PREFIX}${Buffer.from(sign(claims())).toString('base64url')}`;
+  const ws = (protocols: string): IncomingMessage => {
+    const headers = { upgrade: 'websocket', connection: 'Upgrade', 'sec-websocket-protocol': protocols };
+    return { headers, rawHeaders: ['Upgrade', 'websocket', 'Sec-WebSocket-Protocol', protocols, 'Host', 'x'] } as unknown as IncomingMessage;
+  };
+  const r = ws(`${proto}, v5.channel.k8s.io`);
+  assert.equal((await a.authenticate(r))?.username, 'system:serviceaccount:team:robot');
+  assert.equal(r.headers['sec-websocket-protocol'], 'v5.channel.k8s.io');
+  assert.deepEqual(r.rawHeaders, ['Upgrade', 'websocket', 'Sec-WebSocket-Protocol', 'v5.channel.k8s.io', 'Host', 'x']);
+  await rejects401(a.authenticate(ws(proto)), /missing additional subprotocol/);
+  await rejects401(a.authenticate(ws(`${proto},${proto},v5.channel.k8s.io`)), /multiple/);
+  await rejects401(a.authenticate(ws(`${WEBSOCKET_BEARER_PREFIX}a+b,v5.channel.k8s.io`)), /encoding/);
+  // Not an upgrade: the subprotocol header means nothing.
+  assert.equal(await a.authenticate({ headers: { 'sec-websocket-protocol': `${proto},x` } } as unknown as IncomingMessage), undefined);
 });

@@ -4,6 +4,10 @@
  * layers of k8s.io/apiserver): `Authorization: Bearer <jwt>` signed with the cluster's
  * service-account key.
  *
+ * Where the token comes from: the `Authorization: Bearer` header, or on a WebSocket upgrade the
+ * `base64url.bearer.authorization.k8s.io.<token>` subprotocol (removed from the request once it
+ * authenticated, as upstream, so it is neither echoed nor proxied).
+ *
  * Outcomes per request:
  * - no bearer token, or a token that is not a compact JWS whose `iss` is one of ours (the bound
  *   issuers, or `kubernetes/serviceaccount` for Secret-based tokens) → `undefined`: other
@@ -103,6 +107,64 @@ export function bearerToken(req: IncomingMessage): string | undefined {
   return parts[1] || undefined;
 }
 
+/** upstream's WebSocket token subprotocol (browsers cannot set Authorization on a WebSocket). */
+export const WEBSOCKET_BEARER_PREFIX = 'base64url.bearer.authorization.k8s.io.';
+
+/** A token found in a request, and how to remove it once it authenticated. */
+interface FoundToken {
+  token: string;
+  /** Drops the credential from the request (the WebSocket subprotocol must not be echoed or proxied). */
+  consume(): void;
+}
+
+/**
+ * upstream websocket.ProtocolAuthenticator's extraction: on a WebSocket upgrade, one
+ * `base64url.bearer.authorization.k8s.io.<base64url token>` subprotocol next to at least one real
+ * one. Throws 401 for a malformed or ambiguous one; `undefined` when there is none.
+ */
+export function websocketBearerToken(req: IncomingMessage): FoundToken | undefined {
+  if (String(req.headers['upgrade'] ?? '').toLowerCase() !== 'websocket') return undefined;
+  const header = req.headers['sec-websocket-protocol'];
+  if (!header) return undefined;
+  const offered = (Array.isArray(header) ? header.join(',') : header).split(',').map((p) => p.trim());
+  let token: string | undefined;
+  const rest: string[] = [];
+  for (const p of offered) {
+    if (!p.startsWith(WEBSOCKET_BEARER_PREFIX)) {
+      rest.push(p);
+      continue;
+    }
+    if (token !== undefined) throw unauthorized('multiple base64.bearer.authorization tokens specified');
+    const enc = p.slice(WEBSOCKET_BEARER_PREFIX.length);
+    if (!B64URL.test(enc)) throw unauthorized('invalid base64.bearer.authorization token encoding');
+    try {
+      token = new TextDecoder('utf-8', { fatal: true }).decode(Buffer.from(enc, 'base64url'));
+    } catch {
+      throw unauthorized('invalid base64.bearer.authorization token');
+    }
+  }
+  if (!token) return undefined;
+  if (!rest.length) throw unauthorized('missing additional subprotocol');
+  return {
+    token,
+    consume() {
+      const value = rest.join(',');
+      req.headers['sec-websocket-protocol'] = value;
+      const raw = req.rawHeaders;
+      let first = true;
+      for (let i = 0; i + 1 < raw.length; ) {
+        if (raw[i]!.toLowerCase() !== 'sec-websocket-protocol') {
+          i += 2;
+        } else if (first) {
+          raw[i + 1] = value;
+          first = false;
+          i += 2;
+        } else raw.splice(i, 2);
+      }
+    },
+  };
+}
+
 function unauthorized(reason: string): ApiError {
   return new ApiError('Unauthorized', 401, 'Unauthorized', undefined, { cause: new Error(reason) });
 }
@@ -169,35 +231,43 @@ export function createServiceAccountTokenAuthenticator(opts: ServiceAccountToken
     cache.set(hash, { user, until });
   };
 
+  async function authenticateToken(token: string): Promise<UserInfo | undefined> {
+    if (token.trimStart().startsWith('{')) return undefined;
+    const parts = token.split('.');
+    if (parts.length !== 3) return undefined;
+    const payload = decodeJson(parts[1]!);
+    if (!isRecord(payload)) return undefined;
+    const kind = ours(payload['iss']);
+    if (!kind) return undefined;
+
+    const now = clock();
+    const hash = ttl > 0 ? createHash('sha256').update(token).digest('base64url') : '';
+    const hit = ttl > 0 ? cache.get(hash) : undefined;
+    if (hit) {
+      if (hit.until > now.getTime()) return structuredClone(hit.user);
+      cache.delete(hash);
+    }
+
+    const sigError = verifySignature(parts[0]!, parts[1]!, parts[2]!);
+    if (sigError) throw unauthorized(sigError);
+    const auds = checkAudiences(payload, apiAudiences);
+    if (!auds.ok) throw unauthorized(auds.error);
+    const result = kind === 'bound' ? await validateBoundToken(payload, now, opts.getter) : await validateLegacyToken(token, payload, opts.getter);
+    if (!result.ok) throw unauthorized(result.error);
+    const user = serviceAccountUser(result.info);
+    remember(hash, user, now.getTime(), payload);
+    return structuredClone(user);
+  }
+
   return {
     name: 'service-account-token',
     async authenticate(req: IncomingMessage): Promise<UserInfo | undefined> {
-      const token = bearerToken(req);
-      if (!token || token.trimStart().startsWith('{')) return undefined;
-      const parts = token.split('.');
-      if (parts.length !== 3) return undefined;
-      const payload = decodeJson(parts[1]!);
-      if (!isRecord(payload)) return undefined;
-      const kind = ours(payload['iss']);
-      if (!kind) return undefined;
-
-      const now = clock();
-      const hash = ttl > 0 ? createHash('sha256').update(token).digest('base64url') : '';
-      const hit = ttl > 0 ? cache.get(hash) : undefined;
-      if (hit) {
-        if (hit.until > now.getTime()) return structuredClone(hit.user);
-        cache.delete(hash);
-      }
-
-      const sigError = verifySignature(parts[0]!, parts[1]!, parts[2]!);
-      if (sigError) throw unauthorized(sigError);
-      const auds = checkAudiences(payload, apiAudiences);
-      if (!auds.ok) throw unauthorized(auds.error);
-      const result = kind === 'bound' ? await validateBoundToken(payload, now, opts.getter) : await validateLegacyToken(token, payload, opts.getter);
-      if (!result.ok) throw unauthorized(result.error);
-      const user = serviceAccountUser(result.info);
-      remember(hash, user, now.getTime(), payload);
-      return structuredClone(user);
+      const header = bearerToken(req);
+      const found: FoundToken | undefined = header ? { token: header, consume: () => {} } : websocketBearerToken(req);
+      if (!found) return undefined;
+      const user = await authenticateToken(found.token);
+      if (user) found.consume();
+      return user;
     },
   };
 }
