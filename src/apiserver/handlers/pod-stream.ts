@@ -3,7 +3,9 @@
  * pod REST storage (LogLocation / genericrest.LocationStreamer):
  *
  *   GET pods/{name}/log  → GET https://<node>:<kubelet port>/containerLogs/{ns}/{name}/{container}
- *   upgrade pods/{name}/exec|attach|portforward → the node's /exec|/attach|/portForward, spliced
+ *   upgrade pods/{name}/exec|attach|portforward → the node's /exec|/attach|/portForward: SPDY
+ *       spliced byte for byte; WebSocket v5.channel.k8s.io translated to SPDY here; WebSocket
+ *       `SPDY/3.1+portforward.k8s.io` tunnelled (see chooseUpgradeMode)
  *
  * Contract:
  * - options are validated here (400 for unparsable values, 422 PodLogOptions Invalid), the
@@ -28,6 +30,8 @@ import type { ResourceStore } from '../registry/store.js';
 import type { ResourceRequest } from './resource.js';
 import { parsePodLogOptions, podLogQuery } from '../../agent/streaming/log-options.js';
 import { proxyUpgrade } from '../../agent/streaming/upgrade-proxy.js';
+import { serveRemoteCommandWebSocket, V5_PROTOCOL } from '../../agent/streaming/remotecommand-bridge.js';
+import { servePortForwardTunnel } from '../../agent/streaming/portforward-tunnel.js';
 import type { Duplex } from 'node:stream';
 import { connect as tlsConnect } from 'node:tls';
 import type { ResourceRequestInfo } from '../request-info.js';
@@ -43,6 +47,8 @@ export interface KubeletClientConfig {
   defaultPort?: number;
   /** Connect timeout (default 10 s); streams themselves have no timeout. */
   connectTimeoutMs?: number;
+  /** Called once per accepted exec/attach/portforward request with the protocol chosen (metrics, tests). */
+  onStream?: (e: StreamEvent) => void;
 }
 
 export interface PodStreamDeps {
@@ -201,22 +207,48 @@ export async function handlePodLog(r: ResourceRequest, deps: PodStreamDeps): Pro
 /** WebSocket subprotocols the node's runtime streaming server (containerd 1.6) speaks itself. */
 const RUNTIME_WEBSOCKET_PROTOCOLS = new Set(['', 'channel.k8s.io', 'base64.channel.k8s.io', 'v4.channel.k8s.io', 'v4.base64.channel.k8s.io']);
 
-/**
- * Whether an upgrade can be passed through to the node: SPDY always; WebSocket when the client
- * offers a subprotocol the runtime speaks (client-node's v4.channel.k8s.io, or none). kubectl
- * 1.30+ offers only `v5.channel.k8s.io` (exec/attach) or `SPDY/3.1+portforward.k8s.io`
- * (port-forward, 1.31+); refusing those makes it fall back to SPDY, which it does on any failed
- * upgrade. (Translating v5 and the tunnel here is the next step; see agent/streaming/README.md.)
- */
-export function upgradePassThrough(headers: IncomingMessage['headers']): { ok: true } | { ok: false; why: string } {
-  const upgrade = String(headers['upgrade'] ?? '').toLowerCase();
-  if (upgrade.startsWith('spdy/')) return { ok: true };
-  if (upgrade !== 'websocket') return { ok: false, why: `unsupported upgrade ${JSON.stringify(upgrade)}` };
-  const offered = String(headers['sec-websocket-protocol'] ?? '')
+/** How an exec/attach/portforward upgrade is served (see chooseUpgradeMode). */
+export type UpgradeMode =
+  | { kind: 'proxy'; protocol: StreamProtocol }
+  | { kind: 'translate-v5' }
+  | { kind: 'tunnel'; protocols: string[] }
+  | { kind: 'refuse'; why: string };
+
+/** What the apiserver saw of one stream request (StreamEvent.protocol). */
+export type StreamProtocol = 'spdy' | 'websocket' | 'websocket-v5' | 'websocket-spdy-tunnel';
+
+export interface StreamEvent {
+  subresource: 'exec' | 'attach' | 'portforward';
+  namespace: string;
+  name: string;
+  protocol: StreamProtocol;
+}
+
+function offeredSubprotocols(headers: IncomingMessage['headers']): string[] {
+  return String(headers['sec-websocket-protocol'] ?? '')
     .split(',')
     .map((p) => p.trim());
-  if (offered.some((p) => RUNTIME_WEBSOCKET_PROTOCOLS.has(p))) return { ok: true };
-  return { ok: false, why: `websocket subprotocols ${JSON.stringify(offered)} are not supported by this server yet; use SPDY` };
+}
+
+/**
+ * As upstream's pod REST storage picks a handler: SPDY is proxied to the node byte for byte;
+ * a WebSocket offering `v5.channel.k8s.io` (exec/attach, kubectl 1.30+) is translated to SPDY here
+ * (StreamTranslatorHandler); a WebSocket offering `SPDY/3.1+<x>.k8s.io` (port-forward, kubectl
+ * 1.31+) is tunnelled to a SPDY upgrade (TunnelingHandler); other WebSocket subprotocols the node's
+ * runtime speaks itself (v4.channel.k8s.io and older: client-node) are proxied; anything else is
+ * refused with 400 before any upgrade, which also makes kubectl fall back to SPDY.
+ */
+export function chooseUpgradeMode(subresource: string, headers: IncomingMessage['headers']): UpgradeMode {
+  const upgrade = String(headers['upgrade'] ?? '').toLowerCase();
+  if (upgrade.startsWith('spdy/')) return { kind: 'proxy', protocol: 'spdy' };
+  if (upgrade !== 'websocket') return { kind: 'refuse', why: `unsupported upgrade ${JSON.stringify(upgrade)}` };
+  const offered = offeredSubprotocols(headers);
+  if (subresource === 'portforward') {
+    const tunneled = offered.filter((p) => p.startsWith('SPDY/3.1+') && p.endsWith('.k8s.io')).map((p) => p.slice('SPDY/3.1+'.length));
+    if (tunneled.length) return { kind: 'tunnel', protocols: tunneled };
+  } else if (offered.includes(V5_PROTOCOL)) return { kind: 'translate-v5' };
+  if (offered.some((p) => RUNTIME_WEBSOCKET_PROTOCOLS.has(p))) return { kind: 'proxy', protocol: 'websocket' };
+  return { kind: 'refuse', why: `websocket subprotocols ${JSON.stringify(offered)} are not supported; use SPDY` };
 }
 
 export interface UpgradeRequest {
@@ -244,8 +276,8 @@ export async function handlePodUpgrade(u: UpgradeRequest, deps: PodStreamDeps): 
   const sub = u.info.subresource;
   if (sub !== 'exec' && sub !== 'attach' && sub !== 'portforward') throw new ApiError('NotFound', 404, 'the server could not find the requested resource', {});
   const name = u.info.name;
-  const pass = upgradePassThrough(u.req.headers);
-  if (!pass.ok) throw badRequest(pass.why);
+  const mode = chooseUpgradeMode(sub, u.req.headers);
+  if (mode.kind === 'refuse') throw badRequest(mode.why);
   const pod = (await u.store.get(u.info.namespace, name)) as V1Pod;
   const q = u.query;
   const params = new URLSearchParams();
@@ -285,22 +317,35 @@ export async function handlePodUpgrade(u: UpgradeRequest, deps: PodStreamDeps): 
   const endpoint = kubeletEndpoint(node, deps.kubelet?.defaultPort);
   const query = params.toString();
   const cfg = deps.kubelet;
-  await proxyUpgrade(u.req, u.socket, u.head, {
+  const target = {
     path: query ? `${path}?${query}` : path,
     host: `${hostForUrl(endpoint.host)}:${endpoint.port}`,
-    connect: () =>
-      new Promise<Duplex>((resolve, reject) => {
-        const s = tlsConnect({ host: endpoint.host, port: endpoint.port, cert: cfg?.cert, key: cfg?.key, ca: cfg?.ca, rejectUnauthorized: cfg?.ca !== undefined });
-        const timer = setTimeout(() => s.destroy(new Error('i/o timeout')), cfg?.connectTimeoutMs ?? 10_000);
-        s.once('secureConnect', () => {
-          clearTimeout(timer);
-          s.off('error', reject);
-          resolve(s);
-        });
-        s.once('error', (e) => {
-          clearTimeout(timer);
-          reject(e);
-        });
-      }),
+    connect: () => dialKubelet(endpoint, cfg),
+  };
+  const protocol: StreamProtocol = mode.kind === 'proxy' ? mode.protocol : mode.kind === 'tunnel' ? 'websocket-spdy-tunnel' : 'websocket-v5';
+  cfg?.onStream?.({ subresource: sub, namespace: u.info.namespace, name, protocol });
+  if (mode.kind === 'translate-v5') {
+    const tty = boolParam(q, 'tty');
+    const options = { stdin: boolParam(q, 'stdin'), stdout: boolParam(q, 'stdout'), stderr: boolParam(q, 'stderr') && !tty, tty };
+    return serveRemoteCommandWebSocket(u.req, u.socket, u.head, options, target);
+  }
+  if (mode.kind === 'tunnel') return servePortForwardTunnel(u.req, u.socket, u.head, mode.protocols, target);
+  await proxyUpgrade(u.req, u.socket, u.head, target);
+}
+
+/** A TLS connection to a node agent with the kubelet client certificate (connect timeout applies). */
+function dialKubelet(endpoint: { host: string; port: number }, cfg: KubeletClientConfig | undefined): Promise<Duplex> {
+  return new Promise<Duplex>((resolve, reject) => {
+    const s = tlsConnect({ host: endpoint.host, port: endpoint.port, cert: cfg?.cert, key: cfg?.key, ca: cfg?.ca, rejectUnauthorized: cfg?.ca !== undefined });
+    const timer = setTimeout(() => s.destroy(new Error('i/o timeout')), cfg?.connectTimeoutMs ?? 10_000);
+    s.once('secureConnect', () => {
+      clearTimeout(timer);
+      s.off('error', reject);
+      resolve(s);
+    });
+    s.once('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
   });
 }

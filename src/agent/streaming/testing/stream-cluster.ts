@@ -21,6 +21,7 @@ import { discardLogger } from '../../../lib/log.js';
 import { createApiServer, type ApiServer } from '../../../apiserver/server.js';
 import { createCertificateAuthority, issueClientCertificate, issueServingCertificate, type CertKeyPem } from '../../../apiserver/tls/index.js';
 import type { V1Pod } from '../../../api/core/v1/pod-types.js';
+import type { StreamEvent } from '../../../apiserver/handlers/pod-stream.js';
 import { createKubeletServer, KUBELET_API_CLIENT_USER, type KubeletServer, type KubeletServerOptions } from '../kubelet-server.js';
 
 export const NODE_NAME = 'flt-node';
@@ -43,7 +44,13 @@ export interface StreamCluster {
   close(): Promise<void>;
 }
 
-export async function startStreamCluster(opts: { runtime: KubeletServerOptions['runtime']; logRoot?: string; follow?: KubeletServerOptions['follow'] }): Promise<StreamCluster> {
+export async function startStreamCluster(opts: {
+  runtime: KubeletServerOptions['runtime'];
+  logRoot?: string;
+  follow?: KubeletServerOptions['follow'];
+  /** Sees the protocol of every exec/attach/portforward request the apiserver accepts. */
+  onStream?: (e: StreamEvent) => void;
+}): Promise<StreamCluster> {
   const dir = mkdtempSync(join(tmpdir(), 'flt-stream-'));
   const ca = await createCertificateAuthority({ commonName: 'flt-test-ca' });
   const serving = await issueServingCertificate(ca, { commonName: NODE_NAME, sans: { dnsNames: [], ipAddresses: ['127.0.0.1'] } });
@@ -55,7 +62,7 @@ export async function startStreamCluster(opts: { runtime: KubeletServerOptions['
     registry,
     authenticators: [{ name: 'test', authenticate: () => ({ username: 'admin', groups: ['system:masters', 'system:authenticated'] }) }],
     logger: discardLogger,
-    kubeletClient: { cert: client.certPem, key: client.keyPem, ca: ca.certPem },
+    kubeletClient: { cert: client.certPem, key: client.keyPem, ca: ca.certPem, onStream: opts.onStream },
   });
   await api.start();
   const podDef = registry.get('', 'v1', 'pods')!;
@@ -68,6 +75,7 @@ export async function startStreamCluster(opts: { runtime: KubeletServerOptions['
   });
   const kubeletPort = await kubelet.listen(0, '127.0.0.1');
   const server: Server = createServer((req, res) => api.handle(req, res));
+  server.on('upgrade', (req, socket, head: Buffer) => api.handleUpgrade(req, socket, head));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const kubeconfig = join(dir, 'kubeconfig.yaml');
