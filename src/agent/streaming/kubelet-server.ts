@@ -5,6 +5,7 @@
  *   GET /containerLogs/{namespace}/{pod}/{container}?follow&previous&tailLines&sinceSeconds|
  *       sinceTime&timestamps&limitBytes&stream          → text/plain, streamed
  *   GET /healthz                                         → ok
+ *   GET /stats/summary                                   → JSON (with the statsSummary option)
  *   upgrade /exec/{namespace}/{pod}/{container}?command=..&input=1&output=1&error=1&tty=1
  *   upgrade /attach/{namespace}/{pod}/{container}?input=1&output=1&error=1&tty=1
  *   upgrade /portForward/{namespace}/{pod}[?port=..]
@@ -55,8 +56,8 @@ export interface KubeletUser {
 /** What a request asks for, as upstream's kubelet authorizer attributes (resource nodes). */
 export interface KubeletRequestAttributes {
   verb: 'get' | 'create';
-  /** `log`, `exec`, `attach`, `portforward` map to upstream's `proxy` subresource. */
-  subresource: 'proxy' | 'log' | 'healthz' | 'exec' | 'attach' | 'portforward';
+  /** `log`, `exec`, `attach`, `portforward` map to upstream's `proxy` subresource; /stats/* is `stats`. */
+  subresource: 'proxy' | 'log' | 'healthz' | 'stats' | 'exec' | 'attach' | 'portforward';
   path: string;
 }
 
@@ -73,6 +74,11 @@ export interface KubeletServerOptions {
   logger?: Logger;
   /** Follow polling (tests); defaults in log-reader.ts. */
   follow?: { pollMs?: number; stateCheckMs?: number };
+  /**
+   * The node's stats summary (upstream's statsapi.Summary), served as JSON at GET /stats/summary;
+   * without it that path is 404. A rejection is a 500 with its message.
+   */
+  statsSummary?: () => Promise<unknown>;
 }
 
 export interface KubeletServer {
@@ -166,7 +172,7 @@ export function createKubeletServer(opts: KubeletServerOptions): KubeletServer {
     if (!user) throw new HttpError(401, 'Unauthorized');
     const attrs: KubeletRequestAttributes = {
       verb: req.method === 'GET' || req.method === 'HEAD' ? 'get' : 'create',
-      subresource: segs[0] === 'containerLogs' ? 'log' : segs[0] === 'healthz' ? 'healthz' : 'proxy',
+      subresource: segs[0] === 'containerLogs' ? 'log' : segs[0] === 'healthz' ? 'healthz' : segs[0] === 'stats' ? 'stats' : 'proxy',
       path: url.pathname,
     };
     if (!(await authorize(user, attrs)))
@@ -174,6 +180,13 @@ export function createKubeletServer(opts: KubeletServerOptions): KubeletServer {
     if (segs[0] === 'healthz' && segs.length === 1) {
       res.writeHead(200, { 'Content-Type': 'text/plain' });
       res.end('ok');
+      return;
+    }
+    if (segs[0] === 'stats' && segs[1] === 'summary' && segs.length === 2 && opts.statsSummary) {
+      if (req.method !== 'GET') throw new HttpError(405, 'method not allowed');
+      const body = JSON.stringify(await opts.statsSummary());
+      res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
+      res.end(body);
       return;
     }
     if (segs[0] === 'containerLogs' && segs.length === 4) {

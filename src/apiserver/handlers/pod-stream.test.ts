@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { runKubectl } from '../../../test/support/cluster.js';
 import { startStreamCluster, type StreamCluster } from '../../agent/streaming/testing/stream-cluster.js';
 import type { ContainerStatus } from '../../agent/runtime/cri-types.js';
-import { agentErrorToApiError, kubeletEndpoint, resolveContainer } from './pod-stream.js';
+import { agentErrorToApiError, chooseUpgradeMode, kubeletEndpoint, resolveContainer } from './pod-stream.js';
+import { issueClientCertificate } from '../tls/index.js';
 import type { V1Pod } from '../../api/core/v1/pod-types.js';
 import type { V1Node } from '../../api/core/v1/node.js';
 
@@ -34,7 +35,11 @@ const now = Date.now();
 const ts = (msAgo: number) => new Date(now - msAgo).toISOString().replace('Z', '123456Z');
 
 before(async () => {
-  c = await startStreamCluster({ runtime: fakeRuntime, follow: { pollMs: 20, stateCheckMs: 50 } });
+  c = await startStreamCluster({
+    runtime: fakeRuntime,
+    follow: { pollMs: 20, stateCheckMs: 50 },
+    statsSummary: async () => ({ node: { nodeName: 'flt-node', cpu: { usageNanoCores: 1 } }, pods: [] }),
+  });
   const { mkdirSync } = await import('node:fs');
   mkdirSync(join(c.dir, 'pods'));
   writeFileSync(logPath('old'), `${ts(7_200_000)} stdout F previous attempt\n`);
@@ -148,4 +153,51 @@ test('pure helpers: container defaulting, node endpoint, agent error mapping', (
   assert.equal(agentErrorToApiError(500, 'boom', 'pods/log', 'p').message, 'Internal error occurred: boom');
   assert.equal(agentErrorToApiError(404, 'x', 'pods/log', 'p').message, 'the server could not find the requested resource ( pods/log p)');
   assert.equal(agentErrorToApiError(403, 'Forbidden', 'pods/log', 'p').code, 403);
+});
+
+test('chooseUpgradeMode: SPDY proxied, v5 translated, SPDY tunnel for port-forward, runtime WebSocket protocols proxied, others refused', () => {
+  const h = (upgrade: string, protocols?: string) => ({ upgrade, ...(protocols === undefined ? {} : { 'sec-websocket-protocol': protocols }) });
+  assert.deepEqual(chooseUpgradeMode('exec', h('SPDY/3.1')), { kind: 'proxy', protocol: 'spdy' });
+  assert.deepEqual(chooseUpgradeMode('portforward', h('SPDY/3.1')), { kind: 'proxy', protocol: 'spdy' });
+  assert.deepEqual(chooseUpgradeMode('exec', h('websocket', 'v5.channel.k8s.io')), { kind: 'translate-v5' });
+  assert.deepEqual(chooseUpgradeMode('attach', h('websocket', 'v4.channel.k8s.io, v5.channel.k8s.io')), { kind: 'translate-v5' });
+  assert.deepEqual(chooseUpgradeMode('exec', h('websocket', 'v4.channel.k8s.io')), { kind: 'proxy', protocol: 'websocket' });
+  assert.deepEqual(chooseUpgradeMode('portforward', h('websocket', 'SPDY/3.1+portforward.k8s.io')), { kind: 'tunnel', protocols: ['portforward.k8s.io'] });
+  assert.deepEqual(chooseUpgradeMode('portforward', h('websocket', 'v4.channel.k8s.io')), { kind: 'proxy', protocol: 'websocket' });
+  assert.equal(chooseUpgradeMode('exec', h('websocket', 'v9.channel.k8s.io')).kind, 'refuse');
+  assert.equal(chooseUpgradeMode('exec', h('h2c')).kind, 'refuse');
+});
+
+test("kubectl exec into a container that is not running: the node agent's error reaches the user (v5 translated and SPDY)", async () => {
+  let r = await kubectl(['exec', 'waiting', '--', 'true']);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /Internal error occurred: unable to upgrade connection: container not found \("app"\)/);
+  if (existsSync(KUBECTL_127)) {
+    r = await kubectl(['exec', 'waiting', '--', 'true'], KUBECTL_127);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /unable to upgrade connection: container not found \("app"\)/);
+  }
+  r = await kubectl(['exec', 'web', '-c', 'nope', '--', 'true']);
+  assert.match(r.stderr, /container nope is not valid for pod web/);
+});
+
+test("kubelet server GET /stats/summary: JSON for the apiserver's client, 403 for other users, subresource stats", async () => {
+  const { request } = await import('node:https');
+  const get = (cert: { certPem: string; keyPem: string }) =>
+    new Promise<{ status: number; type: string; body: string }>((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port: c.kubeletPort, path: '/stats/summary', ca: c.ca.certPem, cert: cert.certPem, key: cert.keyPem, agent: false }, (res) => {
+        let body = '';
+        res.setEncoding('utf8').on('data', (d: string) => (body += d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type']), body }));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+  const ok = await get(c.client);
+  assert.equal(ok.status, 200);
+  assert.equal(ok.type, 'application/json');
+  assert.deepEqual(JSON.parse(ok.body), { node: { nodeName: 'flt-node', cpu: { usageNanoCores: 1 } }, pods: [] });
+  const other = await get(await issueClientCertificate(c.ca, { commonName: 'someone' }));
+  assert.equal(other.status, 403);
+  assert.match(other.body, /subresource\(s\)=\[stats\]/);
 });

@@ -19,7 +19,7 @@ import { ApiRegistry } from '../../../api/registry.js';
 import { builtinResources } from '../../../api/builtin.js';
 import { discardLogger } from '../../../lib/log.js';
 import { createApiServer, type ApiServer } from '../../../apiserver/server.js';
-import { createCertificateAuthority, issueClientCertificate, issueServingCertificate, type CertKeyPem } from '../../../apiserver/tls/index.js';
+import { createCertificateAuthority, issueClientCertificate, issueServingCertificate, type CertKeyPem, type CertificateAuthority } from '../../../apiserver/tls/index.js';
 import type { V1Pod } from '../../../api/core/v1/pod-types.js';
 import type { StreamEvent } from '../../../apiserver/handlers/pod-stream.js';
 import { createKubeletServer, KUBELET_API_CLIENT_USER, type KubeletServer, type KubeletServerOptions } from '../kubelet-server.js';
@@ -35,7 +35,7 @@ export interface StreamCluster {
   /** Temp dir (kubeconfig, kubectl cache); removed by close(). */
   dir: string;
   kubeconfig: string;
-  ca: CertKeyPem;
+  ca: CertificateAuthority;
   /** The apiserver's kubelet client certificate. */
   client: CertKeyPem;
   request(method: string, path: string, body?: unknown): Promise<{ status: number; text: string }>;
@@ -50,6 +50,7 @@ export async function startStreamCluster(opts: {
   follow?: KubeletServerOptions['follow'];
   /** Sees the protocol of every exec/attach/portforward request the apiserver accepts. */
   onStream?: (e: StreamEvent) => void;
+  statsSummary?: KubeletServerOptions['statsSummary'];
 }): Promise<StreamCluster> {
   const dir = mkdtempSync(join(tmpdir(), 'flt-stream-'));
   const ca = await createCertificateAuthority({ commonName: 'flt-test-ca' });
@@ -72,6 +73,7 @@ export async function startStreamCluster(opts: {
     logRoot: opts.logRoot,
     tls: { cert: serving.certPem, key: serving.keyPem, clientCa: ca.certPem },
     follow: opts.follow,
+    statsSummary: opts.statsSummary,
   });
   const kubeletPort = await kubelet.listen(0, '127.0.0.1');
   const server: Server = createServer((req, res) => api.handle(req, res));
