@@ -1,7 +1,7 @@
 /**
  * Stops everything a node agent left running on this machine (k3s-killall.sh's job): every pod
  * sandbox and container of the agent's containerd (their network namespaces and pod IPs are
- * released through CNI as containerd stops them), containerd itself, leftover runc shims of that
+ * released through CNI as containerd stops them) and their cgroups, containerd itself, leftover runc shims of that
  * containerd, mounts under the data dir, and the node's network (bridge, routes, firewall rules).
  * The data dir itself (images, certificates, state) is kept.
  *
@@ -16,7 +16,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Logger } from '../lib/log.js';
 import { setupNodeNetwork } from './network/index.js';
-import { createCriClient, startContainerd } from './runtime/index.js';
+import { removeEmptyCgroupRoot, removePodCgroups } from './kubelet/pod-cgroups.js';
+import { CRI_LABELS, createCriClient, startContainerd } from './runtime/index.js';
 
 const run = promisify(execFile);
 
@@ -84,6 +85,7 @@ export async function killall(opts: KillallOptions): Promise<KillallReport> {
     }
   };
   const socket = join(opts.dataDir, 'containerd', 'containerd.sock');
+  const podUids = new Set<string>();
 
   // 1. Pods, through the CRI (CNI DEL releases their netns and IPs).
   if (existsSync(join(opts.dataDir, 'containerd'))) {
@@ -96,6 +98,8 @@ export async function killall(opts: KillallOptions): Promise<KillallReport> {
           await cri.runtime.stopPodSandbox(sb.id);
           await cri.runtime.removePodSandbox(sb.id);
           report.sandboxes++;
+          const uid = sb.labels[CRI_LABELS.podUid] ?? sb.metadata.uid;
+          if (uid) podUids.add(uid);
         }
         for (const c of await cri.runtime.listContainers()) await cri.runtime.removeContainer(c.id);
         log.info('pods stopped', { sandboxes: sandboxes.length });
@@ -105,6 +109,12 @@ export async function killall(opts: KillallOptions): Promise<KillallReport> {
       }
     });
   }
+
+  // Pod cgroups of the pods removed above (runc leaves their parents), then the empty root.
+  await step('removing pod cgroups', async () => {
+    for (const uid of podUids) await removePodCgroups(uid);
+    await removeEmptyCgroupRoot();
+  });
 
   // 2. Shims still serving our socket (containers whose sandbox could not be stopped).
   await step('killing shims', async () => {

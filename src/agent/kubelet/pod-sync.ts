@@ -34,6 +34,7 @@ import {
   type ProbeVerdicts,
   type WaitingReason,
 } from '../pods/index.js';
+import { removePodCgroups } from './pod-cgroups.js';
 import { CRI_LABELS, type AuthConfig, type ContainerStatus, type ImageService, type KeyValue, type Mount, type PodSandboxConfig, type RuntimeService } from '../runtime/cri-types.js';
 import { isCriError } from '../runtime/cri-errors.js';
 
@@ -68,6 +69,10 @@ export interface PodSyncDeps {
   /** ConfigMaps and Secrets for the environment (from the agent's caches). */
   env: Pick<EnvSources, 'configMap' | 'secret'>;
   volumes: PodVolumes;
+  /** Removes a gone pod's cgroups (default: removePodCgroups under /sys/fs/cgroup; tests pass a fake). */
+  removePodCgroups?: (podUid: string) => Promise<string[]>;
+  /** At most this many RunPodSandbox calls at once (default DEFAULT_MAX_SANDBOX_STARTS). */
+  maxSandboxStarts?: number;
   probes: ProbeView;
   hooks: HookRunner;
   /** Registry credentials for an image, from the pod's imagePullSecrets. */
@@ -110,13 +115,35 @@ function message(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
+/**
+ * Sandboxes created at once (network namespace, CNI ADD, pause container): beyond a few, a burst only
+ * makes every pod of it finish late on a small machine; the rest queue in arrival order.
+ */
+export const DEFAULT_MAX_SANDBOX_STARTS = 8;
+
 export class PodSync {
   private backoff: BackoffState = EMPTY_BACKOFF;
   private pullBackoff: BackoffState = EMPTY_BACKOFF;
   /** pod uid → container name → why it waits. */
   private readonly reasons = new Map<string, Map<string, WaitingReason>>();
 
+  /** Sandboxes being created now, and the syncs waiting for a slot (see PodSyncDeps.maxSandboxStarts). */
+  private sandboxStarts = 0;
+  private readonly sandboxWaiters: (() => void)[] = [];
+
   constructor(private readonly deps: PodSyncDeps) {}
+
+  private async sandboxSlot<T>(f: () => Promise<T>): Promise<T> {
+    const max = this.deps.maxSandboxStarts ?? DEFAULT_MAX_SANDBOX_STARTS;
+    while (this.sandboxStarts >= max) await new Promise<void>((r) => this.sandboxWaiters.push(r));
+    this.sandboxStarts++;
+    try {
+      return await f();
+    } finally {
+      this.sandboxStarts--;
+      this.sandboxWaiters.shift()?.();
+    }
+  }
 
   /** The pod's sandboxes and containers, by the pod-uid label the agent puts on them. */
   async observe(podUid: string): Promise<ObservedPod> {
@@ -198,6 +225,8 @@ export class PodSync {
       await rt.removePodSandbox(s.id).catch(() => undefined);
     }
     await this.deps.volumes.teardown(podUid);
+    const busy = await (this.deps.removePodCgroups ?? removePodCgroups)(podUid);
+    if (busy.length) this.deps.logger.warn('pod cgroups still in use', { uid: podUid, cgroups: busy.slice(0, 3).join(',') });
     this.forget(podUid);
   }
 
@@ -278,7 +307,7 @@ export class PodSync {
     let sandboxId = actions.sandboxId;
     if (actions.createSandbox) {
       try {
-        sandboxId = await rt.runPodSandbox(sandboxConfig);
+        sandboxId = await this.sandboxSlot(() => rt.runPodSandbox(sandboxConfig));
       } catch (e) {
         this.deps.events(pod, 'Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${message(e)}`);
         retry();

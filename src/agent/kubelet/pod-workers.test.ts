@@ -23,11 +23,16 @@ function setup(t: TestContext, opts: { configMaps?: Record<string, Record<string
   const events: Recorded[] = [];
   const statuses = new Map<string, V1PodStatus[]>();
   const finalized: string[] = [];
+  const cgroupsRemoved: string[] = [];
   const ready = new Map<string, boolean>();
   const sync = new PodSync({
     runtime: rt,
     images: rt,
     logRoot: '/var/log/pods',
+    removePodCgroups: async (uid: string) => {
+      cgroupsRemoved.push(uid);
+      return [];
+    },
     dns: { clusterDNS: ['10.43.0.10'], clusterDomain: 'cluster.local' },
     node: { name: 'n1', hostIP: '192.168.1.2', memoryCapacityBytes: 8 << 30 },
     env: { configMap: (ns, name) => opts.configMaps?.[`${ns}/${name}`], secret: () => undefined },
@@ -59,7 +64,7 @@ function setup(t: TestContext, opts: { configMaps?: Record<string, Record<string
   workers.markSynced();
   t.after(() => workers.stop());
   const last = (uid = 'uid-1') => statuses.get(uid)?.at(-1);
-  return { rt, events, statuses, finalized, ready, workers, last };
+  return { rt, events, statuses, finalized, cgroupsRemoved, ready, workers, last };
 }
 
 const phaseOf = (s: V1PodStatus | undefined) => s?.phase;
@@ -91,7 +96,7 @@ test('a container that exits is noticed by the relist and restarted; restartCoun
 });
 
 test('a deleted pod: containers stopped, runtime state removed, then the API object is finalized', async (t) => {
-  const { rt, workers, finalized } = setup(t);
+  const { rt, workers, finalized, cgroupsRemoved } = setup(t);
   const p = podFixture({ terminationGracePeriodSeconds: 5 });
   workers.update(p);
   await until('running', async () => rt.runningIds('app').length === 1, 5000);
@@ -103,6 +108,7 @@ test('a deleted pod: containers stopped, runtime state removed, then the API obj
   assert.deepEqual(await rt.listPodSandbox(), [], 'sandboxes removed');
   const stop = rt.calls.find((c) => c.method === 'stopContainer');
   assert.equal(stop?.args[1], 5, 'the grace period reaches the runtime');
+  assert.deepEqual(cgroupsRemoved, ['uid-1'], "the pod's cgroups are removed");
 });
 
 test('a missing image with IfNotPresent: ErrImagePull, then ImagePullBackOff; a missing ConfigMap key: CreateContainerConfigError naming it', async (t) => {
@@ -150,7 +156,7 @@ test('runtime pods the API does not know are removed as orphans', async (t) => {
     env: { configMap: () => undefined, secret: () => undefined },
     volumes: { setup: async () => ({ mounts: () => [] }), teardown: async () => {} },
     probes: { ready: () => undefined, started: () => undefined }, hooks: async () => '', pullAuth: () => undefined,
-    events: () => {}, now: Date.now, logger: discardLogger,
+    events: () => {}, now: Date.now, logger: discardLogger, removePodCgroups: async () => [],
   });
   await sync.sync(other);
   assert.equal(rt.runningIds().length, 1);
