@@ -221,10 +221,14 @@ for (const { name, binary } of VERSIONS) {
       assert.equal(r.stdout, 'line one\nline two\ndone\n');
     });
 
-    test('exec -it: a pseudo-terminal through script(1)', async () => {
-      const cmd = `${binary} --kubeconfig ${shellQuote(c!.kubeconfig)} exec -it ${POD} -c shell -- sh -c ${shellQuote('test -t 0 && echo is-a-tty; read -r x; echo "got:$x"; exit 5')}`;
-      const s = spawnUntil('script', ['-qec', cmd, '/dev/null'], /is-a-tty/);
+    test('exec -it: a pseudo-terminal through script(1), its size passed on, typed input, exit code', async () => {
+      // The terminal size reaches the process through the resize stream (asynchronously: poll).
+      const remote = 'test -t 0 && echo is-a-tty; i=0; while [ $i -lt 25 ]; do s=$(stty size 2>/dev/null); [ "$s" = "45 123" ] && break; i=$((i+1)); sleep 0.2; done; echo "size:$s"; read -r x; echo "got:$x"; exit 5';
+      const cmd = `stty cols 123 rows 45; ${binary} --kubeconfig ${shellQuote(c!.kubeconfig)} exec -it ${POD} -c shell -- sh -c ${shellQuote(remote)}`;
+      const s = spawnUntil('script', ['-qec', cmd, '/dev/null'], /size:/);
       await s.matched;
+      assert.match(s.output().stdout, /is-a-tty\r\n/);
+      assert.match(s.output().stdout, /size:45 123\r\n/);
       s.child.stdin!.write('typed\r');
       const code = await Promise.race([s.exited, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 20_000))]);
       const out = s.output();
@@ -268,6 +272,35 @@ for (const { name, binary } of VERSIONS) {
       assert.deepEqual(seen(from, 'portforward'), [expectPortForward()]);
     });
 
+    test('exec: 20 MB of stdout arrive whole', async () => {
+      const r = await kubectl(['exec', POD, '-c', 'shell', '--', 'sh', '-c', 'head -c 20000000 /dev/zero | tr "\\0" x'], undefined, 60_000);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout.length, 20_000_000);
+      assert.ok(/^x+$/.test(r.stdout));
+    });
+
+    test('cp: a 6 MB random file to the pod, byte for byte', async () => {
+      const { createHash, randomBytes } = await import('node:crypto');
+      const data = randomBytes(6_000_000);
+      const src = join(c!.dir, `up-big-${name}`);
+      writeFileSync(src, data);
+      let r = await kubectl(['cp', src, `${POD}:/tmp/up-big-${name}`, '-c', 'shell'], undefined, 60_000);
+      assert.equal(r.code, 0, r.stderr);
+      r = await kubectl(['exec', POD, '-c', 'shell', '--', 'md5sum', `/tmp/up-big-${name}`]);
+      assert.equal(r.stdout.split(' ')[0], createHash('md5').update(data).digest('hex'));
+    });
+
+    test('cp: a 6 MB random file from the pod, byte for byte', async () => {
+      let r = await kubectl(['exec', POD, '-c', 'shell', '--', 'sh', '-c', `head -c 6000000 /dev/urandom > /tmp/big-${name}; md5sum /tmp/big-${name}`]);
+      assert.equal(r.code, 0, r.stderr);
+      const sum = r.stdout.split(' ')[0];
+      const dst = join(c!.dir, `big-${name}`);
+      r = await kubectl(['cp', `${POD}:/tmp/big-${name}`, dst, '-c', 'shell'], undefined, 60_000);
+      assert.equal(r.code, 0, r.stderr);
+      const { createHash } = await import('node:crypto');
+      assert.equal(createHash('md5').update(readFileSync(dst)).digest('hex'), sum);
+    });
+
     test('cp: local → pod and pod → local', async () => {
       const src = join(c!.dir, `up-${name}.txt`);
       const content = `payload ${name} ${TEST_PREFIX}\n`.repeat(2000);
@@ -286,3 +319,50 @@ for (const { name, binary } of VERSIONS) {
     });
   });
 }
+
+/** A WebSocket client as @kubernetes/client-node opens one (binary frames, channel byte first). */
+async function rawWebSocket(path: string, protocols: string[]) {
+  const { WebSocket } = await import('ws');
+  const ws = new WebSocket(c!.url.replace(/^http/, 'ws') + path, protocols);
+  const messages: Buffer[] = [];
+  ws.on('message', (d: Buffer) => messages.push(Buffer.from(d)));
+  const closed = new Promise<void>((resolve) => ws.once('close', () => resolve()));
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('error', reject);
+    ws.once('unexpected-response', (_req, res) => reject(new Error(`upgrade refused: ${res.statusCode}`)));
+  });
+  const timeout = (ms: number) => new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timed out')), ms).unref());
+  return { ws, messages, closed: () => Promise.race([closed, timeout(20_000)]), protocol: ws.protocol };
+}
+
+describe('raw WebSocket clients (client-node protocols, proxied to the runtime)', () => {
+  test('exec over v4.channel.k8s.io: stdout on channel 1, exit status on channel 3', async () => {
+    const from = events.length;
+    const q = new URLSearchParams([['command', 'sh'], ['command', '-c'], ['command', 'echo hi; exit 2'], ['container', 'shell'], ['stdout', 'true'], ['stderr', 'true']]);
+    const s = await rawWebSocket(`/api/v1/namespaces/default/pods/${POD}/exec?${q}`, ['v4.channel.k8s.io']);
+    assert.equal(s.protocol, 'v4.channel.k8s.io');
+    await s.closed();
+    const on = (ch: number) => Buffer.concat(s.messages.filter((m) => m[0] === ch).map((m) => m.subarray(1))).toString();
+    assert.equal(on(1), 'hi\n');
+    const status = JSON.parse(on(3)) as { status: string; reason: string; details: { causes: { reason: string; message: string }[] } };
+    assert.equal(status.status, 'Failure');
+    assert.equal(status.reason, 'NonZeroExitCode');
+    assert.deepEqual(status.details.causes.find((x) => x.reason === 'ExitCode')?.message, '2');
+    assert.deepEqual(events.slice(from).map((e) => e.protocol), ['websocket']);
+  });
+
+  test('port-forward over v4.channel.k8s.io: port-prefixed channels 0 (data) and 1 (error)', async () => {
+    const s = await rawWebSocket(`/api/v1/namespaces/default/pods/${POD}/portforward?ports=${webPort}`, ['v4.channel.k8s.io']);
+    // The first message on each channel carries the port, little-endian.
+    for (let i = 0; i < 50 && s.messages.length < 2; i++) await new Promise((r) => setTimeout(r, 50));
+    const port = (ch: number) => s.messages.find((m) => m[0] === ch)?.readUInt16LE(1);
+    assert.equal(port(0), webPort);
+    assert.equal(port(1), webPort);
+    s.ws.send(Buffer.concat([Buffer.from([0]), Buffer.from('GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')]));
+    await s.closed();
+    const data = Buffer.concat(s.messages.filter((m) => m[0] === 0).map((m) => m.subarray(1)).slice(1)).toString();
+    assert.match(data, /^HTTP\/1\.1 200 /);
+    assert.match(data, /\r\n\r\nok\n$/);
+  });
+});

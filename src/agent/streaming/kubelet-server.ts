@@ -270,7 +270,11 @@ export function createKubeletServer(opts: KubeletServerOptions): KubeletServer {
     });
   };
 
+  /** Upgraded connections: the HTTP server no longer ends them, close() does. */
+  const upgraded = new Set<Duplex>();
   const handleUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    upgraded.add(socket);
+    socket.once('close', () => upgraded.delete(socket));
     socket.on('error', () => socket.destroy());
     upgrade(req, socket, head).catch((e: unknown) => {
       const err = e instanceof HttpError ? e : new HttpError(500, (e as Error).message);
@@ -297,6 +301,7 @@ export function createKubeletServer(opts: KubeletServerOptions): KubeletServer {
       }),
     close: () =>
       new Promise((resolve) => {
+        for (const s of upgraded) s.destroy();
         server.closeAllConnections();
         server.close(() => resolve());
       }),

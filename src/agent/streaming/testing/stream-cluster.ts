@@ -77,7 +77,12 @@ export async function startStreamCluster(opts: {
   });
   const kubeletPort = await kubelet.listen(0, '127.0.0.1');
   const server: Server = createServer((req, res) => api.handle(req, res));
-  server.on('upgrade', (req, socket, head: Buffer) => api.handleUpgrade(req, socket, head));
+  const upgraded = new Set<import('node:stream').Duplex>();
+  server.on('upgrade', (req, socket, head: Buffer) => {
+    upgraded.add(socket);
+    socket.once('close', () => upgraded.delete(socket));
+    api.handleUpgrade(req, socket, head);
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const kubeconfig = join(dir, 'kubeconfig.yaml');
@@ -123,6 +128,7 @@ export async function startStreamCluster(opts: {
       }
     },
     async close() {
+      for (const s of upgraded) s.destroy();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await kubelet.close();
