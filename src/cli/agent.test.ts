@@ -70,3 +70,34 @@ test('agentCommand: not root is exit 1 with one line; a failed join is exit 1 na
   assert.equal(await agentCommand(args, env, deps, io), 1);
   assert.equal(err.join(''), "Error: the server's CA does not match the token\n");
 });
+
+test('--private-registry: k3s registries.yaml into the agent options; the default file only when it exists; errors name the file and key', async () => {
+  const yaml = 'mirrors:\n  myregistry.com:\n    endpoint: ["http://127.0.0.1:5000"]\n';
+  const files: Record<string, string> = { '/etc/flotilla/registries.yaml': yaml, '/r/bad.yaml': 'configs:\n  r.local:\n    tls: { ca_file: ca.pem }\n' };
+  const readFile = (p: string): string => {
+    if (p in files) return files[p]!;
+    throw Object.assign(new Error(`ENOENT: no such file or directory, open '${p}'`), { code: 'ENOENT' });
+  };
+  const join = ['--server', 'https://s:6443', '--token', 't'];
+  const none = (p: string): string => readFile(p === '/etc/flotilla/registries.yaml' ? '/missing' : p);
+  assert.equal(parse(join, { ...env, readFile: none }).registries, undefined);
+  assert.deepEqual(parse(join, { ...env, readFile }).registries, { mirrors: { 'myregistry.com': { endpoint: ['http://127.0.0.1:5000'] } } });
+  const c = parse([...join, '--private-registry', '/etc/flotilla/registries.yaml', '--disable-default-registry-endpoint'], { ...env, readFile });
+  assert.equal(c.registries?.disableDefaultEndpoint, true);
+  assert.throws(() => parseAgentConfig([...join, '--private-registry', '/r/missing.yaml'], { ...env, readFile }), (e: unknown) => e instanceof UsageError && e.message === '--private-registry: registries file /r/missing.yaml does not exist');
+  assert.throws(() => parseAgentConfig([...join, '--private-registry', '/r/bad.yaml'], { ...env, readFile }), (e: unknown) => e instanceof UsageError && /registries file \/r\/bad\.yaml: configs\."r\.local"\.tls\.ca_file: "ca\.pem" must be an absolute path$/.test(e.message));
+  // agentOptions passes them to startAgent (and so to startContainerd).
+  let got: unknown;
+  const deps: AgentDeps = {
+    joinCluster: async () => ({ kubeconfigPath: '/k', cluster: { clusterCIDRs: ['10.42.0.0/16'], serviceCIDRs: ['10.43.0.0/16'], clusterDNS: [], clusterDomain: 'cluster.local' }, warnings: [] }),
+    connect: async () => ({ client: {} as never, caPem: 'ca' }),
+    startAgent: async (o) => {
+      got = o.registries;
+      throw new Error('stop here');
+    },
+    onSignal: () => () => {},
+  };
+  const io = { stdout: () => {}, stderr: () => {} };
+  assert.equal(await agentCommand([...join, '--disable-default-registry-endpoint'], { ...env, readFile }, deps, io), 1);
+  assert.deepEqual(got, { mirrors: { 'myregistry.com': { endpoint: ['http://127.0.0.1:5000'] } }, disableDefaultEndpoint: true });
+});

@@ -8,6 +8,7 @@
  * Exit codes: 0 stopped by a signal, 1 start-up failure (not root, join refused, containerd
  * missing...), 2 usage error.
  */
+import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { isDNS1123Subdomain } from '../api/validation/names.js';
@@ -16,6 +17,9 @@ import type { Client } from '../client/types.js';
 import { createLogger, formatLogRecord, type Logger } from '../lib/log.js';
 import { parseCidr } from '../lib/net.js';
 import type { AgentClusterSettings, AgentOptions, RunningAgent } from '../agent/agent.js';
+import type { RegistriesConfig } from '../agent/runtime/containerd/config.js';
+import { DEFAULT_PRIVATE_REGISTRY } from '../agent/runtime/registries-file.js';
+import { registriesFromFlags } from './registry-flags.js';
 import { type FlagSpec, UsageError, parseFlags, renderHelp, splitList } from './flags.js';
 import { parseNodeLabels, parseNodeTaints } from './node-flags.js';
 import { forbiddenNodeLabels } from '../apiserver/admission/plugins/node-restriction.js';
@@ -38,6 +42,8 @@ export const AGENT_FLAGS: FlagSpec[] = [
   { name: 'service-cidr', type: 'string', multiple: true, valueName: 'strings', description: 'Service networks (only with --kubeconfig)' },
   { name: 'cluster-dns', type: 'string', multiple: true, valueName: 'strings', description: 'Cluster DNS servers (only with --kubeconfig)' },
   { name: 'cluster-domain', type: 'string', defaultText: 'cluster.local', description: 'Cluster domain (only with --kubeconfig)' },
+  { name: 'private-registry', type: 'string', valueName: 'file', defaultText: DEFAULT_PRIVATE_REGISTRY, description: 'Registry mirrors, credentials and TLS (k3s registries.yaml format); the default is read only if it exists' },
+  { name: 'disable-default-registry-endpoint', type: 'boolean', description: "Pull mirrored registries only from their mirror endpoints, never from the registry itself" },
   { name: 'v', short: 'v', type: 'string', valueName: 'int', defaultText: '0', description: 'Log verbosity' },
   { name: 'help', short: 'h', type: 'boolean', description: 'Help for agent' },
 ];
@@ -49,6 +55,8 @@ export interface AgentEnv {
   FLOTILLA_NODE_NAME?: string;
   isRoot: boolean;
   hostname?: string;
+  /** Reads a file (the registries file); default: the file system. Throws Node's errors. */
+  readFile?(path: string): string;
 }
 
 export interface AgentConfig {
@@ -66,6 +74,10 @@ export interface AgentConfig {
   bridge: string;
   kubeletPort: number;
   verbosity: number;
+  /** From `--private-registry` and `--disable-default-registry-endpoint`; absent: none. */
+  registries?: RegistriesConfig;
+  /** Remarks about the registries file to log at start (ignored rewrites...). */
+  warnings: string[];
 }
 
 /**
@@ -161,6 +173,8 @@ export function parseAgentConfig(argv: string[], env: AgentEnv): AgentConfig | {
   }
   const { own, server: serverLabels } = splitNodeLabels(parseNodeLabels(list('node-label'), AGENT_COMMAND));
   if (auth.kind === 'kubeconfig' && Object.keys(serverLabels).length) fail(restrictedLabelsMessage(Object.keys(serverLabels)));
+  const registryFile = str('private-registry');
+  const reg = registriesFromFlags(registryFile, values.get('disable-default-registry-endpoint') === true, env.readFile ?? ((p) => readFileSync(p, 'utf8')), AGENT_COMMAND);
   const cfg: AgentConfig = {
     dataDir: str('data-dir') ?? env.FLOTILLA_DATA_DIR ?? '/var/lib/flotilla',
     serverLabels,
@@ -171,8 +185,10 @@ export function parseAgentConfig(argv: string[], env: AgentEnv): AgentConfig | {
     bridge,
     kubeletPort: int('kubelet-port', '10250', 0, 65535),
     verbosity: int('v', '0', 0, 10),
+    warnings: reg.warnings,
   };
   if (nodeIP) cfg.nodeIP = nodeIP;
+  if (reg.registries) cfg.registries = reg.registries;
   return cfg;
 }
 
@@ -186,7 +202,7 @@ export interface AgentDeps {
 
 /** The options startAgent gets from a parsed config and a client (shared with the server's embedded agent). */
 export function agentOptions(
-  cfg: Pick<AgentConfig, 'dataDir' | 'nodeName' | 'nodeLabels' | 'nodeTaints' | 'nodeIP' | 'bridge' | 'kubeletPort'>,
+  cfg: Pick<AgentConfig, 'dataDir' | 'nodeName' | 'nodeLabels' | 'nodeTaints' | 'nodeIP' | 'bridge' | 'kubeletPort' | 'registries'>,
   conn: { client: Client; caPem: string },
   cluster: AgentClusterSettings,
   logger: Logger,
@@ -203,6 +219,7 @@ export function agentOptions(
     bridge: cfg.bridge,
     kubeletPort: cfg.kubeletPort,
     kubeletVersion: `v1.${KUBERNETES_MINOR}.0+flotilla`,
+    ...(cfg.registries ? { registries: cfg.registries } : {}),
     logger,
   };
 }
@@ -219,6 +236,7 @@ export async function agentCommand(argv: string[], env: AgentEnv, deps: AgentDep
     return 1;
   }
   const logger = createLogger((r) => io.stderr(formatLogRecord(r) + '\n'), { verbosity: cfg.verbosity });
+  for (const w of cfg.warnings) logger.warn(w);
   let conn: { client: Client; caPem: string };
   let cluster: AgentClusterSettings;
   try {

@@ -13,7 +13,7 @@ function env(over: Partial<ServerEnv> = {}, files: Record<string, string> = {}):
     hostname: 'node-a',
     readFile: (p) => {
       if (p in files) return files[p];
-      throw new Error('ENOENT: no such file');
+      throw Object.assign(new Error(`ENOENT: no such file or directory, open '${p}'`), { code: 'ENOENT' });
     },
     ...over,
   };
@@ -331,4 +331,32 @@ test("the embedded agent's node: --node-name (default the hostname, lowercased),
   usageError(['--node-ip', '10.0.0.300'], /--node-ip "10.0.0.300": not an IP address/);
   // An unusable hostname does not matter when there is no agent.
   assert.equal(parse(['--disable-agent'], env({ hostname: 'Bad_Host' })).disableAgent, true);
+});
+
+test("the embedded agent's registries: --private-registry (k3s registries.yaml), the default file only when it exists, config-file keys", () => {
+  const yaml = 'mirrors:\n  myregistry.com:\n    endpoint: ["http://127.0.0.1:5000"]\nconfigs:\n  "127.0.0.1:5000":\n    auth: { username: u, password: p }\n';
+  // No file at the default path: no registries.
+  assert.equal(parse([]).agent.registries, undefined);
+  // The default path when it exists.
+  assert.deepEqual(parse([], env({}, { '/etc/flotilla/registries.yaml': yaml })).agent.registries, {
+    mirrors: { 'myregistry.com': { endpoint: ['http://127.0.0.1:5000'] } },
+    configs: { '127.0.0.1:5000': { auth: { username: 'u', password: 'p' } } },
+  });
+  // A named file, relative to the working directory, with k3s' flag for no fallback.
+  const c = parse(['--private-registry', 'reg.yaml', '--disable-default-registry-endpoint'], env({}, { '/work/reg.yaml': yaml }));
+  assert.equal(c.agent.registries?.disableDefaultEndpoint, true);
+  assert.deepEqual(c.agent.registries?.mirrors, { 'myregistry.com': { endpoint: ['http://127.0.0.1:5000'] } });
+  // From the config file (k3s config.yaml keys).
+  const f = parse(['--config', '/etc/f.yaml'], env({}, { '/etc/f.yaml': 'private-registry: /etc/r.yaml\ndisable-default-registry-endpoint: true\n', '/etc/r.yaml': yaml }));
+  assert.equal(f.agent.registries?.disableDefaultEndpoint, true);
+  assert.ok(f.agent.registries?.configs?.['127.0.0.1:5000']);
+  // Errors: a missing named file, a bad key (one line naming the file and the key).
+  usageError(['--private-registry', '/nope.yaml'], /^--private-registry: registries file \/nope\.yaml does not exist$/);
+  usageError(['--private-registry', '/r.yaml'], /^--private-registry: registries file \/r\.yaml: mirrors\."docker\.io"\.endpoints: unknown key/, env({}, { '/r.yaml': 'mirrors:\n  docker.io:\n    endpoints: [a]\n' }));
+  // Without an agent the file is not read.
+  assert.equal(parse(['--disable-agent', '--private-registry', '/nope.yaml']).agent.registries, undefined);
+  // Rewrites are reported as warnings.
+  const r = parseServerConfig([], env({}, { '/etc/flotilla/registries.yaml': 'mirrors:\n  docker.io:\n    endpoint: [m.local]\n    rewrite: { "^a/(.*)": "b/$1" }\n' }));
+  assert.ok(!('help' in r));
+  assert.ok(r.warnings.some((w) => /rewrite is ignored/.test(w)), r.warnings.join());
 });

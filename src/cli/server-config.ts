@@ -18,6 +18,9 @@ import { type Cidr, canonicalIp, cidrsOverlap, formatCidr, formatIp, hostBits, n
 import type { NodeTaint } from '../agent/node/node-objects.js';
 import { parseNodeLabels, parseNodeTaints } from './node-flags.js';
 import { DurationError, formatDuration, fromMillis, parseDuration, toMillis } from '../lib/duration/index.js';
+import type { RegistriesConfig } from '../agent/runtime/containerd/config.js';
+import { DEFAULT_PRIVATE_REGISTRY } from '../agent/runtime/registries-file.js';
+import { registriesFromFlags } from './registry-flags.js';
 
 export const SERVER_COMMAND = 'flotilla server';
 
@@ -112,6 +115,8 @@ export interface EmbeddedAgentConfig {
   bridge: string;
   /** Port of the agent's HTTPS API (default 10250; 0 picks a free one). */
   kubeletPort: number;
+  /** `--private-registry` (or the default file when it exists) and `--disable-default-registry-endpoint`. */
+  registries?: RegistriesConfig;
 }
 
 /** Everything parseServerConfig needs from the outside world. */
@@ -194,6 +199,8 @@ export const SERVER_FLAGS: FlagSpec[] = [
   { name: 'node-ip', short: 'i', type: 'string', description: "IP address the server's node advertises (default: the first non-loopback address)" },
   { name: 'bridge', type: 'string', defaultText: 'flotilla0', description: "Linux bridge of the node's pod network (distinct per node when several run on one host)" },
   { name: 'kubelet-port', type: 'string', valueName: 'int', defaultText: '10250', description: "Port of the node agent's API (logs, exec, port-forward); 0 picks a free one" },
+  { name: 'private-registry', type: 'string', valueName: 'file', defaultText: DEFAULT_PRIVATE_REGISTRY, description: "Registry mirrors, credentials and TLS for the server's node (k3s registries.yaml format); the default is read only if it exists" },
+  { name: 'disable-default-registry-endpoint', type: 'boolean', description: "Pull mirrored registries only from their mirror endpoints, never from the registry itself" },
   { name: 'disable-scheduler', type: 'boolean', description: 'Do not run the scheduler in this process' },
   { name: 'disable-controller-manager', type: 'boolean', description: 'Do not run the controller manager in this process' },
   { name: 'node-monitor-grace-period', type: 'string', valueName: 'duration', defaultText: goDuration(DEFAULTS.nodeMonitorGracePeriodMs), description: 'How long a running node may go without a heartbeat before it is marked unhealthy (Ready=Unknown)' },
@@ -365,6 +372,12 @@ export function parseServerConfig(argv: string[], env: ServerEnv): ParsedServerC
     nodeTaints: parseNodeTaints(getList('node-taint') ?? [], SERVER_COMMAND),
     ...(nodeIP !== undefined ? { nodeIP: canonicalIp(nodeIP)! } : {}),
   };
+  if (!disableAgent) {
+    const registryFile = getString('private-registry');
+    const reg = registriesFromFlags(registryFile === undefined ? undefined : abs(registryFile), boolFlag('disable-default-registry-endpoint'), env.readFile, SERVER_COMMAND);
+    if (reg.registries) agent.registries = reg.registries;
+    warnings.push(...reg.warnings);
+  }
   const disableScheduler = boolFlag('disable-scheduler');
   const disableControllerManager = boolFlag('disable-controller-manager');
   const controllerManager: ControllerManagerConfig = {

@@ -3,3 +3,4 @@ export * from './cri-types.js';
 export * from './cri-errors.js';
 export * from './cri/index.js';
 export * from './containerd/index.js';
+export { DEFAULT_PRIVATE_REGISTRY, RegistriesFileError, loadRegistriesFile, parseRegistriesYaml, type ParsedRegistries, type RegistriesFileErrorReason } from './registries-file.js';

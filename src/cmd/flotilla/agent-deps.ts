@@ -51,6 +51,7 @@ export async function startEmbeddedAgent(server: RunningServerInfo): Promise<() 
         ...(config.agent.nodeIP ? { nodeIP: config.agent.nodeIP } : {}),
         bridge: config.agent.bridge,
         kubeletPort: config.agent.kubeletPort,
+        ...(config.agent.registries ? { registries: config.agent.registries } : {}),
       },
       conn,
       joined.cluster,

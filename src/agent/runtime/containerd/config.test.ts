@@ -91,6 +91,30 @@ test('registryHostsFiles: mirrors in order, TLS per endpoint host, docker.io ups
   assert.equal(registryHostsFiles(undefined).size, 0);
 });
 
+test('registryHostsFiles: disableDefaultEndpoint makes the last endpoint the server (no fallback to the registry itself)', () => {
+  const files = registryHostsFiles({
+    disableDefaultEndpoint: true,
+    mirrors: {
+      'myregistry.com': { endpoint: ['http://127.0.0.1:5000'] },
+      'docker.io': { endpoint: ['https://m1.local', 'm2.local:5000'] },
+      '*': { endpoint: ['http://all.local'] },
+      'quay.io': {},
+    },
+    configs: { 'm2.local:5000': { tls: { ca_file: '/m2-ca.pem' } } },
+  });
+  const mine = files.get('myregistry.com')!;
+  assert.match(mine, /^server = "http:\/\/127\.0\.0\.1:5000"$/m);
+  assert.doesNotMatch(mine, /\[host\./);
+  assert.doesNotMatch(mine, /myregistry\.com"/);
+  const docker = files.get('docker.io')!;
+  assert.match(docker, /^server = "https:\/\/m2\.local:5000"\nca = "\/m2-ca\.pem"$/m);
+  assert.match(docker, /\[host\."https:\/\/m1\.local"\]/);
+  assert.doesNotMatch(docker, /registry-1\.docker\.io|\[host\."https:\/\/m2/);
+  assert.match(files.get('_default')!, /^server = "http:\/\/all\.local"$/m);
+  // No endpoints: the registry itself stays (nothing else to pull from).
+  assert.match(files.get('quay.io')!, /^server = "https:\/\/quay\.io"$/m);
+});
+
 test('normalizeEndpoint: https unless a scheme is given, no trailing slash', () => {
   assert.equal(normalizeEndpoint('reg:5000'), 'https://reg:5000');
   assert.equal(normalizeEndpoint('http://reg:5000/'), 'http://reg:5000');
