@@ -84,7 +84,7 @@ export async function readOciArchive(path: string): Promise<OciArchiveContents> 
     const ex = tarExtract();
     ex.on('entry', (header, stream, next) => {
       const chunks: Buffer[] = [];
-      stream.on('data', (c: Buffer) => chunks.push(c));
+      stream.on('data', (c: unknown) => void chunks.push(c as Buffer));
       stream.on('end', () => {
         if (header.type === 'file') files.set(header.name.replace(/^\.\//, ''), Buffer.concat(chunks));
         next();
