@@ -274,7 +274,8 @@ export class PodSync {
       const t0 = this.deps.now();
       const err = await this.deps.hooks(pod, spec, c.id, 'preStop', grace);
       if (err) this.deps.events(pod, 'Warning', 'FailedPreStopHook', err, c.metadata.name);
-      grace = Math.max(MIN_GRACE_AFTER_HOOK_SECONDS, grace - Math.ceil((this.deps.now() - t0) / 1000));
+      // Whole seconds spent in the hook, truncated as upstream (int64(time.Since(start).Seconds())).
+      grace = Math.max(MIN_GRACE_AFTER_HOOK_SECONDS, grace - Math.floor((this.deps.now() - t0) / 1000));
     }
     try {
       await this.deps.runtime.stopContainer(c.id, grace);
