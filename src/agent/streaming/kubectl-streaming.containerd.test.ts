@@ -1,5 +1,5 @@
 /**
- * Streaming end to end with the real kubectl (current, 1.30 and 1.27) → apiserver (pods/exec, attach,
+ * Streaming end to end with the real kubectl (current = 1.33, 1.32, 1.30 and 1.27) → apiserver (pods/exec, attach,
  * portforward) → the agent's kubelet server (TLS, client certificate) → containerd's streaming
  * server → runc containers. Root only: a private containerd (test/support/containerd.ts) with the
  * built-in images; one host-network pod (sandbox labelled with the apiserver's pod uid) running
@@ -175,6 +175,7 @@ function shellQuote(s: string): string {
 
 const VERSIONS: { name: string; binary: string }[] = [
   { name: 'current', binary: DEFAULT_KUBECTL },
+  { name: '1.32', binary: '/usr/lib/google-cloud-sdk/bin/kubectl.1.32' },
   { name: '1.30', binary: '/usr/lib/google-cloud-sdk/bin/kubectl.1.30' },
   { name: '1.27', binary: KUBECTL_127 },
 ];

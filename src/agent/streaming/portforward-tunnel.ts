@@ -6,9 +6,9 @@
  * inside SPDY is looked at.
  *
  * Contract of servePortForwardTunnel:
- * - the SPDY protocols are the offered subprotocols starting `SPDY/3.1+` and ending `.k8s.io`,
- *   prefix removed (tunneledSpdyProtocols); the node gets `POST` with `Upgrade: SPDY/3.1` and one
- *   `X-Stream-Protocol-Version` per protocol;
+ * - `protocols` are the offered subprotocols starting `SPDY/3.1+` and ending `.k8s.io`, prefix
+ *   removed (the caller picks them: pod-stream.ts chooseUpgradeMode); the node gets `POST` with
+ *   `Upgrade: SPDY/3.1` and one `X-Stream-Protocol-Version` per protocol;
  * - node answers 101: the WebSocket handshake completes with subprotocol `SPDY/3.1+<the protocol
  *   the node chose>`; then every binary message goes to the node as is and every chunk from the
  *   node becomes one binary message; either side closing closes the other; the node side is
@@ -20,19 +20,12 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { RawData } from 'ws';
-import { acceptWebSocket, websocketSubprotocols, type BackendTarget } from './remotecommand-bridge.js';
+import { acceptWebSocket, type BackendTarget } from './remotecommand-bridge.js';
 import { requestUpgrade } from './upgrade-client.js';
 import { writeRawResponse } from './upgrade-proxy.js';
 
 export const SPDY_TUNNEL_PREFIX = 'SPDY/3.1+';
 const HIGH_WATER = 1 << 20;
-
-/** `SPDY/3.1+portforward.k8s.io` → `portforward.k8s.io`, for every such offered subprotocol. */
-export function tunneledSpdyProtocols(req: IncomingMessage): string[] {
-  return websocketSubprotocols(req)
-    .filter((p) => p.startsWith(SPDY_TUNNEL_PREFIX) && p.endsWith('.k8s.io'))
-    .map((p) => p.slice(SPDY_TUNNEL_PREFIX.length));
-}
 
 export async function servePortForwardTunnel(req: IncomingMessage, socket: Duplex, head: Buffer, protocols: string[], backend: BackendTarget): Promise<void> {
   let conn: Duplex;
@@ -63,6 +56,10 @@ export async function servePortForwardTunnel(req: IncomingMessage, socket: Duple
   const node = up.socket;
   const chosen = up.headers.get('x-stream-protocol-version')?.[0]?.trim() || protocols[0]!;
   const ws = await acceptWebSocket(req, socket, head, SPDY_TUNNEL_PREFIX + chosen);
+  if (!ws) {
+    node.destroy();
+    return;
+  }
   const closed = new Promise<void>((resolve) => ws.once('close', () => resolve()));
   const nodeClosed = new Promise<void>((resolve) => (node.destroyed ? resolve() : node.once('close', () => resolve())));
   ws.on('error', () => ws.terminate());

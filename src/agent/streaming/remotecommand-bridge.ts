@@ -59,30 +59,24 @@ const CH_RESIZE = 4;
 const CH_CLOSE = 255;
 const HIGH_WATER = 1 << 20;
 
-/** Whether the client offers `protocol` in Sec-WebSocket-Protocol. */
-export function offersSubprotocol(req: IncomingMessage, protocol: string): boolean {
-  return websocketSubprotocols(req).includes(protocol);
-}
-
-export function websocketSubprotocols(req: IncomingMessage): string[] {
-  if (String(req.headers['upgrade'] ?? '').toLowerCase() !== 'websocket') return [];
-  return String(req.headers['sec-websocket-protocol'] ?? '')
-    .split(',')
-    .map((p) => p.trim())
-    .filter(Boolean);
-}
-
 /**
  * Completes a WebSocket handshake answering with subprotocol `protocol`; resolves with the open
- * socket. The client's Sec-WebSocket-Protocol is not handed to ws: ws refuses values that are not
- * RFC 7230 tokens, and `SPDY/3.1+portforward.k8s.io` has a `/` (Go's gorilla accepts it).
+ * socket, or undefined when the handshake was invalid (ws has answered 400). The client's
+ * Sec-WebSocket-Protocol is not handed to ws: ws refuses values that are not RFC 7230 tokens, and
+ * `SPDY/3.1+portforward.k8s.io` has a `/` (Go's gorilla accepts it).
  */
-export function acceptWebSocket(req: IncomingMessage, socket: Duplex, head: Buffer, protocol: string): Promise<WebSocket> {
+export function acceptWebSocket(req: IncomingMessage, socket: Duplex, head: Buffer, protocol: string): Promise<WebSocket | undefined> {
   return new Promise((resolve) => {
     const server = new WebSocketServer({ noServer: true, perMessageDeflate: false, clientTracking: false });
     delete req.headers['sec-websocket-protocol'];
     server.on('headers', (headers: string[]) => headers.push(`Sec-WebSocket-Protocol: ${protocol}`));
-    server.handleUpgrade(req, socket, head, (ws) => resolve(ws));
+    // ws answers an invalid handshake (400) itself and closes the socket without calling back.
+    const onClose = () => resolve(undefined);
+    socket.once('close', onClose);
+    server.handleUpgrade(req, socket, head, (ws) => {
+      socket.off('close', onClose);
+      resolve(ws);
+    });
   });
 }
 
@@ -103,6 +97,7 @@ export function refusedUpgradeStatus(status: number, body: string): string {
 
 export async function serveRemoteCommandWebSocket(req: IncomingMessage, socket: Duplex, head: Buffer, opts: RemoteCommandOptions, backend: BackendTarget): Promise<void> {
   const ws = await acceptWebSocket(req, socket, head, V5_PROTOCOL);
+  if (!ws) return;
   const clientClosed = new Promise<void>((resolve) => ws.once('close', () => resolve()));
   const queued: Buffer[] = [];
   let onMessage: ((m: Buffer) => void) | undefined;

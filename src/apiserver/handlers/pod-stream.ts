@@ -31,7 +31,7 @@ import type { ResourceRequest } from './resource.js';
 import { parsePodLogOptions, podLogQuery } from '../../agent/streaming/log-options.js';
 import { proxyUpgrade } from '../../agent/streaming/upgrade-proxy.js';
 import { serveRemoteCommandWebSocket, V5_PROTOCOL } from '../../agent/streaming/remotecommand-bridge.js';
-import { servePortForwardTunnel } from '../../agent/streaming/portforward-tunnel.js';
+import { servePortForwardTunnel, SPDY_TUNNEL_PREFIX } from '../../agent/streaming/portforward-tunnel.js';
 import type { Duplex } from 'node:stream';
 import { connect as tlsConnect } from 'node:tls';
 import type { ResourceRequestInfo } from '../request-info.js';
@@ -244,7 +244,7 @@ export function chooseUpgradeMode(subresource: string, headers: IncomingMessage[
   if (upgrade !== 'websocket') return { kind: 'refuse', why: `unsupported upgrade ${JSON.stringify(upgrade)}` };
   const offered = offeredSubprotocols(headers);
   if (subresource === 'portforward') {
-    const tunneled = offered.filter((p) => p.startsWith('SPDY/3.1+') && p.endsWith('.k8s.io')).map((p) => p.slice('SPDY/3.1+'.length));
+    const tunneled = offered.filter((p) => p.startsWith(SPDY_TUNNEL_PREFIX) && p.endsWith('.k8s.io')).map((p) => p.slice(SPDY_TUNNEL_PREFIX.length));
     if (tunneled.length) return { kind: 'tunnel', protocols: tunneled };
   } else if (offered.includes(V5_PROTOCOL)) return { kind: 'translate-v5' };
   if (offered.some((p) => RUNTIME_WEBSOCKET_PROTOCOLS.has(p))) return { kind: 'proxy', protocol: 'websocket' };
