@@ -231,3 +231,35 @@ spec:
   const took = (Date.now() - started) / 1000;
   assert.ok(took >= 2.5 && took < 15, `the trap kept it alive until the 3 s grace period ended (${took.toFixed(1)} s)`);
 });
+
+test('hostNetwork pods answer on the node; hostPort maps a node port to the pod', async () => {
+  const { freePort } = await import('../support/cluster.js');
+  const hostNetPort = await freePort();
+  const hostPort = await freePort();
+  await ok(['apply', '-f', '-'], `apiVersion: v1
+kind: Pod
+metadata: {name: hostnet}
+spec:
+  hostNetwork: true
+  containers:
+  - {name: app, image: flotilla.local/demo-app:1.0, env: [{name: PORT, value: "${hostNetPort}"}], readinessProbe: {httpGet: {path: /ready, port: ${hostNetPort}}, periodSeconds: 1}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: hostport}
+spec:
+  containers:
+  - {name: app, image: flotilla.local/demo-app:1.0, ports: [{containerPort: 8080, hostPort: ${hostPort}}], readinessProbe: {httpGet: {path: /ready, port: 8080}, periodSeconds: 1}}
+`);
+  await ok(['wait', '--for=condition=Ready', 'pod/hostnet', 'pod/hostport', '--timeout=60s']);
+  const hostnet = JSON.parse(await ok(['get', 'pod', 'hostnet', '-o', 'json'])) as { status: { podIP: string; hostIP: string } };
+  assert.equal(hostnet.status.podIP, hostnet.status.hostIP, 'a hostNetwork pod has the node IP');
+  const get = async (url: string) => {
+    const r = await fetch(url, { signal: AbortSignal.timeout(3000) });
+    return `${r.status} ${await r.text()}`;
+  };
+  assert.equal(await get(`http://127.0.0.1:${hostNetPort}/health`), '200 ok\n');
+  assert.equal(await get(`http://127.0.0.1:${hostPort}/health`), '200 ok\n');
+  assert.equal(await get(`http://${hostnet.status.hostIP}:${hostPort}/health`), '200 ok\n');
+  await ok(['delete', 'pod', 'hostnet', 'hostport', '--grace-period=1', '--wait=true', '--timeout=30s']);
+});
