@@ -87,7 +87,9 @@ test('registryHostsFiles: mirrors in order, TLS per endpoint host, docker.io ups
   assert.doesNotMatch(files.get('_default')!, /^server/m);
   assert.match(files.get('_default')!, /\[host\."https:\/\/all\.local"\]/);
   assert.match(files.get('myregistry.com')!, /^server = "https:\/\/myregistry\.com"$/m);
-  assert.match(files.get('plain.example')!, /^server = "https:\/\/plain\.example"\nca = "\/plain-ca\.pem"$/m);
+  assert.match(files.get('plain.example')!, /^server = "https:\/\/plain\.example"\nca = "\/plain-ca\.pem"\n\n\[host\]\n$/m);
+  assert.match(files.get('myregistry.com')!, /^\[host\]$/m);
+  assert.doesNotMatch(docker, /^\[host\]$/m);
   assert.equal(registryHostsFiles(undefined).size, 0);
 });
 
@@ -105,6 +107,8 @@ test('registryHostsFiles: disableDefaultEndpoint makes the last endpoint the ser
   const mine = files.get('myregistry.com')!;
   assert.match(mine, /^server = "http:\/\/127\.0\.0\.1:5000"$/m);
   assert.doesNotMatch(mine, /\[host\./);
+  // containerd 1.6 ignores a hosts.toml without a host table.
+  assert.match(mine, /^\[host\]$/m);
   assert.doesNotMatch(mine, /myregistry\.com"/);
   const docker = files.get('docker.io')!;
   assert.match(docker, /^server = "https:\/\/m2\.local:5000"\nca = "\/m2-ca\.pem"$/m);

@@ -190,6 +190,16 @@ function tlsLines(c: RegistryHostConfig | undefined): string[] {
 }
 
 /**
+ * The file text. containerd 1.6 rejects a hosts.toml without a `host` table ("invalid `host`
+ * tree": the file is then ignored and the registry's defaults used), so a file with only a
+ * `server` gets an empty `[host]` table.
+ */
+function hostsToml(lines: string[]): string {
+  if (!lines.some((l) => l.startsWith('[host.'))) lines.push('', '[host]');
+  return lines.join('\n') + '\n';
+}
+
+/**
  * The hosts.toml files to write under `certs.d`: directory name (registry host) → file text. Every
  * mirrored registry gets its endpoints as `[host]` entries (pull and resolve, in order, then the
  * registry itself as `server`, except for "*"); every registry with a `configs` entry but no mirror
@@ -215,7 +225,7 @@ export function registryHostsFiles(reg: RegistriesConfig | undefined): Map<strin
       const url = normalizeEndpoint(ep);
       lines.push('', `[host.${str(url)}]`, '  capabilities = ["pull", "resolve"]', ...tlsLines(configs[endpointHost(ep)]));
     }
-    files.set(hostsDirName(host), lines.join('\n') + '\n');
+    files.set(hostsDirName(host), hostsToml(lines));
   }
   for (const [host, c] of sortedEntries(configs)) {
     if (files.has(hostsDirName(host)) || !c.tls || host === '*') continue;
@@ -224,7 +234,7 @@ export function registryHostsFiles(reg: RegistriesConfig | undefined): Map<strin
       `server = ${str(upstreamServer(host))}`,
       ...tlsLines(c).map((l) => l.trimStart()),
     ];
-    files.set(hostsDirName(host), lines.join('\n') + '\n');
+    files.set(hostsDirName(host), hostsToml(lines));
   }
   return files;
 }
