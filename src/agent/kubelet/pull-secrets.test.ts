@@ -17,11 +17,11 @@ test('authForImage: host match, docker.io spellings, auth field decoding, longes
     cfg({ 'https://index.docker.io/v1/': { auth: b64('hub:pw') } }),
     cfg({ 'myregistry.com': { username: 'u', password: 'p' }, 'myregistry.com/team': { username: 'team', password: 'tp' } }),
   ];
-  assert.deepEqual(authForImage('nginx:1', secrets), { username: 'hub', password: 'pw', serverAddress: 'docker.io' });
-  assert.deepEqual(authForImage('myregistry.com/myapp:v1.2.3', secrets), { username: 'u', password: 'p', serverAddress: 'myregistry.com' });
-  assert.deepEqual(authForImage('myregistry.com/team/x', secrets), { username: 'team', password: 'tp', serverAddress: 'myregistry.com' });
+  assert.deepEqual(authForImage('nginx:1', secrets), { username: 'hub', password: 'pw' });
+  assert.deepEqual(authForImage('myregistry.com/myapp:v1.2.3', secrets), { username: 'u', password: 'p' });
+  assert.deepEqual(authForImage('myregistry.com/team/x', secrets), { username: 'team', password: 'tp' });
   assert.equal(authForImage('quay.io/x/y', secrets), undefined);
   assert.equal(authForImage('nginx', ['not json']), undefined);
   // legacy .dockercfg: the auths map itself
-  assert.deepEqual(authForImage('quay.io/x/y', [JSON.stringify({ 'quay.io': { username: 'q', password: 'r' } })]), { username: 'q', password: 'r', serverAddress: 'quay.io' });
+  assert.deepEqual(authForImage('quay.io/x/y', [JSON.stringify({ 'quay.io': { username: 'q', password: 'r' } })]), { username: 'q', password: 'r' });
 });

@@ -35,6 +35,10 @@ function normalizeKey(key: string): string {
 }
 
 /**
+ * No `serverAddress`, as the kubelet's keyring leaves it empty: containerd sends credentials only
+ * to the host whose name equals the URL host of serverAddress, so a bare registry name there
+ * withholds them from every host, and a registry name withholds them from its mirrors.
+ *
  * Parses the `.dockerconfigjson` (or `.dockercfg`) payloads of the pod's pull secrets (already
  * base64-decoded) and returns the credentials for `image`, or undefined.
  */
@@ -69,7 +73,6 @@ export function authForImage(image: string, configs: readonly string[]): AuthCon
         auth: {
           ...(username ? { username } : {}),
           ...(password ? { password } : {}),
-          serverAddress: host,
           ...(entry.identitytoken ? { identityToken: entry.identitytoken } : {}),
           ...(entry.registrytoken ? { registryToken: entry.registrytoken } : {}),
         },
