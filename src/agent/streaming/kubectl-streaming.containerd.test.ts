@@ -5,7 +5,7 @@
  * built-in images; one host-network pod (sandbox labelled with the apiserver's pod uid) running
  * busybox shells and the demo app on a free loopback port.
  *
- * Covered per kubectl version: exec (stdout, stderr, exit codes), exec -i (stdin and its end),
+ * Covered per kubectl version: exec (stdout, stderr, exit codes), exec -i (stdin and its end), attach -it,
  * exec -it through util-linux `script` (a pseudo-terminal), attach -i, port-forward with an HTTP GET
  * through it, cp local→pod and pod→local. With kubectl ≥ 1.30 exec/attach use WebSocket
  * v5.channel.k8s.io and port-forward (≥ 1.31) the SPDY-over-WebSocket tunnel; the test checks which
@@ -64,6 +64,7 @@ before(async () => {
       containers: [
         { name: 'shell', image: BUILTIN_IMAGES.busybox },
         { name: 'att', image: BUILTIN_IMAGES.busybox, stdin: true },
+        { name: 'tty', image: BUILTIN_IMAGES.busybox, stdin: true, tty: true },
         { name: 'web', image: BUILTIN_IMAGES.demo },
       ],
     },
@@ -104,6 +105,7 @@ before(async () => {
   const specs: [string, ContainerConfig][] = [
     ['shell', container('shell', BUILTIN_IMAGES.busybox, ['sleep', '3600'])],
     ['att', container('att', BUILTIN_IMAGES.busybox, ['sh', '-c', 'while read -r l; do echo "echo:$l"; done; sleep 3600'], { stdin: true })],
+    ['tty', container('tty', BUILTIN_IMAGES.busybox, ['sh'], { stdin: true, tty: true })],
     ['web', container('web', BUILTIN_IMAGES.demo, [], { envs: [{ key: 'PORT', value: String(webPort) }] })],
   ];
   for (const [name, cfg] of specs) {
@@ -245,6 +247,21 @@ for (const { name, binary } of VERSIONS) {
       try {
         await s.matched;
       } finally {
+        await s.kill();
+      }
+      assert.deepEqual(seen(from, 'attach'), [expectExec()]);
+    });
+
+    test('attach -it: a shell on the terminal of the container', async () => {
+      const from = events.length;
+      const cmd = `${binary} --kubeconfig ${shellQuote(c!.kubeconfig)} attach -it ${POD} -c tty`;
+      const s = spawnUntil('script', ['-qec', cmd, '/dev/null'], /hi-42/);
+      // Type until the shell answers (the attach is up only after kubectl has connected).
+      const typing = setInterval(() => s.child.stdin!.write(`echo hi-$((40+2))\r`), 300);
+      try {
+        await s.matched;
+      } finally {
+        clearInterval(typing);
         await s.kill();
       }
       assert.deepEqual(seen(from, 'attach'), [expectExec()]);

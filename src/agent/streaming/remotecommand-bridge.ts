@@ -18,7 +18,8 @@
  *   Status when it is one), a failed connect with `error dialing backend: <err>`;
  * - creates the SPDY streams the node expects, in client-go's order: error, stdin (if stdin),
  *   stdout (if stdout), stderr (if stderr and not tty), resize (if tty); stdin and resize data wait
- *   for the streams' SYN_REPLY; close of channel 0 half-closes the stdin stream;
+ *   for the streams' SYN_REPLY; close of channel 0 half-closes the stdin stream; the client is
+ *   paused while the node's socket is full;
  * - stdout/stderr DATA become channel 1/2 messages as they arrive (the backend is paused while more
  *   than 1 MiB waits to be written to the client); the error stream is collected;
  * - ends when the error stream and the output streams are finished, or the backend connection
@@ -171,9 +172,21 @@ export async function serveRemoteCommandWebSocket(req: IncomingMessage, socket: 
   // Client → node.
   const pendingToNode: Buffer[] = [];
   let stdinClosed = false;
+  let clientPaused = false;
+  /** Writes toward the node; while its socket is full the client's messages wait in the kernel. */
+  const writeToNode = (f: Buffer) => {
+    if (!spdy.write(f) && !clientPaused) {
+      clientPaused = true;
+      ws.pause();
+      spdy.once('drain', () => {
+        clientPaused = false;
+        ws.resume();
+      });
+    }
+  };
   const toNode = (frames: Buffer[]) => {
     if (unreplied.size) pendingToNode.push(...frames);
-    else for (const f of frames) spdy.write(f);
+    else for (const f of frames) writeToNode(f);
   };
   onMessage = (m) => {
     if (m.length < 1) return;
@@ -223,7 +236,7 @@ export async function serveRemoteCommandWebSocket(req: IncomingMessage, socket: 
       case 'syn_reply':
         unreplied.delete(f.streamId);
         if (f.fin) finished.add(f.streamId);
-        if (!unreplied.size) for (const p of pendingToNode.splice(0)) spdy.write(p);
+        if (!unreplied.size) for (const p of pendingToNode.splice(0)) writeToNode(p);
         break;
       case 'data':
         if (f.data.length) {
