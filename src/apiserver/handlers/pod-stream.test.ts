@@ -201,3 +201,11 @@ test("kubelet server GET /stats/summary: JSON for the apiserver's client, 403 fo
   assert.equal(other.status, 403);
   assert.match(other.body, /subresource\(s\)=\[stats\]/);
 });
+
+test('kubectl port-forward to a pod without a ready sandbox: the node agent refusal reaches the user (tunnel and SPDY)', async () => {
+  for (const binary of [undefined, ...(existsSync(KUBECTL_127) ? [KUBECTL_127] : [])]) {
+    const r = await kubectl(['port-forward', 'pod/web', '0:8080'], binary, 20_000);
+    assert.equal(r.code, 1, `${binary ?? 'kubectl'}: ${r.stderr}`);
+    assert.match(r.stderr, /unable to upgrade connection: pod not found \("web_default"\)/);
+  }
+});
