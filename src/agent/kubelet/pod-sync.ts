@@ -124,6 +124,8 @@ export const DEFAULT_MAX_SANDBOX_STARTS = 8;
 export class PodSync {
   private backoff: BackoffState = EMPTY_BACKOFF;
   private pullBackoff: BackoffState = EMPTY_BACKOFF;
+  /** imagePullBackoffKey → `ErrImagePull: <message>` of its last failed pull (kubelet's prevPullErrMsg). */
+  private readonly pullErrors = new Map<string, string>();
   /** pod uid → container name → why it waits. */
   private readonly reasons = new Map<string, Map<string, WaitingReason>>();
 
@@ -166,6 +168,7 @@ export class PodSync {
     const now = this.deps.now();
     this.backoff = backoffGC(this.backoff, now);
     this.pullBackoff = backoffGC(this.pullBackoff, now, IMAGE_PULL_BACKOFF);
+    for (const k of this.pullErrors.keys()) if (!this.pullBackoff.has(k)) this.pullErrors.delete(k);
     const reasons = this.reasonsOf(uid);
     let retryAt: number | undefined;
     const retry = (ms = RETRY_MS) => {
@@ -185,6 +188,7 @@ export class PodSync {
       now,
       backoff: backoffView(this.backoff),
       pullBackoff: backoffView(this.pullBackoff, IMAGE_PULL_BACKOFF),
+      pullError: (key) => this.pullErrors.get(key),
       ...(verdicts ? { probeVerdicts: verdicts } : {}),
     });
     for (const [name, why] of actions.waiting) reasons.set(name, why);
@@ -427,6 +431,8 @@ export class PodSync {
       this.deps.events(pod, 'Normal', 'Pulled', `Container image "${image}" already present on machine`, s.name);
       return present;
     }
+    const key = imagePullBackoffKey(pod.metadata.uid ?? '', image);
+    this.pullErrors.delete(key);
     this.deps.events(pod, 'Normal', 'Pulling', `Pulling image "${image}"`, s.name);
     const t0 = this.deps.now();
     try {
@@ -439,7 +445,7 @@ export class PodSync {
       this.deps.events(pod, 'Warning', 'Failed', `Failed to pull image "${image}": ${msg}`, s.name);
       this.deps.events(pod, 'Warning', 'Failed', 'Error: ErrImagePull', s.name);
       reasons.set(s.name, { reason: 'ErrImagePull', message: msg });
-      const key = imagePullBackoffKey(pod.metadata.uid ?? '', image);
+      this.pullErrors.set(key, `ErrImagePull: ${msg}`);
       this.pullBackoff = backoffNext(this.pullBackoff, key, this.deps.now(), this.deps.now(), IMAGE_PULL_BACKOFF);
       return undefined;
     }

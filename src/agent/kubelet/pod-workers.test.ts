@@ -118,7 +118,8 @@ test('a missing image with IfNotPresent: ErrImagePull, then ImagePullBackOff; a 
   const pullErr = await until('ErrImagePull', async () => last()?.containerStatuses?.[0]?.state?.waiting?.reason === 'ErrImagePull' ? last() : undefined, 5000);
   assert.match(pullErr.containerStatuses![0]!.state!.waiting!.message!, /failed to resolve reference/);
   assert.ok(events.some((e) => e.reason === 'Failed' && e.message.startsWith('Failed to pull image "nope:1": failed to resolve reference')));
-  await until('ImagePullBackOff', async () => last()?.containerStatuses?.[0]?.state?.waiting?.reason === 'ImagePullBackOff', 5000);
+  const backOff = await until('ImagePullBackOff', async () => (last()?.containerStatuses?.[0]?.state?.waiting?.reason === 'ImagePullBackOff' ? last() : undefined), 5000);
+  assert.equal(backOff.containerStatuses![0]!.state!.waiting!.message, 'Back-off pulling image "nope:1": ErrImagePull: failed to resolve reference "docker.io/library/nope:1": not found');
 
   const env = [{ name: 'K', valueFrom: { configMapKeyRef: { name: 'cfg', key: 'missing' } } }];
   workers.update(podFixture({ containers: [ctr('app', { env })] }, { uid: 'uid-2', name: 'web2' }));

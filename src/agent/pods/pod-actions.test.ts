@@ -172,6 +172,13 @@ test('computePodActions: image presence and pull back-off', () => {
   const pb = backoffNext(EMPTY_BACKOFF, imagePullBackoffKey('uid-1', 'busybox:1.36'), NOW - 1000, NOW - 1000, IMAGE_PULL_BACKOFF);
   a = computePodActions(pod(), obs, ctx({ imagePresent: () => false, pullBackoff: backoffView(pb, IMAGE_PULL_BACKOFF) }));
   assert.deepEqual(a.waiting.get('app'), { reason: 'ImagePullBackOff', message: 'Back-off pulling image "busybox:1.36"' });
+  // The last pull error stays in the message during the back-off (kubelet 1.32+).
+  const errs = new Map([[imagePullBackoffKey('uid-1', 'busybox:1.36'), 'ErrImagePull: pulling from host 127.0.0.1:5000 failed with status code [manifests 1.36]: 401 Unauthorized']]);
+  a = computePodActions(pod(), obs, ctx({ imagePresent: () => false, pullBackoff: backoffView(pb, IMAGE_PULL_BACKOFF), pullError: (k) => errs.get(k) }));
+  assert.deepEqual(a.waiting.get('app'), {
+    reason: 'ImagePullBackOff',
+    message: 'Back-off pulling image "busybox:1.36": ErrImagePull: pulling from host 127.0.0.1:5000 failed with status code [manifests 1.36]: 401 Unauthorized',
+  });
   assert.equal(imagePullPolicyOf({ image: 'nginx' }), 'Always');
   assert.equal(imagePullPolicyOf({ image: 'nginx:latest' }), 'Always');
   assert.equal(imagePullPolicyOf({ image: 'localhost:5000/nginx' }), 'Always');

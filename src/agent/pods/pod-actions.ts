@@ -109,6 +109,12 @@ export interface PodActionsContext {
   backoff: BackoffView;
   /** Image-pull back-off, keyed by imagePullBackoffKey(podUid, image); none when absent. */
   pullBackoff?: BackoffView;
+  /**
+   * The last pull failure of a key in pullBackoff (`ErrImagePull: <runtime's message>`), appended
+   * to ImagePullBackOff's message as the kubelet does since 1.32, so the registry's answer stays
+   * in the pod status during the back-off.
+   */
+  pullError?: (key: string) => string | undefined;
   /** Whether an image is on the node; undefined = unknown. */
   imagePresent?: (image: string) => boolean | undefined;
   probeVerdicts?: ProbeVerdicts;
@@ -407,8 +413,10 @@ function startSpec(
   } else {
     pull = present === undefined ? undefined : !present;
   }
-  if (pull !== false && ctx.pullBackoff?.isInBackOffSinceUpdate(imagePullBackoffKey(uid, image), ctx.now)) {
-    actions.waiting.set(name, { reason: 'ImagePullBackOff', message: `Back-off pulling image "${image}"` });
+  const pullKey = imagePullBackoffKey(uid, image);
+  if (pull !== false && ctx.pullBackoff?.isInBackOffSinceUpdate(pullKey, ctx.now)) {
+    const prev = ctx.pullError?.(pullKey);
+    actions.waiting.set(name, { reason: 'ImagePullBackOff', message: `Back-off pulling image "${image}"${prev ? `: ${prev}` : ''}` });
     return undefined;
   }
   return { name, kind, index, attempt, image, pullPolicy, pull, ...(backoff ? { backoff } : {}) };
