@@ -28,6 +28,7 @@ import {
 } from './handlers/resource.js';
 import { handleWatch } from './handlers/watch.js';
 import { handleBinding } from './handlers/binding.js';
+import { handleNodeProxy } from './handlers/node-proxy.js';
 import { handleTokenRequest, type ServiceAccountTokenOptions } from './handlers/token-request.js';
 import { handlePodLog, handlePodUpgrade, type KubeletClientConfig } from './handlers/pod-stream.js';
 import { writeRawResponse } from '../agent/streaming/upgrade-proxy.js';
@@ -285,6 +286,7 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
       if (!nodes) throw notFoundPath();
       return handlePodLog(r, { nodes: storeFor(nodes), kubelet: opts.kubeletClient });
     }
+    if (r.def.group === '' && r.def.plural === 'nodes' && (sub === 'proxy' || sub.startsWith('proxy/'))) return handleNodeProxy(r, opts.kubeletClient);
     if (r.def.group === '' && r.def.plural === 'serviceaccounts' && sub === 'token') {
       if (!opts.serviceAccountTokens) throw notFoundPath();
       if (info.verb !== 'create') throw methodNotSupported(gr, info.verb);
