@@ -24,6 +24,7 @@ import { createHookRunner } from './kubelet/hooks.js';
 import { createPodVolumes } from './volumes/index.js';
 import { ensureKubeletServingCert } from './kubelet/serving-cert.js';
 import { createKubeletServer } from './streaming/kubelet-server.js';
+import { createStatsProvider } from './stats/index.js';
 import { PodSync, type PodVolumes } from './kubelet/pod-sync.js';
 import { PodWorkers } from './kubelet/pod-workers.js';
 import { authForImage } from './kubelet/pull-secrets.js';
@@ -135,12 +136,17 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
       }
     };
     let podLookup: (ns: string, name: string) => V1Pod | undefined = () => undefined;
+    let podByUid: (uid: string) => V1Pod | undefined = () => undefined;
+    // Per-container CPU and memory from the runtime and cgroups (the summary API, /stats/summary).
+    const stats = createStatsProvider({ runtime: cri.runtime, images: cri.images, nodeName: opts.nodeName, rootDir: opts.dataDir, logRoot, podLookup: (uid) => podByUid(uid), logger: opts.logger });
+    undo.push(async () => stats.stop());
     const serving = await ensureKubeletServingCert(join(opts.dataDir, 'agent'), opts.nodeName, [facts.internalIP]);
     const kubeletServer = createKubeletServer({
       runtime: cri.runtime,
       podLookup: (ns, name) => podLookup(ns, name),
       logRoot,
       tls: { cert: serving.certPem, key: serving.keyPem, clientCa: opts.clusterCaPem },
+      statsSummary: () => stats.summary(),
       logger: opts.logger,
     });
     const kubeletPort = await kubeletServer.listen(opts.kubeletPort ?? 10250, opts.kubeletAddress ?? '0.0.0.0');
@@ -255,6 +261,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     });
     undo.push(async () => pods.stop());
     podLookup = (ns, name) => pods.get(ns, name);
+    podByUid = (uid) => pods.list().find((p) => p.metadata.uid === uid);
     await Promise.all([nodes.start(), informers.start(), pods.start()]);
     workers.markSynced();
     workers.start();
