@@ -241,12 +241,23 @@ export async function startServer(
     );
     server.on('tlsClientError', (err) => log.v(2).info('TLS handshake failed', { err: err.message }));
     // exec, attach, port-forward: HTTP upgrades (SPDY, WebSocket)
+    // Upgraded connections are outside the HTTP server's bookkeeping: shutdown ends them itself.
+    const upgraded = new Set<Duplex>();
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-      if (api.handleUpgrade) api.handleUpgrade(req, socket, head);
-      else socket.destroy();
+      if (!api.handleUpgrade) return void socket.destroy();
+      upgraded.add(socket);
+      socket.once('close', () => upgraded.delete(socket));
+      api.handleUpgrade(req, socket, head);
     });
+    const endUpgraded = () => {
+      for (const s of upgraded) s.destroy();
+      upgraded.clear();
+    };
     await listen(server, config.bindAddress, config.securePort);
-    undo.push(() => closeServer(server, 0));
+    undo.push(async () => {
+      endUpgraded();
+      await closeServer(server, 0);
+    });
     const port = (server.address() as AddressInfo).port;
     const url = localServerUrl(config.bindAddress, port);
     log.info('serving securely', { address: `${config.bindAddress.includes(':') ? `[${config.bindAddress}]` : config.bindAddress}:${port}` });
@@ -292,6 +303,7 @@ export async function startServer(
         const s0 = performance.now();
         log.info('shutting down');
         await stopAgent?.().catch((e: unknown) => log.error('node agent stop failed', { err: errMessage(e) }));
+        endUpgraded();
         const drained = closeServer(server, DRAIN_MS);
         await stopControlPlane?.().catch((e: unknown) => log.error('control loops stop failed', { err: errMessage(e) }));
         await api.close().catch((e: unknown) => log.error('apiserver close failed', { err: errMessage(e) }));
