@@ -2,8 +2,9 @@
  * The node agent's figures (issue 4), next to a baseline measured in the same run:
  *   - pod startup latency (POST of the pod → Ready=True seen on a watch; image present), p50/p99
  *     over N pods created one after the other, then N pods created at once (pods/s the node starts);
- *   - baseline: `ctr run --rm` of the same image (create, start, exit, delete) on the agent's own
- *     containerd, N times;
+ *   - baselines: `ctr run --rm` of the same image (create, start, exit, delete) on the agent's own
+ *     containerd; and for the burst, the same N sandboxes + containers straight through the CRI at
+ *     once (same containerd, CNI config and bridge; the agent stopped);
  *   - the agent process's RSS and CPU, idle and with the N pods running (a standalone
  *     `flotilla agent`, so the figure is the agent's alone: containerd and shims are apart).
  * A control plane (`flotilla server --disable-agent`) and one agent with a per-run bridge, CIDRs and
@@ -13,13 +14,14 @@
  */
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import { percentile } from './lib/https-client.js';
 import { BUILTIN_IMAGES, CRI_NAMESPACE } from '../src/agent/images/builtin.js';
 import { killall } from '../src/agent/killall.js';
+import { createCriClient, startContainerd, type ContainerConfig, type PodSandboxConfig } from '../src/agent/runtime/index.js';
 import { createInformer } from '../src/client/informer.js';
 import { clientFromKubeconfig } from '../src/client/http-client.js';
 import { R } from '../src/client/types.js';
@@ -56,6 +58,54 @@ async function sampleProcess(pid: number, seconds: number): Promise<{ rssMiB: nu
   const elapsed = (performance.now() - t0) / 1000;
   const rss = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
   return { rssMiB: rss, cpuPct: ((b - a) / hz / elapsed) * 100 };
+}
+
+/** N sandboxes (pod network through the agent's CNI config) + busybox containers, all at once, through the CRI; wall seconds. */
+async function rawCriBurst(dataDir: string, n: number): Promise<number> {
+  const containerd = await startContainerd({ dataDir, logger: discardLogger, cniConfDir: join(dataDir, 'cni', 'net.d') });
+  const cri = createCriClient(containerd.socket);
+  try {
+    const podNs = { network: 'POD', pid: 'CONTAINER', ipc: 'POD' } as const;
+    const one = async (i: number) => {
+      const uid = randomBytes(8).toString('hex');
+      const logDirectory = join(dataDir, 'raw-logs', uid);
+      mkdirSync(logDirectory, { recursive: true });
+      const sandbox: PodSandboxConfig = {
+        metadata: { name: `raw-${i}`, uid, namespace: 'bench', attempt: 0 },
+        hostname: `raw-${i}`,
+        logDirectory,
+        portMappings: [],
+        labels: {},
+        annotations: {},
+        linux: { cgroupParent: '', securityContext: { namespaceOptions: podNs } },
+      };
+      const container: ContainerConfig = {
+        metadata: { name: 'main', attempt: 0 },
+        image: { image: BUILTIN_IMAGES.busybox },
+        command: ['sleep', '3600'],
+        args: [],
+        workingDir: '',
+        envs: [],
+        mounts: [],
+        labels: {},
+        annotations: {},
+        logPath: 'main/0.log',
+        stdin: false,
+        stdinOnce: false,
+        tty: false,
+        linux: { securityContext: { namespaceOptions: podNs, privileged: false, readonlyRootfs: false, supplementalGroups: [], noNewPrivs: false } },
+      };
+      const id = await cri.runtime.runPodSandbox(sandbox);
+      const cid = await cri.runtime.createContainer(id, container, sandbox);
+      await cri.runtime.startContainer(cid);
+    };
+    const t0 = performance.now();
+    await Promise.all(Array.from({ length: n }, (_, i) => one(i)));
+    return (performance.now() - t0) / 1000;
+  } finally {
+    cri.close();
+    await containerd.stop();
+  }
 }
 
 const block = 128 + randomInt(0, 63) * 2;
@@ -150,11 +200,20 @@ try {
   const burstWall = (Math.max(...[...created.keys()].map((n) => readyAt.get(n)!)) - tb) / 1000;
   const loaded = await sampleProcess(pid, SAMPLE_S);
 
+  // Baseline for the burst: the same N pods (sandbox with the pod network + container) straight
+  // through the CRI, all at once, on the same containerd, CNI config and bridge, without the agent.
+  for (const name of created.keys()) await client.delete(R.pods, 'default', name, { gracePeriodSeconds: 0 });
+  await until('burst pods gone', () => informer.list().length === 0, 120_000);
+  agent.kill('SIGTERM');
+  await new Promise((r) => (agent.exitCode !== null ? r(null) : agent.once('exit', r)));
+  const rawWall = await rawCriBurst(agentDir, N);
+
   console.log(`agent: containerd via CRI, image ${BUILTIN_IMAGES.busybox} (present), N=${N}, pod network through CNI (bridge ${bridge})`);
   console.log(`  pod startup, one at a time (create → Ready)   ${fmt(seqMs)}`);
   console.log(`  pod startup, ${N} at once (create → Ready)      ${fmt(burstMs)}`);
   console.log(`  pods started per second (${N} at once)          ${(N / burstWall).toFixed(1)} pods/s (${burstWall.toFixed(1)} s)`);
   console.log(`  baseline: ctr run --rm (same image)           ${fmt(ctrMs)}`);
+  console.log(`  baseline: ${N} sandboxes + containers straight through the CRI, at once   ${(N / rawWall).toFixed(1)} pods/s (${rawWall.toFixed(1)} s)`);
   console.log(`  agent process idle (${SAMPLE_S} s)                  RSS ${idle.rssMiB.toFixed(0)} MiB, CPU ${idle.cpuPct.toFixed(1)}% of a core`);
   console.log(`  agent process with ${N} pods (${SAMPLE_S} s)          RSS ${loaded.rssMiB.toFixed(0)} MiB, CPU ${loaded.cpuPct.toFixed(1)}% of a core`);
 } finally {

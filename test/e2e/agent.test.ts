@@ -157,6 +157,29 @@ test('logs, exec (exit codes, stdin), port-forward and cp through the API server
   }
 });
 
+test("the node's summary API through the API server's node proxy: per-container CPU and memory from cgroups", async () => {
+  const ps = await pods('app=demo');
+  const summary = await eventually('stats with CPU rates', async () => {
+    const s = JSON.parse(await ok(['get', '--raw', `/api/v1/nodes/${server.node!.name}/proxy/stats/summary`])) as {
+      node: { nodeName: string; cpu: { usageNanoCores?: number }; memory: { workingSetBytes?: number } };
+      pods: { podRef: { name: string; uid: string }; containers: { name: string; cpu?: { usageCoreNanoSeconds?: number; usageNanoCores?: number }; memory?: { workingSetBytes?: number } }[] }[];
+    };
+    const mine = s.pods.filter((p) => ps.some((x) => x.metadata.uid === p.podRef.uid));
+    return mine.length === ps.length && mine.every((p) => p.containers[0]?.cpu?.usageNanoCores !== undefined) ? { ...s, mine } : undefined;
+  }, 40_000);
+  assert.equal(summary.node.nodeName, server.node!.name);
+  assert.ok((summary.node.memory.workingSetBytes ?? 0) > 0);
+  for (const p of summary.mine) {
+    const c = p.containers.find((x) => x.name === 'app');
+    assert.ok(c, `container app in ${p.podRef.name}`);
+    assert.ok((c.cpu?.usageCoreNanoSeconds ?? 0) > 0, 'cumulative CPU');
+    assert.ok((c.memory?.workingSetBytes ?? 0) > 100_000, `working set ${c.memory?.workingSetBytes}`);
+  }
+  const missing = await server.kubectl(['get', '--raw', `/api/v1/nodes/${server.node!.name}/proxy/no/such/path`]);
+  assert.notEqual(missing.code, 0);
+  assert.match(missing.stderr, /NotFound/);
+});
+
 test('a failing liveness probe restarts the container; readiness failures take the pod out of Ready', async () => {
   const [p] = await pods('app=demo');
   const name = p!.metadata.name;
@@ -232,7 +255,7 @@ test('a second node joins with `flotilla agent --server --token`; pods on the tw
   const bridge = `flb${tag}`;
   const name = `flt-node2-${tag}`;
   const token = readFileSync(join(server.dataDir, 'token'), 'utf8').trim();
-  const agent: ChildProcess = spawn(process.execPath, [join(REPO_ROOT, 'bin/flotilla.js'), 'agent', '--server', server.url, '--token', token, '--data-dir', dataDir, '--node-name', name, '--bridge', bridge, '--kubelet-port', '0', '--node-label', 'second=yes'], {
+  const agent: ChildProcess = spawn(process.execPath, [join(REPO_ROOT, 'bin/flotilla.js'), 'agent', '--server', server.url, '--token', token, '--data-dir', dataDir, '--node-name', name, '--bridge', bridge, '--kubelet-port', '0', '--node-label', 'second=yes', '--node-label', 'node-role.kubernetes.io/worker=', '--node-taint', 'workload-type=compute-optimized:NoSchedule'], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let log = '';
@@ -242,11 +265,17 @@ test('a second node joins with `flotilla agent --server --token`; pods on the tw
     await eventually(`node ${name} Ready`, async () => / Ready /.test(await ok(['get', 'node', name, '--no-headers'])) || undefined, 90_000).catch((e: unknown) => {
       throw new Error(`${String(e)}\nagent output:\n${log}`);
     });
+    // The seed's worker flags: the role label is applied by the server (NodeRestriction keeps the
+    // node from setting it), the taint by the node when it registers.
+    await eventually('role label applied', async () => / worker /.test(await ok(['get', 'node', name, '--no-headers'])) || undefined, 20_000);
+    const taints = JSON.parse(await ok(['get', 'node', name, '-o', 'jsonpath={.spec.taints}'])) as { key: string; value: string; effect: string }[];
+    assert.deepEqual(taints, [{ key: 'workload-type', value: 'compute-optimized', effect: 'NoSchedule' }]);
     await ok(['apply', '-f', '-'], `apiVersion: v1
 kind: Pod
 metadata: {name: far, labels: {app: far}}
 spec:
   nodeSelector: {second: "yes"}
+  tolerations: [{key: workload-type, operator: Equal, value: compute-optimized, effect: NoSchedule}]
   containers:
   - {name: app, image: flotilla.local/demo-app:1.0, ports: [{containerPort: 8080}], readinessProbe: {httpGet: {path: /ready, port: 8080}, periodSeconds: 1}}
 `);
@@ -271,7 +300,13 @@ spec:
 
 test('the server restarted under running pods adopts them: same containers, no restarts', async () => {
   const before = await pods('app=demo');
-  await server.restart();
+  // A stream left open (kubectl exec -i with stdin never closed) must not hold the shutdown.
+  const open = spawn('kubectl', ['--kubeconfig', server.kubeconfig, 'exec', '-i', before[0]!.metadata.name, '--', 'cat'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  open.stdin!.write('still here\n');
+  await eventually('the open exec echoes', async () => new Promise<boolean>((r) => open.stdout!.once('data', () => r(true))), 20_000);
+  const stopped = await server.restart();
+  assert.equal(stopped.killed, false, `the server stopped on SIGTERM with a stream open (${stopped.ms} ms)`);
+  open.kill('SIGKILL');
   await eventually('node Ready again', async () => / Ready /.test(await ok(['get', 'node', server.node!.name, '--no-headers'])) || undefined);
   // Give the agent a few syncs to prove it leaves them alone.
   await new Promise((r) => setTimeout(r, 4000));
