@@ -56,6 +56,7 @@ const PURE_AGENT_MODULES = new Set([
   'agent/node/node-objects.ts',
   'agent/node/node-status.ts',
   'agent/kubelet/pull-secrets.ts',
+  'agent/runtime/registries-file.ts',
   'agent/stats/rates.ts',
   'agent/stats/summary.ts',
   'agent/stats/host-parse.ts',
