@@ -72,6 +72,16 @@ async function clusterNetworks(dataDir: string): Promise<{ clusterCIDRs: string[
   }
 }
 
+/** Routes on `bridge` that the agent added (not the kernel's connected route of its podCIDR). */
+async function safetyRoutes(bridge: string): Promise<string[]> {
+  try {
+    const { stdout } = await run('ip', ['-j', 'route', 'show', 'dev', bridge]);
+    return (JSON.parse(stdout) as { dst?: string; protocol?: string }[]).filter((r) => r.protocol !== 'kernel' && r.dst && r.dst.includes('/')).map((r) => r.dst!);
+  } catch {
+    return [];
+  }
+}
+
 export async function killall(opts: KillallOptions): Promise<KillallReport> {
   const log = opts.logger.child('killall');
   const report: KillallReport = { sandboxes: 0, shimsKilled: 0, unmounted: 0 };
@@ -145,8 +155,14 @@ export async function killall(opts: KillallOptions): Promise<KillallReport> {
   // 4. The node network (bridge, routes, firewall rules).
   await step('removing the pod network', async () => {
     const nets = await clusterNetworks(opts.dataDir);
-    const clusterCIDRs = opts.clusterCIDRs ?? nets.clusterCIDRs;
-    const serviceCIDRs = opts.serviceCIDRs ?? nets.serviceCIDRs;
+    let clusterCIDRs = opts.clusterCIDRs ?? nets.clusterCIDRs;
+    let serviceCIDRs = opts.serviceCIDRs ?? nets.serviceCIDRs;
+    if (!clusterCIDRs.length) {
+      // No cluster.json (never joined, or removed): the safety routes on the bridge say which they were.
+      const routed = await safetyRoutes(opts.bridge ?? 'flotilla0');
+      clusterCIDRs = routed.slice(0, 1);
+      serviceCIDRs = routed.slice(1);
+    }
     if (!clusterCIDRs.length) {
       log.info('no cluster networks known; leaving routes alone', { bridge: opts.bridge ?? 'flotilla0' });
       return;
