@@ -302,7 +302,9 @@ export class PodSync {
     const sandboxConfig = sbr.config;
 
     // Volumes before the sandbox, as the kubelet waits for mounts.
+    const tVol = this.deps.now();
     const vols = await this.deps.volumes.setup(pod);
+    this.deps.logger.v(4).info('volumes set up', { pod: pod.metadata.name, ms: this.deps.now() - tVol });
     if ('error' in vols) {
       this.deps.events(pod, 'Warning', 'FailedMount', vols.error);
       retry();
@@ -312,7 +314,9 @@ export class PodSync {
     let sandboxId = actions.sandboxId;
     if (actions.createSandbox) {
       try {
+        const tSb = this.deps.now();
         sandboxId = await this.sandboxSlot(() => rt.runPodSandbox(sandboxConfig));
+        this.deps.logger.v(4).info('sandbox created', { pod: pod.metadata.name, ms: this.deps.now() - tSb });
       } catch (e) {
         this.deps.events(pod, 'Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${message(e)}`);
         retry();
@@ -370,13 +374,17 @@ export class PodSync {
       if ('error' in cc) return this.failStart(pod, name, reasons, cc.error.reason, cc.error.message, retry);
       let id: string;
       try {
+        const tC = this.deps.now();
         id = await rt.createContainer(sandboxId, cc.config, sandboxConfig);
+        this.deps.logger.v(4).info('container created', { pod: pod.metadata.name, container: name, ms: this.deps.now() - tC });
       } catch (e) {
         return this.failStart(pod, name, reasons, 'CreateContainerError', message(e), retry);
       }
       this.deps.events(pod, 'Normal', 'Created', `Created container ${name}`, name);
       try {
+        const tS = this.deps.now();
         await rt.startContainer(id);
+        this.deps.logger.v(4).info('container started', { pod: pod.metadata.name, container: name, ms: this.deps.now() - tS });
       } catch (e) {
         this.deps.events(pod, 'Warning', 'Failed', `Error: ${message(e)}`, name);
         reasons.set(name, { reason: 'RunContainerError', message: message(e) });

@@ -91,6 +91,7 @@ export class PodWorkers {
     if (!w) {
       w = { pod, running: undefined, again: false, timer: undefined, verdicts: new Map(), lastStatus: undefined, removed: false };
       this.workers.set(uid, w);
+      this.opts.logger.v(4).info('pod added', { pod: pod.metadata.name });
       this.opts.probes.addPod(pod);
     } else {
       w.pod = pod;
