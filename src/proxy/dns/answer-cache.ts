@@ -2,7 +2,7 @@
  * The cache of forwarded answers (CoreDNS' `cache 30`): keyed by lowercase name, type and class;
  * an entry lives for the smallest TTL of its records (the SOA minimum for negative answers),
  * capped at maxTtl; at most maxEntries entries, the oldest inserted evicted first. Served records
- * carry the TTL they have left. Pure: time is an input.
+ * carry the TTL they have left, never more than the entry's remaining life. Pure: time is an input.
  */
 export interface CachedAnswer<R> {
   rcode: string;
@@ -43,7 +43,8 @@ export class AnswerCache<R extends WithTtl> {
     }
     this.hits++;
     const age = Math.floor((nowMs - e.storedAt) / 1000);
-    const dec = (rs: R[]) => rs.map((r) => (r.type === 'OPT' ? r : { ...r, ttl: Math.max(0, (r.ttl ?? 0) - age) }));
+    const left = Math.max(0, Math.ceil((e.expiresAt - nowMs) / 1000));
+    const dec = (rs: R[]) => rs.map((r) => (r.type === 'OPT' ? r : { ...r, ttl: Math.min(left, Math.max(0, (r.ttl ?? 0) - age)) }));
     return { rcode: e.value.rcode, answers: dec(e.value.answers), authorities: dec(e.value.authorities), additionals: dec(e.value.additionals) };
   }
 

@@ -88,7 +88,7 @@ export function encodeResponse(
   query: Pick<DecodedPacket, 'id' | 'flags' | 'questions' | 'additionals'>,
   rcode: string,
   sections: { answers: Rec[]; authorities: Rec[]; additionals: Rec[] },
-  opts: { authoritative: boolean; maxSize: number },
+  opts: { authoritative: boolean; maxSize: number; truncated?: boolean },
 ): { buf: Buffer; truncated: boolean } {
   const qflags = query.flags ?? 0;
   const clientOpt = (query.additionals ?? []).find((r) => r.type === 'OPT');
@@ -104,8 +104,9 @@ export function encodeResponse(
     authorities,
     additionals: [...additionals, ...opt],
   });
-  const full = dnsPacket.encode(build(sections.answers, sections.authorities, sections.additionals, false));
-  if (full.length <= opts.maxSize) return { buf: full, truncated: false };
+  const tc = opts.truncated === true;
+  const full = dnsPacket.encode(build(sections.answers, sections.authorities, sections.additionals, tc));
+  if (full.length <= opts.maxSize) return { buf: full, truncated: tc };
   // Drop the additional and authority sections, then answers from the end, until it fits.
   let answers = sections.answers;
   for (;;) {
@@ -271,9 +272,9 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<RunningDns
     if (query.type === 'response') return undefined;
     const clientOpt = (query.additionals ?? []).find((r) => r.type === 'OPT') as { udpPayloadSize?: number } | undefined;
     const maxSize = proto === 'tcp' ? maxTcp : Math.min(65535, Math.max(512, clientOpt?.udpPayloadSize ?? 512));
-    const reply = (rcode: string, s: { answers: Rec[]; authorities: Rec[]; additionals: Rec[] }, authoritative: boolean) => {
+    const reply = (rcode: string, s: { answers: Rec[]; authorities: Rec[]; additionals: Rec[] }, authoritative: boolean, truncated = false) => {
       if (rcode === 'SERVFAIL') stats.servfail++;
-      const out = encodeResponse(query, rcode, s, { authoritative, maxSize });
+      const out = encodeResponse(query, rcode, s, { authoritative, maxSize, truncated });
       if (out.truncated) stats.truncated++;
       return out.buf;
     };
@@ -286,7 +287,8 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<RunningDns
     if (res.kind === 'forward') {
       const ex = await forward(q, proto);
       if (!ex) return reply('SERVFAIL', empty, false);
-      return reply(ex.rcode, ex, false);
+      // An upstream answer truncated for UDP stays truncated: the client retries over TCP.
+      return reply(ex.rcode, ex, false, ex.truncated);
     }
     stats.local++;
     let answers = res.answers.map(toAnswer);
