@@ -43,6 +43,8 @@ import { AdmissionChain, type AdmissionPlugin } from './admission/types.js';
 import { GarbageCollector } from '../controllers/garbage-collector/controller.js';
 import { createGcAccess } from './in-process.js';
 import { CachedLister } from './cached-lister.js';
+import { ServiceAllocator, reconcileKubernetesService, serviceWriteHooks, type ApiEndpoint, type PortRangeSpec } from './registry/service-alloc/index.js';
+import type { V1Service } from '../api/core/v1/service.js';
 
 export interface ApiServerOptions {
   backend: Backend;
@@ -64,6 +66,24 @@ export interface ApiServerOptions {
   kubeletClient?: KubeletClientConfig;
   /** Enables POST serviceaccounts/{name}/token (TokenRequest); without it that path is 404. */
   serviceAccountTokens?: ServiceAccountTokenOptions;
+  /**
+   * Service networking: cluster IPs from these CIDRs and NodePorts are allocated on writes, and
+   * the `kubernetes` Service is maintained (see registry/service-alloc). Without it Services are
+   * stored as sent (tests of other machinery).
+   */
+  services?: ServiceNetworkOptions;
+}
+
+export interface ServiceNetworkOptions {
+  /** One per IP family, the first is the default family (--service-cluster-ip-range). */
+  serviceCidrs: string[];
+  /** --service-node-port-range (default 30000-32767). */
+  nodePortRange?: PortRangeSpec;
+  /** The kubernetes Service's targetPort until publishEndpoint() tells the real one (default 6443). */
+  securePort?: number;
+  /** How often the `kubernetes` Service, Endpoints and EndpointSlice are checked (default 10 s). */
+  reconcileIntervalMs?: number;
+  random?: () => number;
 }
 
 /** What one request learned about itself, for the audit log. */
@@ -85,6 +105,11 @@ export interface ApiServer {
   storeFor(def: ResourceDef): ResourceStore;
   /** An always-current in-memory copy of a resource, for admission plugins (see CachedLister). */
   listerFor(def: ResourceDef): CachedLister;
+  /**
+   * Where clients reach this server (advertise address, real secure port): written into the
+   * `kubernetes` Endpoints and EndpointSlice. A no-op without `services`.
+   */
+  publishEndpoint(endpoint: ApiEndpoint): Promise<void>;
 }
 
 /** Paths anyone may read, as upstream's system:public-info-viewer allows. */
@@ -104,6 +129,13 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
   const keyLocks = new KeyLocks();
   let namespaces: NamespaceLifecycle | undefined;
   let gc: GarbageCollector | undefined;
+  const svcOpts = opts.services;
+  const serviceAlloc = svcOpts
+    ? new ServiceAllocator({ serviceCidrs: svcOpts.serviceCidrs, nodePortRange: svcOpts.nodePortRange, random: svcOpts.random })
+    : undefined;
+  const serviceHooks = serviceAlloc && serviceWriteHooks(serviceAlloc);
+  let apiEndpoint: ApiEndpoint | undefined;
+  let kubernetesServiceTimer: ReturnType<typeof setInterval> | undefined;
   let ready = false;
   let closed = false;
 
@@ -124,6 +156,7 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
         namespaceAdmits: (ns, gr, name) => namespaces!.admits(ns, gr, name),
         admission,
         keyLocks,
+        ...(serviceHooks && def.group === '' && def.plural === 'services' ? { hooks: serviceHooks } : {}),
       });
       stores.set(def, s);
     }
@@ -349,9 +382,39 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
     await handlePodUpgrade({ req, socket, head, info, query: url.searchParams, store: storeFor(pods) }, { nodes: storeFor(nodes), kubelet: opts.kubeletClient });
   };
 
+  const kubernetesServicePass = async (): Promise<void> => {
+    const services = registry.get('', 'v1', 'services');
+    if (!serviceAlloc || !services) return;
+    const endpoints = registry.get('', 'v1', 'endpoints');
+    const slices = registry.get('discovery.k8s.io', 'v1', 'endpointslices');
+    await reconcileKubernetesService(
+      { services: storeFor(services), ...(endpoints ? { endpoints: storeFor(endpoints) } : {}), ...(slices ? { endpointSlices: storeFor(slices) } : {}) },
+      serviceAlloc.apiServiceIps(),
+      apiEndpoint,
+      { now, defaultTargetPort: svcOpts?.securePort ?? 6443 },
+    );
+  };
+  const startServiceAllocation = async (): Promise<void> => {
+    const services = registry.get('', 'v1', 'services');
+    if (!serviceAlloc || !services) return;
+    // Upstream's repair pass: the allocators start from what storage holds.
+    const all = await storeFor(services).list({ namespace: '' });
+    for (const p of serviceAlloc.rebuild(all.items as V1Service[])) log.warn('service allocation repair', { problem: p });
+    log.v(1).info('service allocators rebuilt', { services: all.items.length, ...serviceAlloc.usage() });
+    await kubernetesServicePass();
+    kubernetesServiceTimer = setInterval(() => {
+      kubernetesServicePass().catch((e: unknown) => log.error('kubernetes service reconcile failed', { err: e instanceof Error ? e.message : String(e) }));
+    }, svcOpts?.reconcileIntervalMs ?? 10_000);
+    kubernetesServiceTimer.unref();
+  };
+
   return {
     storeFor,
     listerFor,
+    async publishEndpoint(endpoint) {
+      apiEndpoint = endpoint;
+      if (ready) await kubernetesServicePass();
+    },
     handleUpgrade(req, socket, head) {
       socket.on('error', () => socket.destroy());
       upgradeDispatch(req, socket, head).catch((e: unknown) => {
@@ -395,6 +458,7 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
       await namespaces.start();
       gc = new GarbageCollector(createGcAccess(registry, storeFor, cache, now), log.child('garbage-collector'));
       await gc.start();
+      await startServiceAllocation();
       ready = true;
       log.info('apiserver ready', { resources: registry.all().length });
     },
@@ -404,6 +468,7 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
       ready = false;
       namespaces?.stop();
       gc?.stop();
+      if (kubernetesServiceTimer) clearInterval(kubernetesServiceTimer);
       for (const l of listers.values()) l.close();
       cache.close();
       await opts.audit?.close();

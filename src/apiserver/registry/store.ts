@@ -45,6 +45,23 @@ export interface StoreDeps {
   admission?: AdmissionChain;
   /** Serializes read-modify-write cycles per key within this process. */
   keyLocks: KeyLocks;
+  /** Resource-specific work around writes (Services: cluster IP and NodePort allocation). */
+  hooks?: StoreWriteHooks;
+}
+
+/**
+ * What a registry does around a write beyond its pure strategy (upstream's BeginCreate,
+ * BeginUpdate and AfterDelete), e.g. allocating a Service's cluster IP. Begin hooks run after the
+ * write pipeline accepted the object and before validating admission and storage, for writes of
+ * the main resource only (not status, not raw subresource writes); they may change the object
+ * and throw an ApiError to refuse it. The `finish` they return is called exactly once: with
+ * true when the object was stored, false otherwise (failure, conflict retry, dry run, no-op).
+ */
+export interface StoreWriteHooks {
+  beginCreate?(obj: KubeObject, dryRun: boolean): (stored: boolean) => void;
+  beginUpdate?(obj: KubeObject, old: KubeObject, dryRun: boolean): (stored: boolean) => void;
+  /** After `obj` was removed from storage (never for dry runs). Must not throw. */
+  afterDelete?(obj: KubeObject): void;
 }
 
 /** Per-key FIFO turn-taking for async work (one chain per key, dropped when idle). */
@@ -273,27 +290,34 @@ export class ResourceStore {
     const areq = this.admissionRequest('CREATE', meta.namespace ?? '', meta.name ?? '', obj, undefined, ctx, opts.dryRun);
     await this.deps.admission?.admit(areq);
     const warnings = this.deps.pipeline.admitCreate(this.def, obj, ctx);
-    await this.deps.admission?.validate(areq);
-    if (opts.dryRun) {
-      if (!generated && (await this.deps.backend.get(this.key(meta.namespace ?? '', meta.name!))))
-        throw alreadyExists(this.gr, meta.name!);
-      return { object: obj, warnings };
-    }
-    for (let attempt = 0; ; attempt++) {
-      try {
-        const kv = await this.deps.backend.create(this.key(meta.namespace ?? '', meta.name!), this.encode(obj));
-        obj.metadata.resourceVersion = String(kv.modRevision);
-        return { object: obj, warnings };
-      } catch (e) {
-        if (e instanceof KeyExistsError) {
-          if (generated && attempt < 7) {
-            meta.name = generateName(meta.generateName!, this.deps.random);
-            continue;
-          }
+    const finish = this.deps.hooks?.beginCreate?.(obj, opts.dryRun);
+    let stored = false;
+    try {
+      await this.deps.admission?.validate(areq);
+      if (opts.dryRun) {
+        if (!generated && (await this.deps.backend.get(this.key(meta.namespace ?? '', meta.name!))))
           throw alreadyExists(this.gr, meta.name!);
-        }
-        throw e;
+        return { object: obj, warnings };
       }
+      for (let attempt = 0; ; attempt++) {
+        try {
+          const kv = await this.deps.backend.create(this.key(meta.namespace ?? '', meta.name!), this.encode(obj));
+          stored = true;
+          obj.metadata.resourceVersion = String(kv.modRevision);
+          return { object: obj, warnings };
+        } catch (e) {
+          if (e instanceof KeyExistsError) {
+            if (generated && attempt < 7) {
+              meta.name = generateName(meta.generateName!, this.deps.random);
+              continue;
+            }
+            throw alreadyExists(this.gr, meta.name!);
+          }
+          throw e;
+        }
+      }
+    } finally {
+      finish?.(stored);
     }
   }
 
@@ -354,33 +378,42 @@ export class ResourceStore {
       this.checkKind(desired);
       const obj = this.mergeForUpdate(desired, old, ctx.subresource);
       let warnings: string[] = [];
-      if (!opts.raw) {
-        const areq = this.admissionRequest('UPDATE', namespace, name, obj, old, ctx, opts.dryRun);
-        await this.deps.admission?.admit(areq);
-        warnings = this.deps.pipeline.admitUpdate(this.def, obj, old, ctx);
-        await this.deps.admission?.validate(areq);
-      }
-      // A no-op write changes nothing and bumps no revision.
-      obj.metadata.resourceVersion = old.metadata.resourceVersion;
-      const finished = Boolean(obj.metadata.deletionTimestamp) && !obj.metadata.finalizers?.length && !this.specFinalizers(obj).length;
-      if (!finished && jsonEqual(obj, old)) return { object: old, warnings };
-      if (opts.dryRun) return { object: obj, warnings };
+      let finish: ((stored: boolean) => void) | undefined;
+      let stored = false;
       try {
-        if (finished && (obj.metadata.deletionGracePeriodSeconds ?? 0) === 0) {
-          // Last finalizer removed from an object being deleted: it goes away now.
-          await this.deps.backend.delete(key, kv.modRevision);
+        if (!opts.raw) {
+          const areq = this.admissionRequest('UPDATE', namespace, name, obj, old, ctx, opts.dryRun);
+          await this.deps.admission?.admit(areq);
+          warnings = this.deps.pipeline.admitUpdate(this.def, obj, old, ctx);
+          if (ctx.subresource === '') finish = this.deps.hooks?.beginUpdate?.(obj, old, opts.dryRun);
+          await this.deps.admission?.validate(areq);
+        }
+        // A no-op write changes nothing and bumps no revision.
+        obj.metadata.resourceVersion = old.metadata.resourceVersion;
+        const finished = Boolean(obj.metadata.deletionTimestamp) && !obj.metadata.finalizers?.length && !this.specFinalizers(obj).length;
+        if (!finished && jsonEqual(obj, old)) return { object: old, warnings };
+        if (opts.dryRun) return { object: obj, warnings };
+        try {
+          if (finished && (obj.metadata.deletionGracePeriodSeconds ?? 0) === 0) {
+            // Last finalizer removed from an object being deleted: it goes away now.
+            await this.deps.backend.delete(key, kv.modRevision);
+            this.deps.hooks?.afterDelete?.(old);
+            return { object: obj, warnings };
+          }
+          const written = await this.deps.backend.update(key, this.encode(obj), kv.modRevision);
+          stored = true;
+          obj.metadata.resourceVersion = String(written.modRevision);
           return { object: obj, warnings };
+        } catch (e) {
+          if (e instanceof RevisionConflictError || e instanceof KeyNotFoundError) {
+            if (precondition !== undefined) throw conflict(this.gr, name, OBJECT_MODIFIED);
+            if (attempt < MAX_CAS_RETRIES) continue;
+            throw conflict(this.gr, name, OBJECT_MODIFIED);
+          }
+          throw e;
         }
-        const written = await this.deps.backend.update(key, this.encode(obj), kv.modRevision);
-        obj.metadata.resourceVersion = String(written.modRevision);
-        return { object: obj, warnings };
-      } catch (e) {
-        if (e instanceof RevisionConflictError || e instanceof KeyNotFoundError) {
-          if (precondition !== undefined) throw conflict(this.gr, name, OBJECT_MODIFIED);
-          if (attempt < MAX_CAS_RETRIES) continue;
-          throw conflict(this.gr, name, OBJECT_MODIFIED);
-        }
-        throw e;
+      } finally {
+        finish?.(stored);
       }
     }
   }
@@ -456,7 +489,10 @@ export class ResourceStore {
       const plan = this.planDelete(cur, opts);
       try {
         if (plan.kind === 'remove') {
-          if (!opts.dryRun) await this.deps.backend.delete(key, kv.modRevision);
+          if (!opts.dryRun) {
+            await this.deps.backend.delete(key, kv.modRevision);
+            this.deps.hooks?.afterDelete?.(cur);
+          }
           return { deleted: cur, warnings: [] };
         }
         const next = plan.object;
