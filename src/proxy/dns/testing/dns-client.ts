@@ -15,7 +15,21 @@ export interface QueryOptions {
   id?: number;
 }
 
-export function rcodeOf(p: DecodedPacket): string {
+/** A record as tests read it (dns-packet's union flattened). */
+export interface Rec {
+  name: string;
+  type: string;
+  ttl?: number;
+  data?: unknown;
+}
+/** A decoded reply with plain record lists. */
+export type Reply = Omit<DecodedPacket, 'answers' | 'authorities' | 'additionals'> & { answers: Rec[]; authorities: Rec[]; additionals: Rec[] };
+
+function reply(p: DecodedPacket): Reply {
+  return { ...p, answers: (p.answers ?? []) as Rec[], authorities: (p.authorities ?? []) as Rec[], additionals: (p.additionals ?? []) as Rec[] };
+}
+
+export function rcodeOf(p: Pick<DecodedPacket, 'flags'>): string {
   return ['NOERROR', 'FORMERR', 'SERVFAIL', 'NXDOMAIN', 'NOTIMP', 'REFUSED'][(p.flags ?? 0) & 0xf] ?? String((p.flags ?? 0) & 0xf);
 }
 
@@ -44,18 +58,18 @@ export function udpRaw(port: number, msg: Buffer, timeoutMs = 2000, host = '127.
   });
 }
 
-export async function queryUdp(port: number, name: string, type = 'A', o: QueryOptions = {}): Promise<DecodedPacket & { size: number }> {
+export async function queryUdp(port: number, name: string, type = 'A', o: QueryOptions = {}): Promise<Reply & { size: number }> {
   const raw = await udpRaw(port, dnsPacket.encode(queryPacket(name, type, o)), o.timeoutMs ?? 5000);
   if (!raw) throw new Error(`no UDP answer for ${name} ${type}`);
-  return { ...dnsPacket.decode(raw), size: raw.length };
+  return { ...reply(dnsPacket.decode(raw)), size: raw.length };
 }
 
 /** Sends every question on one TCP connection (pipelined) and resolves with the answers by id. */
-export function queryTcp(port: number, questions: { name: string; type?: string }[], o: QueryOptions = {}): Promise<DecodedPacket[]> {
+export function queryTcp(port: number, questions: { name: string; type?: string }[], o: QueryOptions = {}): Promise<Reply[]> {
   return new Promise((resolve, reject) => {
     const sock = net.connect({ host: '127.0.0.1', port });
     const ids = questions.map((_, i) => (o.id ?? 1000) + i);
-    const got = new Map<number, DecodedPacket>();
+    const got = new Map<number, Reply>();
     let buf = Buffer.alloc(0);
     const timer = setTimeout(() => {
       sock.destroy();
@@ -71,7 +85,7 @@ export function queryTcp(port: number, questions: { name: string; type?: string 
         const len = buf.readUInt16BE(0);
         const p = dnsPacket.decode(buf.subarray(2, 2 + len));
         buf = buf.subarray(2 + len);
-        got.set(p.id ?? -1, p);
+        got.set(p.id ?? -1, reply(p));
       }
       if (got.size === questions.length) {
         clearTimeout(timer);
