@@ -225,7 +225,7 @@ test('service validation: bad port, names, DNS-1035 name, immutable clusterIP', 
   const upd = structuredClone(old);
   (upd.spec as { clusterIP: string; clusterIPs: string[] }).clusterIP = '10.96.0.11';
   (upd.spec as { clusterIP: string; clusterIPs: string[] }).clusterIPs = ['10.96.0.11'];
-  assert.deepEqual(svc.strategy!.validateUpdate!(upd, old, ctx).map(String), ['spec.clusterIPs[0]: Invalid value: ["10.96.0.11"]: may not change once set']);
+  assert.deepEqual(svc.strategy!.validateUpdate!(upd, old, ctx).map(String), ['spec.clusterIPs[0]: Invalid value: []string{"10.96.0.11"}: may not change once set']);
   // An update that leaves clusterIP out keeps the allocated one.
   const put = structuredClone(old);
   delete (put.spec as { clusterIP?: string }).clusterIP;

@@ -6,6 +6,7 @@ import { isValidPortNum } from '../../validation/names.js';
 import type { IntOrString } from './pod-types.js';
 import { validatePortNumOrName } from './pod-validation.js';
 import { AGE_COLUMN, NAME_COLUMN, age, col, formatLabels } from './table-util.js';
+import { FieldError } from '../../../lib/field-error.js';
 import {
   type Errs,
   FieldPath,
@@ -427,6 +428,17 @@ function validateClusterIPs(spec: V1ServiceSpec, sp: FieldPath): Errs {
   return errs;
 }
 
+/** An Invalid error whose bad value prints as Go's %#v of a []string, as upstream shows clusterIPs. */
+class StringSliceInvalid extends FieldError {
+  constructor(field: string, value: readonly string[], detail: string) {
+    super('FieldValueInvalid', field, value, detail);
+  }
+  override body(): string {
+    return `Invalid value: []string{${(this.badValue as string[]).map((x) => JSON.stringify(x)).join(', ')}}: ${this.detail}`;
+  }
+}
+const stringSliceInvalid = (path: FieldPath, value: readonly string[], detail: string) => new StringSliceInvalid(String(path), value, detail);
+
 /** ValidateServiceUpdate: allocated cluster IPs may not change (unless the type moves to/from ExternalName). */
 export function validateServiceUpdate(svc: V1Service, old: V1Service): Errs {
   const errs: Errs = [];
@@ -436,9 +448,9 @@ export function validateServiceUpdate(svc: V1Service, old: V1Service): Errs {
   const newIPs = arr(spec.clusterIPs);
   arr(os.clusterIPs).forEach((ip, i) => {
     if (!ip) return;
-    if (i === 0 && newIPs[0] !== ip) errs.push(invalid(FieldPath.root('spec').child('clusterIPs').index(0), newIPs, 'may not change once set'));
+    if (i === 0 && newIPs[0] !== ip) errs.push(stringSliceInvalid(FieldPath.root('spec').child('clusterIPs').index(0), newIPs, 'may not change once set'));
     else if (i > 0 && i < newIPs.length && newIPs[i] !== ip)
-      errs.push(invalid(FieldPath.root('spec').child('clusterIPs').index(i), newIPs, 'may not change once set'));
+      errs.push(stringSliceInvalid(FieldPath.root('spec').child('clusterIPs').index(i), newIPs, 'may not change once set'));
   });
   const of = arr(os.ipFamilies);
   const nf = arr(spec.ipFamilies);
