@@ -360,3 +360,24 @@ test("the embedded agent's registries: --private-registry (k3s registries.yaml),
   assert.ok(!('help' in r));
   assert.ok(r.warnings.some((w) => /rewrite is ignored/.test(w)), r.warnings.join());
 });
+
+test('--service-node-port-range (kube-apiserver forms) and --service-lb-pool (CIDRs or IPs outside the cluster subnets)', () => {
+  const d = parse([]);
+  assert.deepEqual(d.serviceNodePortRange, { base: 30000, size: 2768 });
+  assert.deepEqual(d.serviceLbPool, []);
+  assert.deepEqual(parse(['--service-node-port-range', '31000-31999']).serviceNodePortRange, { base: 31000, size: 1000 });
+  assert.deepEqual(parse(['--service-node-port-range=30000+99']).serviceNodePortRange, { base: 30000, size: 100 });
+  usageError(['--service-node-port-range', '32767-30000'], /invalid --service-node-port-range/);
+  usageError(['--service-node-port-range', 'lots'], /invalid --service-node-port-range: unable to parse port range: lots/);
+  assert.deepEqual(parse(['--service-lb-pool', '192.168.100.0/28,192.168.100.77', '--service-lb-pool', '2001:db8::1']).serviceLbPool, [
+    '192.168.100.0/28',
+    '192.168.100.77',
+    '2001:db8::1',
+  ]);
+  usageError(['--service-lb-pool', 'nope'], /invalid --service-lb-pool "nope": neither an IP address nor a CIDR/);
+  usageError(['--service-lb-pool', '10.96.1.0/24'], /--service-lb-pool 10\.96\.1\.0\/24 overlaps 10\.96\.0\.0\/16/);
+  usageError(['--service-lb-pool', '10.244.3.3'], /overlaps 10\.244\.0\.0\/16/);
+  const help = serverHelp();
+  assert.match(help, /--service-node-port-range range/);
+  assert.match(help, /--service-lb-pool/);
+});

@@ -21,6 +21,7 @@ import { DurationError, formatDuration, fromMillis, parseDuration, toMillis } fr
 import type { RegistriesConfig } from '../agent/runtime/containerd/config.js';
 import { DEFAULT_PRIVATE_REGISTRY } from '../agent/runtime/registries-file.js';
 import { registriesFromFlags } from './registry-flags.js';
+import { type PortRangeSpec, parsePortRange } from '../apiserver/registry/service-alloc/port-range.js';
 
 export const SERVER_COMMAND = 'flotilla server';
 
@@ -81,6 +82,13 @@ export interface ServerConfig {
   serviceCidrs: string[];
   /** ClusterIP of the `kubernetes` Service: the first address of each service subnet. */
   apiServiceIps: string[];
+  /** --service-node-port-range (default 30000-32767). */
+  serviceNodePortRange: PortRangeSpec;
+  /**
+   * --service-lb-pool: addresses LoadBalancer Services get (canonical CIDRs and IPs); empty: the
+   * InternalIP of the nodes, as k3s' ServiceLB.
+   */
+  serviceLbPool: string[];
   /** Cluster DNS service IPs (default: the 10th address of the first service subnet). */
   clusterDns: string[];
   clusterDomain: string;
@@ -158,6 +166,7 @@ export const DEFAULTS = {
   rootDataDir: '/var/lib/flotilla',
   clusterCidr: '10.244.0.0/16',
   serviceCidr: '10.96.0.0/16',
+  serviceNodePortRange: '30000-32767',
   clusterDomain: 'cluster.local',
   writeKubeconfigMode: '0600',
   nodeMonitorGracePeriodMs: 40_000,
@@ -185,6 +194,8 @@ export const SERVER_FLAGS: FlagSpec[] = [
   { name: 'datastore-keyfile', type: 'string', valueName: 'file', description: 'Client key for etcd [$FLOTILLA_DATASTORE_KEYFILE]' },
   { name: 'cluster-cidr', type: 'string', valueName: 'cidrs', defaultText: DEFAULTS.clusterCidr, description: 'Pod subnet(s), one per IP family, comma-separated' },
   { name: 'service-cidr', type: 'string', valueName: 'cidrs', defaultText: DEFAULTS.serviceCidr, description: 'Service ClusterIP subnet(s), one per IP family, comma-separated' },
+  { name: 'service-node-port-range', type: 'string', valueName: 'range', defaultText: DEFAULTS.serviceNodePortRange, description: 'Ports reserved for NodePort and LoadBalancer Services (low-high, low+count or one port)' },
+  { name: 'service-lb-pool', type: 'string', multiple: true, valueName: 'cidrs|ips', description: "Addresses given to LoadBalancer Services (CIDRs or IPs, comma-separated; default: the nodes' InternalIPs, as k3s ServiceLB)" },
   { name: 'cluster-dns', type: 'string', valueName: 'ips', defaultText: '10th address of the service subnet (10.96.0.10)', description: 'Cluster DNS service IP(s)' },
   { name: 'cluster-domain', type: 'string', defaultText: DEFAULTS.clusterDomain, description: 'Cluster domain' },
   { name: 'audit-log-path', type: 'string', valueName: 'file', description: 'Write audit events to this file (- for stdout); off when unset' },
@@ -318,6 +329,19 @@ export function parseServerConfig(argv: string[], env: ServerEnv): ParsedServerC
     }
   }
   const apiServiceIps = serviceCidrs.map((s) => formatIp(nthAddress(s, 1)!));
+  const portRange = parsePortRange(getString('service-node-port-range') ?? DEFAULTS.serviceNodePortRange);
+  if (typeof portRange === 'string') throw new UsageError(`invalid --service-node-port-range: ${portRange}`, SERVER_COMMAND);
+  const serviceLbPool = (getList('service-lb-pool') ?? []).map((entry) => {
+    const cidr = entry.includes('/') ? parseCidr(entry) : undefined;
+    const ip = entry.includes('/') ? undefined : canonicalIp(entry);
+    if (!cidr && ip === undefined) throw new UsageError(`invalid --service-lb-pool "${entry}": neither an IP address nor a CIDR`, SERVER_COMMAND);
+    const range = cidr ?? parseCidr(`${ip}/${ip!.includes(':') ? 128 : 32}`)!;
+    for (const other of [...serviceCidrs, ...clusterCidrs]) {
+      if (cidrsOverlap(range, other))
+        throw new UsageError(`--service-lb-pool ${entry} overlaps ${formatCidr(other)}: load-balancer addresses must lie outside the pod and service subnets`, SERVER_COMMAND);
+    }
+    return cidr ? formatCidr(cidr) : ip!;
+  });
   const dnsList = getList('cluster-dns');
   const clusterDns = dnsList
     ? dnsList.map((d) => {
@@ -398,6 +422,8 @@ export function parseServerConfig(argv: string[], env: ServerEnv): ParsedServerC
     clusterCidrs: clusterCidrs.map(formatCidr),
     serviceCidrs: serviceCidrs.map(formatCidr),
     apiServiceIps,
+    serviceNodePortRange: portRange,
+    serviceLbPool,
     clusterDns,
     clusterDomain,
     audit,

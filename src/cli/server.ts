@@ -32,6 +32,7 @@ import { FLOTILLA_VERSION, KUBERNETES_MINOR } from '../apiserver/version.js';
 import { UsageError, renderHelp } from './flags.js';
 import { localServerUrl, writeKubeconfig } from './kubeconfig.js';
 import { acquirePidLock } from './pid-lock.js';
+import { detectNodeIP } from '../agent/node/host-facts.js';
 import { SERVER_COMMAND, SERVER_FLAGS, type ServerConfig, type ServerEnv, describeNetworks, parseServerConfig } from './server-config.js';
 
 /**
@@ -40,7 +41,7 @@ import { SERVER_COMMAND, SERVER_FLAGS, type ServerConfig, type ServerEnv, descri
  */
 export interface ServerDeps {
   /** Only the request handler and lifecycle are used here. */
-  createApiServer(opts: ApiServerOptions): Pick<ApiServer, 'handle' | 'start' | 'close'> & Partial<Pick<ApiServer, 'handleUpgrade' | 'storeFor'>>;
+  createApiServer(opts: ApiServerOptions): Pick<ApiServer, 'handle' | 'start' | 'close'> & Partial<Pick<ApiServer, 'handleUpgrade' | 'storeFor' | 'publishEndpoint'>>;
   openBackend(opts: { endpoint: string; caFile?: string; certFile?: string; keyFile?: string; dataDir?: string }): Promise<Backend>;
   /** Starts background compaction; returns its stop function. Optional until every store supports it. */
   startAutoCompaction?(backend: Backend, logger: Logger): () => Promise<void>;
@@ -216,6 +217,7 @@ export async function startServer(
       kubeletClient: { cert: pki.kubeletClient.certPem, key: pki.kubeletClient.keyPem },
       logger,
       ...(audit ? { audit } : {}),
+      services: { serviceCidrs: config.serviceCidrs, nodePortRange: config.serviceNodePortRange, securePort: config.securePort || 6443 },
     });
     storeFor = api.storeFor;
     undo.push(() => api.close()); // also after a failed start: it may have opened watches
@@ -260,6 +262,11 @@ export async function startServer(
     });
     const port = (server.address() as AddressInfo).port;
     const url = localServerUrl(config.bindAddress, port);
+    // The `kubernetes` Service's endpoint: the advertised address (k3s: the node IP; upstream's
+    // --advertise-address default: the bind address unless unspecified or loopback, else the
+    // host's address) and the real port.
+    const hostOnly = config.bindAddress === '0.0.0.0' || config.bindAddress === '::' || config.bindAddress === '::1' || config.bindAddress.startsWith('127.');
+    await api.publishEndpoint?.({ ip: config.agent.nodeIP ?? (hostOnly ? detectNodeIP() : config.bindAddress), port });
     log.info('serving securely', { address: `${config.bindAddress.includes(':') ? `[${config.bindAddress}]` : config.bindAddress}:${port}` });
 
     // Kubeconfig
