@@ -10,11 +10,11 @@
  * A control plane (`flotilla server --disable-agent`) and one agent with a per-run bridge, CIDRs and
  * data dir; everything is removed at the end (`killall`).
  *
- * Run (root): node --import tsx bench/agent.bench.ts [--n 100]
+ * Run (root): node --import tsx bench/agent.bench.ts [--n 100] [--agent-log FILE (agent at -v 4)]
  */
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
@@ -30,7 +30,7 @@ import { discardLogger } from '../src/lib/log.js';
 import { REPO_ROOT, startServer } from '../test/support/cluster.js';
 
 const execFileP = promisify(execFile);
-const { values } = parseArgs({ options: { n: { type: 'string', default: '100' }, 'sample-s': { type: 'string', default: '20' } } });
+const { values } = parseArgs({ options: { n: { type: 'string', default: '100' }, 'sample-s': { type: 'string', default: '20' }, 'agent-log': { type: 'string' } } });
 const N = Math.max(1, Math.min(105, Number(values.n)));
 const SAMPLE_S = Math.max(5, Math.min(120, Number(values['sample-s'])));
 if (process.getuid?.() !== 0) {
@@ -115,11 +115,12 @@ const agentDir = mkdtempSync(join(tmpdir(), 'flt-bench-agent-'));
 const bridge = `flt${tag}`;
 const nodeName = `flt-bench-${tag}`;
 const token = readFileSync(join(server.dataDir, 'token'), 'utf8').trim();
-const agent = spawn(process.execPath, [join(REPO_ROOT, 'bin/flotilla.js'), 'agent', '--server', server.url, '--token', token, '--data-dir', agentDir, '--node-name', nodeName, '--bridge', bridge, '--kubelet-port', '0'], {
+const agent = spawn(process.execPath, [join(REPO_ROOT, 'bin/flotilla.js'), 'agent', '--server', server.url, '--token', token, '--data-dir', agentDir, '--node-name', nodeName, '--bridge', bridge, '--kubelet-port', '0', ...(values['agent-log'] ? ['-v', '4'] : [])], {
   stdio: ['ignore', 'ignore', 'pipe'],
 });
 let agentLog = '';
 agent.stderr!.on('data', (c: Buffer) => (agentLog = (agentLog + c.toString()).slice(-20_000)));
+if (values['agent-log']) agent.stderr!.pipe(createWriteStream(values['agent-log']));
 const client = clientFromKubeconfig(server.kubeconfig, 'flotilla-bench');
 const readyAt = new Map<string, number>();
 /** First time each pod was seen bound to the node, and with its container running. */
