@@ -1,0 +1,133 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { buildServiceRules, endpointsFor, slicesByService, usableEndpoints, type EndpointSliceLike, type ProxyConfig, type ServiceLike } from './model.js';
+
+export const cfg: ProxyConfig = { table: 'flotilla-proxy', nodeName: 'n1', clusterCIDRs: ['10.244.0.0/16'], serviceCIDRs: ['10.96.0.0/16'], localhostNodePorts: false, masqueradeBit: 0x4000 };
+
+function svc(name: string, spec: ServiceLike['spec'], status?: ServiceLike['status']): ServiceLike {
+  return { metadata: { namespace: 'default', name }, spec: { type: 'ClusterIP', ports: [{ name: 'http', protocol: 'TCP', port: 80 }], ...spec }, ...(status ? { status } : {}) };
+}
+type Ep = NonNullable<EndpointSliceLike['endpoints']>[number];
+function slice(svcName: string, eps: Ep[], port = 8080, name = `${svcName}-abc`): EndpointSliceLike {
+  return { metadata: { namespace: 'default', name, labels: { 'kubernetes.io/service-name': svcName } }, addressType: 'IPv4', ports: [{ name: 'http', protocol: 'TCP', port }], endpoints: eps };
+}
+const ready = (ip: string, nodeName = 'n1'): Ep => ({ addresses: [ip], conditions: { ready: true, serving: true, terminating: false }, nodeName });
+
+test('endpointsFor: port by name and protocol, IPv4 only, dedup keeps the ready copy, sorted by address', () => {
+  const s1 = slice('web', [{ addresses: ['10.244.0.9'], conditions: { ready: false } }, ready('10.244.0.10')]);
+  const s2 = slice('web', [ready('10.244.0.9'), ready('10.244.0.2')], 8080, 'web-def');
+  const v6: EndpointSliceLike = { ...slice('web', [ready('fd00::1')]), addressType: 'IPv6' };
+  const other: EndpointSliceLike = { ...slice('web', [ready('10.244.0.50')]), ports: [{ name: 'metrics', protocol: 'TCP', port: 9090 }] };
+  const eps = endpointsFor([s1, s2, v6, other], 'http', 'tcp');
+  assert.deepEqual(eps.map((e) => `${e.ip}:${e.port}:${e.ready}`), ['10.244.0.2:8080:true', '10.244.0.9:8080:true', '10.244.0.10:8080:true']);
+  assert.deepEqual(endpointsFor([s1], 'http', 'UDP'), []);
+});
+
+test('usableEndpoints: ready ones; unset conditions mean ready; terminating+serving only when none is ready', () => {
+  const eps = endpointsFor([slice('w', [{ addresses: ['10.0.0.1'] }, { addresses: ['10.0.0.2'], conditions: { ready: false, serving: true, terminating: true } }])], 'http', 'tcp');
+  assert.deepEqual(usableEndpoints(eps).map((e) => e.ip), ['10.0.0.1']);
+  const term = endpointsFor([slice('w', [{ addresses: ['10.0.0.2'], conditions: { ready: false, serving: true, terminating: true } }, { addresses: ['10.0.0.3'], conditions: { ready: false, serving: false, terminating: true } }, { addresses: ['10.0.0.4'], conditions: { ready: false } }])], 'http', 'tcp');
+  assert.deepEqual(usableEndpoints(term).map((e) => e.ip), ['10.0.0.2']);
+});
+
+test('ClusterIP with three ready endpoints and one unready: random choice over the three, hairpin mark, masquerade from outside the pod network', () => {
+  const r = buildServiceRules(
+    svc('web', { clusterIP: '10.96.0.20' }),
+    [slice('web', [ready('10.244.0.5'), ready('10.244.0.6'), ready('10.244.0.7'), { addresses: ['10.244.0.8'], conditions: { ready: false, serving: false } }])],
+    cfg,
+  )!;
+  assert.equal(r.key, 'default/web');
+  assert.deepEqual(r.elements, [
+    { map: 'cluster-ips', key: '10.96.0.20' },
+    { map: 'service-ips', key: '10.96.0.20 . tcp . 80', value: 'goto service-default/web/tcp/http' },
+  ]);
+  assert.deepEqual(r.chains.get('service-default/web/tcp/http'), [
+    'ip daddr 10.96.0.20 tcp dport 80 ip saddr != 10.244.0.0/16 jump mark-for-masquerade',
+    'numgen random mod 3 vmap { 0 : goto endpoint-default/web/tcp/http__10.244.0.5/8080, 1 : goto endpoint-default/web/tcp/http__10.244.0.6/8080, 2 : goto endpoint-default/web/tcp/http__10.244.0.7/8080 }',
+  ]);
+  assert.deepEqual(r.chains.get('endpoint-default/web/tcp/http__10.244.0.6/8080'), ['ip saddr 10.244.0.6 jump mark-for-masquerade', 'meta l4proto tcp dnat to 10.244.0.6:8080']);
+  assert.equal([...r.chains.keys()].filter((c) => c.includes('10.244.0.8')).length, 0, 'no chain for the unready endpoint');
+  assert.equal(r.sets.size, 0);
+});
+
+test('no endpoints: the ClusterIP and NodePort go to the reject maps, no chains', () => {
+  const r = buildServiceRules(svc('empty', { type: 'NodePort', clusterIP: '10.96.0.21', ports: [{ name: 'http', protocol: 'TCP', port: 80, nodePort: 30001 }] }), [], cfg)!;
+  assert.equal(r.chains.size, 0);
+  assert.deepEqual(r.elements, [
+    { map: 'cluster-ips', key: '10.96.0.21' },
+    { map: 'no-endpoint-services', key: '10.96.0.21 . tcp . 80', value: 'goto reject-chain' },
+    { map: 'no-endpoint-nodeports', key: 'tcp . 30001', value: 'goto reject-chain' },
+  ]);
+});
+
+test('NodePort and LoadBalancer ingress with externalTrafficPolicy Cluster: external chain marks and goes to the service chain', () => {
+  const r = buildServiceRules(
+    svc('lb', { type: 'LoadBalancer', clusterIP: '10.96.0.22', externalIPs: ['192.0.2.7'], ports: [{ name: 'http', protocol: 'TCP', port: 80, nodePort: 30002 }] }, { loadBalancer: { ingress: [{ ip: '192.0.2.8' }, { hostname: 'x.example' }] } }),
+    [slice('lb', [ready('10.244.0.5')])],
+    cfg,
+  )!;
+  assert.deepEqual(r.chains.get('external-default/lb/tcp/http'), ['jump mark-for-masquerade', 'goto service-default/lb/tcp/http']);
+  assert.deepEqual(
+    r.elements.filter((e) => e.value === 'goto external-default/lb/tcp/http').map((e) => `${e.map} ${e.key}`),
+    ['service-ips 192.0.2.7 . tcp . 80', 'service-ips 192.0.2.8 . tcp . 80', 'service-nodeports tcp . 30002'],
+  );
+});
+
+test('externalTrafficPolicy Local: pods and the node use any endpoint, others only local ones; none local → drop', () => {
+  const eps = [ready('10.244.0.5', 'n1'), ready('10.244.1.5', 'n2')];
+  const r = buildServiceRules(svc('loc', { type: 'NodePort', clusterIP: '10.96.0.23', externalTrafficPolicy: 'Local', ports: [{ name: 'http', protocol: 'TCP', port: 80, nodePort: 30003 }] }), [slice('loc', eps)], cfg)!;
+  assert.deepEqual(r.chains.get('external-default/loc/tcp/http'), [
+    'ip saddr 10.244.0.0/16 goto service-default/loc/tcp/http',
+    'fib saddr type local jump mark-for-masquerade',
+    'fib saddr type local goto service-default/loc/tcp/http',
+    'goto local-default/loc/tcp/http',
+  ]);
+  assert.match(r.chains.get('local-default/loc/tcp/http')!.at(-1)!, /mod 1 vmap \{ 0 : goto endpoint-default\/loc\/tcp\/http__10\.244\.0\.5\/8080 \}/);
+  assert.match(r.chains.get('service-default/loc/tcp/http')!.at(-1)!, /mod 2 /);
+  const none = buildServiceRules(svc('loc', { type: 'NodePort', clusterIP: '10.96.0.23', externalTrafficPolicy: 'Local', ports: [{ name: 'http', protocol: 'TCP', port: 80, nodePort: 30003 }] }), [slice('loc', [ready('10.244.1.5', 'n2')])], cfg)!;
+  assert.equal(none.chains.get('external-default/loc/tcp/http')!.at(-1), 'drop');
+  assert.equal(none.chains.has('local-default/loc/tcp/http'), false);
+});
+
+test('internalTrafficPolicy Local: the ClusterIP goes to the local chain; no local endpoint → drop (not reject)', () => {
+  const r = buildServiceRules(svc('itp', { clusterIP: '10.96.0.24', internalTrafficPolicy: 'Local' }), [slice('itp', [ready('10.244.0.5', 'n1'), ready('10.244.1.5', 'n2')])], cfg)!;
+  assert.deepEqual(r.elements[1], { map: 'service-ips', key: '10.96.0.24 . tcp . 80', value: 'goto local-default/itp/tcp/http' });
+  assert.match(r.chains.get('local-default/itp/tcp/http')![0]!, /^ip daddr 10\.96\.0\.24 tcp dport 80 ip saddr != 10\.244\.0\.0\/16 jump mark-for-masquerade$/);
+  const none = buildServiceRules(svc('itp', { clusterIP: '10.96.0.24', internalTrafficPolicy: 'Local' }), [slice('itp', [ready('10.244.1.5', 'n2')])], cfg)!;
+  assert.deepEqual(none.elements[1], { map: 'no-endpoint-services', key: '10.96.0.24 . tcp . 80', value: 'drop' });
+});
+
+test('sessionAffinity ClientIP: one dynamic timeout set per endpoint, checked before the random choice, updated in the endpoint chain', () => {
+  const r = buildServiceRules(svc('aff', { clusterIP: '10.96.0.25', sessionAffinity: 'ClientIP', sessionAffinityConfig: { clientIP: { timeoutSeconds: 60 } } }), [slice('aff', [ready('10.244.0.5'), ready('10.244.0.6')])], cfg)!;
+  assert.deepEqual([...r.sets], [
+    ['affinity-default/aff/tcp/http__10.244.0.5/8080', 'type ipv4_addr; flags dynamic,timeout; timeout 60s;'],
+    ['affinity-default/aff/tcp/http__10.244.0.6/8080', 'type ipv4_addr; flags dynamic,timeout; timeout 60s;'],
+  ]);
+  const chain = r.chains.get('service-default/aff/tcp/http')!;
+  assert.equal(chain[1], 'ip saddr @affinity-default/aff/tcp/http__10.244.0.5/8080 goto endpoint-default/aff/tcp/http__10.244.0.5/8080');
+  assert.deepEqual(r.chains.get('endpoint-default/aff/tcp/http__10.244.0.6/8080'), [
+    'ip saddr 10.244.0.6 jump mark-for-masquerade',
+    'update @affinity-default/aff/tcp/http__10.244.0.6/8080 { ip saddr }',
+    'meta l4proto tcp dnat to 10.244.0.6:8080',
+  ]);
+});
+
+test('headless, ExternalName and IPv6-only Services own nothing; unnamed and UDP ports', () => {
+  assert.equal(buildServiceRules(svc('h', { clusterIP: 'None' }), [slice('h', [ready('10.244.0.5')])], cfg), undefined);
+  assert.equal(buildServiceRules(svc('x', { type: 'ExternalName', clusterIP: '' }), [], cfg), undefined);
+  assert.equal(buildServiceRules(svc('v6', { clusterIP: 'fd00::10', clusterIPs: ['fd00::10'] }), [], cfg), undefined);
+  const dns = buildServiceRules(
+    { metadata: { namespace: 'kube-system', name: 'kube-dns' }, spec: { clusterIP: '10.96.0.10', ports: [{ protocol: 'UDP', port: 53 }] } },
+    [{ metadata: { namespace: 'kube-system', name: 'd', labels: { 'kubernetes.io/service-name': 'kube-dns' } }, addressType: 'IPv4', ports: [{ protocol: 'UDP', port: 5353 }], endpoints: [ready('10.244.0.3')] }],
+    cfg,
+  )!;
+  assert.deepEqual(dns.chains.get('endpoint-kube-system/kube-dns/udp/53__10.244.0.3/5353')?.at(-1), 'meta l4proto udp dnat to 10.244.0.3:5353');
+});
+
+test('slicesByService groups by the service-name label and namespace', () => {
+  const a = slice('web', []);
+  const b = { ...slice('web', [], 80, 'web-2'), metadata: { namespace: 'prod', name: 'web-2', labels: { 'kubernetes.io/service-name': 'web' } } };
+  const c = { ...slice('web', []), metadata: { namespace: 'default', name: 'stray' } };
+  const m = slicesByService([a, b, c]);
+  assert.deepEqual([...m.keys()], ['default/web', 'prod/web']);
+});

@@ -1,0 +1,274 @@
+/**
+ * The service proxy's desired nftables state, as data (pure: no I/O).
+ *
+ * One Service (plus its EndpointSlices) becomes one `ServiceRules`: the chains it owns (with their
+ * rule bodies), the map/set elements it owns, and the affinity sets it owns. Nothing a Service
+ * owns is shared with another Service, so a change to one Service is applied by diffing only its
+ * old and new `ServiceRules` (see script.ts). The shape follows kube-proxy's nftables mode
+ * (pkg/proxy/nftables/proxier.go, KEP-3866):
+ *
+ *   services chain:  ip daddr . meta l4proto . th dport vmap @service-ips          (ClusterIP, externalIPs, LB ingress)
+ *                    fib daddr type local meta l4proto . th dport vmap @service-nodeports
+ *   service-<ns>/<name>/<proto>/<port>   cluster policy: numgen random mod N vmap { i : goto endpoint-… }
+ *   local-<…>                            the same over this node's endpoints (internal/externalTrafficPolicy Local)
+ *   external-<…>                         NodePort/LB/externalIP traffic: mark for masquerade, then service- or local-
+ *   endpoint-<…>__<ip>/<port>            hairpin masquerade mark, affinity update, dnat
+ *   no-endpoint-services / -nodeports    filter-hook vmaps: reject (no endpoints at all) or drop (none local)
+ */
+
+/** Node and cluster facts the rules depend on (besides Services and EndpointSlices). */
+export interface ProxyConfig {
+  /** The `ip` table we own, e.g. `flotilla-proxy`. */
+  table: string;
+  nodeName: string;
+  /** Pod network (IPv4 CIDRs): traffic to a ClusterIP from outside it is masqueraded. Empty: never. */
+  clusterCIDRs: string[];
+  /** Service ranges (IPv4 CIDRs): traffic to an unallocated ClusterIP is dropped. */
+  serviceCIDRs: string[];
+  /** Accept NodePorts on 127.0.0.0/8 (needs route_localnet on the pod bridge). */
+  localhostNodePorts: boolean;
+  /** The packet-mark bit asking for masquerade (kube-proxy: 0x4000). */
+  masqueradeBit: number;
+}
+
+export type Protocol = 'tcp' | 'udp' | 'sctp';
+
+/** An element of one of our maps or sets; `value` is the verdict for maps. */
+export interface Element {
+  map: 'service-ips' | 'service-nodeports' | 'no-endpoint-services' | 'no-endpoint-nodeports' | 'cluster-ips';
+  key: string;
+  value?: string;
+}
+
+/** Everything one Service owns in the table. */
+export interface ServiceRules {
+  /** `namespace/name`. */
+  key: string;
+  /** Chain name → rule bodies, in order. */
+  chains: Map<string, string[]>;
+  elements: Element[];
+  /** Affinity set name → its definition body (`type …; flags …; timeout …;`). */
+  sets: Map<string, string>;
+}
+
+/** Minimal Service shape read here (core/v1). */
+export interface ServiceLike {
+  metadata: { namespace?: string; name?: string };
+  spec?: {
+    type?: string;
+    clusterIP?: string;
+    clusterIPs?: string[];
+    externalIPs?: string[];
+    ports?: { name?: string; protocol?: string; port?: number; nodePort?: number }[];
+    sessionAffinity?: string;
+    sessionAffinityConfig?: { clientIP?: { timeoutSeconds?: number } };
+    externalTrafficPolicy?: string;
+    internalTrafficPolicy?: string;
+  };
+  status?: { loadBalancer?: { ingress?: { ip?: string; hostname?: string }[] } };
+}
+
+/** Minimal EndpointSlice shape read here (discovery.k8s.io/v1). */
+export interface EndpointSliceLike {
+  metadata: { namespace?: string; name?: string; labels?: Record<string, string> };
+  addressType?: string;
+  endpoints?: {
+    addresses?: string[];
+    conditions?: { ready?: boolean; serving?: boolean; terminating?: boolean };
+    nodeName?: string;
+  }[];
+  ports?: { name?: string; protocol?: string; port?: number }[];
+}
+
+/** The label tying an EndpointSlice to its Service. */
+export const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
+/** Default ClientIP affinity timeout (core/v1 DefaultClientIPServiceAffinitySeconds). */
+export const DEFAULT_AFFINITY_SECONDS = 10800;
+
+const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+export const isIPv4 = (s: string | undefined): s is string => !!s && IPV4.test(s);
+
+/** One resolved endpoint of one service port. */
+export interface ProxyEndpoint {
+  ip: string;
+  port: number;
+  ready: boolean;
+  serving: boolean;
+  terminating: boolean;
+  nodeName?: string;
+}
+
+/**
+ * The endpoints of one service port from its slices: IPv4 slices only, the slice port with the same
+ * name and protocol, deduplicated by ip:port (a ready copy wins), sorted for stable output.
+ * Conditions as kube-proxy reads them: ready/serving unset mean true, terminating unset means false.
+ */
+export function endpointsFor(slices: readonly EndpointSliceLike[], portName: string, protocol: string): ProxyEndpoint[] {
+  const byAddr = new Map<string, ProxyEndpoint>();
+  for (const slice of slices) {
+    if (slice.addressType !== 'IPv4') continue;
+    const sp = (slice.ports ?? []).find((p) => (p.name ?? '') === portName && (p.protocol ?? 'TCP').toUpperCase() === protocol.toUpperCase());
+    if (!sp || !sp.port) continue;
+    for (const ep of slice.endpoints ?? []) {
+      const ip = ep.addresses?.[0];
+      if (!isIPv4(ip)) continue;
+      const ready = ep.conditions?.ready ?? true;
+      const e: ProxyEndpoint = {
+        ip,
+        port: sp.port,
+        ready,
+        serving: ep.conditions?.serving ?? ready,
+        terminating: ep.conditions?.terminating ?? false,
+        ...(ep.nodeName ? { nodeName: ep.nodeName } : {}),
+      };
+      const k = `${ip}:${sp.port}`;
+      const prev = byAddr.get(k);
+      if (!prev || (!prev.ready && e.ready)) byAddr.set(k, e);
+    }
+  }
+  return [...byAddr.values()].sort((a, b) => ipNum(a.ip) - ipNum(b.ip) || a.port - b.port);
+}
+
+function ipNum(ip: string): number {
+  return ip.split('.').reduce((n, o) => n * 256 + Number(o), 0);
+}
+
+/**
+ * kube-proxy's endpoint filtering: ready endpoints; when none is ready, the serving-and-terminating
+ * ones (so a rollout's last old pods still take connections until they stop serving).
+ */
+export function usableEndpoints(eps: readonly ProxyEndpoint[]): ProxyEndpoint[] {
+  const ready = eps.filter((e) => e.ready);
+  if (ready.length > 0) return ready;
+  return eps.filter((e) => e.serving && e.terminating);
+}
+
+function protoOf(p: string | undefined): Protocol | undefined {
+  const v = (p ?? 'TCP').toLowerCase();
+  return v === 'tcp' || v === 'udp' || v === 'sctp' ? v : undefined;
+}
+
+const setLit = (xs: readonly string[]) => (xs.length === 1 ? xs[0]! : `{ ${xs.join(', ')} }`);
+
+/** The `reject` target used for services without endpoints (see baseRules). */
+export const REJECT = 'goto reject-chain';
+
+/**
+ * The rules one Service owns, or undefined when it owns none (headless, ExternalName, no IPv4
+ * ClusterIP and no external addresses). `slices` are the Service's EndpointSlices (any order).
+ */
+export function buildServiceRules(svc: ServiceLike, slices: readonly EndpointSliceLike[], cfg: ProxyConfig): ServiceRules | undefined {
+  const ns = svc.metadata.namespace ?? 'default';
+  const name = svc.metadata.name ?? '';
+  const key = `${ns}/${name}`;
+  const spec = svc.spec ?? {};
+  const type = spec.type ?? 'ClusterIP';
+  if (type === 'ExternalName') return undefined;
+  const clusterIP = isIPv4(spec.clusterIP) ? spec.clusterIP : (spec.clusterIPs ?? []).find(isIPv4);
+  const externalIPs = (spec.externalIPs ?? []).filter(isIPv4);
+  const lbIPs = type === 'LoadBalancer' ? (svc.status?.loadBalancer?.ingress ?? []).map((i) => i.ip).filter(isIPv4) : [];
+  const externalAddrs = [...new Set([...externalIPs, ...lbIPs])];
+  // Headless Services (clusterIP None) are DNS-only: nothing to program.
+  if (!clusterIP && externalAddrs.length === 0) return undefined;
+  const out: ServiceRules = { key, chains: new Map(), elements: [], sets: new Map() };
+  if (clusterIP) out.elements.push({ map: 'cluster-ips', key: clusterIP });
+
+  const affinity = spec.sessionAffinity === 'ClientIP';
+  const timeout = spec.sessionAffinityConfig?.clientIP?.timeoutSeconds || DEFAULT_AFFINITY_SECONDS;
+  const iLocal = spec.internalTrafficPolicy === 'Local';
+  const eLocal = spec.externalTrafficPolicy === 'Local';
+
+  for (const sp of spec.ports ?? []) {
+    const proto = protoOf(sp.protocol);
+    if (!proto || !sp.port) continue;
+    const portName = sp.name ?? '';
+    const id = `${ns}/${name}/${proto}/${portName || sp.port}`;
+    const all = endpointsFor(slices, portName, proto);
+    const usable = usableEndpoints(all);
+    const local = usableEndpoints(all.filter((e) => e.nodeName === cfg.nodeName));
+    const clusterChain = `service-${id}`;
+    const localChain = `local-${id}`;
+    const externalChain = `external-${id}`;
+
+    const epChain = (e: ProxyEndpoint) => `endpoint-${id}__${e.ip}/${e.port}`;
+    const affSet = (e: ProxyEndpoint) => `affinity-${id}__${e.ip}/${e.port}`;
+    const addEndpoints = (eps: readonly ProxyEndpoint[]) => {
+      for (const e of eps) {
+        const c = epChain(e);
+        if (out.chains.has(c)) continue;
+        const rules = [`ip saddr ${e.ip} jump mark-for-masquerade`];
+        if (affinity) {
+          out.sets.set(affSet(e), `type ipv4_addr; flags dynamic,timeout; timeout ${timeout}s;`);
+          rules.push(`update @${affSet(e)} { ip saddr }`);
+        }
+        rules.push(`meta l4proto ${proto} dnat to ${e.ip}:${e.port}`);
+        out.chains.set(c, rules);
+      }
+    };
+    const policyChain = (chain: string, eps: readonly ProxyEndpoint[]) => {
+      addEndpoints(eps);
+      const rules: string[] = [];
+      if (affinity) for (const e of eps) rules.push(`ip saddr @${affSet(e)} goto ${epChain(e)}`);
+      rules.push(`numgen random mod ${eps.length} vmap { ${eps.map((e, i) => `${i} : goto ${epChain(e)}`).join(', ')} }`);
+      out.chains.set(chain, rules);
+    };
+
+    if (usable.length > 0) policyChain(clusterChain, usable);
+    if ((iLocal || eLocal) && local.length > 0) policyChain(localChain, local);
+
+    // Internal traffic (the ClusterIP).
+    if (clusterIP) {
+      const k = `${clusterIP} . ${proto} . ${sp.port}`;
+      const target = iLocal ? (local.length > 0 ? localChain : undefined) : usable.length > 0 ? clusterChain : undefined;
+      if (target) {
+        if (cfg.clusterCIDRs.length > 0) {
+          // Traffic from outside the pod network (the node itself, hostNetwork pods) is masqueraded,
+          // so the answer comes back through us whatever the pod's routes say.
+          out.chains.get(target)!.unshift(`ip daddr ${clusterIP} ${proto} dport ${sp.port} ip saddr != ${setLit(cfg.clusterCIDRs)} jump mark-for-masquerade`);
+        }
+        out.elements.push({ map: 'service-ips', key: k, value: `goto ${target}` });
+      } else {
+        out.elements.push({ map: 'no-endpoint-services', key: k, value: usable.length === 0 ? REJECT : 'drop' });
+      }
+    }
+
+    // External traffic: NodePort, externalIPs, LoadBalancer ingress IPs.
+    const nodePort = (type === 'NodePort' || type === 'LoadBalancer') && sp.nodePort ? sp.nodePort : undefined;
+    if (nodePort === undefined && externalAddrs.length === 0) continue;
+    const extKeys: Element[] = [
+      ...externalAddrs.map((a) => ({ map: 'service-ips' as const, key: `${a} . ${proto} . ${sp.port}` })),
+      ...(nodePort !== undefined ? [{ map: 'service-nodeports' as const, key: `${proto} . ${nodePort}` }] : []),
+    ];
+    if (usable.length === 0) {
+      for (const e of extKeys) out.elements.push({ map: e.map === 'service-ips' ? 'no-endpoint-services' : 'no-endpoint-nodeports', key: e.key, value: REJECT });
+      continue;
+    }
+    const ext: string[] = [];
+    if (!eLocal) {
+      ext.push('jump mark-for-masquerade', `goto ${clusterChain}`);
+    } else {
+      // Local: the client's address is kept (no masquerade) and only this node's endpoints serve,
+      // except for traffic from pods and from the node itself, which may use any endpoint.
+      if (cfg.clusterCIDRs.length > 0) ext.push(`ip saddr ${setLit(cfg.clusterCIDRs)} goto ${clusterChain}`);
+      ext.push('fib saddr type local jump mark-for-masquerade', `fib saddr type local goto ${clusterChain}`);
+      ext.push(local.length > 0 ? `goto ${localChain}` : 'drop');
+    }
+    out.chains.set(externalChain, ext);
+    for (const e of extKeys) out.elements.push({ ...e, value: `goto ${externalChain}` });
+  }
+  return out.chains.size === 0 && out.elements.length === 0 ? undefined : out;
+}
+
+/** Groups slices by the `namespace/name` of their Service (slices without the label are skipped). */
+export function slicesByService<T extends EndpointSliceLike>(slices: Iterable<T>): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const s of slices) {
+    const svc = s.metadata.labels?.[SERVICE_NAME_LABEL];
+    if (!svc) continue;
+    const k = `${s.metadata.namespace ?? 'default'}/${svc}`;
+    const list = out.get(k);
+    if (list) list.push(s);
+    else out.set(k, [s]);
+  }
+  return out;
+}

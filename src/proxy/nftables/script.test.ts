@@ -1,0 +1,100 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { buildServiceRules, type EndpointSliceLike, type ProxyConfig, type ServiceLike } from './model.js';
+import { baseStatements, deleteTableScript, diffScript, fullSyncScript } from './script.js';
+
+const cfg: ProxyConfig = { table: 'flotilla-proxy', nodeName: 'n1', clusterCIDRs: ['10.244.0.0/16'], serviceCIDRs: ['10.96.0.0/16'], localhostNodePorts: false, masqueradeBit: 0x4000 };
+const svc = (name: string, ip: string, extra: ServiceLike['spec'] = {}): ServiceLike => ({
+  metadata: { namespace: 'default', name },
+  spec: { clusterIP: ip, ports: [{ name: 'http', protocol: 'TCP', port: 80 }], ...extra },
+});
+const slice = (name: string, ips: string[]): EndpointSliceLike => ({
+  metadata: { namespace: 'default', name: `${name}-x`, labels: { 'kubernetes.io/service-name': name } },
+  addressType: 'IPv4',
+  ports: [{ name: 'http', protocol: 'TCP', port: 8080 }],
+  endpoints: ips.map((ip) => ({ addresses: [ip], conditions: { ready: true } })),
+});
+
+test('base: hooks at kube-proxy priorities, vmap lookups, masquerade by mark bit, reject with tcp reset', () => {
+  const b = baseStatements(cfg).join('\n');
+  for (const line of [
+    'add map ip flotilla-proxy service-ips { type ipv4_addr . inet_proto . inet_service : verdict;',
+    'add rule ip flotilla-proxy services ip daddr . meta l4proto . th dport vmap @service-ips',
+    'add rule ip flotilla-proxy services fib daddr type local ip daddr != 127.0.0.0/8 meta l4proto . th dport vmap @service-nodeports',
+    'add chain ip flotilla-proxy nat-prerouting { type nat hook prerouting priority dstnat; policy accept; }',
+    'add chain ip flotilla-proxy nat-output { type nat hook output priority -100; policy accept; }',
+    'add chain ip flotilla-proxy filter-forward { type filter hook forward priority -110; policy accept; }',
+    'add chain ip flotilla-proxy filter-output-post-dnat { type filter hook output priority -90; policy accept; }',
+    'add rule ip flotilla-proxy masquerading meta mark & 0x4000 == 0 return',
+    'add rule ip flotilla-proxy mark-for-masquerade meta mark set meta mark | 0x4000',
+    'add rule ip flotilla-proxy reject-chain meta l4proto tcp reject with tcp reset',
+    'add rule ip flotilla-proxy cluster-ips-check ip daddr { 10.96.0.0/16 } drop comment "unallocated ClusterIP"',
+  ]) assert.ok(b.includes(line), `missing: ${line}`);
+  const local = baseStatements({ ...cfg, localhostNodePorts: true }).join('\n');
+  assert.ok(local.includes('services fib daddr type local meta l4proto . th dport vmap @service-nodeports'));
+});
+
+test('full sync replaces only our table, in one script: add + delete table first', () => {
+  const r = buildServiceRules(svc('web', '10.96.0.20'), [slice('web', ['10.244.0.5'])], cfg)!;
+  const s = fullSyncScript(cfg, [r]).split('\n');
+  assert.deepEqual(s.slice(0, 3), ['add table ip flotilla-proxy', 'delete table ip flotilla-proxy', 'add table ip flotilla-proxy { comment "flotilla service proxy"; }']);
+  assert.ok(s.every((l) => l === '' || / ip flotilla-proxy( |$)/.test(l)), 'nothing outside our table');
+  assert.ok(s.includes('add element ip flotilla-proxy service-ips { 10.96.0.20 . tcp . 80 : goto service-default/web/tcp/http }'));
+  assert.equal(deleteTableScript('flotilla-proxy'), 'add table ip flotilla-proxy\ndelete table ip flotilla-proxy\n');
+});
+
+test('diff: unchanged Service → empty; one endpoint added rewrites only that Service\'s choice chain and adds its endpoint chain', () => {
+  const a = buildServiceRules(svc('web', '10.96.0.20'), [slice('web', ['10.244.0.5'])], cfg)!;
+  assert.equal(diffScript(cfg, [{ old: a, new: buildServiceRules(svc('web', '10.96.0.20'), [slice('web', ['10.244.0.5'])], cfg) }]), '');
+  const b = buildServiceRules(svc('web', '10.96.0.20'), [slice('web', ['10.244.0.5', '10.244.0.6'])], cfg)!;
+  assert.equal(
+    diffScript(cfg, [{ old: a, new: b }]),
+    [
+      'flush chain ip flotilla-proxy service-default/web/tcp/http',
+      'add chain ip flotilla-proxy endpoint-default/web/tcp/http__10.244.0.6/8080',
+      'add rule ip flotilla-proxy service-default/web/tcp/http ip daddr 10.96.0.20 tcp dport 80 ip saddr != 10.244.0.0/16 jump mark-for-masquerade',
+      'add rule ip flotilla-proxy service-default/web/tcp/http numgen random mod 2 vmap { 0 : goto endpoint-default/web/tcp/http__10.244.0.5/8080, 1 : goto endpoint-default/web/tcp/http__10.244.0.6/8080 }',
+      'add rule ip flotilla-proxy endpoint-default/web/tcp/http__10.244.0.6/8080 ip saddr 10.244.0.6 jump mark-for-masquerade',
+      'add rule ip flotilla-proxy endpoint-default/web/tcp/http__10.244.0.6/8080 meta l4proto tcp dnat to 10.244.0.6:8080',
+      '',
+    ].join('\n'),
+  );
+});
+
+test('diff: last endpoint gone → element moves to the reject map before the chains are deleted', () => {
+  const a = buildServiceRules(svc('web', '10.96.0.20'), [slice('web', ['10.244.0.5'])], cfg)!;
+  const b = buildServiceRules(svc('web', '10.96.0.20'), [], cfg)!;
+  assert.deepEqual(diffScript(cfg, [{ old: a, new: b }]).trim().split('\n'), [
+    'flush chain ip flotilla-proxy endpoint-default/web/tcp/http__10.244.0.5/8080',
+    'flush chain ip flotilla-proxy service-default/web/tcp/http',
+    'delete element ip flotilla-proxy service-ips { 10.96.0.20 . tcp . 80 }',
+    'delete chain ip flotilla-proxy endpoint-default/web/tcp/http__10.244.0.5/8080',
+    'delete chain ip flotilla-proxy service-default/web/tcp/http',
+    'add element ip flotilla-proxy no-endpoint-services { 10.96.0.20 . tcp . 80 : goto reject-chain }',
+  ]);
+});
+
+test('diff: Service deleted removes its elements, chains and sets; affinity timeout change replaces the sets and re-adds the rules that use them', () => {
+  const aff = (t: number) => svc('aff', '10.96.0.30', { sessionAffinity: 'ClientIP', sessionAffinityConfig: { clientIP: { timeoutSeconds: t } } });
+  const a = buildServiceRules(aff(60), [slice('aff', ['10.244.0.5'])], cfg)!;
+  const gone = diffScript(cfg, [{ old: a }]);
+  assert.match(gone, /delete set ip flotilla-proxy affinity-default\/aff\/tcp\/http__10\.244\.0\.5\/8080\n/);
+  assert.match(gone, /delete element ip flotilla-proxy cluster-ips \{ 10\.96\.0\.30 \}/);
+  const b = buildServiceRules(aff(120), [slice('aff', ['10.244.0.5'])], cfg)!;
+  const d = diffScript(cfg, [{ old: a, new: b }]).trim().split('\n');
+  const i = (s: string) => d.findIndex((l) => l.startsWith(s));
+  assert.ok(i('flush chain ip flotilla-proxy endpoint-') >= 0 && i('flush chain ip flotilla-proxy service-') >= 0);
+  assert.ok(i('delete set') > i('flush chain ip flotilla-proxy endpoint-') && i('add set') > i('delete set') && i('add rule') > i('add set'));
+  assert.ok(d.includes('add set ip flotilla-proxy affinity-default/aff/tcp/http__10.244.0.5/8080 { type ipv4_addr; flags dynamic,timeout; timeout 120s; }'));
+  assert.equal(d.filter((l) => l.includes('element')).length, 0);
+});
+
+test('diff: new Service only adds; many changes combine into one transaction in dependency order', () => {
+  const x = buildServiceRules(svc('x', '10.96.0.40'), [slice('x', ['10.244.0.9'])], cfg)!;
+  const y = buildServiceRules(svc('y', '10.96.0.41'), [slice('y', ['10.244.0.10'])], cfg)!;
+  const d = diffScript(cfg, [{ new: x }, { old: y }]).trim().split('\n');
+  const firstAdd = d.findIndex((l) => l.startsWith('add '));
+  const lastDelete = d.map((l) => l.startsWith('delete ') || l.startsWith('flush ')).lastIndexOf(true);
+  assert.ok(lastDelete < firstAdd, 'all deletions before additions');
+  assert.ok(d.at(-1)!.startsWith('add element ip flotilla-proxy service-ips { 10.96.0.40 . tcp . 80 : goto service-default/x/tcp/http }') || d.some((l) => l.includes('10.96.0.40 . tcp . 80 : goto')));
+});

@@ -1,0 +1,343 @@
+/**
+ * The node's service proxy: Services and EndpointSlices from informers become nftables rules in
+ * our own `ip` table (see nftables/model.ts for the shape, README.md for the flow).
+ *
+ * Sync contract (kube-proxy's BoundedFrequencyRunner): a change is applied at once when the last
+ * sync is at least `minSyncPeriodMs` old, otherwise when that period is over; syncs never overlap.
+ * The first sync replaces the whole table in one transaction; later ones carry only the delta of
+ * the Services that changed. A failed delta (someone edited our table) makes the next sync a full
+ * one. Every `syncPeriodMs` the rules of every Service are recomputed and diffed (normally an
+ * empty delta, no nft call) and the table's presence is checked (it is rebuilt if gone); every
+ * `fullSyncPeriodMs` the table is replaced anyway.
+ */
+import { writeFile } from 'node:fs/promises';
+import type { KubeObject } from '../api/types.js';
+import { createInformer } from '../client/informer.js';
+import type { Informer } from '../client/informer-types.js';
+import { R, type Client } from '../client/types.js';
+import type { Logger } from '../lib/log.js';
+import { buildServiceRules, SERVICE_NAME_LABEL, type EndpointSliceLike, type ProxyConfig, type ServiceLike, type ServiceRules } from './nftables/model.js';
+import { deleteTableScript, diffScript, fullSyncScript, type ServiceChange } from './nftables/script.js';
+import { nftApplier, nftListIpTables, type NftApply } from './nft.js';
+
+export const DEFAULT_PROXY_TABLE = 'flotilla-proxy';
+
+export interface ServiceProxyOptions {
+  /** The API (the node's identity may list and watch Services and EndpointSlices). */
+  client: Client;
+  nodeName: string;
+  /** The node's addresses (informational: NodePorts answer on every local address, as `fib daddr type local`). */
+  nodeIPs?: string[];
+  /** Pod network CIDRs (IPv4 used); traffic to a ClusterIP from outside them is masqueraded. */
+  clusterCIDRs: string[];
+  /** Service CIDRs (IPv4 used); traffic to an unallocated ClusterIP is dropped. */
+  serviceCIDRs: string[];
+  logger: Logger;
+  /** Informers to share (e.g. with cluster DNS); otherwise the proxy creates and stops its own. */
+  informers?: { services: Informer<KubeObject>; endpointSlices: Informer<KubeObject> };
+  /** Our table (default `flotilla-proxy`). Several agents on one host: give each its own. */
+  table?: string;
+  /**
+   * KubeProxyConfiguration `mode`. Only nftables exists here: '', 'nftables' are taken as is,
+   * 'ipvs' and 'iptables' fall back to nftables with one log line.
+   */
+  mode?: string;
+  /**
+   * Interfaces (the pod bridge) on which `route_localnet=1` is set so NodePorts answer on
+   * 127.0.0.1 from the node (the DNAT'd packet keeps a loopback source until masqueraded). Without
+   * any, NodePorts are not offered on 127.0.0.0/8 (as kube-proxy's nftables mode).
+   */
+  localnetInterfaces?: string[];
+  /** Packet-mark bit for masquerade (default 0x4000, as kube-proxy). */
+  masqueradeBit?: number;
+  minSyncPeriodMs?: number;
+  syncPeriodMs?: number;
+  fullSyncPeriodMs?: number;
+  /** How scripts reach the kernel (default `nft -f -`); tests may record instead. */
+  nft?: NftApply;
+  /** Whether our table still exists (default: `nft list tables ip`); undefined = unknown. */
+  tableExists?: (table: string) => Promise<boolean | undefined>;
+}
+
+export interface ServiceProxyStats {
+  services: number;
+  syncs: number;
+  fullSyncs: number;
+  failures: number;
+  /** Duration of the last nft transaction (ms) and of the whole last sync. */
+  lastApplyMs: number;
+  lastSyncMs: number;
+  lastScriptBytes: number;
+}
+
+export interface RunningServiceProxy {
+  /** Applies what is pending now (waits for a running sync first); resolves when applied. */
+  syncNow(): Promise<void>;
+  stats(): ServiceProxyStats;
+  /** Stops informers it created and timers; leaves the table in place (see removeServiceProxyTable). */
+  stop(): Promise<void>;
+}
+
+/** Interprets KubeProxyConfiguration.mode; returns the log line for a fallback, if any. */
+export function proxyModeNotice(mode: string | undefined): string | undefined {
+  const m = (mode ?? '').trim().toLowerCase();
+  if (m === '' || m === 'nftables') return undefined;
+  if (m === 'ipvs') return 'proxy mode "ipvs" requested, but IPVS is not available on this node (no ip_vs kernel support): using nftables';
+  if (m === 'iptables') return 'proxy mode "iptables" requested: this proxy implements nftables only, using nftables';
+  return `unknown proxy mode ${JSON.stringify(mode)}: using nftables`;
+}
+
+const keyOf = (o: { metadata: { namespace?: string; name?: string } }) => `${o.metadata.namespace ?? 'default'}/${o.metadata.name ?? ''}`;
+
+/**
+ * Starts the proxy: resolves after the informers synced and the first (full) sync was applied,
+ * rejects (with informers stopped) when that first sync fails (no nft, not root).
+ */
+export async function startServiceProxy(opts: ServiceProxyOptions): Promise<RunningServiceProxy> {
+  const log = opts.logger;
+  const notice = proxyModeNotice(opts.mode);
+  if (notice) log.warn(notice);
+  const table = opts.table ?? DEFAULT_PROXY_TABLE;
+  const ipv4 = (c: string) => /^\d+\.\d+\.\d+\.\d+\/\d+$/.test(c);
+  const localnet = opts.localnetInterfaces ?? [];
+  const cfg: ProxyConfig = {
+    table,
+    nodeName: opts.nodeName,
+    clusterCIDRs: opts.clusterCIDRs.filter(ipv4),
+    serviceCIDRs: opts.serviceCIDRs.filter(ipv4),
+    localhostNodePorts: localnet.length > 0,
+    masqueradeBit: opts.masqueradeBit ?? 0x4000,
+  };
+  const nft = opts.nft ?? nftApplier();
+  const tableExists = opts.tableExists ?? (async (t: string) => (await nftListIpTables())?.includes(t));
+  const minSync = opts.minSyncPeriodMs ?? 1000;
+  const syncPeriod = opts.syncPeriodMs ?? 30_000;
+  const fullSyncPeriod = opts.fullSyncPeriodMs ?? 3_600_000;
+
+  for (const dev of localnet) {
+    await writeFile(`/proc/sys/net/ipv4/conf/${dev}/route_localnet`, '1').catch((e: unknown) =>
+      log.warn('cannot set route_localnet: NodePorts on 127.0.0.1 will not answer', { interface: dev, error: String(e) }),
+    );
+  }
+
+  const own = !opts.informers;
+  const services = opts.informers?.services ?? createInformer<KubeObject>(opts.client, R.services, { logger: log });
+  const slices = opts.informers?.endpointSlices ?? createInformer<KubeObject>(opts.client, R.endpointslices, { logger: log });
+
+  // Slices by Service key, kept from events (a slice whose label changes moves between keys).
+  const sliceIndex = new Map<string, Map<string, EndpointSliceLike>>();
+  const sliceOwner = new Map<string, string>();
+  const dirty = new Set<string>();
+  let applied = new Map<string, ServiceRules>();
+  let needFull = true;
+  let lastFull = 0;
+
+  const setSlice = (o: KubeObject) => {
+    const s = o as unknown as EndpointSliceLike;
+    const sk = keyOf(s);
+    const label = s.metadata.labels?.[SERVICE_NAME_LABEL];
+    const owner = label ? `${s.metadata.namespace ?? 'default'}/${label}` : undefined;
+    const prev = sliceOwner.get(sk);
+    if (prev && prev !== owner) {
+      sliceIndex.get(prev)?.delete(sk);
+      dirty.add(prev);
+    }
+    if (owner) {
+      let m = sliceIndex.get(owner);
+      if (!m) sliceIndex.set(owner, (m = new Map()));
+      m.set(sk, s);
+      sliceOwner.set(sk, owner);
+      dirty.add(owner);
+    } else sliceOwner.delete(sk);
+  };
+  const deleteSlice = (o: KubeObject) => {
+    const sk = keyOf(o);
+    const owner = sliceOwner.get(sk);
+    if (!owner) return;
+    sliceOwner.delete(sk);
+    const m = sliceIndex.get(owner);
+    m?.delete(sk);
+    if (m && m.size === 0) sliceIndex.delete(owner);
+    dirty.add(owner);
+  };
+
+  const rulesFor = (key: string): ServiceRules | undefined => {
+    const i = key.indexOf('/');
+    const svc = services.get(key.slice(0, i), key.slice(i + 1)) as unknown as ServiceLike | undefined;
+    if (!svc) return undefined;
+    return buildServiceRules(svc, [...(sliceIndex.get(key)?.values() ?? [])], cfg);
+  };
+
+  const st: ServiceProxyStats = { services: 0, syncs: 0, fullSyncs: 0, failures: 0, lastApplyMs: 0, lastSyncMs: 0, lastScriptBytes: 0 };
+  let stopped = false;
+  let running: Promise<void> | undefined;
+  let lastSyncEnd = 0;
+  let timer: NodeJS.Timeout | undefined;
+
+  const syncOnce = async (): Promise<void> => {
+    const t0 = performance.now();
+    if (needFull || Date.now() - lastFull >= fullSyncPeriod) {
+      dirty.clear();
+      const next = new Map<string, ServiceRules>();
+      for (const o of services.list()) {
+        const k = keyOf(o);
+        const r = rulesFor(k);
+        if (r) next.set(k, r);
+      }
+      const script = fullSyncScript(cfg, next.values());
+      const a0 = performance.now();
+      const res = await nft(script);
+      st.lastApplyMs = performance.now() - a0;
+      st.lastScriptBytes = script.length;
+      if (!res.ok) {
+        st.failures++;
+        needFull = true;
+        throw new Error(`nftables full sync of table ip ${table} failed: ${res.error}`);
+      }
+      applied = next;
+      needFull = false;
+      lastFull = Date.now();
+      st.fullSyncs++;
+      log.v(2).info('service rules fully synced', { services: next.size, bytes: script.length, ms: Math.round(st.lastApplyMs) });
+    } else {
+      if (dirty.size === 0) return;
+      const keys = [...dirty];
+      dirty.clear();
+      const changes: ServiceChange[] = [];
+      const next = new Map<string, ServiceRules | undefined>();
+      for (const k of keys) {
+        const n = rulesFor(k);
+        next.set(k, n);
+        changes.push({ old: applied.get(k), new: n });
+      }
+      const script = diffScript(cfg, changes);
+      if (script) {
+        const a0 = performance.now();
+        const res = await nft(script);
+        st.lastApplyMs = performance.now() - a0;
+        st.lastScriptBytes = script.length;
+        if (!res.ok) {
+          st.failures++;
+          needFull = true;
+          log.warn('nftables delta failed, replacing the table at the next sync', { error: res.error });
+          schedule();
+          return;
+        }
+        log.v(4).info('service rules updated', { services: keys.length, bytes: script.length, ms: Math.round(st.lastApplyMs) });
+      }
+      for (const [k, r] of next) {
+        if (r) applied.set(k, r);
+        else applied.delete(k);
+      }
+    }
+    st.services = applied.size;
+    st.syncs++;
+    st.lastSyncMs = performance.now() - t0;
+  };
+
+  const runSync = (): Promise<void> => {
+    if (running) return running.then(() => runSync());
+    running = syncOnce()
+      .catch((e: unknown) => {
+        log.error('service proxy sync failed', { error: String(e) });
+        schedule();
+      })
+      .finally(() => {
+        running = undefined;
+        lastSyncEnd = performance.now();
+      });
+    return running;
+  };
+
+  function schedule(): void {
+    if (stopped || timer) return;
+    const wait = Math.max(0, minSync - (performance.now() - lastSyncEnd));
+    timer = setTimeout(() => {
+      timer = undefined;
+      void runSync();
+    }, wait);
+  }
+
+  let synced = false;
+  const onChange = () => {
+    if (synced) schedule();
+  };
+  services.addHandlers({
+    add: (o) => (dirty.add(keyOf(o)), onChange()),
+    update: (a, b) => {
+      if (a.metadata.resourceVersion === b.metadata.resourceVersion) return;
+      dirty.add(keyOf(b));
+      onChange();
+    },
+    delete: (o) => (dirty.add(keyOf(o)), onChange()),
+  });
+  slices.addHandlers({
+    add: (o) => (setSlice(o), onChange()),
+    update: (a, b) => {
+      if (a.metadata.resourceVersion === b.metadata.resourceVersion) return;
+      setSlice(b);
+      onChange();
+    },
+    delete: (o) => (deleteSlice(o), onChange()),
+  });
+  const stopInformers = () => {
+    if (!own) return;
+    services.stop();
+    slices.stop();
+  };
+
+  try {
+    if (own) await Promise.all([services.start(), slices.start()]);
+    await syncOnce();
+  } catch (e) {
+    stopInformers();
+    throw e;
+  } finally {
+    lastSyncEnd = performance.now();
+  }
+  synced = true;
+  if (dirty.size > 0) schedule();
+  log.info('service proxy started', { table: `ip ${table}`, services: applied.size, nodeIPs: opts.nodeIPs ?? [], localhostNodePorts: cfg.localhostNodePorts });
+
+  const periodic = setInterval(() => {
+    void (async () => {
+      if (stopped) return;
+      const exists = await tableExists(table);
+      if (exists === false) {
+        log.warn('our nftables table is gone: rebuilding it', { table: `ip ${table}` });
+        needFull = true;
+      }
+      for (const o of services.list()) dirty.add(keyOf(o));
+      for (const k of applied.keys()) dirty.add(k);
+      schedule();
+    })();
+  }, syncPeriod);
+  periodic.unref?.();
+
+  return {
+    syncNow: async () => {
+      if (timer) {
+        clearTimeout(timer);
+        timer = undefined;
+      }
+      await runSync();
+    },
+    stats: () => ({ ...st }),
+    stop: async () => {
+      stopped = true;
+      clearInterval(periodic);
+      if (timer) clearTimeout(timer);
+      timer = undefined;
+      await running;
+      stopInformers();
+    },
+  };
+}
+
+/**
+ * Removes the proxy's table (killall / node removal): our table only, from any state. Resolves
+ * with the outcome; never throws.
+ */
+export async function removeServiceProxyTable(opts: { table?: string; nft?: NftApply } = {}): Promise<{ ok: true } | { ok: false; error: string }> {
+  return (opts.nft ?? nftApplier())(deleteTableScript(opts.table ?? DEFAULT_PROXY_TABLE));
+}
