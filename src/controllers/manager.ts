@@ -27,6 +27,8 @@ import type { TokenSigner } from './serviceaccount/reconcile.js';
 import { newResourceQuotaController } from './resourcequota/controller.js';
 import { newPodGcController, type PodGcControllerOptions } from './pod-gc/index.js';
 import { newRootCAPublisher } from './root-ca-publisher/index.js';
+import { newEndpointSliceController } from './endpointslice/index.js';
+import { newEndpointsController } from './endpoints/index.js';
 
 export interface ControllerManagerOptions {
   client: Client;
@@ -97,6 +99,8 @@ export function builtinControllers(options: BuiltinControllerOptions | ServiceAc
     newDisruptionController({ newQueue }),
     newResourceQuotaController({ newQueue }),
     newPodGcController(opts.podGc),
+    newEndpointsController({ newQueue }),
+    newEndpointSliceController({ newQueue }),
   ];
 }
 
