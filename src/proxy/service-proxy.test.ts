@@ -1,0 +1,136 @@
+/** startServiceProxy over fake informers and a recording nft (no root needed). */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { KubeObject } from '../api/types.js';
+import { R } from '../client/types.js';
+import type { Client } from '../client/types.js';
+import { createLogger, type LogRecord } from '../lib/log.js';
+import { proxyModeNotice, removeServiceProxyTable, startServiceProxy } from './service-proxy.js';
+import { fakeInformer } from './testing/fake-informer.js';
+import type { NftApply } from './nft.js';
+
+const service = (name: string, ip: string): KubeObject => ({
+  apiVersion: 'v1',
+  kind: 'Service',
+  metadata: { namespace: 'default', name },
+  spec: { type: 'ClusterIP', clusterIP: ip, ports: [{ name: 'http', protocol: 'TCP', port: 80, targetPort: 8080 }] },
+});
+const slice = (svc: string, ips: string[]): KubeObject => ({
+  apiVersion: 'discovery.k8s.io/v1',
+  kind: 'EndpointSlice',
+  metadata: { namespace: 'default', name: `${svc}-x`, labels: { 'kubernetes.io/service-name': svc } },
+  addressType: 'IPv4',
+  ports: [{ name: 'http', protocol: 'TCP', port: 8080 }],
+  endpoints: ips.map((ip) => ({ addresses: [ip], conditions: { ready: true } })),
+});
+
+function setup(opts: { fail?: (script: string) => boolean; minSyncPeriodMs?: number; mode?: string } = {}) {
+  const services = fakeInformer(R.services);
+  const slices = fakeInformer(R.endpointslices);
+  const scripts: string[] = [];
+  const nft: NftApply = async (s) => {
+    scripts.push(s);
+    return opts.fail?.(s) ? { ok: false, error: 'Error: No such file or directory' } : { ok: true };
+  };
+  const logs: LogRecord[] = [];
+  const logger = createLogger((r) => logs.push(r), { verbosity: 4 });
+  const start = () =>
+    startServiceProxy({
+      client: {} as Client,
+      nodeName: 'n1',
+      clusterCIDRs: ['10.244.0.0/16', 'fd00::/48'],
+      serviceCIDRs: ['10.96.0.0/16'],
+      logger,
+      informers: { services, endpointSlices: slices },
+      nft,
+      tableExists: async () => true,
+      table: 'flt-test',
+      minSyncPeriodMs: opts.minSyncPeriodMs ?? 0,
+      ...(opts.mode !== undefined ? { mode: opts.mode } : {}),
+    });
+  return { services, slices, scripts, logs, start };
+}
+
+test('proxy mode: ipvs and iptables fall back to nftables with one clear line; nftables and empty are silent', async () => {
+  assert.match(proxyModeNotice('ipvs')!, /IPVS is not available.*using nftables/);
+  assert.match(proxyModeNotice('iptables')!, /using nftables/);
+  assert.equal(proxyModeNotice('nftables'), undefined);
+  assert.equal(proxyModeNotice(''), undefined);
+  const s = setup({ mode: 'ipvs' });
+  const p = await s.start();
+  await p.stop();
+  assert.equal(s.logs.filter((l) => l.level === 'warn' && /ipvs/.test(l.msg)).length, 1);
+});
+
+test('start: one full sync replacing our table; then one Service change sends only that Service\'s delta', async () => {
+  const s = setup();
+  for (let i = 0; i < 50; i++) {
+    s.services.set(service(`svc${i}`, `10.96.1.${i}`));
+    s.slices.set(slice(`svc${i}`, [`10.244.0.${i + 2}`]));
+  }
+  const p = await s.start();
+  try {
+    assert.equal(s.scripts.length, 1);
+    assert.match(s.scripts[0]!, /^add table ip flt-test\ndelete table ip flt-test\n/);
+    assert.equal(s.scripts[0]!.match(/^add element ip flt-test service-ips/gm)?.length, 1, 'elements batched');
+    assert.equal(p.stats().services, 50);
+    s.slices.set(slice('svc7', ['10.244.0.9', '10.244.5.5']));
+    await p.syncNow();
+    assert.equal(s.scripts.length, 2);
+    const delta = s.scripts[1]!;
+    assert.ok(!/svc(?!7\/)\d+/.test(delta), 'no other Service in the delta');
+    assert.match(delta, /add chain ip flt-test endpoint-default\/svc7\/tcp\/http__10\.244\.5\.5\/8080/);
+    assert.ok(!delta.includes('10.244.0.0/16,') && !delta.includes('fd00'), 'IPv6 CIDRs are not used in the ip table');
+    // Unchanged state: nothing sent.
+    s.services.set(service('svc7', '10.96.1.7'));
+    await p.syncNow();
+    assert.equal(s.scripts.length, 2);
+    s.services.remove('default', 'svc3');
+    await p.syncNow();
+    assert.match(s.scripts[2]!, /delete element ip flt-test service-ips \{ 10\.96\.1\.3 \. tcp \. 80 \}/);
+    assert.equal(p.stats().services, 49);
+  } finally {
+    await p.stop();
+  }
+});
+
+test('rate limit: changes within minSyncPeriod are batched into one later transaction', async () => {
+  const s = setup({ minSyncPeriodMs: 300 });
+  const p = await s.start();
+  try {
+    const t0 = Date.now();
+    s.services.set(service('a', '10.96.2.1'));
+    s.services.set(service('b', '10.96.2.2'));
+    s.slices.set(slice('a', ['10.244.0.2']));
+    while (s.scripts.length < 2 && Date.now() - t0 < 3000) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(s.scripts.length, 2, 'one delta for three events');
+    assert.ok(Date.now() - t0 >= 250, 'not before the min sync period');
+    assert.match(s.scripts[1]!, /default\/a\/tcp\/http/);
+    assert.match(s.scripts[1]!, /no-endpoint-services \{ 10\.96\.2\.2 \. tcp \. 80 : goto reject-chain \}/);
+  } finally {
+    await p.stop();
+  }
+});
+
+test('a failed delta makes the next sync a full one; a failed first sync rejects the start', async () => {
+  let failNext = false;
+  const s = setup({ fail: () => failNext && !(failNext = false) });
+  s.services.set(service('a', '10.96.2.1'));
+  const p = await s.start();
+  try {
+    failNext = true;
+    s.slices.set(slice('a', ['10.244.0.2']));
+    await p.syncNow();
+    assert.equal(p.stats().failures, 1);
+    await p.syncNow();
+    assert.match(s.scripts.at(-1)!, /^add table ip flt-test\ndelete table/);
+    assert.match(s.scripts.at(-1)!, /endpoint-default\/a\/tcp\/http__10\.244\.0\.2\/8080/);
+  } finally {
+    await p.stop();
+  }
+  const bad = setup({ fail: () => true });
+  await assert.rejects(bad.start(), /full sync of table ip flt-test failed/);
+  const seen: string[] = [];
+  assert.deepEqual(await removeServiceProxyTable({ table: 'flt-test', nft: async (x) => (seen.push(x), { ok: true }) }), { ok: true });
+  assert.deepEqual(seen, ['add table ip flt-test\ndelete table ip flt-test\n']);
+});
