@@ -27,6 +27,7 @@ import type { TokenSigner } from './serviceaccount/reconcile.js';
 import { newResourceQuotaController } from './resourcequota/controller.js';
 import { newPodGcController, type PodGcControllerOptions } from './pod-gc/index.js';
 import { newRootCAPublisher } from './root-ca-publisher/index.js';
+import { newServiceLbController } from './service-lb/index.js';
 import { newEndpointSliceController } from './endpointslice/index.js';
 import { newEndpointsController } from './endpoints/index.js';
 
@@ -62,6 +63,8 @@ export interface BuiltinControllerOptions {
    * namespace (kube-controller-manager's --root-ca-file); without it that controller does not run.
    */
   rootCAPem?: string;
+  /** --service-lb-pool: addresses for LoadBalancer Services (empty: the nodes' InternalIPs). */
+  serviceLbPool?: readonly string[];
 }
 
 export interface ServiceAccountTokenOptions {
@@ -99,6 +102,7 @@ export function builtinControllers(options: BuiltinControllerOptions | ServiceAc
     newDisruptionController({ newQueue }),
     newResourceQuotaController({ newQueue }),
     newPodGcController(opts.podGc),
+    newServiceLbController({ newQueue, pool: opts.serviceLbPool ?? [] }),
     newEndpointsController({ newQueue }),
     newEndpointSliceController({ newQueue }),
   ];

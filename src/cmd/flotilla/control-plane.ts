@@ -62,6 +62,7 @@ export async function startControlPlane(opts: { handle: RequestListener; config:
           nodeMonitorPeriodMs: config.controllerManager.nodeMonitorPeriodMs,
         },
         podGc: { terminatedPodGcThreshold: config.controllerManager.terminatedPodGcThreshold },
+        serviceLbPool: config.serviceLbPool,
       },
     });
     stops.push(() => cm.stop());
