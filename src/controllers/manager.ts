@@ -30,6 +30,7 @@ import { newRootCAPublisher } from './root-ca-publisher/index.js';
 import { newServiceLbController } from './service-lb/index.js';
 import { newEndpointSliceController } from './endpointslice/index.js';
 import { newEndpointsController } from './endpoints/index.js';
+import { newEndpointSliceMirroringController } from './endpointslice-mirroring/index.js';
 
 export interface ControllerManagerOptions {
   client: Client;
@@ -105,6 +106,7 @@ export function builtinControllers(options: BuiltinControllerOptions | ServiceAc
     newServiceLbController({ newQueue, pool: opts.serviceLbPool ?? [] }),
     newEndpointsController({ newQueue }),
     newEndpointSliceController({ newQueue }),
+    newEndpointSliceMirroringController({ newQueue }),
   ];
 }
 
