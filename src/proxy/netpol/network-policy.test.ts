@@ -143,10 +143,8 @@ async function remove(namespace: string, name: string): Promise<void> {
   await client.delete(NETWORK_POLICIES, namespace, name).catch(() => undefined);
 }
 async function removeAll(): Promise<void> {
-  for (const ns of ['production', 'other']) {
-    const list = await client.list(NETWORK_POLICIES, ns);
-    for (const p of list.items) await remove(ns, p.metadata.name!);
-  }
+  const list = await client.list(NETWORK_POLICIES);
+  for (const p of list.items) await remove(p.metadata.namespace!, p.metadata.name!);
   await np!.syncNow();
 }
 
