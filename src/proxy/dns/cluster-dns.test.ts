@@ -116,6 +116,7 @@ test('forwarding: names outside the zone go to the upstream once, then come from
   assert.equal(a.flag_aa, false);
   assert.equal(a.flag_ra, true);
   assert.deepEqual(a.answers.map((r) => r.data), ['192.0.2.10']);
+  assert.ok(a.answers[0]!.ttl! <= 30, 'forwarded TTLs are capped at the cache maximum');
   const b = await queryUdp(port, 'WWW.Example.Test');
   assert.deepEqual(b.answers.map((r) => r.data), ['192.0.2.10']);
   assert.ok(b.answers[0]!.ttl! <= 30, 'cached answers live at most 30 s');

@@ -99,6 +99,7 @@ export async function startClusterDns(opts: ClusterDnsOptions): Promise<RunningC
     const server = await startDnsServer({
       listen: opts.listen,
       resolve: (q) => resolveQuestion(q, index, cfg, index.revision),
+      generation: () => index.revision,
       upstreams,
       ...(opts.upstreamTimeoutMs !== undefined ? { upstreamTimeoutMs: opts.upstreamTimeoutMs } : {}),
       ...(opts.cacheSize !== undefined ? { cacheSize: opts.cacheSize } : {}),

@@ -63,7 +63,7 @@ const [name, proto] = process.argv.slice(1);
 const labels = name.split('.');
 const q = Buffer.concat([Buffer.from([0x12,0x34,1,0,0,1,0,0,0,0,0,0]), ...labels.map((l) => Buffer.concat([Buffer.from([l.length]), Buffer.from(l)])), Buffer.from([0,0,1,0,1])]);
 const parse = (m) => { const an = m.readUInt16BE(6); let o = q.length; const out = []; const skip = () => { for (;;) { const l = m[o]; if (l === 0) { o += 1; return; } if (l >= 192) { o += 2; return; } o += l + 1; } }; for (let i = 0; i < an; i++) { skip(); const type = m.readUInt16BE(o); o += 8; const len = m.readUInt16BE(o); o += 2; if (type === 1) out.push([...m.subarray(o, o + 4)].join('.')); o += len; } console.log(JSON.stringify({ rcode: m[3] & 15, answers: out })); process.exit(0); };
-setTimeout(() => { console.log('timeout'); process.exit(1); }, 4000);
+setTimeout(() => { console.log('timeout'); process.exit(1); }, 8000);
 if (proto === 'udp') { const s = dgram.createSocket('udp4'); s.on('message', parse); s.send(q, 53, '10.96.0.10'); }
 else { const c = net.connect(53, '10.96.0.10', () => { const h = Buffer.alloc(2); h.writeUInt16BE(q.length); c.write(Buffer.concat([h, q])); }); let b = Buffer.alloc(0); c.on('data', (d) => { b = Buffer.concat([b, d]); if (b.length >= 2 && b.length >= 2 + b.readUInt16BE(0)) parse(b.subarray(2)); }); }
 `;
@@ -80,9 +80,12 @@ test('root: a namespace behind a veth resolves through 10.96.0.10:53 (UDP, TCP, 
   const hostIf = `flt${id}h`;
   const podIf = `flt${id}p`;
   const table = `flt-${id}-dns`;
-  const octet = 16 + (parseInt(id.slice(0, 2), 16) % 200);
-  const gw = `198.18.${octet}.1`;
-  const podIP = `198.18.${octet}.2`;
+  // A random /30 in 100.64.0.0/10 (shared address space: not on this machine, unlikely in other tests).
+  const r = randomBytes(3);
+  const net30 = `100.${64 + (r[0]! % 64)}.${r[1]!}.${r[2]! & 0xfc}`;
+  const base = net30.split('.').map(Number);
+  const gw = `${base[0]}.${base[1]}.${base[2]}.${base[3]! + 1}`;
+  const podIP = `${base[0]}.${base[1]}.${base[2]}.${base[3]! + 2}`;
   const api = await startTestServer({ resources: builtinResources() });
   const upstream = await startFakeUpstream({});
   let nodeDns: Awaited<ReturnType<typeof startNodeDns>> | undefined;

@@ -41,6 +41,12 @@ export interface DnsServerOptions {
   cacheMaxTtl?: number;
   /** Clock for the cache (ms). */
   now?: () => number;
+  /**
+   * The cluster data's generation (e.g. the index revision). When given, encoded answers of the
+   * cluster zone are reused until it changes (ExternalName answers that needed the upstream are
+   * never reused this way).
+   */
+  generation?: () => number;
   logger: Logger;
 }
 
@@ -121,7 +127,8 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<RunningDns
   const log = opts.logger;
   const now = opts.now ?? Date.now;
   const timeoutMs = opts.upstreamTimeoutMs ?? 2000;
-  const cache = new AnswerCache<Rec>(opts.cacheSize ?? 10_000, opts.cacheMaxTtl ?? 30);
+  const maxTtl = opts.cacheMaxTtl ?? 30;
+  const cache = new AnswerCache<Rec>(opts.cacheSize ?? 10_000, maxTtl);
   const useCache = (opts.cacheSize ?? 10_000) > 0;
   const stats: DnsServerStats = { queries: 0, local: 0, forwarded: 0, cacheHits: 0, servfail: 0, truncated: 0 };
   const udpSockets: dgram.Socket[] = [];
@@ -230,7 +237,9 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<RunningDns
       }
       const rcode = RCODE_NAME[(p.flags ?? 0) & 0xf] ?? 'SERVFAIL';
       if (rcode === 'SERVFAIL' || rcode === 'REFUSED') continue;
-      return { rcode, answers: p.answers ?? [], authorities: p.authorities ?? [], additionals: withoutOpt(p.additionals), truncated: p.flag_tc };
+      // As CoreDNS' cache: no record goes out with a TTL above the cache's maximum.
+      const cap = (rs: Rec[]): Rec[] => (useCache ? rs.map((r) => ((r as { ttl?: number }).ttl ?? 0) > maxTtl ? ({ ...r, ttl: maxTtl } as Rec) : r) : rs);
+      return { rcode, answers: cap(p.answers ?? []), authorities: cap(p.authorities ?? []), additionals: cap(withoutOpt(p.additionals)), truncated: p.flag_tc };
     }
     return undefined;
   };
@@ -259,8 +268,32 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<RunningDns
   };
 
   // ---------------------------------------------------------------- query handling
+  const localAnswers = new Map<string, { generation: number; buf: Buffer }>();
+  /** Encoded forwarded answers, reused within the second they were encoded in (TTLs stay right). */
+  const forwardedAnswers = new Map<string, { second: number; buf: Buffer }>();
+  const patched = (buf: Buffer, msg: Buffer, questionEnd: number): Buffer => {
+    const out = Buffer.from(buf);
+    msg.copy(out, 0, 0, 2); // the id
+    msg.copy(out, 12, 12, questionEnd); // the question as asked (its case)
+    return out;
+  };
   const handle = async (msg: Buffer, proto: Proto, maxTcp = 65535): Promise<Buffer | undefined> => {
     stats.queries++;
+    const simple = parseSimpleQuery(msg);
+    const fastKey = simple && `${simple.key}|${proto === 'tcp' ? 't' : simple.udpSize}`;
+    if (fastKey) {
+      const hit = opts.generation && localAnswers.get(fastKey);
+      if (hit && hit.generation === opts.generation!()) {
+        stats.local++;
+        return patched(hit.buf, msg, simple.questionEnd);
+      }
+      const fw = useCache ? forwardedAnswers.get(fastKey) : undefined;
+      if (fw && fw.second === Math.floor(now() / 1000)) {
+        stats.cacheHits++;
+        return patched(fw.buf, msg, simple.questionEnd);
+      }
+    }
+    const generation = opts.generation?.();
     let query: DecodedPacket;
     try {
       query = dnsPacket.decode(msg);
@@ -288,7 +321,12 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<RunningDns
       const ex = await forward(q, proto);
       if (!ex) return reply('SERVFAIL', empty, false);
       // An upstream answer truncated for UDP stays truncated: the client retries over TCP.
-      return reply(ex.rcode, ex, false, ex.truncated);
+      const out = reply(ex.rcode, ex, false, ex.truncated);
+      if (fastKey && useCache && !ex.truncated && (ex.rcode === 'NOERROR' || ex.rcode === 'NXDOMAIN')) {
+        if (forwardedAnswers.size >= 10_000) forwardedAnswers.clear();
+        forwardedAnswers.set(fastKey, { second: Math.floor(now() / 1000), buf: out });
+      }
+      return out;
     }
     stats.local++;
     let answers = res.answers.map(toAnswer);
@@ -303,7 +341,12 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<RunningDns
         authorities = ex.answers.length ? [] : ex.authorities;
       }
     }
-    return reply(rcode, { answers, authorities, additionals: res.additionals.map(toAnswer) }, true);
+    const out = reply(rcode, { answers, authorities, additionals: res.additionals.map(toAnswer) }, true);
+    if (fastKey && !res.chase && generation !== undefined) {
+      if (localAnswers.size >= 10_000) localAnswers.clear();
+      localAnswers.set(fastKey, { generation, buf: out });
+    }
+    return out;
   };
 
   const safeHandle = (msg: Buffer, proto: Proto): Promise<Buffer | undefined> =>
@@ -407,6 +450,47 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<RunningDns
     stats: () => ({ ...stats, cacheHits: stats.cacheHits }),
     stop,
   };
+}
+
+/**
+ * The question of a plain query, read without a full decode: one question with an uncompressed
+ * name, opcode QUERY, no answer/authority records, at most one additional (OPT). Anything else:
+ * undefined (the caller takes the general path). `key` holds the lowercase name, type, class and
+ * the RD/CD bits and whether OPT was present; `udpSize` is the client's UDP limit.
+ */
+export function parseSimpleQuery(msg: Buffer): { key: string; questionEnd: number; udpSize: number } | undefined {
+  if (msg.length < 17) return undefined;
+  const flags = msg.readUInt16BE(2);
+  if (flags & 0x8000 || (flags >> 11) & 0xf) return undefined;
+  if (msg.readUInt16BE(4) !== 1 || msg.readUInt16BE(6) !== 0 || msg.readUInt16BE(8) !== 0) return undefined;
+  const arcount = msg.readUInt16BE(10);
+  if (arcount > 1) return undefined;
+  let o = 12;
+  let name = '';
+  for (;;) {
+    if (o >= msg.length) return undefined;
+    const len = msg[o]!;
+    if (len === 0) break;
+    if (len > 63 || o + 1 + len > msg.length) return undefined;
+    const label = msg.toString('latin1', o + 1, o + 1 + len).toLowerCase();
+    if (label.includes('.') || label.includes('\\')) return undefined;
+    name += (name ? '.' : '') + label;
+    o += 1 + len;
+  }
+  o += 1;
+  if (o + 4 > msg.length) return undefined;
+  const qtype = msg.readUInt16BE(o);
+  const qclass = msg.readUInt16BE(o + 2);
+  const questionEnd = o + 4;
+  let udpSize = 512;
+  let opt = 0;
+  if (arcount === 1) {
+    // OPT: root name (0), type 41, payload size, then ttl (4), rdlength (2) + rdata.
+    if (questionEnd + 11 > msg.length || msg[questionEnd] !== 0 || msg.readUInt16BE(questionEnd + 1) !== 41) return undefined;
+    udpSize = Math.min(65535, Math.max(512, msg.readUInt16BE(questionEnd + 3)));
+    opt = 1;
+  } else if (questionEnd !== msg.length) return undefined;
+  return { key: `${name}|${qtype}|${qclass}|${flags & 0x0110}|${opt}`, questionEnd, udpSize };
 }
 
 function normalizeAddr(a: string): string {
