@@ -6,7 +6,8 @@
  *   - a cluster name (`svc-<i>.bench.svc.cluster.local` A, random over 1,000 Services, plus a
  *     headless Service with 10 ready endpoints);
  *   - a forwarded name served from the cache (the fake upstream on 127.0.0.1 answers it once);
- *   - a forwarded name that always misses the cache (cache disabled), through the fake upstream.
+ *   - forwarded names that always go to the fake upstream (cache disabled, 1,000 distinct names,
+ *     so no two queries in flight share an exchange) — the fake upstream shares the main thread.
  * The servers run on the main thread (as in the agent); the load comes from a worker thread with a
  * fixed window of queries in flight, for a fixed time. No query leaves loopback.
  *
@@ -134,7 +135,9 @@ sock.bind(0, '127.0.0.1', () => {
     metadata: { namespace: 'bench', name: 'headless-1', labels: { 'kubernetes.io/service-name': 'headless' } },
     endpoints: Array.from({ length: 10 }, (_, i) => ({ addresses: [`10.244.0.${i + 10}`], conditions: { ready: true } })),
   } as unknown as KubeObject);
-  const upstream = await startFakeUpstream({ 'www.example.test': [{ name: 'www.example.test', type: 'A', ttl: 300, class: 'IN', data: '192.0.2.10' }] });
+  const upstreamRecords: Parameters<typeof startFakeUpstream>[0] = { 'www.example.test': [{ name: 'www.example.test', type: 'A', ttl: 300, class: 'IN', data: '192.0.2.10' }] };
+  for (let i = 0; i < 1000; i++) upstreamRecords[`n${i}.example.test`] = [{ name: `n${i}.example.test`, type: 'A', ttl: 300, class: 'IN', data: `192.0.2.${i & 255}` }];
+  const upstream = await startFakeUpstream(upstreamRecords);
   const cfg = { zone: 'cluster.local', ttl: 5 };
   const start = (cacheSize?: number) =>
     startDnsServer({
@@ -158,7 +161,8 @@ sock.bind(0, '127.0.0.1', () => {
   console.log(`  (upstream asked ${upstream.seen.length - before} times during the cached run)`);
   await dns.stop();
   const nocache = await start(0);
-  report('forwarded name, no cache (upstream)', await runLoad(nocache.addresses[0]!.port, [q('www.example.test')]), base);
+  const distinct = Array.from({ length: 1000 }, (_, i) => q(`n${i}.example.test`));
+  report('forwarded, no cache (1,000 names)', await runLoad(nocache.addresses[0]!.port, distinct), base);
   await nocache.stop();
   await upstream.close();
 }

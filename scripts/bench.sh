@@ -1,15 +1,15 @@
 #!/usr/bin/env bash
 # `npm run bench`: every benchmark, each printing its figures next to a baseline measured in the
 # same run. Set-up first (npm packages, build, etcd for the etcd figures). Bounded in time.
-#   scripts/bench.sh [startup|storage|apiserver|scheduler|sim|runtime|images|agent|stats|cluster]...
+#   scripts/bench.sh [startup|storage|apiserver|scheduler|sim|dns|runtime|images|agent|stats|netpol|cluster]...
 #   (default: all but cluster, which is long; runtime, images, agent and stats need root and containerd)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --test
 which=("$@")
 if [ "${#which[@]}" -eq 0 ]; then
-  which=(startup storage apiserver scheduler sim)
-  [ "$(id -u)" = 0 ] && which+=(runtime images agent stats)
+  which=(startup storage apiserver scheduler sim dns)
+  [ "$(id -u)" = 0 ] && which+=(runtime images agent stats netpol)
 fi
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), node $(node --version), $(uname -r)"
 for b in "${which[@]}"; do
@@ -21,11 +21,13 @@ for b in "${which[@]}"; do
     apiserver) node --import tsx bench/apiserver.bench.ts ;;
     scheduler) node --import tsx bench/scheduler.bench.ts ;;
     sim) node --import tsx bench/sim.bench.ts ;;
+    dns) node --import tsx bench/dns.bench.ts ;;
     runtime) node --import tsx bench/runtime.bench.ts ;;
     images) node --import tsx bench/images.bench.ts --containerd ;;
     agent) node --import tsx bench/agent.bench.ts ;;
     stats) node --import tsx bench/stats.bench.ts ;;
+    netpol) node --import tsx bench/netpol.bench.ts ;;
     cluster) node --import tsx bench/cluster.bench.ts ;;
-    *) echo "bench: unknown benchmark $b (startup, storage, apiserver, scheduler, sim, runtime, images, agent, stats, cluster)" >&2; exit 2 ;;
+    *) echo "bench: unknown benchmark $b (startup, storage, apiserver, scheduler, sim, dns, runtime, images, agent, stats, netpol, cluster)" >&2; exit 2 ;;
   esac
 done

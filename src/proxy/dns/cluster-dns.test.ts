@@ -11,6 +11,7 @@ import { startTestServer, type TestServer } from '../../apiserver/testing/test-s
 import { createHttpClient, R, type Client } from '../../client/index.js';
 import { discardLogger } from '../../lib/log.js';
 import { startClusterDns, upstreamsFromResolvConf, type RunningClusterDns } from './cluster-dns.js';
+import { parseSimpleQuery } from './dns-server.js';
 import { queryTcp, queryUdp, rcodeOf, startFakeUpstream, udpRaw, type FakeUpstream } from './testing/dns-client.js';
 
 let api: TestServer;
@@ -85,6 +86,36 @@ test('UDP: a Service name answers its ClusterIP, authoritative, with the query i
   const srv = await queryUdp(port, '_http._tcp.web.default.svc.cluster.local', 'SRV');
   assert.deepEqual(srv.answers.map((a) => a.data), [{ priority: 0, weight: 100, port: 80, target: 'web.default.svc.cluster.local' }]);
   assert.equal(upstream.seen.length, 0, 'cluster names never reach the upstream');
+});
+
+test('reused answers carry the asker\'s id, question case and flags; the question is echoed as asked', async () => {
+  const a = await queryUdp(port, 'web.default.svc.cluster.local', 'A', { id: 1 });
+  const b = await queryUdp(port, 'WEB.Default.svc.cluster.local', 'A', { id: 2 });
+  const c = await queryUdp(port, 'WEB.Default.svc.cluster.local', 'A', { id: 3, edns: 1232 });
+  assert.equal(a.id, 1);
+  assert.equal(b.id, 2);
+  assert.equal(b.questions![0]!.name, 'WEB.Default.svc.cluster.local');
+  assert.deepEqual(b.answers.map((r) => r.data), ['10.96.0.20']);
+  assert.ok(c.additionals.some((r) => r.type === 'OPT'), 'an EDNS query gets OPT back, not the answer cached for a plain one');
+  assert.ok(!b.additionals.some((r) => r.type === 'OPT'));
+  const f1 = await queryUdp(port, 'db.example.test', 'A', { id: 10 });
+  const f2 = await queryUdp(port, 'Db.Example.Test', 'A', { id: 11 });
+  assert.equal(f2.id, 11);
+  assert.equal(f2.questions![0]!.name, 'Db.Example.Test');
+  assert.deepEqual(f2.answers.map((r) => r.data), f1.answers.map((r) => r.data));
+});
+
+test('parseSimpleQuery: plain queries only', () => {
+  const enc = (p: Parameters<typeof dnsPacket.encode>[0]) => dnsPacket.encode(p);
+  const plain = parseSimpleQuery(enc({ type: 'query', id: 9, flags: dnsPacket.RECURSION_DESIRED, questions: [{ name: 'A.b', type: 'A', class: 'IN' }] }));
+  assert.deepEqual(plain, { key: 'a.b|1|1|256|0', questionEnd: 12 + 5 + 4, udpSize: 512 });
+  const edns = parseSimpleQuery(enc({ type: 'query', id: 9, questions: [{ name: 'a.b', type: 'AAAA', class: 'IN' }], additionals: [{ type: 'OPT', name: '.', udpPayloadSize: 4096 } as never] }));
+  assert.equal(edns?.udpSize, 4096);
+  assert.equal(edns?.key, 'a.b|28|1|0|1');
+  assert.equal(parseSimpleQuery(enc({ type: 'response', id: 9, questions: [{ name: 'a.b', type: 'A', class: 'IN' }] })), undefined);
+  assert.equal(parseSimpleQuery(enc({ type: 'query', id: 9, questions: [{ name: 'a.b', type: 'A', class: 'IN' }, { name: 'c', type: 'A', class: 'IN' }] })), undefined);
+  assert.equal(parseSimpleQuery(enc({ type: 'query', id: 9, questions: [{ name: 'a\\.b', type: 'A', class: 'IN' }] })), undefined, 'a dot inside a label');
+  assert.equal(parseSimpleQuery(Buffer.alloc(5)), undefined);
 });
 
 test('TCP: pipelined queries on one connection', async () => {
