@@ -73,6 +73,12 @@ export class NetworkPolicyError extends Error {
   }
 }
 
+/** Table and bridge names go into nft scripts as identifiers: refuse anything else. */
+function checkNames(table: string, bridge: string): void {
+  if (!/^[A-Za-z][A-Za-z0-9_-]{0,62}$/.test(table)) throw new TypeError(`invalid nftables table name ${JSON.stringify(table)}`);
+  if (!/^[A-Za-z][A-Za-z0-9_.-]{0,14}$/.test(bridge)) throw new TypeError(`invalid bridge name ${JSON.stringify(bridge)} (a letter, then letters, digits, _ . -; at most 15)`);
+}
+
 async function nft(run: RunCommand, script: string): Promise<void> {
   const r = await run('nft', ['-f', '-'], { input: script, timeoutMs: 30_000 });
   if (r.code !== 0) throw new NetworkPolicyError(`nft -f failed (exit ${r.code}): ${r.stderr.trim().split('\n').slice(0, 6).join(' | ')}`, r.stderr);
@@ -94,6 +100,7 @@ export async function startNetworkPolicy(opts: NetworkPolicyOptions): Promise<Ru
   const run = opts.run ?? runCommand;
   const table = opts.table ?? NETPOL_TABLE;
   const tag = opts.bridge;
+  checkNames(table, tag);
   const debounceMs = opts.debounceMs ?? 15;
   const retryBase = opts.retryMs ?? 500;
   const owned: Informer<KubeObject>[] = [];
@@ -227,6 +234,7 @@ export async function startNetworkPolicy(opts: NetworkPolicyOptions): Promise<Ru
 export async function removeNetworkPolicy(opts: { bridge: string; table?: string; run?: RunCommand }): Promise<void> {
   const run = opts.run ?? runCommand;
   const table = opts.table ?? NETPOL_TABLE;
+  checkNames(table, opts.bridge);
   const listing = await listTable(run, table);
   if (!listing) return;
   const script = removalScript(table, ownedObjects(listing, opts.bridge));
