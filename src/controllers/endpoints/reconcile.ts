@@ -26,6 +26,7 @@ import {
   ANNOTATION_TRIGGER_TIME,
   LABEL_HEADLESS,
   findPort,
+  portKey,
   isIPv6,
   isPodReady,
   isServiceIPSet,
@@ -144,7 +145,7 @@ export function repackSubsets(subsets: readonly EndpointSubset[]): EndpointSubse
   const note = (a: EndpointAddress, port: EndpointPort | undefined, ready: boolean) => {
     const k = addrKey(a);
     if (!addrs.has(k)) addrs.set(k, structuredClone(a));
-    const pk = port ? stableStringify(port) : '<none>';
+    const pk = port ? portKey(port) : '<none>';
     let e = byPort.get(pk);
     if (!e) byPort.set(pk, (e = { port, addrs: new Map() }));
     e.addrs.set(k, (e.addrs.get(k) ?? false) || ready);
@@ -159,7 +160,7 @@ export function repackSubsets(subsets: readonly EndpointSubset[]): EndpointSubse
   // address-set (with readiness) → ports
   const groups = new Map<string, { addrs: Map<string, boolean>; ports: EndpointPort[] }>();
   for (const { port, addrs: set } of byPort.values()) {
-    const key = stableStringify([...set].sort(([a], [b]) => cmpStr(a, b)));
+    const key = [...set].map(([a, r]) => `${a}${r ? '+' : '-'}`).sort().join(' ');
     let g = groups.get(key);
     if (!g) groups.set(key, (g = { addrs: set, ports: [] }));
     if (port) g.ports.push(port);

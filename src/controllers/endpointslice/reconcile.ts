@@ -41,6 +41,7 @@ import {
   LABEL_MANAGED_BY,
   LABEL_SERVICE_NAME,
   findPort,
+  portKey,
   isIPv6,
   isPodReady,
   isServiceIPSet,
@@ -161,12 +162,13 @@ export function podToEndpoint(pod: V1Pod, node: NodeInfo | undefined, svc: V1Ser
 /** hashEndpoint: sorted addresses, hostname and the target's namespace/name identify an endpoint. */
 export function endpointKey(ep: EndpointView): string {
   const ref = ep.targetRef ?? {};
-  return stableStringify([[...(ep.addresses ?? [])].sort(), ep.hostname ?? '', ref['namespace'] ?? '', ref['name'] ?? '']);
+  const addrs = ep.addresses ?? [];
+  return `${addrs.length > 1 ? [...addrs].sort().join(',') : (addrs[0] ?? '')}|${ep.hostname ?? ''}|${String(ref['namespace'] ?? '')}/${String(ref['name'] ?? '')}`;
 }
 
 /** NewPortMapKey: the port list as a set. */
 export function portMapKey(ports: readonly EndpointPortView[] | undefined): string {
-  return stableStringify([...(ports ?? [])].map((p) => stableStringify(p)).sort());
+  return (ports ?? []).map(portKey).sort().join('\u0001');
 }
 
 /** EndpointsEqualBeyondHash, minus hints (recomputed for the whole address type afterwards). */
@@ -177,8 +179,36 @@ function endpointEqualBeyondKey(a: EndpointView, b: EndpointView): boolean {
     a.conditions?.ready === b.conditions?.ready &&
     a.conditions?.serving === b.conditions?.serving &&
     a.conditions?.terminating === b.conditions?.terminating &&
-    stableStringify(a.targetRef ?? null) === stableStringify(b.targetRef ?? null)
+    sameRef(a.targetRef, b.targetRef)
   );
+}
+
+function sameRef(a: Record<string, unknown> | undefined, b: Record<string, unknown> | undefined): boolean {
+  if (!a || !b) return !a === !b;
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  for (const k of ka) if (a[k] !== b[k] && stableStringify(a[k]) !== stableStringify(b[k])) return false;
+  return true;
+}
+
+/** A deep copy of one endpoint (faster than structuredClone on the hot path). */
+function cloneEndpoint(ep: EndpointView): EndpointView {
+  const c: EndpointView = { ...ep };
+  if (ep.addresses) c.addresses = [...ep.addresses];
+  if (ep.conditions) c.conditions = { ...ep.conditions };
+  if (ep.targetRef) c.targetRef = { ...ep.targetRef };
+  if (ep.deprecatedTopology) c.deprecatedTopology = { ...ep.deprecatedTopology };
+  if (ep.hints) {
+    c.hints = {};
+    if (ep.hints.forZones) c.hints.forZones = ep.hints.forZones.map((z) => ({ ...z }));
+    if (ep.hints.forNodes) c.hints.forNodes = ep.hints.forNodes.map((n) => ({ ...n }));
+  }
+  return c;
+}
+
+/** A copy of a slice whose endpoints and metadata can be changed without touching the original. */
+function cloneSlice(s: EndpointSlice): EndpointSlice {
+  return { ...structuredClone({ ...s, endpoints: [] }), endpoints: (s.endpoints ?? []).map(cloneEndpoint) };
 }
 
 function clone<T>(v: T): T {
@@ -241,7 +271,7 @@ function reconcileByPortMapping(
       const k = endpointKey(ep);
       const want = remaining.get(k);
       if (!want) continue;
-      kept.push(clone(want));
+      kept.push(cloneEndpoint(want));
       if (!endpointEqualBeyondKey(want, ep)) changed = true;
       remaining.delete(k);
     }
@@ -249,13 +279,13 @@ function reconcileByPortMapping(
     if (changed || kept.length !== (slice.endpoints ?? []).length) {
       if (kept.length === 0) toDelete.push(slice);
       else {
-        const copy = clone(slice);
+        const copy = cloneSlice({ ...slice, endpoints: [] });
         copy.endpoints = kept;
         copy.metadata.labels = { ...labels };
         update.set(slice.metadata.name ?? '', copy);
       }
     } else if (labelsChanged) {
-      const copy = clone(slice);
+      const copy = cloneSlice(slice);
       copy.metadata.labels = { ...labels };
       update.set(slice.metadata.name ?? '', copy);
     } else unchanged.set(slice.metadata.name ?? '', slice);
@@ -266,7 +296,7 @@ function reconcileByPortMapping(
   // 2. Fill the slices that change anyway, fullest first.
   if (queue.length && update.size) {
     const bySize = [...update.values()].sort((a, b) => (b.endpoints?.length ?? 0) - (a.endpoints?.length ?? 0) || cmp(a.metadata.name, b.metadata.name));
-    for (const s of bySize) while (next < queue.length && s.endpoints!.length < max) s.endpoints!.push(clone(queue[next++]!));
+    for (const s of bySize) while (next < queue.length && s.endpoints!.length < max) s.endpoints!.push(cloneEndpoint(queue[next++]!));
   }
 
   // 3. Put what is left into the unchanged slice that fits it best, or into new slices.
@@ -277,7 +307,7 @@ function reconcileByPortMapping(
     if (left < max && unchanged.size) {
       const best = sliceToFill([...unchanged.values()], left, max);
       if (best) {
-        fill = clone(best);
+        fill = cloneSlice(best);
         unchanged.delete(best.metadata.name ?? '');
         update.set(best.metadata.name ?? '', fill);
       }
@@ -287,7 +317,7 @@ function reconcileByPortMapping(
       create.push(fill);
     }
     fill.endpoints ??= [];
-    while (next < queue.length && fill.endpoints.length < max) fill.endpoints.push(clone(queue[next++]!));
+    while (next < queue.length && fill.endpoints.length < max) fill.endpoints.push(cloneEndpoint(queue[next++]!));
   }
   return { create, update, delete: toDelete, unchanged: [...unchanged.values()] };
 }
@@ -313,18 +343,34 @@ function cmp(a: string | undefined, b: string | undefined): number {
   return x < y ? -1 : x > y ? 1 : 0;
 }
 
-/** The fields a write would change (annotations other than the trigger time included). */
-function sliceContent(s: EndpointSlice): string {
-  const annotations = { ...(s.metadata.annotations ?? {}) };
-  delete annotations[ANNOTATION_TRIGGER_TIME];
-  return stableStringify({
-    labels: s.metadata.labels ?? {},
-    annotations,
-    ownerReferences: s.metadata.ownerReferences ?? [],
-    addressType: s.addressType,
-    endpoints: s.endpoints ?? [],
-    ports: s.ports ?? [],
-  });
+function endpointEqual(a: EndpointView, b: EndpointView): boolean {
+  const aa = a.addresses ?? [];
+  const ba = b.addresses ?? [];
+  if (aa.length !== ba.length || aa.some((x, i) => x !== ba[i])) return false;
+  if ((a.hostname ?? '') !== (b.hostname ?? '') || !endpointEqualBeyondKey(a, b)) return false;
+  const ah = a.hints;
+  const bh = b.hints;
+  if (!ah || !bh) return !ah === !bh;
+  return stableStringify(ah) === stableStringify(bh) && stableStringify(a.deprecatedTopology ?? {}) === stableStringify(b.deprecatedTopology ?? {});
+}
+
+/** Whether a write of `b` over `a` would change anything (the trigger-time annotation aside). */
+function sliceEqual(a: EndpointSlice, b: EndpointSlice): boolean {
+  const ae = a.endpoints ?? [];
+  const be = b.endpoints ?? [];
+  if (ae.length !== be.length || a.addressType !== b.addressType) return false;
+  for (let i = 0; i < ae.length; i++) if (!endpointEqual(ae[i]!, be[i]!)) return false;
+  const ann = (s: EndpointSlice) => {
+    const x = { ...(s.metadata.annotations ?? {}) };
+    delete x[ANNOTATION_TRIGGER_TIME];
+    return x;
+  };
+  return (
+    stableStringify(a.ports ?? []) === stableStringify(b.ports ?? []) &&
+    stableStringify(a.metadata.labels ?? {}) === stableStringify(b.metadata.labels ?? {}) &&
+    stableStringify(ann(a)) === stableStringify(ann(b)) &&
+    stableStringify(a.metadata.ownerReferences ?? []) === stableStringify(b.metadata.ownerReferences ?? [])
+  );
 }
 
 function hasHints(slices: readonly EndpointSlice[]): boolean {
@@ -417,7 +463,7 @@ export function reconcileEndpointSlices(input: EndpointSliceReconcileInput): End
       const victim = toDelete[i]!;
       if (victim.addressType === addressType && ownedBy(victim, svc)) {
         const s = create.pop()!;
-        const repl = clone(victim);
+        const repl = cloneSlice({ ...victim, endpoints: [] });
         repl.metadata.labels = s.metadata.labels;
         repl.endpoints = s.endpoints;
         repl.ports = s.ports;
@@ -429,9 +475,11 @@ export function reconcileEndpointSlices(input: EndpointSliceReconcileInput): End
 
     // Hints over every slice that will exist for this address type.
     const byName = new Map(existing.map((s) => [s.metadata.name ?? '', s]));
-    const unchangedCopies = unchanged.map((s) => clone(s));
-    const all = [...create, ...update.values(), ...unchangedCopies];
     const hadHints = hasHints(existing);
+    // Unchanged slices only matter for hints (allocation over every endpoint, or hints to remove).
+    const hintWork = topologyHintsEnabled(svc) || !!traffic || hadHints;
+    const unchangedCopies = hintWork ? unchanged.map(cloneSlice) : [];
+    const all = [...create, ...update.values(), ...unchangedCopies];
     if (topologyHintsEnabled(svc)) {
       const ev = addZoneHints(all, ratios, addressType);
       // Events on transitions only: a resync with nothing changed stays quiet.
@@ -444,7 +492,7 @@ export function reconcileEndpointSlices(input: EndpointSliceReconcileInput): End
     }
     for (const s of unchangedCopies) {
       const orig = byName.get(s.metadata.name ?? '');
-      if (orig && sliceContent(orig) !== sliceContent(s)) update.set(s.metadata.name ?? '', s);
+      if (orig && !sliceEqual(orig, s)) update.set(s.metadata.name ?? '', s);
     }
 
     for (const s of create) {
@@ -453,7 +501,7 @@ export function reconcileEndpointSlices(input: EndpointSliceReconcileInput): End
     }
     for (const [name, s] of [...update].sort(([a], [b]) => cmp(a, b))) {
       const orig = byName.get(name);
-      if (orig && sliceContent(orig) === sliceContent(s)) continue;
+      if (orig && sliceEqual(orig, s)) continue;
       setTriggerTime(s, input.triggerTime);
       plan.update.push(s);
     }

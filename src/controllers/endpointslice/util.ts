@@ -72,9 +72,15 @@ export function findPort(pod: V1Pod, port: ServicePort): number | undefined {
   return undefined;
 }
 
-/** True for an IPv6 address text. */
+/**
+ * utilnet.IsIPv6String: an IPv6 address that is not IPv4-mapped (::ffff:a.b.c.d counts as IPv4, as
+ * Go's To4() does).
+ */
 export function isIPv6(ip: string): boolean {
-  return parseIp(ip)?.family === 6;
+  if (!ip.includes(':')) return false;
+  const parsed = parseIp(ip);
+  if (parsed?.family !== 6) return false;
+  return parsed.value >> 32n !== 0xffffn;
 }
 
 /** helper.IsServiceIPSet: a cluster IP other than None is assigned. */
@@ -92,6 +98,11 @@ export function serviceSelector(svc: V1Service): Record<string, string> | undefi
 export function selectorMatches(selector: Record<string, string>, labels: Record<string, string> | undefined): boolean {
   for (const [k, v] of Object.entries(selector)) if (labels?.[k] !== v) return false;
   return true;
+}
+
+/** A compact identity of an endpoint port (name, protocol, number, appProtocol). */
+export function portKey(p: { name?: string; protocol?: string; port?: number; appProtocol?: string }): string {
+  return `${p.name ?? ''}/${p.protocol ?? ''}/${p.port ?? ''}/${p.appProtocol ?? '\u0000'}`;
 }
 
 /** Canonical JSON (sorted keys), for structural keys and comparisons. */
