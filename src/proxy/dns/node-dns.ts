@@ -84,3 +84,14 @@ export async function startNodeDns(opts: NodeDnsOptions): Promise<RunningNodeDns
     },
   };
 }
+
+/**
+ * Removes `bridge`'s redirect chains from the DNS table (for killall and crash recovery, when no
+ * RunningNodeDns is at hand). Succeeds when they or the table are absent; the table itself stays
+ * (other agents of the host may use it).
+ */
+export async function removeNodeDnsRedirect(opts: { bridge: string; nftTable?: string; nftPath?: string; run?: RunCommand }): Promise<void> {
+  const run = opts.run ?? runCommand;
+  const r = await run(opts.nftPath ?? 'nft', ['-f', '-'], { input: dnsRedirectRemoveScript({ bridge: opts.bridge, ...(opts.nftTable !== undefined ? { table: opts.nftTable } : {}) }), timeoutMs: 10_000 });
+  if (r.code !== 0) throw new Error(`nft -f - failed (exit ${r.code}): ${r.stderr.trim()}`);
+}
