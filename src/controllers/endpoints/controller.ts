@@ -4,8 +4,8 @@
  * reconcileEndpoints().
  *
  * Level-triggered: Service events and pod events (for every Service whose selector matches the
- * pod's old or new labels) enqueue the Service key; updates and deletions of an Endpoints object
- * enqueue its key too, so a hand edit of a managed object is reverted. sync(key) re-reads the
+ * pod's old or new labels) enqueue the Service key; the deletion of an Endpoints object enqueues its
+ * key too, so a managed object deleted by hand comes back. sync(key) re-reads the
  * caches: without the Service the Endpoints object of that name is deleted (upstream does the same,
  * and at start also queues every Endpoints object whose Service is gone, except leader-election
  * records). A conflict retries the key with backoff.
@@ -70,10 +70,9 @@ export class EndpointsController implements Controller {
       update: (o, p) => o.metadata.resourceVersion !== p.metadata.resourceVersion && this.podChanged(o, p),
       delete: (p) => this.podChanged(undefined, p),
     });
-    this.endpoints.addHandlers({
-      update: (o, e) => o.metadata.resourceVersion !== e.metadata.resourceVersion && queue.add(keyOf(e)),
-      delete: (e) => queue.add(keyOf(e)),
-    });
+    // Only deletions, as upstream: an object over capacity is rewritten on every sync, so reacting
+    // to our own updates would loop.
+    this.endpoints.addHandlers({ delete: (e) => queue.add(keyOf(e)) });
     await Promise.all([this.services.start(), this.pods.start(), this.endpoints.start()]);
     // checkLeftoverEndpoints: Endpoints whose Service is gone.
     for (const e of this.endpoints.list()) {

@@ -153,6 +153,10 @@ test('EndpointSlices and Endpoints follow pods, readiness, scale and selector', 
   await new Promise((r) => setTimeout(r, 200));
   assert.equal(JSON.stringify([(await slices()).map((s) => s.metadata.resourceVersion), (await endpoints())?.metadata.resourceVersion]), rvs);
 
+  // A managed Endpoints object deleted by hand comes back.
+  await client.delete(R.endpoints, 'default', 'web');
+  await until('Endpoints recreated', async () => (await endpoints())?.subsets?.[0]?.addresses?.length === 2);
+
   // The Service goes: its Endpoints go (its slices go through the garbage collector: owner reference).
   const owner = (await slices())[0]?.metadata.ownerReferences?.[0];
   assert.equal(owner?.kind, 'Service');
