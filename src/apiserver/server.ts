@@ -43,7 +43,7 @@ import { AdmissionChain, type AdmissionPlugin } from './admission/types.js';
 import { GarbageCollector } from '../controllers/garbage-collector/controller.js';
 import { createGcAccess } from './in-process.js';
 import { CachedLister } from './cached-lister.js';
-import { ServiceAllocator, reconcileKubernetesService, serviceWriteHooks, type ApiEndpoint, type PortRangeSpec } from './registry/service-alloc/index.js';
+import { ServiceAllocator, reconcileKubernetesService, releaseEndpointLease, serviceWriteHooks, type ApiEndpoint, type PortRangeSpec } from './registry/service-alloc/index.js';
 import type { V1Service } from '../api/core/v1/service.js';
 
 export interface ApiServerOptions {
@@ -387,11 +387,19 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
     if (!serviceAlloc || !services) return;
     const endpoints = registry.get('', 'v1', 'endpoints');
     const slices = registry.get('discovery.k8s.io', 'v1', 'endpointslices');
+    const leases = registry.get('coordination.k8s.io', 'v1', 'leases');
+    const intervalMs = svcOpts?.reconcileIntervalMs ?? 10_000;
     await reconcileKubernetesService(
-      { services: storeFor(services), ...(endpoints ? { endpoints: storeFor(endpoints) } : {}), ...(slices ? { endpointSlices: storeFor(slices) } : {}) },
+      {
+        services: storeFor(services),
+        ...(endpoints ? { endpoints: storeFor(endpoints) } : {}),
+        ...(slices ? { endpointSlices: storeFor(slices) } : {}),
+        ...(leases ? { leases: storeFor(leases) } : {}),
+      },
       serviceAlloc.apiServiceIps(),
       apiEndpoint,
-      { now, defaultTargetPort: svcOpts?.securePort ?? 6443 },
+      // A server's address stays listed for three missed passes (at least 15 s).
+      { now, defaultTargetPort: svcOpts?.securePort ?? 6443, leaseSeconds: Math.max(15, Math.ceil((3 * intervalMs) / 1000)) },
     );
   };
   const startServiceAllocation = async (): Promise<void> => {
@@ -469,6 +477,9 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
       namespaces?.stop();
       gc?.stop();
       if (kubernetesServiceTimer) clearInterval(kubernetesServiceTimer);
+      const leases = registry.get('coordination.k8s.io', 'v1', 'leases');
+      if (serviceAlloc && apiEndpoint && leases)
+        await releaseEndpointLease(storeFor(leases), apiEndpoint, now()).catch((e: unknown) => log.warn('endpoint lease release failed', { err: e instanceof Error ? e.message : String(e) }));
       for (const l of listers.values()) l.close();
       cache.close();
       await opts.audit?.close();

@@ -55,11 +55,15 @@ test('the kubernetes Service (10.96.0.1:443 → the server) with its Endpoints a
   const ip = detectNodeIP();
   const ep = await getJson(server, ['endpoints', 'kubernetes', '-n', 'default']);
   assert.deepEqual(ep.subsets, [{ addresses: [{ ip }], ports: [{ name: 'https', port: server.port, protocol: 'TCP' }] }]);
-  const es = await getJson(server, ['endpointslice', 'kubernetes', '-n', 'default']);
+  const es = await getJson<KObj & { endpoints: { addresses: string[] }[] }>(server, ['endpointslice', 'kubernetes', '-n', 'default']);
   assert.equal(es.addressType, 'IPv4');
-  assert.deepEqual(es.endpoints.map((e: KObj) => e.addresses), [[ip]]);
+  assert.deepEqual(es.endpoints.map((e) => e.addresses), [[ip]]);
   assert.deepEqual(es.ports, [{ name: 'https', port: server.port, protocol: 'TCP' }]);
-  assert.equal(es.metadata.labels['kubernetes.io/service-name'], 'kubernetes');
+  assert.equal(es.metadata.labels?.['kubernetes.io/service-name'], 'kubernetes');
+  // this server's endpoint lease (several servers on one datastore all appear)
+  const lease = await getJson(server, ['lease', `flotilla-apiserver-${ip.replace(/[.:]/g, '-')}`, '-n', 'kube-system']);
+  assert.equal(lease.spec.holderIdentity, ip);
+  assert.equal(lease.metadata.labels?.['flotilla.dev/apiserver-endpoint'], 'true');
 
   // deleted: the server puts it back (its reconcile pass runs every 10 s)
   await ok(server, ['delete', 'svc', 'kubernetes', '-n', 'default']);

@@ -19,12 +19,13 @@ interface Res {
   body: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 }
 
-async function start(backend: Backend = new MemoryBackend(), extra: { reject?: boolean } = {}) {
+async function start(backend: Backend = new MemoryBackend(), extra: { reject?: boolean; clock?: () => Date } = {}) {
   const api: ApiServer = createApiServer({
     backend,
     registry: new ApiRegistry(builtinResources()),
     authenticators: [{ name: 'test', authenticate: () => ({ username: 'admin', groups: ['system:masters', 'system:authenticated'] }) }],
     logger: discardLogger,
+    ...(extra.clock ? { clock: extra.clock } : {}),
     services: { serviceCidrs: ['10.96.0.0/16'], nodePortRange: { base: 30000, size: 2768 } },
     admission: extra.reject
       ? [
@@ -236,5 +237,44 @@ test('a restarted server rebuilds its allocators from the stored Services', asyn
     assert.equal(k.body.spec.clusterIP, '10.96.0.1');
   } finally {
     await s2.close();
+  }
+});
+
+test('two servers on one datastore: the kubernetes Endpoints list both while their leases are fresh; a stopped one drops out', async () => {
+  const backend = new MemoryBackend();
+  const s1 = await start(backend);
+  const s2 = await start(backend);
+  try {
+    await s1.api.publishEndpoint({ ip: '192.0.2.10', port: 6443 });
+    await s2.api.publishEndpoint({ ip: '192.0.2.11', port: 6443 });
+    await s1.api.publishEndpoint({ ip: '192.0.2.10', port: 6443 }); // another pass of server 1
+    const ep = await s1.req('GET', '/api/v1/namespaces/default/endpoints/kubernetes');
+    assert.deepEqual(ep.body.subsets[0].addresses, [{ ip: '192.0.2.10' }, { ip: '192.0.2.11' }]);
+    const es = await s1.req('GET', '/apis/discovery.k8s.io/v1/namespaces/default/endpointslices/kubernetes');
+    assert.deepEqual(es.body.endpoints.map((e: { addresses: string[] }) => e.addresses[0]), ['192.0.2.10', '192.0.2.11']);
+    const lease = await s1.req('GET', '/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/flotilla-apiserver-192-0-2-11');
+    assert.equal(lease.status, 200);
+    assert.equal(lease.body.spec.holderIdentity, '192.0.2.11');
+    await s2.close(false);
+    await s1.api.publishEndpoint({ ip: '192.0.2.10', port: 6443 });
+    const after = await s1.req('GET', '/api/v1/namespaces/default/endpoints/kubernetes');
+    assert.deepEqual(after.body.subsets[0].addresses, [{ ip: '192.0.2.10' }]);
+  } finally {
+    await s1.close();
+  }
+});
+
+test('a server whose endpoint lease expired is left out', async () => {
+  const backend = new MemoryBackend();
+  const s1 = await start(backend);
+  const old = await start(backend, { clock: () => new Date(Date.now() - 120_000) });
+  try {
+    await old.api.publishEndpoint({ ip: '192.0.2.99', port: 6443 }); // renewed two minutes ago
+    await s1.api.publishEndpoint({ ip: '192.0.2.10', port: 6443 });
+    const ep = await s1.req('GET', '/api/v1/namespaces/default/endpoints/kubernetes');
+    assert.deepEqual(ep.body.subsets[0].addresses, [{ ip: '192.0.2.10' }]);
+  } finally {
+    await old.close(false);
+    await s1.close();
   }
 });

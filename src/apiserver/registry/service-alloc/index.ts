@@ -10,6 +10,10 @@ export {
   desiredKubernetesEndpoints,
   desiredKubernetesService,
   reconcileKubernetesService,
+  releaseEndpointLease,
+  liveServerIps,
+  endpointLeaseName,
+  ENDPOINT_LEASE_LABEL,
   type ApiEndpoint,
   type KubernetesServiceStores,
 } from './kubernetes-service.js';

@@ -6,8 +6,14 @@
  * `kubernetes.io/service-name`, no managed-by label, so the EndpointSlice controller leaves it
  * alone) list this server's advertised address.
  *
+ * Several servers sharing a datastore (upstream's lease endpoint reconciler): each pass renews
+ * this server's Lease `kube-system/flotilla-apiserver-<address>` (labelled
+ * `flotilla.dev/apiserver-endpoint`, duration 3 passes) and lists the address of every server
+ * whose Lease is still fresh, so the Endpoints hold all live servers and a stopped or crashed one
+ * drops out within a lease duration. All servers are assumed to listen on the same port (as
+ * upstream): the Endpoints carry this server's.
+ *
  * Idempotent: each pass creates what is missing and rewrites what drifted, nothing else.
- * With several servers sharing a datastore the last one to reconcile wins (no leases yet).
  */
 import type { KubeObject, StrategyContext } from '../../../api/types.js';
 import { isApiError } from '../../../lib/errors.js';
@@ -27,7 +33,17 @@ export interface KubernetesServiceStores {
   services: ResourceStore;
   endpoints?: ResourceStore;
   endpointSlices?: ResourceStore;
+  /** coordination.k8s.io/v1 leases; without it the Endpoints hold this server only. */
+  leases?: ResourceStore;
 }
+
+export const ENDPOINT_LEASE_LABEL = 'flotilla.dev/apiserver-endpoint';
+const LEASE_NAMESPACE = 'kube-system';
+
+/** The Lease name of a server address (a DNS-1123 subdomain: IPv6 colons become dashes). */
+export const endpointLeaseName = (ip: string): string => `flotilla-apiserver-${ip.toLowerCase().replace(/[:.]/g, '-')}`.replace(/-+$/, '');
+
+const microTime = (d: Date): string => d.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
 
 const CTX = (now: Date): StrategyContext => ({ now, user: { username: 'system:apiserver', groups: ['system:masters'] }, subresource: '' });
 
@@ -48,24 +64,59 @@ export function desiredKubernetesService(clusterIps: readonly string[], targetPo
   };
 }
 
-export function desiredKubernetesEndpoints(ep: ApiEndpoint): KubeObject {
+/** `ips`: the live servers' addresses, sorted; all of `ep`'s family. */
+export function desiredKubernetesEndpoints(ep: ApiEndpoint, ips: readonly string[] = [ep.ip]): KubeObject {
   return {
     apiVersion: 'v1',
     kind: 'Endpoints',
     metadata: { name: KUBERNETES_SERVICE.name, namespace: KUBERNETES_SERVICE.namespace, labels: { 'endpointslice.kubernetes.io/skip-mirror': 'true' } },
-    subsets: [{ addresses: [{ ip: ep.ip }], ports: [{ name: 'https', port: ep.port, protocol: 'TCP' }] }],
+    subsets: [{ addresses: ips.map((ip) => ({ ip })), ports: [{ name: 'https', port: ep.port, protocol: 'TCP' }] }],
   };
 }
 
-export function desiredKubernetesEndpointSlice(ep: ApiEndpoint): KubeObject {
+export function desiredKubernetesEndpointSlice(ep: ApiEndpoint, ips: readonly string[] = [ep.ip]): KubeObject {
   return {
     apiVersion: 'discovery.k8s.io/v1',
     kind: 'EndpointSlice',
     metadata: { name: KUBERNETES_SERVICE.name, namespace: KUBERNETES_SERVICE.namespace, labels: { 'kubernetes.io/service-name': KUBERNETES_SERVICE.name } },
     addressType: ep.ip.includes(':') ? 'IPv6' : 'IPv4',
-    endpoints: [{ addresses: [ep.ip], conditions: { ready: true } }],
+    endpoints: ips.map((ip) => ({ addresses: [ip], conditions: { ready: true } })),
     ports: [{ name: 'https', port: ep.port, protocol: 'TCP' }],
   };
+}
+
+/**
+ * Renews this server's endpoint Lease and returns the addresses of every server with a fresh one
+ * (this server's included), sorted, of this server's IP family.
+ */
+export async function liveServerIps(leases: ResourceStore, ep: ApiEndpoint, now: Date, leaseSeconds: number): Promise<string[]> {
+  const name = endpointLeaseName(ep.ip);
+  const want: KubeObject = {
+    apiVersion: 'coordination.k8s.io/v1',
+    kind: 'Lease',
+    metadata: { name, namespace: LEASE_NAMESPACE, labels: { [ENDPOINT_LEASE_LABEL]: 'true' } },
+    spec: { holderIdentity: ep.ip, leaseDurationSeconds: leaseSeconds, renewTime: microTime(now) },
+  };
+  await ensure(leases, LEASE_NAMESPACE, name, want, () => now, (cur) => ({ ...cur, metadata: { ...cur.metadata, labels: { ...(cur.metadata.labels ?? {}), [ENDPOINT_LEASE_LABEL]: 'true' } }, spec: want['spec'] }));
+  const list = await leases.list({ namespace: LEASE_NAMESPACE, filter: (o) => o.metadata.labels?.[ENDPOINT_LEASE_LABEL] === 'true' });
+  const v6 = ep.ip.includes(':');
+  const ips = new Set<string>([ep.ip]);
+  for (const l of list.items) {
+    const spec = (l['spec'] ?? {}) as { holderIdentity?: string; renewTime?: string; leaseDurationSeconds?: number };
+    const renewed = Date.parse(spec.renewTime ?? '');
+    if (!spec.holderIdentity || spec.holderIdentity.includes(':') !== v6 || !Number.isFinite(renewed)) continue;
+    if (renewed + (spec.leaseDurationSeconds ?? leaseSeconds) * 1000 > now.getTime()) ips.add(spec.holderIdentity);
+  }
+  return [...ips].sort();
+}
+
+/** Drops this server's endpoint Lease (shutdown); the others leave it out on their next pass. */
+export async function releaseEndpointLease(leases: ResourceStore, ep: ApiEndpoint, now: Date): Promise<void> {
+  try {
+    await leases.delete(CTX(now), LEASE_NAMESPACE, endpointLeaseName(ep.ip), { dryRun: false });
+  } catch (e) {
+    if (!(isApiError(e) && e.reason === 'NotFound')) throw e;
+  }
 }
 
 /**
@@ -77,7 +128,7 @@ export async function reconcileKubernetesService(
   stores: KubernetesServiceStores,
   clusterIps: readonly string[],
   endpoint: ApiEndpoint | undefined,
-  opts: { now: () => Date; defaultTargetPort: number },
+  opts: { now: () => Date; defaultTargetPort: number; leaseSeconds?: number },
 ): Promise<void> {
   const ns = KUBERNETES_SERVICE.namespace;
   const name = KUBERNETES_SERVICE.name;
@@ -91,8 +142,9 @@ export async function reconcileKubernetesService(
     return { ...cur, spec: { ...spec, type: 'ClusterIP', ports: wantPorts } };
   });
   if (!endpoint) return;
+  const ips = stores.leases ? await liveServerIps(stores.leases, endpoint, opts.now(), opts.leaseSeconds ?? 30) : [endpoint.ip];
   if (stores.endpoints) {
-    const ep = desiredKubernetesEndpoints(endpoint);
+    const ep = desiredKubernetesEndpoints(endpoint, ips);
     await ensure(stores.endpoints, ns, name, ep, opts.now, (cur) =>
       jsonEqual(cur['subsets'], ep['subsets']) && jsonEqual(cur.metadata.labels ?? {}, { ...(cur.metadata.labels ?? {}), ...ep.metadata.labels })
         ? undefined
@@ -100,7 +152,7 @@ export async function reconcileKubernetesService(
     );
   }
   if (stores.endpointSlices) {
-    const es = desiredKubernetesEndpointSlice(endpoint);
+    const es = desiredKubernetesEndpointSlice(endpoint, ips);
     await ensure(stores.endpointSlices, ns, name, es, opts.now, (cur) => {
       const same = ['addressType', 'endpoints', 'ports'].every((k) => jsonEqual(stripDefaults(k, cur[k]), es[k]));
       if (same && cur.metadata.labels?.['kubernetes.io/service-name'] === name) return undefined;
