@@ -408,8 +408,10 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
     // Upstream's repair pass: the allocators start from what storage holds.
     const all = await storeFor(services).list({ namespace: '' });
     for (const p of serviceAlloc.rebuild(all.items as V1Service[])) log.warn('service allocation repair', { problem: p });
-    log.v(1).info('service allocators rebuilt', { services: all.items.length, ...serviceAlloc.usage() });
-    await kubernetesServicePass();
+    const usage = serviceAlloc.usage();
+    log.v(1).info('service allocators rebuilt', { services: all.items.length, clusterIPs: Object.values(usage.ips).reduce((a, b) => a + b, 0), nodePorts: usage.nodePorts });
+    // Not fatal: the periodic pass retries.
+    await kubernetesServicePass().catch((e: unknown) => log.error('kubernetes service reconcile failed', { err: e instanceof Error ? e.message : String(e) }));
     kubernetesServiceTimer = setInterval(() => {
       kubernetesServicePass().catch((e: unknown) => log.error('kubernetes service reconcile failed', { err: e instanceof Error ? e.message : String(e) }));
     }, svcOpts?.reconcileIntervalMs ?? 10_000);
@@ -421,7 +423,7 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
     listerFor,
     async publishEndpoint(endpoint) {
       apiEndpoint = endpoint;
-      if (ready) await kubernetesServicePass();
+      if (ready) await kubernetesServicePass().catch((e: unknown) => log.error('kubernetes service reconcile failed', { err: e instanceof Error ? e.message : String(e) }));
     },
     handleUpgrade(req, socket, head) {
       socket.on('error', () => socket.destroy());
