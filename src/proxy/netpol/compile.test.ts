@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { compileNetpol, netpolPod, podChainName, policyChainName, type NetpolNamespace, type NetpolPod, type NetpolPolicy, type Ruleset } from './compile.js';
+import { compileNetpol, netpolPod, policyChainName, type NetpolNamespace, type NetpolPod, type NetpolPolicy, type Ruleset } from './compile.js';
 import { diffScript, fullScript, ownedObjects } from './nft-script.js';
 import { ipBlockRanges, formatIpv4Range, mergeRanges } from './ranges.js';
 
@@ -15,6 +15,8 @@ function compile(policies: NetpolPolicy[], pods: NetpolPod[], namespaces: Netpol
   return compileNetpol({ policies, pods, namespaces, nodeName: 'n1', tag: TAG });
 }
 const rulesOf = (rs: Ruleset, chain: string) => rs.chains.get(chain)?.rules ?? [];
+/** The chain a pod's address dispatches to (its policy group), from the verdict map. */
+const podChain = (rs: Ruleset, ip: string, dir: 'in' | 'eg') => (rs.maps.get(`${TAG}-${dir === 'in' ? 'inpods' : 'egpods'}`)?.elements.get(ip) ?? '').replace(/^jump /, '');
 const elems = (rs: Ruleset, set: string) => rs.sets.get(set)?.elements;
 const pc = (ns: string, name: string, dir: 'in' | 'eg') => policyChainName(TAG, ns, name, dir);
 const setName = (ns: string, name: string, kind: string) => `${pc(ns, name, 'in').slice(0, -3)}-${kind}`;
@@ -59,10 +61,10 @@ test('seed policies: every production pod isolated both ways; the union of each 
   const deny = pc('production', 'default-deny-all', 'in');
   assert.deepEqual(rulesOf(rs, deny), [], 'default-deny-all: an empty chain allows nothing');
   assert.deepEqual(rulesOf(rs, pc('production', 'default-deny-all', 'eg')), []);
-  assert.deepEqual(rulesOf(rs, podChainName(TAG, '10.244.0.2', 'in')), ['ip saddr 10.244.0.2 accept', `jump ${deny}`, 'counter drop']);
-  assert.deepEqual(rulesOf(rs, podChainName(TAG, '10.244.0.3', 'in')), [
-    'ip saddr 10.244.0.3 accept', `jump ${deny}`, `jump ${pc('production', 'frontend-to-backend', 'in')}`, 'counter drop',
-  ]);
+  assert.deepEqual(rulesOf(rs, podChain(rs, '10.244.0.2', 'in')), [`jump ${deny}`, 'counter drop']);
+  assert.equal(podChain(rs, '10.244.0.2', 'eg'), podChain(rs, '10.244.0.4', 'eg'), 'pods selected by the same policies share a chain');
+  assert.deepEqual(rulesOf(rs, podChain(rs, '10.244.0.3', 'in')), [`jump ${deny}`, `jump ${pc('production', 'frontend-to-backend', 'in')}`, 'counter drop']);
+  assert.deepEqual(elems(rs, `${TAG}-self`), ['10.244.0.2 . 10.244.0.2', '10.244.0.3 . 10.244.0.3', '10.244.0.4 . 10.244.0.4'], 'a pod always reaches itself');
   // frontend → backend 8080: pods labelled app=frontend of production, plus every pod of namespaces labelled name=frontend.
   const f2b = setName('production', 'frontend-to-backend', 'i0-peers');
   assert.deepEqual(elems(rs, f2b), ['10.244.0.2', '10.244.0.10']);
@@ -77,12 +79,13 @@ test('seed policies: every production pod isolated both ways; the union of each 
   assert.deepEqual(elems(rs, setName('production', 'api-egress-policy', 'e0-ports')), ['tcp . 53', 'udp . 53']);
   assert.deepEqual(elems(rs, setName('production', 'api-egress-policy', 'e1-peers')), ['10.244.0.2-10.244.0.4', '10.244.0.9-10.244.0.10']);
   assert.deepEqual(elems(rs, setName('production', 'api-egress-policy', 'e2-peers')), ['10.244.0.4']);
-  assert.deepEqual(rulesOf(rs, podChainName(TAG, '10.244.0.3', 'eg')).slice(1), [
+  assert.deepEqual(rulesOf(rs, podChain(rs, '10.244.0.3', 'eg')), [
     `jump ${pc('production', 'api-egress-policy', 'eg')}`, `jump ${pc('production', 'default-deny-all', 'eg')}`, 'counter drop',
   ]);
   // Base chains: replies first, then the O(1) dispatch on the pod address.
-  assert.deepEqual(rulesOf(rs, `${TAG}-ingress`), ['ct state established,related accept', `ip daddr vmap @${TAG}-inpods`]);
-  assert.deepEqual(rulesOf(rs, `${TAG}-egress`), ['ct state established,related accept', `ip saddr vmap @${TAG}-egpods`]);
+  const head = ['ct state established,related accept', `ip saddr . ip daddr @${TAG}-self accept`];
+  assert.deepEqual(rulesOf(rs, `${TAG}-ingress`), [...head, `ip daddr vmap @${TAG}-inpods`]);
+  assert.deepEqual(rulesOf(rs, `${TAG}-egress`), [...head, `ip saddr vmap @${TAG}-egpods`]);
   // Pods of other namespaces are not isolated.
   assert.equal(inMap.has('10.244.0.9'), false);
 });
@@ -197,31 +200,33 @@ test('incremental: one pod label change touches only the sets and map elements t
     `flush set inet t ${setName('production', 'frontend-to-backend', 'i0-peers')}`,
   ], 'frontend lost its label: it drops out of one peer set (empty now: no element line)');
   assert.equal(diffScript('t', after, after), '', 'no change, no transaction');
-  // A new pod selected by default-deny: its chains and map elements appear, nothing else is rewritten.
+  // A new pod selected by default-deny only: its group chain exists already; map elements and sets change, no chain.
   const more = compile(SEED, [...pods, pod('production', 'new', { app: 'zzz' }, '10.244.0.20')]);
   const s2 = diffScript('t', before, more).trim().split('\n');
-  assert.ok(s2.includes(`add chain inet t ${podChainName(TAG, '10.244.0.20', 'in')}`));
-  assert.ok(s2.includes(`add element inet t ${TAG}-inpods { 10.244.0.20 : jump ${podChainName(TAG, '10.244.0.20', 'in')} }`));
-  assert.ok(!s2.some((l) => l.startsWith('flush chain')), 'no existing chain rewritten');
+  assert.ok(s2.includes(`add element inet t ${TAG}-inpods { 10.244.0.20 : jump ${podChain(before, '10.244.0.2', 'in')} }`), s2.join('\n'));
+  assert.ok(!s2.some((l) => /(add|flush) chain/.test(l)), 'no chain declared or rewritten');
   assert.ok(s2.some((l) => l.startsWith('flush set') && l.includes('-e1-peers')), 'namespaceSelector {} peers gain it');
-  // Deleting a policy: map elements of its pods change, its chains and sets go last.
+  assert.ok(s2.includes(`flush set inet t ${TAG}-self`));
+  // Deleting a policy: the backend's map elements move to the deny-only group, then its old group
+  // chain and the policy's chain and sets go, in that order.
   const fewer = compile(SEED.filter((p) => p.metadata.name !== 'frontend-to-backend'), pods);
   const s3 = diffScript('t', before, fewer).trim().split('\n');
+  const moved = s3.indexOf(`add element inet t ${TAG}-inpods { 10.244.0.3 : jump ${podChain(before, '10.244.0.2', 'in')} }`);
   const flushIdx = s3.indexOf(`flush chain inet t ${pc('production', 'frontend-to-backend', 'in')}`);
+  const delGroup = s3.indexOf(`delete chain inet t ${podChain(before, '10.244.0.3', 'in')}`);
   const delChain = s3.indexOf(`delete chain inet t ${pc('production', 'frontend-to-backend', 'in')}`);
   const delSet = s3.indexOf(`delete set inet t ${setName('production', 'frontend-to-backend', 'i0-peers')}`);
-  const rewrite = s3.indexOf(`flush chain inet t ${podChainName(TAG, '10.244.0.3', 'in')}`);
-  assert.ok(rewrite > 0 && rewrite < flushIdx && flushIdx < delChain && delChain < delSet, s3.join('\n'));
+  assert.ok(moved > 0 && moved < flushIdx && flushIdx < delGroup && flushIdx < delChain && delChain < delSet, s3.join('\n'));
 });
 
 test('full script removes leftovers of this agent only, then builds; ownedObjects ignores other agents', () => {
   const listing = [
     { table: { family: 'inet', name: 't' } },
-    { chain: { name: 'flt0-ingress' } }, { chain: { name: 'flt0-i-0af40002' } }, { chain: { name: 'flt0-x-ingress' } }, { chain: { name: 'flt1-egress' } },
+    { chain: { name: 'flt0-ingress' } }, { chain: { name: 'flt0-gi-0123456789ab' } }, { chain: { name: 'flt0-x-ingress' } }, { chain: { name: 'flt1-egress' } },
     { set: { name: 'flt0-p0123456789ab-i0-peers' } }, { map: { name: 'flt0-inpods' } }, { map: { name: 'flt0-x-inpods' } },
   ];
   const owned = ownedObjects(listing, 'flt0');
-  assert.deepEqual(owned, { chains: ['flt0-ingress', 'flt0-i-0af40002'], sets: ['flt0-p0123456789ab-i0-peers'], maps: ['flt0-inpods'] });
+  assert.deepEqual(owned, { chains: ['flt0-ingress', 'flt0-gi-0123456789ab'], sets: ['flt0-p0123456789ab-i0-peers'], maps: ['flt0-inpods'] });
   const s = fullScript('t', owned, compile(SEED, SEED_PODS)).split('\n');
   assert.equal(s[0], 'add table inet t');
   assert.equal(s[1], 'flush chain inet t flt0-ingress');

@@ -24,9 +24,10 @@
  * is always allowed", as upstream documents.
  *
  * Object names carry the agent's `tag` (its bridge name) so several agents share the table:
- * `<tag>-ingress` / `<tag>-egress` base chains, `<tag>-inpods` / `<tag>-egpods` maps, per isolated
- * pod `<tag>-i-<hex ip>` / `<tag>-e-<hex ip>`, per policy `<tag>-p<hash>-in|eg` and its rule sets
- * `<tag>-p<hash>-<i|e><n>-peers|ports|named`.
+ * `<tag>-ingress` / `<tag>-egress` base chains, `<tag>-inpods` / `<tag>-egpods` maps and the
+ * `<tag>-self` set, per combination of selecting policies `<tag>-gi-<hash>` / `<tag>-ge-<hash>`
+ * (pods selected by the same policies share it), per policy `<tag>-p<hash>-in|eg` and its rule
+ * sets `<tag>-p<hash>-<i|e><n>-peers|ports|named`.
  */
 import type { KubeObject } from '../../api/types.js';
 import { matches, selectorFromLabelSelector, type LabelSelector, type Selector } from '../../lib/labels/index.js';
@@ -125,6 +126,8 @@ export const baseNames = (tag: string) => ({
   egress: `${tag}-egress`,
   inPods: `${tag}-inpods`,
   egPods: `${tag}-egpods`,
+  /** `ip . ip` of every isolated pod: a pod always reaches itself (hairpin through a Service). */
+  self: `${tag}-self`,
 });
 
 /** Pod view of an API Pod (IPv4 address from status.podIPs / podIP). */
@@ -173,15 +176,14 @@ export function shortHash(text: string): string {
   return h.toString(16).padStart(16, '0').slice(0, 12);
 }
 
-const hexIp = (ip: string) => (ipv4ToInt(ip) ?? 0).toString(16).padStart(8, '0');
-
 /** The chain name of a policy's direction (ns/name hashed). */
 export function policyChainName(tag: string, namespace: string, name: string, dir: 'in' | 'eg'): string {
   return `${tag}-p${shortHash(`${namespace}/${name}`)}-${dir}`;
 }
 
-export function podChainName(tag: string, ip: string, dir: 'in' | 'eg'): string {
-  return `${tag}-${dir === 'in' ? 'i' : 'e'}-${hexIp(ip)}`;
+/** The chain shared by the pods that exactly these policy chains select (one direction). */
+export function groupChainName(tag: string, policyChains: readonly string[], dir: 'in' | 'eg'): string {
+  return `${tag}-g${dir === 'in' ? 'i' : 'e'}-${shortHash(policyChains.join(' '))}`;
 }
 
 function safeSelector(ls: LabelSelector | undefined): Selector {
@@ -232,6 +234,8 @@ interface Index {
   podsByNs: Map<string, NetpolPod[]>;
   nsByName: Map<string, NetpolNamespace>;
   allPeers: NetpolPod[];
+  /** Pods of one peer entry, by `<policy ns>\0<peer JSON>`: policies often repeat a peer. */
+  peerMemo: Map<string, NetpolPod[]>;
 }
 
 function buildIndex(input: CompileInput): Index {
@@ -244,7 +248,7 @@ function buildIndex(input: CompileInput): Index {
     if (l) l.push(p);
     else podsByNs.set(p.namespace, [p]);
   }
-  return { podsByNs, nsByName: new Map(input.namespaces.map((n) => [n.name, n])), allPeers };
+  return { podsByNs, nsByName: new Map(input.namespaces.map((n) => [n.name, n])), allPeers, peerMemo: new Map() };
 }
 
 /** Pods a peer list designates (ipBlocks excluded); undefined when the list is empty (everything). */
@@ -253,17 +257,26 @@ function peerPods(peers: readonly PeerSpec[] | undefined, policyNs: string, idx:
   const out = new Set<NetpolPod>();
   for (const peer of peers) {
     if (peer.ipBlock) continue;
+    const key = `${peer.namespaceSelector ? '' : policyNs}\0${JSON.stringify(peer)}`;
+    const memo = idx.peerMemo.get(key);
+    if (memo) {
+      for (const p of memo) out.add(p);
+      continue;
+    }
+    const found: NetpolPod[] = [];
+    idx.peerMemo.set(key, found);
     const podSel = peer.podSelector ? safeSelector(peer.podSelector) : undefined;
     if (peer.namespaceSelector) {
       const nsSel = safeSelector(peer.namespaceSelector);
       for (const [ns, pods] of idx.podsByNs) {
         const n = idx.nsByName.get(ns);
         if (!n || !matches(nsSel, n.labels)) continue;
-        for (const p of pods) if (!podSel || matches(podSel, p.labels)) out.add(p);
+        for (const p of pods) if (!podSel || matches(podSel, p.labels)) found.push(p);
       }
     } else if (podSel) {
-      for (const p of idx.podsByNs.get(policyNs) ?? []) if (matches(podSel, p.labels)) out.add(p);
+      for (const p of idx.podsByNs.get(policyNs) ?? []) if (matches(podSel, p.labels)) found.push(p);
     }
+    for (const p of found) out.add(p);
   }
   return [...out];
 }
@@ -357,19 +370,30 @@ export function compileNetpol(input: CompileInput): Ruleset {
     }
   }
 
+  // Pods selected by the same policies share one group chain: the chain count (and nft's cost of
+  // loading its cache on every transaction) grows with distinct policy combinations, not pods.
   const maps = new Map<string, NftVmap>();
+  const self = new Set<string>();
   for (const [dir, pods, mapName] of [['in', inPods, names.inPods], ['eg', egPods, names.egPods]] as const) {
     const elements = new Map<string, string>();
     for (const [ip, policyChains] of [...pods].sort(([a], [b]) => (ipv4ToInt(a) ?? 0) - (ipv4ToInt(b) ?? 0))) {
-      const chain = podChainName(tag, ip, dir);
-      const self = dir === 'in' ? `ip saddr ${ip} accept` : `ip daddr ${ip} accept`;
-      chains.set(chain, { name: chain, rules: [self, ...policyChains.map((c) => `jump ${c}`), 'counter drop'] });
+      const chain = groupChainName(tag, policyChains, dir);
+      if (!chains.has(chain)) chains.set(chain, { name: chain, rules: [...policyChains.map((c) => `jump ${c}`), 'counter drop'] });
       elements.set(ip, `jump ${chain}`);
+      self.add(ip);
     }
     maps.set(mapName, { name: mapName, elements });
   }
+  const selfSet: NftSet = {
+    name: names.self,
+    type: 'ipv4_addr . ipv4_addr',
+    interval: false,
+    elements: [...self].sort((a, b) => (ipv4ToInt(a) ?? 0) - (ipv4ToInt(b) ?? 0)).map((ip) => `${ip} . ${ip}`),
+  };
+  sets.set(selfSet.name, selfSet);
   const hook = `type filter hook forward priority ${NETPOL_PRIORITY}; policy accept;`;
-  chains.set(names.egress, { name: names.egress, hook, rules: ['ct state established,related accept', `ip saddr vmap @${names.egPods}`] });
-  chains.set(names.ingress, { name: names.ingress, hook, rules: ['ct state established,related accept', `ip daddr vmap @${names.inPods}`] });
+  const head = ['ct state established,related accept', `ip saddr . ip daddr @${names.self} accept`];
+  chains.set(names.egress, { name: names.egress, hook, rules: [...head, `ip saddr vmap @${names.egPods}`] });
+  chains.set(names.ingress, { name: names.ingress, hook, rules: [...head, `ip daddr vmap @${names.inPods}`] });
   return { sets, chains, maps };
 }

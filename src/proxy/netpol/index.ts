@@ -5,7 +5,7 @@ export {
   compileNetpol,
   netpolNamespace,
   netpolPod,
-  podChainName,
+  groupChainName,
   policyChainName,
   type CompileInput,
   type NetpolNamespace,

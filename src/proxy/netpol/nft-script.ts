@@ -129,7 +129,7 @@ export function removalScript(table: string, owned: OwnedObjects): string {
  */
 export function ownedObjects(listing: readonly Record<string, unknown>[], tag: string): OwnedObjects {
   const out: OwnedObjects = { chains: [], sets: [], maps: [] };
-  const shape = /^(ingress|egress|inpods|egpods|[ie]-[0-9a-f]{8}|p[0-9a-f]{12}-(in|eg|[ie]\d+-(peers|ports|named)))$/;
+  const shape = /^(ingress|egress|inpods|egpods|self|g[ie]-[0-9a-f]{12}|p[0-9a-f]{12}-(in|eg|[ie]\d+-(peers|ports|named)))$/;
   const mine = (n: unknown): n is string => typeof n === 'string' && n.startsWith(`${tag}-`) && shape.test(n.slice(tag.length + 1));
   for (const o of listing) {
     const chain = (o.chain as { name?: unknown } | undefined)?.name;
