@@ -79,7 +79,7 @@ test('start: one full sync replacing our table; then one Service change sends on
     assert.equal(s.scripts.length, 2);
     const delta = s.scripts[1]!;
     assert.ok(!/svc(?!7\/)\d+/.test(delta), 'no other Service in the delta');
-    assert.match(delta, /add chain ip flt-test endpoint-default\/svc7\/tcp\/http__10\.244\.5\.5\/8080/);
+    assert.match(delta, /^add rule ip flt-test service-default\/svc7\/tcp\/http ip saddr != 10\.244\.5\.5 meta l4proto tcp dnat to 10\.244\.5\.5:8080$/m);
     assert.ok(!delta.includes('10.244.0.0/16,') && !delta.includes('fd00'), 'IPv6 CIDRs are not used in the ip table');
     // Unchanged state: nothing sent.
     s.services.set(service('svc7', '10.96.1.7'));
@@ -124,7 +124,7 @@ test('a failed delta makes the next sync a full one; a failed first sync rejects
     assert.equal(p.stats().failures, 1);
     await p.syncNow();
     assert.match(s.scripts.at(-1)!, /^add table ip flt-test\ndelete table/);
-    assert.match(s.scripts.at(-1)!, /endpoint-default\/a\/tcp\/http__10\.244\.0\.2\/8080/);
+    assert.match(s.scripts.at(-1)!, /service-default\/a\/tcp\/http ip saddr != 10\.244\.0\.2 meta l4proto tcp dnat to 10\.244\.0\.2:8080/);
   } finally {
     await p.stop();
   }

@@ -14,6 +14,7 @@
  * - Malformed packets: FORMERR when a header could be read, otherwise dropped. Opcodes other than
  *   QUERY: NOTIMP. A packet with other than one question: FORMERR.
  */
+import { randomInt } from 'node:crypto';
 import dgram from 'node:dgram';
 import net from 'node:net';
 import dnsPacket from 'dns-packet';
@@ -166,10 +167,10 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<RunningDns
 
   const newId = (): number => {
     for (let i = 0; i < 100; i++) {
-      const id = Math.floor(Math.random() * 65536);
+      const id = randomInt(65536);
       if (!pending.has(id)) return id;
     }
-    return Math.floor(Math.random() * 65536);
+    return randomInt(65536);
   };
 
   const queryPacket = (q: PacketQuestion, id: number): Packet => ({

@@ -18,7 +18,7 @@ export interface NodeDnsOptions {
   gateway: string;
   /** The cluster DNS Service addresses pods are told to use (kubelet --cluster-dns: 10.96.0.10). */
   clusterDNS: string[];
-  /** Port on the gateway (default 53). */
+  /** Port on the gateway (default 53, or a free port when 53 is taken there). */
   port?: number;
   /** Cluster domain (default cluster.local). */
   zone?: string;
@@ -47,14 +47,25 @@ export async function startNodeDns(opts: NodeDnsOptions): Promise<RunningNodeDns
   const run = opts.run ?? runCommand;
   const nft = opts.nftPath ?? 'nft';
   const log = opts.logger;
-  const dns = await startClusterDns({
-    client: opts.client,
-    listen: [{ address: opts.gateway, port: opts.port ?? 53 }],
-    ...(opts.zone !== undefined ? { zone: opts.zone } : {}),
-    ...(opts.upstreams !== undefined ? { upstreams: opts.upstreams } : {}),
-    ...opts.dns,
-    logger: log,
-  });
+  const start = (port: number) =>
+    startClusterDns({
+      client: opts.client,
+      listen: [{ address: opts.gateway, port }],
+      ...(opts.zone !== undefined ? { zone: opts.zone } : {}),
+      ...(opts.upstreams !== undefined ? { upstreams: opts.upstreams } : {}),
+      ...opts.dns,
+      logger: log,
+    });
+  let dns: RunningClusterDns;
+  try {
+    dns = await start(opts.port ?? 53);
+  } catch (e) {
+    // Port 53 taken on the gateway (a host DNS server on the wildcard address): pods never ask
+    // the gateway directly, only through the DNAT, so any free port serves as well.
+    if (opts.port !== undefined || (e as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw e;
+    log.warn('port 53 on the gateway is taken; cluster DNS listens on a free port behind the redirect', { gateway: opts.gateway });
+    dns = await start(0);
+  }
   const target = dns.addresses[0]!;
   const spec: DnsRedirectSpec = {
     ...(opts.nftTable !== undefined ? { table: opts.nftTable } : {}),

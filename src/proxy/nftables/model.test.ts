@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildServiceRules, endpointsFor, slicesByService, usableEndpoints, type EndpointSliceLike, type ProxyConfig, type ServiceLike } from './model.js';
+import { buildServiceRules, choiceRules, CASCADE_MAX_ENDPOINTS, endpointsFor, slicesByService, usableEndpoints, type EndpointSliceLike, type ProxyConfig, type ServiceLike } from './model.js';
 
 export const cfg: ProxyConfig = { table: 'flotilla-proxy', nodeName: 'n1', clusterCIDRs: ['10.244.0.0/16'], serviceCIDRs: ['10.96.0.0/16'], localhostNodePorts: false, masqueradeBit: 0x4000 };
 
@@ -41,12 +41,18 @@ test('ClusterIP with three ready endpoints and one unready: random choice over t
     { map: 'cluster-ips', key: '10.96.0.20' },
     { map: 'service-ips', key: '10.96.0.20 . tcp . 80', value: 'goto service-default/web/tcp/http' },
   ]);
+  const ep = (ip: string, cond: string) => [
+    `ip saddr ${ip} ${cond}meta l4proto tcp meta mark set meta mark | 0x4000 dnat to ${ip}:8080`,
+    `ip saddr != ${ip} ${cond}meta l4proto tcp dnat to ${ip}:8080`,
+  ];
   assert.deepEqual(r.chains.get('service-default/web/tcp/http'), [
     'ip daddr 10.96.0.20 tcp dport 80 ip saddr != 10.244.0.0/16 jump mark-for-masquerade',
-    'numgen random mod 3 vmap { 0 : goto endpoint-default/web/tcp/http__10.244.0.5/8080, 1 : goto endpoint-default/web/tcp/http__10.244.0.6/8080, 2 : goto endpoint-default/web/tcp/http__10.244.0.7/8080 }',
+    ...ep('10.244.0.5', 'numgen random mod 3 0 '),
+    ...ep('10.244.0.6', 'numgen random mod 2 0 '),
+    ...ep('10.244.0.7', ''),
   ]);
-  assert.deepEqual(r.chains.get('endpoint-default/web/tcp/http__10.244.0.6/8080'), ['ip saddr 10.244.0.6 jump mark-for-masquerade', 'meta l4proto tcp dnat to 10.244.0.6:8080']);
-  assert.equal([...r.chains.keys()].filter((c) => c.includes('10.244.0.8')).length, 0, 'no chain for the unready endpoint');
+  assert.deepEqual([...r.chains.keys()], ['service-default/web/tcp/http'], 'one chain per service port; endpoints inline');
+  assert.ok(!r.chains.get('service-default/web/tcp/http')!.some((l) => l.includes('10.244.0.8')), 'nothing for the unready endpoint');
   assert.equal(r.sets.size, 0);
 });
 
@@ -82,8 +88,11 @@ test('externalTrafficPolicy Local: pods and the node use any endpoint, others on
     'fib saddr type local goto service-default/loc/tcp/http',
     'goto local-default/loc/tcp/http',
   ]);
-  assert.match(r.chains.get('local-default/loc/tcp/http')!.at(-1)!, /mod 1 vmap \{ 0 : goto endpoint-default\/loc\/tcp\/http__10\.244\.0\.5\/8080 \}/);
-  assert.match(r.chains.get('service-default/loc/tcp/http')!.at(-1)!, /mod 2 /);
+  assert.deepEqual(r.chains.get('local-default/loc/tcp/http'), [
+    'ip saddr 10.244.0.5 meta l4proto tcp meta mark set meta mark | 0x4000 dnat to 10.244.0.5:8080',
+    'ip saddr != 10.244.0.5 meta l4proto tcp dnat to 10.244.0.5:8080',
+  ]);
+  assert.match(r.chains.get('service-default/loc/tcp/http')![2]!, /^ip saddr != 10\.244\.0\.5 numgen random mod 2 0 meta l4proto tcp dnat/);
   const none = buildServiceRules(svc('loc', { type: 'NodePort', clusterIP: '10.96.0.23', externalTrafficPolicy: 'Local', ports: [{ name: 'http', protocol: 'TCP', port: 80, nodePort: 30003 }] }), [slice('loc', [ready('10.244.1.5', 'n2')])], cfg)!;
   assert.equal(none.chains.get('external-default/loc/tcp/http')!.at(-1), 'drop');
   assert.equal(none.chains.has('local-default/loc/tcp/http'), false);
@@ -104,12 +113,26 @@ test('sessionAffinity ClientIP: one dynamic timeout set per endpoint, checked be
     ['affinity-default/aff/tcp/http__10.244.0.6/8080', 'type ipv4_addr; flags dynamic,timeout; timeout 60s;'],
   ]);
   const chain = r.chains.get('service-default/aff/tcp/http')!;
-  assert.equal(chain[1], 'ip saddr @affinity-default/aff/tcp/http__10.244.0.5/8080 goto endpoint-default/aff/tcp/http__10.244.0.5/8080');
-  assert.deepEqual(r.chains.get('endpoint-default/aff/tcp/http__10.244.0.6/8080'), [
-    'ip saddr 10.244.0.6 jump mark-for-masquerade',
-    'update @affinity-default/aff/tcp/http__10.244.0.6/8080 { ip saddr }',
-    'meta l4proto tcp dnat to 10.244.0.6:8080',
+  const set5 = '@affinity-default/aff/tcp/http__10.244.0.5/8080';
+  assert.deepEqual(chain.slice(1, 3), [
+    `ip saddr 10.244.0.5 ip saddr ${set5} meta l4proto tcp meta mark set meta mark | 0x4000 update ${set5} { ip saddr } dnat to 10.244.0.5:8080`,
+    `ip saddr != 10.244.0.5 ip saddr ${set5} meta l4proto tcp update ${set5} { ip saddr } dnat to 10.244.0.5:8080`,
   ]);
+  assert.match(chain[5]!, /^ip saddr 10\.244\.0\.5 numgen random mod 2 0 meta l4proto tcp meta mark set meta mark \| 0x4000 update @affinity-default\/aff\/tcp\/http__10\.244\.0\.5\/8080 \{ ip saddr \} dnat/);
+  assert.equal(chain.length, 1 + 4 + 4);
+});
+
+test('more than CASCADE_MAX_ENDPOINTS endpoints: one vmap over endpoint chains (hairpin mark, affinity update, dnat)', () => {
+  const ips = Array.from({ length: CASCADE_MAX_ENDPOINTS + 1 }, (_, i) => `10.244.1.${i + 1}`);
+  const r = buildServiceRules(svc('big', { clusterIP: '10.96.0.26', sessionAffinity: 'ClientIP' }), [slice('big', ips.map((ip) => ready(ip)))], cfg)!;
+  const chain = r.chains.get('service-default/big/tcp/http')!;
+  assert.match(chain.at(-1)!, new RegExp(`^numgen random mod ${ips.length} vmap \\{ 0 : goto endpoint-default/big/tcp/http__10\\.244\\.1\\.1/8080, `));
+  assert.deepEqual(r.chains.get('endpoint-default/big/tcp/http__10.244.1.1/8080'), [
+    'ip saddr 10.244.1.1 jump mark-for-masquerade',
+    'update @affinity-default/big/tcp/http__10.244.1.1/8080 { ip saddr }',
+    'meta l4proto tcp dnat to 10.244.1.1:8080',
+  ]);
+  assert.equal(r.sets.size, ips.length);
 });
 
 test('headless, ExternalName and IPv6-only Services own nothing; unnamed and UDP ports', () => {
@@ -121,7 +144,7 @@ test('headless, ExternalName and IPv6-only Services own nothing; unnamed and UDP
     [{ metadata: { namespace: 'kube-system', name: 'd', labels: { 'kubernetes.io/service-name': 'kube-dns' } }, addressType: 'IPv4', ports: [{ protocol: 'UDP', port: 5353 }], endpoints: [ready('10.244.0.3')] }],
     cfg,
   )!;
-  assert.deepEqual(dns.chains.get('endpoint-kube-system/kube-dns/udp/53__10.244.0.3/5353')?.at(-1), 'meta l4proto udp dnat to 10.244.0.3:5353');
+  assert.equal(dns.chains.get('service-kube-system/kube-dns/udp/53')?.at(-1), 'ip saddr != 10.244.0.3 meta l4proto udp dnat to 10.244.0.3:5353');
 });
 
 test('slicesByService groups by the service-name label and namespace', () => {
@@ -130,4 +153,18 @@ test('slicesByService groups by the service-name label and namespace', () => {
   const c = { ...slice('web', []), metadata: { namespace: 'default', name: 'stray' } };
   const m = slicesByService([a, b, c]);
   assert.deepEqual([...m.keys()], ['default/web', 'prod/web']);
+});
+
+test('choiceRules: one endpoint → goto; a cascade of 1/k draws (uniform overall); a vmap above CASCADE_MAX_ENDPOINTS', () => {
+  assert.deepEqual(choiceRules(['a']), ['goto a']);
+  assert.deepEqual(choiceRules(['a', 'b', 'c', 'd']), ['numgen random mod 4 0 goto a', 'numgen random mod 3 0 goto b', 'numgen random mod 2 0 goto c', 'goto d']);
+  // P(i) = 1/(n-i) × Π_{j<i} (1 - 1/(n-j)) = 1/n for every i.
+  const n = 7;
+  for (let i = 0; i < n; i++) {
+    let p = 1 / (n - i);
+    for (let j = 0; j < i; j++) p *= 1 - 1 / (n - j);
+    assert.ok(Math.abs(p - 1 / n) < 1e-12);
+  }
+  const many = Array.from({ length: CASCADE_MAX_ENDPOINTS + 1 }, (_, i) => `e${i}`);
+  assert.deepEqual(choiceRules(many), [`numgen random mod ${many.length} vmap { ${many.map((t, i) => `${i} : goto ${t}`).join(', ')} }`]);
 });

@@ -9,10 +9,11 @@
  *
  *   services chain:  ip daddr . meta l4proto . th dport vmap @service-ips          (ClusterIP, externalIPs, LB ingress)
  *                    fib daddr type local meta l4proto . th dport vmap @service-nodeports
- *   service-<ns>/<name>/<proto>/<port>   cluster policy: numgen random mod N vmap { i : goto endpoint-… }
+ *   service-<ns>/<name>/<proto>/<port>   cluster policy: a uniform random choice of endpoint, DNAT inline
+ *                                        (endpointRules; above CASCADE_MAX_ENDPOINTS a vmap to endpoint-… chains)
  *   local-<…>                            the same over this node's endpoints (internal/externalTrafficPolicy Local)
  *   external-<…>                         NodePort/LB/externalIP traffic: mark for masquerade, then service- or local-
- *   endpoint-<…>__<ip>/<port>            hairpin masquerade mark, affinity update, dnat
+ *   endpoint-<…>__<ip>/<port>            (only above CASCADE_MAX_ENDPOINTS) hairpin mark, affinity update, dnat
  *   no-endpoint-services / -nodeports    filter-hook vmaps: reject (no endpoints at all) or drop (none local)
  */
 
@@ -150,6 +151,41 @@ function protoOf(p: string | undefined): Protocol | undefined {
 
 const setLit = (xs: readonly string[]) => (xs.length === 1 ? xs[0]! : `{ ${xs.join(', ')} }`);
 
+/**
+ * Up to this many endpoints, the choice is a cascade of `numgen random mod k 0 goto …` rules
+ * (k = n, n-1, …, 2: each endpoint with probability 1/n, as iptables' statistic cascade); above
+ * it, one `numgen random mod n vmap { … }`. Measured on kernel 6.18 / nft 1.0.6: every inline
+ * vmap is an anonymous set, and the kernel scans all sets of the table to name each new one, so
+ * 10,000 Services took 58 s to load (1.6 s with cascades), and every delta paid for nft's fetch of
+ * the 10,000 sets. Services with that many endpoints are few, so their vmaps stay cheap.
+ */
+export const CASCADE_MAX_ENDPOINTS = 32;
+
+/** The rules choosing one of `targets` (chain names) uniformly at random. */
+export function choiceRules(targets: readonly string[]): string[] {
+  const n = targets.length;
+  if (n === 1) return [`goto ${targets[0]}`];
+  if (n > CASCADE_MAX_ENDPOINTS) return [`numgen random mod ${n} vmap { ${targets.map((t, i) => `${i} : goto ${t}`).join(', ')} }`];
+  return targets.map((t, i) => (i === n - 1 ? `goto ${t}` : `numgen random mod ${n - i} 0 goto ${t}`));
+}
+
+/**
+ * The rules sending a packet that matches `cond` to endpoint `e`, without a chain of its own:
+ * two rules with exclusive source matches, so exactly one of them draws (a `numgen` condition
+ * keeps its probability) — the one for a client that is `e` itself (hairpin) also sets the
+ * masquerade bit, so the pod sees the gateway rather than its own address answering itself.
+ * With affinity, the client is (re)recorded in the endpoint's set before the DNAT.
+ */
+export function endpointRules(e: { ip: string; port: number }, proto: Protocol, cond: string, affinitySet: string | undefined, masqueradeBit: number): string[] {
+  const c = cond ? `${cond} ` : '';
+  const upd = affinitySet ? `update @${affinitySet} { ip saddr } ` : '';
+  const dnat = `dnat to ${e.ip}:${e.port}`;
+  return [
+    `ip saddr ${e.ip} ${c}meta l4proto ${proto} meta mark set meta mark | 0x${masqueradeBit.toString(16)} ${upd}${dnat}`,
+    `ip saddr != ${e.ip} ${c}meta l4proto ${proto} ${upd}${dnat}`,
+  ];
+}
+
 /** The `reject` target used for services without endpoints (see baseRules). */
 export const REJECT = 'goto reject-chain';
 
@@ -206,10 +242,18 @@ export function buildServiceRules(svc: ServiceLike, slices: readonly EndpointSli
       }
     };
     const policyChain = (chain: string, eps: readonly ProxyEndpoint[]) => {
-      addEndpoints(eps);
       const rules: string[] = [];
-      if (affinity) for (const e of eps) rules.push(`ip saddr @${affSet(e)} goto ${epChain(e)}`);
-      rules.push(`numgen random mod ${eps.length} vmap { ${eps.map((e, i) => `${i} : goto ${epChain(e)}`).join(', ')} }`);
+      if (eps.length > CASCADE_MAX_ENDPOINTS) {
+        addEndpoints(eps);
+        if (affinity) for (const e of eps) rules.push(`ip saddr @${affSet(e)} goto ${epChain(e)}`);
+        rules.push(...choiceRules(eps.map(epChain)));
+      } else {
+        // Inline endpoints (no chain each): see endpointRules.
+        if (affinity) for (const e of eps) out.sets.set(affSet(e), `type ipv4_addr; flags dynamic,timeout; timeout ${timeout}s;`);
+        const aff = (e: ProxyEndpoint) => (affinity ? affSet(e) : undefined);
+        if (affinity) for (const e of eps) rules.push(...endpointRules(e, proto, `ip saddr @${affSet(e)}`, aff(e), cfg.masqueradeBit));
+        eps.forEach((e, i) => rules.push(...endpointRules(e, proto, i === eps.length - 1 ? '' : `numgen random mod ${eps.length - i} 0`, aff(e), cfg.masqueradeBit)));
+      }
       out.chains.set(chain, rules);
     };
 

@@ -43,32 +43,31 @@ test('full sync replaces only our table, in one script: add + delete table first
   assert.equal(deleteTableScript('flotilla-proxy'), 'add table ip flotilla-proxy\ndelete table ip flotilla-proxy\n');
 });
 
-test('diff: unchanged Service → empty; one endpoint added rewrites only that Service\'s choice chain and adds its endpoint chain', () => {
+test('diff: unchanged Service → empty; one endpoint added rewrites only that Service\'s chain', () => {
   const a = buildServiceRules(svc('web', '10.96.0.20'), [slice('web', ['10.244.0.5'])], cfg)!;
   assert.equal(diffScript(cfg, [{ old: a, new: buildServiceRules(svc('web', '10.96.0.20'), [slice('web', ['10.244.0.5'])], cfg) }]), '');
   const b = buildServiceRules(svc('web', '10.96.0.20'), [slice('web', ['10.244.0.5', '10.244.0.6'])], cfg)!;
+  const c = 'add rule ip flotilla-proxy service-default/web/tcp/http';
   assert.equal(
     diffScript(cfg, [{ old: a, new: b }]),
     [
       'flush chain ip flotilla-proxy service-default/web/tcp/http',
-      'add chain ip flotilla-proxy endpoint-default/web/tcp/http__10.244.0.6/8080',
-      'add rule ip flotilla-proxy service-default/web/tcp/http ip daddr 10.96.0.20 tcp dport 80 ip saddr != 10.244.0.0/16 jump mark-for-masquerade',
-      'add rule ip flotilla-proxy service-default/web/tcp/http numgen random mod 2 vmap { 0 : goto endpoint-default/web/tcp/http__10.244.0.5/8080, 1 : goto endpoint-default/web/tcp/http__10.244.0.6/8080 }',
-      'add rule ip flotilla-proxy endpoint-default/web/tcp/http__10.244.0.6/8080 ip saddr 10.244.0.6 jump mark-for-masquerade',
-      'add rule ip flotilla-proxy endpoint-default/web/tcp/http__10.244.0.6/8080 meta l4proto tcp dnat to 10.244.0.6:8080',
+      `${c} ip daddr 10.96.0.20 tcp dport 80 ip saddr != 10.244.0.0/16 jump mark-for-masquerade`,
+      `${c} ip saddr 10.244.0.5 numgen random mod 2 0 meta l4proto tcp meta mark set meta mark | 0x4000 dnat to 10.244.0.5:8080`,
+      `${c} ip saddr != 10.244.0.5 numgen random mod 2 0 meta l4proto tcp dnat to 10.244.0.5:8080`,
+      `${c} ip saddr 10.244.0.6 meta l4proto tcp meta mark set meta mark | 0x4000 dnat to 10.244.0.6:8080`,
+      `${c} ip saddr != 10.244.0.6 meta l4proto tcp dnat to 10.244.0.6:8080`,
       '',
     ].join('\n'),
   );
 });
 
-test('diff: last endpoint gone → element moves to the reject map before the chains are deleted', () => {
+test('diff: last endpoint gone → element moves to the reject map; the element goes before its chain', () => {
   const a = buildServiceRules(svc('web', '10.96.0.20'), [slice('web', ['10.244.0.5'])], cfg)!;
   const b = buildServiceRules(svc('web', '10.96.0.20'), [], cfg)!;
   assert.deepEqual(diffScript(cfg, [{ old: a, new: b }]).trim().split('\n'), [
-    'flush chain ip flotilla-proxy endpoint-default/web/tcp/http__10.244.0.5/8080',
     'flush chain ip flotilla-proxy service-default/web/tcp/http',
     'delete element ip flotilla-proxy service-ips { 10.96.0.20 . tcp . 80 }',
-    'delete chain ip flotilla-proxy endpoint-default/web/tcp/http__10.244.0.5/8080',
     'delete chain ip flotilla-proxy service-default/web/tcp/http',
     'add element ip flotilla-proxy no-endpoint-services { 10.96.0.20 . tcp . 80 : goto reject-chain }',
   ]);
@@ -80,11 +79,12 @@ test('diff: Service deleted removes its elements, chains and sets; affinity time
   const gone = diffScript(cfg, [{ old: a }]);
   assert.match(gone, /delete set ip flotilla-proxy affinity-default\/aff\/tcp\/http__10\.244\.0\.5\/8080\n/);
   assert.match(gone, /delete element ip flotilla-proxy cluster-ips \{ 10\.96\.0\.30 \}/);
+  assert.ok(gone.indexOf('delete set') > gone.indexOf('delete chain'), 'the set goes after the chain that uses it');
   const b = buildServiceRules(aff(120), [slice('aff', ['10.244.0.5'])], cfg)!;
   const d = diffScript(cfg, [{ old: a, new: b }]).trim().split('\n');
   const i = (s: string) => d.findIndex((l) => l.startsWith(s));
-  assert.ok(i('flush chain ip flotilla-proxy endpoint-') >= 0 && i('flush chain ip flotilla-proxy service-') >= 0);
-  assert.ok(i('delete set') > i('flush chain ip flotilla-proxy endpoint-') && i('add set') > i('delete set') && i('add rule') > i('add set'));
+  assert.ok(i('flush chain ip flotilla-proxy service-') === 0);
+  assert.ok(i('delete set') > 0 && i('add set') > i('delete set') && i('add rule') > i('add set'));
   assert.ok(d.includes('add set ip flotilla-proxy affinity-default/aff/tcp/http__10.244.0.5/8080 { type ipv4_addr; flags dynamic,timeout; timeout 120s; }'));
   assert.equal(d.filter((l) => l.includes('element')).length, 0);
 });

@@ -1,0 +1,235 @@
+/**
+ * The service proxy (needs root and nftables):
+ *   1. Time to apply one Service change with 1,000 and 10,000 Services present (each with two
+ *      endpoints: three chains per Service), end to end through startServiceProxy: an EndpointSlice
+ *      event → recompute that Service → delta script → `nft -f -`. Split into compute (pure) and
+ *      the nft transaction. For scale: the initial full sync of the whole table. Upstream's
+ *      nftables proxy: about 141 ms per sync at 10,000 Services (KEP-3866's figures).
+ *   2. Requests through a ClusterIP against a direct connection to the same pod, in the same run:
+ *      HTTP/1.1 requests, each on a new TCP connection (so every request passes the nat lookup),
+ *      `--concurrency` in flight for `--seconds`, alternating direct / ClusterIP rounds;
+ *      requests/s, p50/p99 latency and the ratio (aim ≥ 0.95).
+ * Everything (table `ip flt-<hex>-bench`, bridge, netns, servers) is removed at the end.
+ *
+ * Run: node --import tsx bench/proxy.bench.ts [--sizes 1000,10000] [--changes 20] [--seconds 3] [--rounds 3] [--concurrency 8]
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { request } from 'node:http';
+import { parseArgs } from 'node:util';
+import { percentile } from './lib/https-client.js';
+import type { KubeObject } from '../src/api/types.js';
+import { R, type Client } from '../src/client/types.js';
+import { discardLogger } from '../src/lib/log.js';
+import { buildServiceRules, type ProxyConfig } from '../src/proxy/nftables/model.js';
+import { diffScript } from '../src/proxy/nftables/script.js';
+import { removeServiceProxyTable, startServiceProxy } from '../src/proxy/service-proxy.js';
+import { fakeInformer } from '../src/proxy/testing/fake-informer.js';
+import { createNetns, deleteNetns, type Netns } from '../test/support/netns.js';
+
+const { values } = parseArgs({
+  options: {
+    sizes: { type: 'string', default: '1000,10000' },
+    changes: { type: 'string', default: '20' },
+    seconds: { type: 'string', default: '3' },
+    rounds: { type: 'string', default: '3' },
+    concurrency: { type: 'string', default: '8' },
+  },
+});
+const SIZES = values.sizes!.split(',').map(Number).filter((n) => n > 0 && n <= 20_000);
+const CHANGES = Math.max(1, Math.min(200, Number(values.changes)));
+const SECONDS = Math.max(1, Math.min(30, Number(values.seconds)));
+const ROUNDS = Math.max(1, Math.min(10, Number(values.rounds)));
+const CONC = Math.max(1, Math.min(64, Number(values.concurrency)));
+
+if (process.getuid?.() !== 0) {
+  console.error('proxy bench needs root (nftables, network namespaces)');
+  process.exit(1);
+}
+
+const HEX = randomBytes(3).toString('hex');
+const TABLE = `flt-${HEX}-bench`;
+const fmt = (ms: number[]) => {
+  const s = [...ms].sort((a, b) => a - b);
+  return `p50 ${percentile(s, 50).toFixed(2)} ms  p99 ${percentile(s, 99).toFixed(2)} ms`;
+};
+const ipOf = (n: number) => `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`;
+const service = (i: number): KubeObject => ({
+  apiVersion: 'v1',
+  kind: 'Service',
+  metadata: { namespace: 'bench', name: `svc-${i}` },
+  spec: { type: 'ClusterIP', clusterIP: ipOf((96 << 16) + i + 10), ports: [{ name: 'http', protocol: 'TCP', port: 80, targetPort: 8080 }] },
+});
+const slice = (i: number, ips: string[], name = `svc-${i}`): KubeObject => ({
+  apiVersion: 'discovery.k8s.io/v1',
+  kind: 'EndpointSlice',
+  metadata: { namespace: 'bench', name: `${name}-x`, labels: { 'kubernetes.io/service-name': name } },
+  addressType: 'IPv4',
+  ports: [{ name: 'http', protocol: 'TCP', port: 8080 }],
+  endpoints: ips.map((ip) => ({ addresses: [ip], conditions: { ready: true }, nodeName: 'n1' })),
+});
+
+async function changeBench(n: number): Promise<void> {
+  const services = fakeInformer(R.services);
+  const slices = fakeInformer(R.endpointslices);
+  for (let i = 0; i < n; i++) {
+    services.set(service(i));
+    slices.set(slice(i, [ipOf((244 << 16) + 2 * i + 2), ipOf((244 << 16) + 2 * i + 3)]));
+  }
+  const t0 = performance.now();
+  const proxy = await startServiceProxy({
+    client: {} as Client,
+    nodeName: 'n1',
+    clusterCIDRs: ['10.244.0.0/16'],
+    serviceCIDRs: ['10.96.0.0/16'],
+    logger: discardLogger,
+    informers: { services, endpointSlices: slices },
+    table: TABLE,
+    minSyncPeriodMs: 0,
+    syncPeriodMs: 3_600_000,
+  });
+  const full = performance.now() - t0;
+  const fullStats = proxy.stats();
+  const cfg: ProxyConfig = { table: TABLE, nodeName: 'n1', clusterCIDRs: ['10.244.0.0/16'], serviceCIDRs: ['10.96.0.0/16'], localhostNodePorts: false, masqueradeBit: 0x4000 };
+  const total: number[] = [];
+  const apply: number[] = [];
+  const compute: number[] = [];
+  let bytes = 0;
+  try {
+    for (let c = 0; c < CHANGES; c++) {
+      const i = Math.floor((c * n) / CHANGES);
+      // Alternate: add a third endpoint / back to two (one new chain, one rewritten choice chain).
+      const ips = [ipOf((244 << 16) + 2 * i + 2), ipOf((244 << 16) + 2 * i + 3)];
+      if (c % 2 === 0) ips.push(ipOf((245 << 16) + c));
+      const c0 = performance.now();
+      const old = buildServiceRules(services.get('bench', `svc-${i}`) as never, [slices.get('bench', `svc-${i}-x`) as never], cfg);
+      const neu = buildServiceRules(services.get('bench', `svc-${i}`) as never, [slice(i, ips) as never], cfg);
+      diffScript(cfg, [{ old, new: neu }]);
+      compute.push(performance.now() - c0);
+      const s0 = performance.now();
+      slices.set(slice(i, ips));
+      await proxy.syncNow();
+      total.push(performance.now() - s0);
+      const st = proxy.stats();
+      apply.push(st.lastApplyMs);
+      bytes = st.lastScriptBytes;
+      if (st.failures > 0) throw new Error('a delta failed');
+    }
+  } finally {
+    await proxy.stop();
+    await removeServiceProxyTable({ table: TABLE });
+  }
+  console.log(`${n} Services (${n * 3} chains): full sync ${full.toFixed(0)} ms (nft ${fullStats.lastApplyMs.toFixed(0)} ms, ${(fullStats.lastScriptBytes / 1e6).toFixed(1)} MB script)`);
+  console.log(`  one Service change, event → applied: ${fmt(total)}  [compute ${fmt(compute)}; nft -f - ${fmt(apply)}; delta ${bytes} bytes]  (upstream nftables: ~141 ms at 10,000)`);
+}
+
+// ---- ClusterIP vs direct --------------------------------------------------------------------------
+const BR = `fb${HEX}`;
+const OCT = 200 + (parseInt(HEX, 16) % 50);
+const GW = `10.${OCT}.9.1`;
+const POD = `10.${OCT}.9.10`;
+const CIP = `10.${OCT}.10.20`;
+
+function sh(cmd: string, args: string[]): void {
+  execFileSync(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], timeout: 10_000 });
+}
+function quiet(cmd: string, args: string[]): void {
+  try {
+    sh(cmd, args);
+  } catch {
+    /* gone */
+  }
+}
+
+function load(host: string, port: number, seconds: number): Promise<{ rps: number; lat: number[]; errors: number }> {
+  const lat: number[] = [];
+  let errors = 0;
+  const end = performance.now() + seconds * 1000;
+  const one = () =>
+    new Promise<void>((resolve) => {
+      const t = performance.now();
+      const req = request({ host, port, path: '/', agent: false, timeout: 5_000 }, (res) => {
+        res.resume();
+        res.on('end', () => {
+          lat.push(performance.now() - t);
+          resolve();
+        });
+      });
+      req.on('timeout', () => req.destroy(new Error('timeout')));
+      req.on('error', () => {
+        errors++;
+        resolve();
+      });
+      req.end();
+    });
+  const worker = async () => {
+    while (performance.now() < end) await one();
+  };
+  const t0 = performance.now();
+  return Promise.all(Array.from({ length: CONC }, worker)).then(() => ({ rps: lat.length / ((performance.now() - t0) / 1000), lat, errors }));
+}
+
+async function throughputBench(): Promise<void> {
+  let ns: Netns | undefined;
+  let server: ChildProcess | undefined;
+  const services = fakeInformer(R.services);
+  const slices = fakeInformer(R.endpointslices);
+  let proxy: Awaited<ReturnType<typeof startServiceProxy>> | undefined;
+  try {
+    sh('ip', ['link', 'add', BR, 'type', 'bridge']);
+    sh('ip', ['addr', 'add', `${GW}/24`, 'dev', BR]);
+    sh('ip', ['link', 'set', BR, 'up']);
+    sh('ip', ['route', 'add', `10.${OCT}.10.0/24`, 'dev', BR]);
+    ns = createNetns(`flt-${HEX}`);
+    sh('ip', ['link', 'add', `fb${HEX}v`, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ns.name]);
+    sh('ip', ['link', 'set', `fb${HEX}v`, 'master', BR]);
+    sh('ip', ['link', 'set', `fb${HEX}v`, 'up']);
+    sh('ip', ['-n', ns.name, 'addr', 'add', `${POD}/24`, 'dev', 'eth0']);
+    sh('ip', ['-n', ns.name, 'link', 'set', 'eth0', 'up']);
+    sh('ip', ['-n', ns.name, 'route', 'add', 'default', 'via', GW]);
+    const script = `require('http').createServer((q,s)=>s.end('ok\\n')).listen(8080,'0.0.0.0',()=>console.log('ready'))`;
+    server = spawn('ip', ['netns', 'exec', ns.name, process.execPath, '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    await new Promise<void>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error('server not ready')), 10_000);
+      server!.stdout!.on('data', (d: Buffer) => d.toString().includes('ready') && (clearTimeout(t), resolve()));
+    });
+    services.set({ apiVersion: 'v1', kind: 'Service', metadata: { namespace: 'bench', name: 'web' }, spec: { type: 'ClusterIP', clusterIP: CIP, ports: [{ name: 'http', protocol: 'TCP', port: 80 }] } });
+    slices.set(slice(0, [POD], 'web'));
+    proxy = await startServiceProxy({
+      client: {} as Client,
+      nodeName: 'n1',
+      clusterCIDRs: [`10.${OCT}.9.0/24`],
+      serviceCIDRs: [`10.${OCT}.10.0/24`],
+      logger: discardLogger,
+      informers: { services, endpointSlices: slices },
+      table: TABLE,
+    });
+    await load(POD, 8080, 1); // warm-up
+    await load(CIP, 80, 1);
+    const direct = { rps: [] as number[], lat: [] as number[], errors: 0 };
+    const viaCip = { rps: [] as number[], lat: [] as number[], errors: 0 };
+    for (let r = 0; r < ROUNDS; r++) {
+      for (const [target, acc] of [[[POD, 8080], direct], [[CIP, 80], viaCip]] as const) {
+        const res = await load(target[0], target[1], SECONDS);
+        acc.rps.push(res.rps);
+        acc.lat.push(...res.lat);
+        acc.errors += res.errors;
+      }
+    }
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    console.log(`HTTP, new connection per request, ${CONC} in flight, ${ROUNDS} × ${SECONDS} s alternating:`);
+    console.log(`  direct to the pod: ${mean(direct.rps).toFixed(0)} req/s  ${fmt(direct.lat)}  errors ${direct.errors}`);
+    console.log(`  through ClusterIP: ${mean(viaCip.rps).toFixed(0)} req/s  ${fmt(viaCip.lat)}  errors ${viaCip.errors}`);
+    console.log(`  ratio ClusterIP / direct: ${(mean(viaCip.rps) / mean(direct.rps)).toFixed(3)}  (aim ≥ 0.95)`);
+  } finally {
+    await proxy?.stop();
+    await removeServiceProxyTable({ table: TABLE });
+    if (server?.exitCode === null && server.pid) server.kill('SIGKILL');
+    if (ns) deleteNetns(ns);
+    quiet('ip', ['route', 'del', `10.${OCT}.10.0/24`, 'dev', BR]);
+    quiet('ip', ['link', 'del', BR]);
+  }
+}
+
+for (const n of SIZES) await changeBench(n);
+await throughputBench();
