@@ -162,6 +162,12 @@ const asService = (o: KubeObject) => o as V1Service;
  * SingleStack and ipFamilies from the cluster IP's family (IPv4 when not yet allocated).
  */
 export function defaultService(svc: V1Service): void {
+  defaultServiceFields(svc);
+  initServiceIpFamilies(svc);
+}
+
+/** SetDefaults_Service proper: everything but the IP family fields (see initServiceIpFamilies). */
+function defaultServiceFields(svc: V1Service): void {
   const spec = (svc.spec ??= {});
   if (!spec.sessionAffinity) spec.sessionAffinity = 'None';
   if (!spec.type) spec.type = 'ClusterIP';
@@ -177,13 +183,26 @@ export function defaultService(svc: V1Service): void {
     const ip = (cfg.clientIP ??= {});
     if (ip.timeoutSeconds == null) ip.timeoutSeconds = 10800;
   }
+}
+
+/**
+ * The registry's IP family initialisation that needs no allocator (upstream's initIPFamilyFields
+ * runs at create and, after the old values were carried over, at update): clusterIP and
+ * clusterIPs in sync, the policy and the families defaulted.
+ */
+export function initServiceIpFamilies(svc: V1Service): void {
+  const spec = (svc.spec ??= {});
   if (spec.type === 'ExternalName') return;
   if (spec.clusterIP && !(spec.clusterIPs ?? []).length) spec.clusterIPs = [spec.clusterIP];
   else if (!spec.clusterIP && (spec.clusterIPs ?? []).length) spec.clusterIP = spec.clusterIPs![0];
-  if (!spec.ipFamilyPolicy) spec.ipFamilyPolicy = 'SingleStack';
+  // As the registry's initIPFamilyFields: headless Services without a selector default to
+  // RequireDualStack with both families (even on a single-stack cluster), all others to SingleStack.
+  const headlessSelectorless = spec.clusterIPs?.[0] === 'None' && Object.keys(spec.selector ?? {}).length === 0;
+  if (!spec.ipFamilyPolicy) spec.ipFamilyPolicy = headlessSelectorless ? 'RequireDualStack' : 'SingleStack';
   if (!(spec.ipFamilies ?? []).length) {
     const first = spec.clusterIPs?.[0];
-    spec.ipFamilies = [first && isIPv6(first) ? 'IPv6' : 'IPv4'];
+    const fam = first && isIPv6(first) ? 'IPv6' : 'IPv4';
+    spec.ipFamilies = headlessSelectorless && spec.ipFamilyPolicy !== 'SingleStack' ? [fam, fam === 'IPv4' ? 'IPv6' : 'IPv4'] : [fam];
   }
 }
 
@@ -237,6 +256,10 @@ function keepAllocatedValues(svc: V1Service, old: V1Service): void {
     spec.clusterIP = os.clusterIP;
     if (!(spec.clusterIPs ?? []).length || spec.clusterIPs![0] === os.clusterIP) spec.clusterIPs = os.clusterIPs;
   }
+  // An update that leaves out the IP family fields keeps the old ones (upstream adopts the old
+  // policy; the families follow the unchanged addresses).
+  if (!spec.ipFamilyPolicy && os.ipFamilyPolicy) spec.ipFamilyPolicy = os.ipFamilyPolicy;
+  if (!(spec.ipFamilies ?? []).length && (os.ipFamilies ?? []).length && same(spec.clusterIPs, os.clusterIPs)) spec.ipFamilies = os.ipFamilies;
   if ((spec.type === 'NodePort' || spec.type === 'LoadBalancer') && (os.type === 'NodePort' || os.type === 'LoadBalancer')) {
     for (const p of spec.ports ?? []) {
       if (p.nodePort) continue;
@@ -521,10 +544,11 @@ export const serviceResource: ResourceDef = {
   generation: false,
   validateName: nameIsDNS1035Label,
   strategy: {
-    defaults: (o) => defaultService(asService(o)),
+    defaults: (o) => defaultServiceFields(asService(o)),
     prepareForCreate: (o) => {
       // ServiceStatus.LoadBalancer is a struct upstream: a new service shows `status: {loadBalancer: {}}`.
       asService(o).status = { loadBalancer: {} };
+      initServiceIpFamilies(asService(o));
     },
     prepareForUpdate: (o, old, ctx) => {
       if (ctx.subresource === '') {

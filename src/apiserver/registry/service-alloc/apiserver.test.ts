@@ -278,3 +278,27 @@ test('a server whose endpoint lease expired is left out', async () => {
     await s1.close();
   }
 });
+
+test('IP family defaults as upstream: SingleStack, but headless without selector is RequireDualStack with both families; kept on update', async () => {
+  const s = await start();
+  try {
+    const hs = await s.req('POST', SVCS, { apiVersion: 'v1', kind: 'Service', metadata: { name: 'hs' }, spec: { clusterIP: 'None', ports: [{ port: 80 }] } });
+    assert.equal(hs.status, 201, JSON.stringify(hs.body));
+    assert.equal(hs.body.spec.ipFamilyPolicy, 'RequireDualStack');
+    assert.deepEqual(hs.body.spec.ipFamilies, ['IPv4', 'IPv6']);
+    assert.deepEqual(hs.body.spec.clusterIPs, ['None']);
+    const withSel = await s.req('POST', SVCS, service('hsel', { clusterIP: 'None' }));
+    assert.equal(withSel.body.spec.ipFamilyPolicy, 'SingleStack');
+    assert.deepEqual(withSel.body.spec.ipFamilies, ['IPv4']);
+    const put = structuredClone(withSel.body);
+    delete put.spec.ipFamilyPolicy;
+    delete put.spec.ipFamilies;
+    put.spec.selector = {};
+    const u = await s.req('PUT', `${SVCS}/hsel`, put);
+    assert.equal(u.status, 200, JSON.stringify(u.body));
+    assert.equal(u.body.spec.ipFamilyPolicy, 'SingleStack', 'an update without the policy keeps the old one');
+    assert.deepEqual(u.body.spec.ipFamilies, ['IPv4']);
+  } finally {
+    await s.close();
+  }
+});
