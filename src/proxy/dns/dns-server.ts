@@ -71,6 +71,7 @@ const RCODE: Record<string, number> = { NOERROR: 0, FORMERR: 1, SERVFAIL: 2, NXD
 const RCODE_NAME = ['NOERROR', 'FORMERR', 'SERVFAIL', 'NXDOMAIN', 'NOTIMP', 'REFUSED'];
 const OUR_UDP_PAYLOAD = 1232;
 const TCP_IDLE_MS = 10_000;
+const UPSTREAM_SOCKETS = 8;
 
 type Proto = 'udp' | 'tcp';
 type Rec = Answer;
@@ -139,14 +140,19 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<RunningDns
   let stopped = false;
 
   // ---------------------------------------------------------------- upstream exchange
-  const clientSockets = new Map<4 | 6, dgram.Socket>();
+  /**
+   * Upstream sockets: a few per family, one picked at random per query, so both the query id and
+   * the source port are unpredictable (RFC 5452) without a socket per query.
+   */
+  const clientSockets = new Map<4 | 6, dgram.Socket[]>();
   const pending = new Map<number, { upstream: HostPort; name: string; done: (p: DecodedPacket | undefined) => void }>();
   const inflight = new Map<string, Promise<Exchange | undefined>>();
 
   const clientSocket = (family: 4 | 6): dgram.Socket => {
-    let s = clientSockets.get(family);
-    if (s) return s;
-    s = dgram.createSocket(family === 6 ? 'udp6' : 'udp4');
+    let pool = clientSockets.get(family);
+    if (!pool) clientSockets.set(family, (pool = []));
+    if (pool.length >= UPSTREAM_SOCKETS) return pool[randomInt(pool.length)]!;
+    const s = dgram.createSocket(family === 6 ? 'udp6' : 'udp4');
     s.on('message', (msg, rinfo) => {
       let p: DecodedPacket;
       try {
@@ -161,7 +167,7 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<RunningDns
     });
     s.on('error', (e) => log.warn('upstream socket error', { err: e.message }));
     s.unref();
-    clientSockets.set(family, s);
+    pool.push(s);
     return s;
   };
 
@@ -414,7 +420,7 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<RunningDns
     for (const s of udpSockets) s.close();
     for (const c of tcpConns) c.destroy();
     await Promise.all(tcpServers.map((s) => new Promise<void>((r) => s.close(() => r()))));
-    for (const s of clientSockets.values()) s.close();
+    for (const pool of clientSockets.values()) for (const s of pool) s.close();
     for (const w of pending.values()) w.done(undefined);
   };
 
