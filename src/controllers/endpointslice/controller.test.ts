@@ -164,3 +164,55 @@ test('EndpointSlices and Endpoints follow pods, readiness, scale and selector', 
   await client.delete(R.services, 'default', 'web');
   await until('Endpoints deleted', async () => (await endpoints()) === undefined);
 });
+
+test('headless Service with publishNotReadyAddresses: unready pods published with hostnames', async (t) => {
+  const srv = await startTestServer({ resources: builtinResources() });
+  t.after(() => srv.close());
+  const client = createHttpClient({ server: srv.url }, 'endpointslice-test');
+  const informers = createInformerFactory(client);
+  const ctx: ControllerContext = {
+    client,
+    informers,
+    recorder: () => ({ event: () => undefined }),
+    logger: discardLogger,
+    now: () => new Date(),
+    networks: { clusterCIDRs: ['10.244.0.0/16'], serviceCIDRs: ['10.96.0.0/16'], nodeCIDRMaskSize: 24 },
+  };
+  const esc = newEndpointSliceController({ newQueue: (name) => createWorkQueue({ name }) });
+  const epc = newEndpointsController({ newQueue: (name) => createWorkQueue({ name }) });
+  t.after(async () => {
+    await esc.stop();
+    await epc.stop();
+    informers.stop();
+  });
+  await client.create(R.nodes, '', { apiVersion: 'v1', kind: 'Node', metadata: { name: 'n1' } });
+  await esc.start(ctx);
+  await epc.start(ctx);
+  await informers.start();
+  await client.create<V1Service>(R.services, 'default', {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name: 'db' },
+    spec: { selector: { app: 'db' }, clusterIP: 'None', publishNotReadyAddresses: true, ports: [{ name: 'pg', port: 5432 }] },
+  });
+  const p = await client.create<V1Pod>(R.pods, 'default', {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'db-0', labels: { app: 'db' } },
+    spec: { nodeName: 'n1', hostname: 'db-0', subdomain: 'db', containers: [{ name: 'c', image: 'x' }] },
+  });
+  await setReady(client, p, '10.244.0.7', false);
+  const slice = await until('published endpoint', async () => {
+    const s = (await client.list<EndpointSlice>(R.endpointslices, { namespace: 'default', labelSelector: 'kubernetes.io/service-name=db' })).items[0];
+    return s?.endpoints?.length ? s : undefined;
+  });
+  assert.equal(slice.metadata.labels?.['service.kubernetes.io/headless'], '');
+  assert.deepEqual(slice.endpoints![0]!.conditions, { ready: true, serving: false, terminating: false });
+  assert.equal(slice.endpoints![0]!.hostname, 'db-0');
+  const ep = await until('Endpoints address', async () => {
+    const e = await client.get<V1Endpoints>(R.endpoints, 'default', 'db').catch(() => undefined);
+    return e?.subsets?.[0]?.addresses?.length ? e : undefined;
+  });
+  assert.equal(ep.subsets![0]!.addresses![0]!.hostname, 'db-0');
+  assert.equal(ep.metadata.labels?.['service.kubernetes.io/headless'], '');
+});
