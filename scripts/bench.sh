@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # `npm run bench`: every benchmark, each printing its figures next to a baseline measured in the
 # same run. Set-up first (npm packages, build, etcd for the etcd figures). Bounded in time.
-#   scripts/bench.sh [startup|storage|apiserver|scheduler|sim|dns|runtime|images|agent|stats|netpol|cluster]...
+#   scripts/bench.sh [startup|storage|apiserver|scheduler|sim|dns|endpointslice|runtime|images|agent|stats|netpol|cluster]...
 #   (default: all but cluster, which is long; runtime, images, agent and stats need root and containerd)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --test
 which=("$@")
 if [ "${#which[@]}" -eq 0 ]; then
-  which=(startup storage apiserver scheduler sim dns)
+  which=(startup storage apiserver scheduler sim dns endpointslice)
   [ "$(id -u)" = 0 ] && which+=(runtime images agent stats netpol)
 fi
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), node $(node --version), $(uname -r)"
@@ -26,8 +26,9 @@ for b in "${which[@]}"; do
     images) node --import tsx bench/images.bench.ts --containerd ;;
     agent) node --import tsx bench/agent.bench.ts ;;
     stats) node --import tsx bench/stats.bench.ts ;;
+    endpointslice) node --import tsx bench/endpointslice.bench.ts ;;
     netpol) node --import tsx bench/netpol.bench.ts ;;
     cluster) node --import tsx bench/cluster.bench.ts ;;
-    *) echo "bench: unknown benchmark $b (startup, storage, apiserver, scheduler, sim, dns, runtime, images, agent, stats, netpol, cluster)" >&2; exit 2 ;;
+    *) echo "bench: unknown benchmark $b (startup, storage, apiserver, scheduler, sim, dns, endpointslice, runtime, images, agent, stats, netpol, cluster)" >&2; exit 2 ;;
   esac
 done
