@@ -283,3 +283,12 @@ test('ServiceAllocator: dual-stack cluster: PreferDualStack gets both families, 
   assert.deepEqual(d.spec!.ipFamilies, ['IPv6'], 'the IPv4 default becomes the cluster family');
   assert.match(d.spec!.clusterIP!, /^fd00:96::/);
 });
+
+test('ServiceAllocator: an update of a Service stored without an address (older data) allocates one', () => {
+  const a = new ServiceAllocator({ serviceCidrs: ['10.96.0.0/16'], random: lcg(2) });
+  const old = svc('legacy', { ports: [{ port: 80 }] });
+  const next = structuredClone(old);
+  a.allocateUpdate(next, old, false).commit();
+  assert.match(next.spec!.clusterIP!, /^10\.96\./);
+  assert.ok(a.isIpAllocated(next.spec!.clusterIP!));
+});

@@ -333,6 +333,12 @@ export class ServiceAllocator {
       return;
     }
     if (isHeadless(os)) return;
+    if (!(os.clusterIPs ?? []).some(Boolean) && !(spec.clusterIPs ?? []).some(Boolean) && !isHeadless(spec)) {
+      // Stored without an address (written before allocation existed): allocate now.
+      this.initIpFamilies(svc, undefined);
+      this.allocClusterIps(svc, txn);
+      return;
+    }
     const oldFams = os.ipFamilies ?? [];
     this.initIpFamilies(svc, old);
     const fams = spec.ipFamilies ?? [];
