@@ -43,10 +43,14 @@ async function eventually<T>(what: string, probe: () => Promise<T | undefined | 
   assert.fail(`timed out: ${what}${last ? ` (last error: ${String(last)})` : ''}`);
 }
 
-/** Whether pod `from` (namespace/name) gets an answer from ip:port/health within 2 s. */
+/**
+ * Whether pod `from` (namespace/name) gets an answer from ip:port/health within 2 s (busybox's
+ * `timeout`: the static busybox's `wget -T` crashes here).
+ */
 async function reach(from: string, to: string, port: number): Promise<boolean> {
   const [ns, name] = from.split('/') as [string, string];
-  const r = await server.kubectl(['exec', '-n', ns, name, '--', 'wget', '-T', '2', '-qO-', `http://${ip[to]}:${port}/health`], { timeoutMs: 20_000 });
+  const r = await server.kubectl(['exec', '-n', ns, name, '--', 'timeout', '2', 'wget', '-qO-', `http://${ip[to]}:${port}/health`], { timeoutMs: 20_000 });
+  if (process.env.NP_DEBUG) console.error('reach', from, to, port, r.code, r.stdout, r.stderr);
   return r.code === 0 && r.stdout.includes('ok');
 }
 
@@ -126,7 +130,7 @@ spec:
 before(async () => {
   server = await startServer({ agent: true, controlPlane: true });
   await eventually('node Ready', async () => / Ready /.test(await ok(['get', 'node', server.node!.name, '--no-headers'])) || undefined, 90_000);
-  await ok(['create', 'namespace', 'production']);
+  await ok(['apply', '-f', '-'], 'apiVersion: v1\nkind: Namespace\nmetadata: {name: production}\n');
   await eventually('default service account in production', async () => (await server.kubectl(['get', 'sa', 'default', '-n', 'production'])).code === 0 || undefined);
   await eventually('default service account in default', async () => (await server.kubectl(['get', 'sa', 'default'])).code === 0 || undefined);
   // frontend and the outsiders run the demo app too (so they answer the node), and have busybox's wget.
