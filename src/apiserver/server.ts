@@ -408,6 +408,20 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
     // Upstream's repair pass: the allocators start from what storage holds.
     const all = await storeFor(services).list({ namespace: '' });
     for (const p of serviceAlloc.rebuild(all.items as V1Service[])) log.warn('service allocation repair', { problem: p });
+    // Services stored before allocation existed get their addresses and ports now (an update
+    // that changes nothing else runs the allocation hooks).
+    const store = storeFor(services);
+    for (const svc of all.items as V1Service[]) {
+      const spec = svc.spec ?? {};
+      const lacksIp = spec.type !== 'ExternalName' && !(spec.clusterIPs ?? []).some(Boolean) && !spec.clusterIP;
+      const lacksPorts = (spec.type === 'NodePort' || (spec.type === 'LoadBalancer' && spec.allocateLoadBalancerNodePorts !== false)) && (spec.ports ?? []).some((p) => !p.nodePort);
+      if (!lacksIp && !lacksPorts) continue;
+      const ctx = { now: now(), user: { username: 'system:apiserver', groups: ['system:masters'] }, subresource: '' };
+      await store
+        .guaranteedUpdate(svc.metadata.namespace ?? '', svc.metadata.name ?? '', undefined, { dryRun: false }, ctx, (cur) => cur)
+        .then(() => log.info('allocated for a stored service', { service: `${svc.metadata.namespace}/${svc.metadata.name}` }))
+        .catch((e: unknown) => log.warn('allocation for a stored service failed', { service: `${svc.metadata.namespace}/${svc.metadata.name}`, err: e instanceof Error ? e.message : String(e) }));
+    }
     const usage = serviceAlloc.usage();
     log.v(1).info('service allocators rebuilt', { services: all.items.length, clusterIPs: Object.values(usage.ips).reduce((a, b) => a + b, 0), nodePorts: usage.nodePorts });
     // Not fatal: the periodic pass retries.

@@ -302,3 +302,27 @@ test('IP family defaults as upstream: SingleStack, but headless without selector
     await s.close();
   }
 });
+
+test('Services stored before allocation existed get their address and NodePorts at start', async () => {
+  const backend = new MemoryBackend();
+  // A server without allocation writes them as older versions did.
+  const plain = createApiServer({
+    backend,
+    registry: new ApiRegistry(builtinResources()),
+    authenticators: [],
+    logger: discardLogger,
+  });
+  await plain.start();
+  const def = new ApiRegistry(builtinResources()).get('', 'v1', 'services')!;
+  const ctx = { now: new Date(), user: { username: 'admin', groups: ['system:masters'] }, subresource: '' };
+  await plain.storeFor(def).create(ctx, 'default', service('old', { type: 'NodePort' }) as never, { dryRun: false });
+  await plain.close();
+  const s = await start(backend);
+  try {
+    const got = await s.req('GET', `${SVCS}/old`);
+    assert.match(got.body.spec.clusterIP, /^10\.96\./);
+    assert.ok(got.body.spec.ports[0].nodePort >= 30000);
+  } finally {
+    await s.close();
+  }
+});
