@@ -1,0 +1,114 @@
+/**
+ * The applier without root: startNetworkPolicy against an in-process API server with a fake `nft`
+ * (RunCommand) that records every script — debounce, incremental diffs, rebuild after a failure,
+ * heartbeats ignored, start refused when nft fails.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { builtinResources } from '../../api/builtin.js';
+import { startTestServer, type TestServer } from '../../apiserver/testing/test-server.js';
+import type { CommandResult, RunCommand } from '../../agent/network/index.js';
+import { createHttpClient, R, type Client } from '../../client/index.js';
+import { discardLogger } from '../../lib/log.js';
+import { NETWORK_POLICIES, startNetworkPolicy } from './network-policy.js';
+
+let api: TestServer;
+let client: Client;
+
+class FakeNft {
+  scripts: string[] = [];
+  lists = 0;
+  failNext = 0;
+  run: RunCommand = async (file, args, opts) => {
+    assert.equal(file, 'nft');
+    const ok = (stdout = ''): CommandResult => ({ code: 0, stdout, stderr: '' });
+    if (args[0] === '-j') {
+      this.lists++;
+      return { code: 1, stdout: '', stderr: 'Error: No such file or directory' };
+    }
+    if (this.failNext > 0) {
+      this.failNext--;
+      return { code: 1, stdout: '', stderr: 'Error: Could not process rule: Operation not permitted' };
+    }
+    this.scripts.push(opts?.input ?? '');
+    return ok();
+  };
+}
+
+async function until(what: string, fn: () => boolean, timeoutMs = 3000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!fn()) {
+    if (Date.now() > end) throw new Error(`timed out: ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+const pod = (name: string, ip: string, labels: Record<string, string>) => ({ name, ip, labels });
+async function createPod(p: ReturnType<typeof pod>): Promise<void> {
+  const o = await client.create(R.pods, 'prod', { apiVersion: 'v1', kind: 'Pod', metadata: { namespace: 'prod', name: p.name, labels: p.labels }, spec: { nodeName: 'n1', containers: [{ name: 'c', image: 'x' }] } });
+  await client.update(R.pods, 'prod', { ...o, status: { phase: 'Running', podIP: p.ip, podIPs: [{ ip: p.ip }] } }, { subresource: 'status' });
+}
+const policy = (name: string, spec: Record<string, unknown>) => ({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { namespace: 'prod', name }, spec });
+
+before(async () => {
+  api = await startTestServer({ resources: builtinResources() });
+  client = createHttpClient({ server: api.url }, 'netpol-applier-test');
+  await client.create(R.namespaces, '', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'prod' } });
+  await createPod(pod('a', '10.244.0.2', { app: 'a' }));
+  await createPod(pod('b', '10.244.0.3', { app: 'b' }));
+});
+after(async () => {
+  await api?.close();
+});
+
+test('start: one full build over the listing; a burst of changes is one incremental transaction; heartbeats cost nothing', async () => {
+  const nft = new FakeNft();
+  const np = await startNetworkPolicy({ client, nodeName: 'n1', bridge: 'flt0', table: 't', run: nft.run, logger: discardLogger, debounceMs: 30 });
+  try {
+    assert.equal(nft.lists, 1);
+    assert.equal(nft.scripts.length, 1);
+    assert.match(nft.scripts[0]!, /^add table inet t\n/);
+    assert.match(nft.scripts[0]!, /add chain inet t flt0-ingress \{ type filter hook forward priority 10; policy accept; \}/);
+    // Three policies written back to back: one transaction.
+    for (const n of ['p1', 'p2', 'p3']) await client.create(NETWORK_POLICIES, 'prod', policy(n, { podSelector: { matchLabels: { app: 'a' } }, ingress: [{ from: [{ podSelector: { matchLabels: { app: 'b' } } }] }] }));
+    await until('policies applied', () => nft.scripts.length >= 2 && nft.scripts.at(-1)!.split('\n').filter((l) => l.startsWith('add chain') && l.includes('-in')).length >= 3);
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(nft.scripts.length, 2, nft.scripts.join('\n----\n'));
+    assert.equal(nft.lists, 1, 'a diff, not a relisting');
+    assert.ok(!nft.scripts[1]!.includes('flt0-ingress'), 'base chains untouched');
+    // A status heartbeat of a pod changes nothing we read.
+    const b = await client.get(R.pods, 'prod', 'b');
+    await client.update(R.pods, 'prod', { ...b, status: { ...(b.status as object), conditions: [{ type: 'Ready', status: 'True' }] } }, { subresource: 'status' });
+    await new Promise((r) => setTimeout(r, 150));
+    assert.equal(nft.scripts.length, 2);
+    // syncNow with nothing changed: no transaction.
+    await np.syncNow();
+    assert.equal(nft.scripts.length, 2);
+    assert.equal(np.stats().isolatedPods, 1);
+  } finally {
+    np.stop();
+    for (const n of ['p1', 'p2', 'p3']) await client.delete(NETWORK_POLICIES, 'prod', n).catch(() => undefined);
+  }
+});
+
+test('a failed transaction is retried as a full rebuild from a fresh listing', async () => {
+  const nft = new FakeNft();
+  const np = await startNetworkPolicy({ client, nodeName: 'n1', bridge: 'flt0', table: 't', run: nft.run, logger: discardLogger, debounceMs: 5, retryMs: 20 });
+  try {
+    nft.failNext = 1;
+    await client.create(NETWORK_POLICIES, 'prod', policy('deny', { podSelector: {} }));
+    await until('retried', () => nft.lists === 2 && nft.scripts.length === 2);
+    assert.match(nft.scripts[1]!, /add map inet t flt0-inpods/, 'rebuilt from scratch');
+    assert.ok(np.stats().failures >= 1);
+  } finally {
+    np.stop();
+    await client.delete(NETWORK_POLICIES, 'prod', 'deny').catch(() => undefined);
+  }
+});
+
+test('start fails when nft refuses the first build; bad names are refused', async () => {
+  const nft = new FakeNft();
+  nft.failNext = 1;
+  await assert.rejects(startNetworkPolicy({ client, nodeName: 'n1', bridge: 'flt0', table: 't', run: nft.run, logger: discardLogger }), /nft -f failed.*Operation not permitted/);
+  await assert.rejects(startNetworkPolicy({ client, nodeName: 'n1', bridge: 'a"; flush ruleset', table: 't', run: nft.run, logger: discardLogger }), /invalid bridge name/);
+});
