@@ -399,3 +399,27 @@ test('removeNetworkPolicy deletes this agent\'s objects and the empty table', as
   await expectReach([['frontend → backend:8080 under deny-all after restart', () => can(P.frontend!, P.backend!.ip, 8080), false]]);
   await removeAll();
 });
+
+test('two agents share the table: each builds and removes only its own objects; the table stays while one is left', async () => {
+  const other = `fnq${hex}`;
+  const np2 = await startNetworkPolicy({ client, nodeName: 'n2', bridge: other, table: TABLE, logger: discardLogger });
+  try {
+    await apply(policy('production', 'default-deny-all', { podSelector: {}, policyTypes: ['Ingress', 'Egress'] }));
+    await np!.syncNow();
+    await np2.syncNow();
+    const chains = () => sh('nft', ['list', 'table', 'inet', TABLE]);
+    assert.match(chains(), new RegExp(`chain ${other}-ingress`));
+    assert.match(chains(), new RegExp(`chain ${BRIDGE}-ingress`));
+    // n2 has no pods: its ruleset holds no isolation, and n1's pods are still denied.
+    await expectReach([['frontend → backend:8080', () => can(P.frontend!, P.backend!.ip, 8080), false]]);
+    np2.stop();
+    await removeNetworkPolicy({ bridge: other, table: TABLE });
+    assert.doesNotMatch(chains(), new RegExp(`${other}-`));
+    assert.match(chains(), new RegExp(`chain ${BRIDGE}-ingress`), 'the first agent keeps its objects and the table');
+    await expectReach([['frontend → backend:8080 (still denied)', () => can(P.frontend!, P.backend!.ip, 8080), false]]);
+  } finally {
+    np2.stop();
+    await removeNetworkPolicy({ bridge: other, table: TABLE }).catch(() => undefined);
+    await removeAll();
+  }
+});
