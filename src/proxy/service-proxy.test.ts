@@ -94,19 +94,32 @@ test('start: one full sync replacing our table; then one Service change sends on
   }
 });
 
-test('rate limit: changes within minSyncPeriod are batched into one later transaction', async () => {
-  const s = setup({ minSyncPeriodMs: 300 });
+test('rate limit: events of one tick share a sync; two syncs back to back, then one per minSyncPeriod', async () => {
+  const s = setup({ minSyncPeriodMs: 400 });
   const p = await s.start();
+  const waitFor = async (n: number) => {
+    const t0 = Date.now();
+    while (s.scripts.length < n && Date.now() - t0 < 3000) await new Promise((r) => setTimeout(r, 10));
+    return Date.now();
+  };
   try {
+    await new Promise((r) => setTimeout(r, 450)); // the start's sync took a token; let it refill
     const t0 = Date.now();
     s.services.set(service('a', '10.96.2.1'));
     s.services.set(service('b', '10.96.2.2'));
     s.slices.set(slice('a', ['10.244.0.2']));
-    while (s.scripts.length < 2 && Date.now() - t0 < 3000) await new Promise((r) => setTimeout(r, 20));
-    assert.equal(s.scripts.length, 2, 'one delta for three events');
-    assert.ok(Date.now() - t0 >= 250, 'not before the min sync period');
+    const t1 = await waitFor(2);
+    assert.equal(s.scripts.length, 2, 'one delta for three events of one tick');
+    assert.ok(t1 - t0 < 200, 'at once');
     assert.match(s.scripts[1]!, /default\/a\/tcp\/http/);
     assert.match(s.scripts[1]!, /no-endpoint-services \{ 10\.96\.2\.2 \. tcp \. 80 : goto reject-chain \}/);
+    s.slices.set(slice('b', ['10.244.0.3']));
+    const t2 = await waitFor(3);
+    assert.ok(t2 - t1 < 200, 'the burst allows a second sync at once');
+    s.slices.set(slice('b', ['10.244.0.4']));
+    const t3 = await waitFor(4);
+    assert.equal(s.scripts.length, 4);
+    assert.ok(t3 - t2 >= 250, `then the min sync period applies (${t3 - t2} ms)`);
   } finally {
     await p.stop();
   }

@@ -2,8 +2,9 @@
  * The node's service proxy: Services and EndpointSlices from informers become nftables rules in
  * our own `ip` table (see nftables/model.ts for the shape, README.md for the flow).
  *
- * Sync contract (kube-proxy's BoundedFrequencyRunner): a change is applied at once when the last
- * sync is at least `minSyncPeriodMs` old, otherwise when that period is over; syncs never overlap.
+ * Sync contract (kube-proxy's BoundedFrequencyRunner, burst 2): a change is applied at once while
+ * the bucket has a token (two to start with, one more per `minSyncPeriodMs`), otherwise when the
+ * next token is due; events of one tick share a sync; syncs never overlap.
  * The first sync replaces the whole table in one transaction; later ones carry only the delta of
  * the Services that changed. A failed delta (someone edited our table) makes the next sync a full
  * one. Every `syncPeriodMs` the rules of every Service are recomputed and diffed (normally an
@@ -21,6 +22,8 @@ import { deleteTableScript, diffScript, fullSyncScript, type ServiceChange } fro
 import { nftApplier, nftListIpTables, type NftApply } from './nft.js';
 
 export const DEFAULT_PROXY_TABLE = 'flotilla-proxy';
+/** Syncs allowed back to back before minSyncPeriod applies (kube-proxy's burstSyncs). */
+const BURST_SYNCS = 2;
 
 export interface ServiceProxyOptions {
   /** The API (the node's identity may list and watch Services and EndpointSlices). */
@@ -171,7 +174,6 @@ export async function startServiceProxy(opts: ServiceProxyOptions): Promise<Runn
   const st: ServiceProxyStats = { services: 0, syncs: 0, fullSyncs: 0, failures: 0, lastApplyMs: 0, lastSyncMs: 0, lastScriptBytes: 0 };
   let stopped = false;
   let running: Promise<void> | undefined;
-  let lastSyncEnd = 0;
   let timer: NodeJS.Timeout | undefined;
 
   const syncOnce = async (): Promise<void> => {
@@ -244,16 +246,27 @@ export async function startServiceProxy(opts: ServiceProxyOptions): Promise<Runn
       })
       .finally(() => {
         running = undefined;
-        lastSyncEnd = performance.now();
       });
     return running;
   };
 
+  // Token bucket (kube-proxy's BoundedFrequencyRunner with burstSyncs 2): up to two syncs back to
+  // back, then one per minSyncPeriod. Events of one tick always share a sync.
+  let tokens = BURST_SYNCS;
+  let lastRefill = performance.now();
+  const refill = () => {
+    const now = performance.now();
+    tokens = minSync <= 0 ? BURST_SYNCS : Math.min(BURST_SYNCS, tokens + (now - lastRefill) / minSync);
+    lastRefill = now;
+  };
   function schedule(): void {
     if (stopped || timer) return;
-    const wait = Math.max(0, minSync - (performance.now() - lastSyncEnd));
+    refill();
+    const wait = tokens >= 1 ? 0 : Math.ceil((1 - tokens) * minSync);
     timer = setTimeout(() => {
       timer = undefined;
+      refill();
+      tokens = Math.max(0, tokens - 1);
       void runSync();
     }, wait);
   }
@@ -292,8 +305,6 @@ export async function startServiceProxy(opts: ServiceProxyOptions): Promise<Runn
   } catch (e) {
     stopInformers();
     throw e;
-  } finally {
-    lastSyncEnd = performance.now();
   }
   synced = true;
   if (dirty.size > 0) schedule();

@@ -218,3 +218,21 @@ test('resolv.conf nameservers become upstreams on port 53', () => {
     { address: 'fe80::1', port: 53 },
   ]);
 });
+
+test('shared informers: started if needed, synced before the server answers, not stopped by stop()', async () => {
+  const { createInformerFactory } = await import('../../client/index.js');
+  const factory = createInformerFactory(client);
+  const shared = { services: factory.for(R.services), endpointSlices: factory.for(R.endpointslices) };
+  const d = await startClusterDns({ client, listen: [{ address: '127.0.0.1', port: 0 }], upstreams: [], informers: shared, logger: discardLogger });
+  try {
+    const r = await queryUdp(d.addresses[0]!.port, 'web.default.svc.cluster.local');
+    assert.deepEqual(r.answers.map((a) => a.data), ['10.96.0.20']);
+    const f = await queryUdp(d.addresses[0]!.port, 'www.example.test');
+    assert.equal(rcodeOf(f), 'SERVFAIL', 'no upstreams: SERVFAIL, nothing sent anywhere');
+  } finally {
+    await d.stop();
+  }
+  assert.ok(shared.services.hasSynced());
+  assert.ok(shared.services.get('default', 'web'), 'the shared cache is still there');
+  factory.stop();
+});

@@ -36,7 +36,10 @@ export interface ClusterDnsOptions {
   cacheMaxTtl?: number;
   upstreamTimeoutMs?: number;
   pods?: ZoneConfig['pods'];
-  /** Informers to use instead of creating our own (for sharing with the service proxy). */
+  /**
+   * Informers to use instead of creating our own (shared with the service proxy): started here if
+   * needed (start() is idempotent), never stopped here.
+   */
   informers?: { services: Informer<KubeObject>; endpointSlices: Informer<KubeObject> };
   logger: Logger;
 }
@@ -95,7 +98,9 @@ export async function startClusterDns(opts: ClusterDnsOptions): Promise<RunningC
     slices.stop();
   };
   try {
-    if (own) await Promise.all([services.start(), slices.start()]);
+    // start() is idempotent: shared informers are started here if their owner has not yet, and
+    // either way the server opens only once both caches hold the cluster.
+    await Promise.all([services.start(), slices.start()]);
     const server = await startDnsServer({
       listen: opts.listen,
       resolve: (q) => resolveQuestion(q, index, cfg, index.revision),

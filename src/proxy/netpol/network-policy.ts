@@ -36,8 +36,13 @@ export interface NetworkPolicyOptions {
   bridge: string;
   /** Default `flotilla-netpol` (family inet); tests use their own. */
   table?: string;
-  /** Shared informers (the agent's); those missing are created and owned here. */
+  /**
+   * Shared informers (the agent's factory; pods must be cluster-wide: peers live anywhere); those
+   * missing are created and owned here. The first build waits until the shared ones have synced
+   * (up to `syncTimeoutMs`, default 60 s): start them before, or without awaiting this.
+   */
   informers?: { pods?: Informer<KubeObject>; namespaces?: Informer<KubeObject>; networkPolicies?: Informer<KubeObject> };
+  syncTimeoutMs?: number;
   /** Quiet time before applying a burst of events (default 15 ms). */
   debounceMs?: number;
   /** First retry delay after a failed transaction (default 500 ms). */
@@ -206,6 +211,17 @@ export async function startNetworkPolicy(opts: NetworkPolicyOptions): Promise<Ru
   };
   try {
     await Promise.all(owned.map((i) => i.start()));
+    // Shared informers are started by their owner: an empty first build would lift the isolation
+    // an earlier run left in place, so wait (bounded) until they have synced too.
+    const shared = [pods, namespaces, policies].filter((i) => !owned.includes(i));
+    const deadline = Date.now() + (opts.syncTimeoutMs ?? 60_000);
+    while (!stopped && shared.some((i) => !i.hasSynced())) {
+      if (Date.now() > deadline) {
+        log.warn('shared informers not synced; building from what they hold', { waitedMs: opts.syncTimeoutMs ?? 60_000 });
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
     synced = true;
     await sync();
     log.info('network policy enforcement started', { table: `inet ${table}`, bridge: tag, isolatedPods: stats.isolatedPods });
