@@ -9,6 +9,7 @@ import { builtinResources } from '../../api/builtin.js';
 import { startTestServer, type TestServer } from '../../apiserver/testing/test-server.js';
 import type { CommandResult, RunCommand } from '../../agent/network/index.js';
 import { createHttpClient, R, type Client } from '../../client/index.js';
+import { createInformer } from '../../client/informer.js';
 import { discardLogger } from '../../lib/log.js';
 import { NETWORK_POLICIES, startNetworkPolicy } from './network-policy.js';
 
@@ -111,4 +112,23 @@ test('start fails when nft refuses the first build; bad names are refused', asyn
   nft.failNext = 1;
   await assert.rejects(startNetworkPolicy({ client, nodeName: 'n1', bridge: 'flt0', table: 't', run: nft.run, logger: discardLogger }), /nft -f failed.*Operation not permitted/);
   await assert.rejects(startNetworkPolicy({ client, nodeName: 'n1', bridge: 'a"; flush ruleset', table: 't', run: nft.run, logger: discardLogger }), /invalid bridge name/);
+});
+
+test('shared informers: the first build waits until their owner has started them', async () => {
+  const nft = new FakeNft();
+  await client.create(NETWORK_POLICIES, 'prod', policy('deny', { podSelector: {} }));
+  const shared = { pods: createInformer(client, R.pods), namespaces: createInformer(client, R.namespaces), networkPolicies: createInformer(client, NETWORK_POLICIES) };
+  const starting = startNetworkPolicy({ client, nodeName: 'n1', bridge: 'flt0', table: 't', run: nft.run, logger: discardLogger, informers: shared });
+  await new Promise((r) => setTimeout(r, 100));
+  assert.equal(nft.scripts.length, 0, 'nothing built from empty caches');
+  await Promise.all(Object.values(shared).map((i) => i.start()));
+  const np = await starting;
+  try {
+    assert.match(nft.scripts[0]!, /10\.244\.0\.2 : jump flt0-gi-/);
+    assert.equal(np.stats().isolatedPods, 2);
+  } finally {
+    np.stop();
+    for (const i of Object.values(shared)) i.stop();
+    await client.delete(NETWORK_POLICIES, 'prod', 'deny').catch(() => undefined);
+  }
 });
