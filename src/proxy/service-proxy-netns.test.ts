@@ -28,6 +28,12 @@ const POD_CIDR = `10.${OCTET}.7.0/24`;
 const SVC_CIDR = `10.${OCTET}.8.0/24`;
 const svcIP = (n: number) => `10.${OCTET}.8.${n}`;
 const NODE_PORT = 30000 + (parseInt(HEX, 16) % 2700);
+/** A client outside the pod network: a namespace behind a veth of the host (another machine). */
+const OUT_HOST = `10.${OCTET}.11.1`;
+const OUT_CLIENT = `10.${OCTET}.11.2`;
+const LB_IP = `10.${OCTET}.12.10`;
+const EXT_IP = `10.${OCTET}.12.11`;
+const LB_LOCAL_IP = `10.${OCTET}.12.20`;
 
 function sh(cmd: string, args: string[]): string {
   return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 10_000 });
@@ -105,23 +111,25 @@ async function hostMany(host: string, port: number, count: number): Promise<stri
 }
 const who = (lines: string[]) => new Set(lines.map((l) => l.split(' ')[0]));
 
-const service = (name: string, ip: string, spec: Record<string, unknown> = {}): KubeObject => ({
+const service = (name: string, ip: string, spec: Record<string, unknown> = {}, status?: Record<string, unknown>): KubeObject => ({
   apiVersion: 'v1',
   kind: 'Service',
   metadata: { namespace: 'default', name },
   spec: { type: 'ClusterIP', clusterIP: ip, ports: [{ name: 'http', protocol: 'TCP', port: 80, targetPort: 8080 }], ...spec },
+  ...(status ? { status } : {}),
 });
-const slice = (svc: string, eps: { ip: string; ready?: boolean; serving?: boolean }[]): KubeObject => ({
+const slice = (svc: string, eps: { ip: string; ready?: boolean; serving?: boolean; node?: string }[]): KubeObject => ({
   apiVersion: 'discovery.k8s.io/v1',
   kind: 'EndpointSlice',
   metadata: { namespace: 'default', name: `${svc}-abc`, labels: { 'kubernetes.io/service-name': svc } },
   addressType: 'IPv4',
   ports: [{ name: 'http', protocol: 'TCP', port: 8080 }],
-  endpoints: eps.map((e) => ({ addresses: [e.ip], conditions: { ready: e.ready ?? true, serving: e.serving ?? e.ready ?? true, terminating: false }, nodeName: 'n1' })),
+  endpoints: eps.map((e) => ({ addresses: [e.ip], conditions: { ready: e.ready ?? true, serving: e.serving ?? e.ready ?? true, terminating: false }, nodeName: e.node ?? 'n1' })),
 });
 
 describe('service proxy on real traffic (root; nftables, netns, a test bridge)', () => {
   const pods: Pod[] = [];
+  let outside: Pod | undefined;
   const services = fakeInformer(R.services);
   const slices = fakeInformer(R.endpointslices);
   let proxy: RunningServiceProxy | undefined;
@@ -152,7 +160,20 @@ describe('service proxy on real traffic (root; nftables, netns, a test bridge)',
       sh('ip', ['-n', ns.name, 'route', 'add', 'default', 'via', GW]);
       await startServer(pod, 8080);
     }
+    const out = createNetns(`flt-${HEX}`);
+    outside = { name: 'outside', ns: out, ip: OUT_CLIENT };
+    sh('ip', ['link', 'add', `fp${HEX}o`, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', out.name]);
+    sh('ip', ['addr', 'add', `${OUT_HOST}/30`, 'dev', `fp${HEX}o`]);
+    sh('ip', ['link', 'set', `fp${HEX}o`, 'up']);
+    sh('ip', ['-n', out.name, 'addr', 'add', `${OUT_CLIENT}/30`, 'dev', 'eth0']);
+    sh('ip', ['-n', out.name, 'link', 'set', 'eth0', 'up']);
+    sh('ip', ['-n', out.name, 'route', 'add', 'default', 'via', OUT_HOST]);
     const ep = (i: number, ready = true) => ({ ip: pods[i]!.ip, ready });
+    const lbPorts = (np: number) => [{ name: 'http', protocol: 'TCP', port: 80, targetPort: 8080, nodePort: np }];
+    services.set(service('lb', svcIP(30), { type: 'LoadBalancer', externalIPs: [EXT_IP], ports: lbPorts(NODE_PORT + 2) }, { loadBalancer: { ingress: [{ ip: LB_IP }] } }));
+    slices.set(slice('lb', [{ ip: pods[1]!.ip }, { ip: pods[2]!.ip, node: 'n2' }]));
+    services.set(service('lb-local', svcIP(31), { type: 'LoadBalancer', externalTrafficPolicy: 'Local', ports: lbPorts(NODE_PORT + 3) }, { loadBalancer: { ingress: [{ ip: LB_LOCAL_IP }] } }));
+    slices.set(slice('lb-local', [{ ip: pods[1]!.ip }, { ip: pods[2]!.ip, node: 'n2' }]));
     services.set(service('web', svcIP(20)));
     slices.set(slice('web', [ep(0), ep(1), ep(2), ep(3, false)]));
     services.set(service('empty', svcIP(21)));
@@ -183,6 +204,7 @@ describe('service proxy on real traffic (root; nftables, netns, a test bridge)',
       if (p.server?.exitCode === null && p.server.pid) p.server.kill('SIGKILL');
       deleteNetns(p.ns);
     }
+    if (outside) deleteNetns(outside.ns);
     quiet('ip', ['route', 'del', SVC_CIDR, 'dev', BR]);
     quiet('ip', ['link', 'del', BR]);
   });
@@ -208,6 +230,10 @@ describe('service proxy on real traffic (root; nftables, netns, a test bridge)',
 
   test('hairpin: a pod reaching its own Service lands on itself, masqueraded to the gateway', async () => {
     assert.deepEqual(await podConnect(pods[0]!, svcIP(22), 80, 3), [`pod0 ${GW}`, `pod0 ${GW}`, `pod0 ${GW}`]);
+    // Among several endpoints: only the connections that land on the client itself are masqueraded.
+    const lines = await podConnect(pods[0]!, svcIP(20), 80, 40);
+    assert.deepEqual([...who(lines)].sort(), ['pod0', 'pod1', 'pod2'], lines.join('; '));
+    for (const l of lines) assert.equal(l.split(' ')[1], l.startsWith('pod0 ') ? GW : pods[0]!.ip, l);
   });
 
   test('sessionAffinity ClientIP: every connection of one client goes to the same endpoint', async () => {
@@ -227,6 +253,21 @@ describe('service proxy on real traffic (root; nftables, netns, a test bridge)',
     await assert.rejects(hostConnect('127.0.0.1', NODE_PORT + 1), (e: NodeJS.ErrnoException) => e.code === 'ECONNREFUSED');
     const fromPod = await podConnect(pods[0]!, GW, NODE_PORT, 10);
     assert.ok(fromPod.every((l) => /^pod[12] /.test(l)), fromPod.join('; '));
+  });
+
+  test('LoadBalancer ingress IP, externalIP and NodePort from outside the node: policy Cluster masquerades over all endpoints, Local keeps the client address and uses this node\'s only', async () => {
+    const out = outside!;
+    for (const [host, port] of [[LB_IP, 80], [EXT_IP, 80], [GW, NODE_PORT + 2]] as const) {
+      const lines = await podConnect(out, host, port, 20);
+      assert.deepEqual([...who(lines)].sort(), ['pod1', 'pod2'], `${host}:${port}: ${lines.join('; ')}`);
+      assert.ok(lines.every((l) => l.endsWith(GW)), `masqueraded: ${lines.join('; ')}`);
+    }
+    for (const [host, port] of [[LB_LOCAL_IP, 80], [GW, NODE_PORT + 3]] as const) {
+      const lines = await podConnect(out, host, port, 15);
+      assert.deepEqual(lines, Array(15).fill(`pod1 ${OUT_CLIENT}`), `${host}:${port}`);
+    }
+    // From the node itself, Local still reaches every endpoint (masqueraded).
+    assert.deepEqual([...who(await hostMany(LB_LOCAL_IP, 80, 30))].sort(), ['pod1', 'pod2']);
   });
 
   test('switching endpoints (blue → green) moves new connections within the min sync period; only the delta is sent', async () => {
