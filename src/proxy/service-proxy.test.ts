@@ -24,7 +24,7 @@ const slice = (svc: string, ips: string[]): KubeObject => ({
   endpoints: ips.map((ip) => ({ addresses: [ip], conditions: { ready: true } })),
 });
 
-function setup(opts: { fail?: (script: string) => boolean; minSyncPeriodMs?: number; mode?: string } = {}) {
+function setup(opts: { fail?: (script: string) => boolean; minSyncPeriodMs?: number; mode?: string; syncPeriodMs?: number; tableExists?: () => Promise<boolean> } = {}) {
   const services = fakeInformer(R.services);
   const slices = fakeInformer(R.endpointslices);
   const scripts: string[] = [];
@@ -43,7 +43,8 @@ function setup(opts: { fail?: (script: string) => boolean; minSyncPeriodMs?: num
       logger,
       informers: { services, endpointSlices: slices },
       nft,
-      tableExists: async () => true,
+      tableExists: opts.tableExists ?? (async () => true),
+      ...(opts.syncPeriodMs !== undefined ? { syncPeriodMs: opts.syncPeriodMs } : {}),
       table: 'flt-test',
       minSyncPeriodMs: opts.minSyncPeriodMs ?? 0,
       ...(opts.mode !== undefined ? { mode: opts.mode } : {}),
@@ -146,4 +147,22 @@ test('a failed delta makes the next sync a full one; a failed first sync rejects
   const seen: string[] = [];
   assert.deepEqual(await removeServiceProxyTable({ table: 'flt-test', nft: async (x) => (seen.push(x), { ok: true }) }), { ok: true });
   assert.deepEqual(seen, ['add table ip flt-test\ndelete table ip flt-test\n']);
+});
+
+test('every syncPeriod: nothing is sent while the table is there; a lost table is replaced by a full sync', async () => {
+  let exists = true;
+  const s = setup({ syncPeriodMs: 50, tableExists: async () => exists });
+  s.services.set(service('a', '10.96.2.1'));
+  const p = await s.start();
+  try {
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(s.scripts.length, 1, 'no periodic traffic');
+    exists = false;
+    const t0 = Date.now();
+    while (s.scripts.length < 2 && Date.now() - t0 < 3000) await new Promise((r) => setTimeout(r, 20));
+    assert.match(s.scripts[1]!, /^add table ip flt-test\ndelete table ip flt-test\n/);
+    assert.equal(p.stats().fullSyncs, 2);
+  } finally {
+    await p.stop();
+  }
 });

@@ -7,9 +7,9 @@
  * next token is due; events of one tick share a sync; syncs never overlap.
  * The first sync replaces the whole table in one transaction; later ones carry only the delta of
  * the Services that changed. A failed delta (someone edited our table) makes the next sync a full
- * one. Every `syncPeriodMs` the rules of every Service are recomputed and diffed (normally an
- * empty delta, no nft call) and the table's presence is checked (it is rebuilt if gone); every
- * `fullSyncPeriodMs` the table is replaced anyway.
+ * one. Every `syncPeriodMs` the table's presence is checked (`nft list tables ip`, cheap: it is
+ * rebuilt when gone); every `fullSyncPeriodMs` it is replaced anyway. The informers are the
+ * source of truth, so no periodic recomputation of every Service is needed.
  */
 import { writeFile } from 'node:fs/promises';
 import type { KubeObject } from '../api/types.js';
@@ -317,10 +317,8 @@ export async function startServiceProxy(opts: ServiceProxyOptions): Promise<Runn
       if (exists === false) {
         log.warn('our nftables table is gone: rebuilding it', { table: `ip ${table}` });
         needFull = true;
-      }
-      for (const o of services.list()) dirty.add(keyOf(o));
-      for (const k of applied.keys()) dirty.add(k);
-      schedule();
+        schedule();
+      } else if (Date.now() - lastFull >= fullSyncPeriod) schedule();
     })();
   }, syncPeriod);
   periodic.unref?.();
