@@ -3,6 +3,7 @@ export {
   startServiceProxy,
   removeServiceProxyTable,
   proxyModeNotice,
+  proxyTableName,
   DEFAULT_PROXY_TABLE,
   type ServiceProxyOptions,
   type RunningServiceProxy,

@@ -22,6 +22,15 @@ import { deleteTableScript, diffScript, fullSyncScript, type ServiceChange } fro
 import { nftApplier, nftListIpTables, type NftApply } from './nft.js';
 
 export const DEFAULT_PROXY_TABLE = 'flotilla-proxy';
+/**
+ * The table an agent's proxy should use: `flotilla-proxy` for the default bridge `flotilla0`,
+ * `flotilla-proxy-<bridge>` for any other (tests and extra agents on one host, each with its own
+ * service CIDR), so killall and tests can tell whose table is whose.
+ */
+export function proxyTableName(bridge: string): string {
+  return bridge === 'flotilla0' ? DEFAULT_PROXY_TABLE : `${DEFAULT_PROXY_TABLE}-${bridge}`;
+}
+
 /** Syncs allowed back to back before minSyncPeriod applies (kube-proxy's burstSyncs). */
 const BURST_SYNCS = 2;
 

@@ -5,18 +5,20 @@
  * and from a pod, and through the NodePort on the gateway and on 127.0.0.1.
  *
  * (busybox's `wget -T` crashes in this image, so pods bound their requests with `timeout`.)
- * Until the lead wires startServiceProxy into startAgent, the test runs it in this process against
- * the server (per-run table `ip flt-<hex>-proxy`, removed at the end). Traffic goes only to the
+ * When the agent runs the proxy itself (table `proxyTableName(bridge)` present), the test uses it;
+ * otherwise (until the lead wires startServiceProxy into startAgent) it runs one in this process
+ * against the server (per-run table `ip flt-<hex>-proxy`, removed at the end). Traffic goes only to the
  * node's own addresses and to pod/service addresses routed onto the test node's bridge.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
 import { connect } from 'node:net';
 import { gatewayAddress } from '../../src/agent/network/index.js';
 import { clientFromKubeconfig } from '../../src/client/index.js';
 import { discardLogger } from '../../src/lib/log.js';
-import { removeServiceProxyTable, startServiceProxy, type RunningServiceProxy } from '../../src/proxy/index.js';
+import { proxyTableName, removeServiceProxyTable, startServiceProxy, type RunningServiceProxy } from '../../src/proxy/index.js';
 import { startServer, type TestServer } from '../support/cluster.js';
 
 let server: TestServer;
@@ -151,7 +153,9 @@ spec:
   clusterIP = (await ok(['get', 'svc', 'web', '-o', 'jsonpath={.spec.clusterIP}'])).trim();
   nodePort = Number(await ok(['get', 'svc', 'web', '-o', 'jsonpath={.spec.ports[0].nodePort}']));
   emptyIP = (await ok(['get', 'svc', 'nothing', '-o', 'jsonpath={.spec.clusterIP}'])).trim();
-  proxy = await startServiceProxy({
+  const agentTable = proxyTableName(node.bridge);
+  const tables = execFileSync('nft', ['list', 'tables', 'ip'], { encoding: 'utf8', timeout: 10_000 });
+  if (!tables.split('\n').includes(`table ip ${agentTable}`)) proxy = await startServiceProxy({
     client: clientFromKubeconfig(server.kubeconfig, 'proxy-e2e'),
     nodeName: node.name,
     nodeIPs: [gateway],
