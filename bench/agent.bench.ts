@@ -27,7 +27,7 @@ import { clientFromKubeconfig } from '../src/client/http-client.js';
 import { R } from '../src/client/types.js';
 import type { V1Pod } from '../src/api/core/v1/index.js';
 import { discardLogger } from '../src/lib/log.js';
-import { REPO_ROOT, startServer } from '../test/support/cluster.js';
+import { REPO_ROOT, startServer, writeTestResolvConf } from '../test/support/cluster.js';
 
 const execFileP = promisify(execFile);
 const { values } = parseArgs({ options: { n: { type: 'string', default: '100' }, 'sample-s': { type: 'string', default: '20' }, 'agent-log': { type: 'string' } } });
@@ -115,7 +115,7 @@ const agentDir = mkdtempSync(join(tmpdir(), 'flt-bench-agent-'));
 const bridge = `flt${tag}`;
 const nodeName = `flt-bench-${tag}`;
 const token = readFileSync(join(server.dataDir, 'token'), 'utf8').trim();
-const agent = spawn(process.execPath, [join(REPO_ROOT, 'bin/flotilla.js'), 'agent', '--server', server.url, '--token', token, '--data-dir', agentDir, '--node-name', nodeName, '--bridge', bridge, '--kubelet-port', '0', ...(values['agent-log'] ? ['-v', '4'] : [])], {
+const agent = spawn(process.execPath, [join(REPO_ROOT, 'bin/flotilla.js'), 'agent', '--server', server.url, '--token', token, '--data-dir', agentDir, '--node-name', nodeName, '--bridge', bridge, '--kubelet-port', '0', '--resolv-conf', writeTestResolvConf(agentDir), ...(values['agent-log'] ? ['-v', '4'] : [])], {
   stdio: ['ignore', 'ignore', 'pipe'],
 });
 let agentLog = '';

@@ -10,7 +10,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve as resolvePath } from 'node:path';
 import { isDNS1123Subdomain } from '../api/validation/names.js';
 import { KUBERNETES_MINOR } from '../apiserver/version.js';
 import type { Client } from '../client/types.js';
@@ -42,6 +42,7 @@ export const AGENT_FLAGS: FlagSpec[] = [
   { name: 'service-cidr', type: 'string', multiple: true, valueName: 'strings', description: 'Service networks (only with --kubeconfig)' },
   { name: 'cluster-dns', type: 'string', multiple: true, valueName: 'strings', description: 'Cluster DNS servers (only with --kubeconfig)' },
   { name: 'cluster-domain', type: 'string', defaultText: 'cluster.local', description: 'Cluster domain (only with --kubeconfig)' },
+  { name: 'resolv-conf', type: 'string', valueName: 'file', defaultText: '/etc/resolv.conf', description: "Host resolver file: dnsPolicy Default pods get it, cluster DNS forwards other names to its nameservers (a file without nameservers: no forwarding)" },
   { name: 'private-registry', type: 'string', valueName: 'file', defaultText: DEFAULT_PRIVATE_REGISTRY, description: 'Registry mirrors, credentials and TLS (k3s registries.yaml format); the default is read only if it exists' },
   { name: 'disable-default-registry-endpoint', type: 'boolean', description: "Pull mirrored registries only from their mirror endpoints, never from the registry itself" },
   { name: 'v', short: 'v', type: 'string', valueName: 'int', defaultText: '0', description: 'Log verbosity' },
@@ -74,6 +75,8 @@ export interface AgentConfig {
   bridge: string;
   kubeletPort: number;
   verbosity: number;
+  /** `--resolv-conf` (absolute; default /etc/resolv.conf). */
+  resolvConf: string;
   /** From `--private-registry` and `--disable-default-registry-endpoint`; absent: none. */
   registries?: RegistriesConfig;
   /** Remarks about the registries file to log at start (ignored rewrites...). */
@@ -185,6 +188,7 @@ export function parseAgentConfig(argv: string[], env: AgentEnv): AgentConfig | {
     bridge,
     kubeletPort: int('kubelet-port', '10250', 0, 65535),
     verbosity: int('v', '0', 0, 10),
+    resolvConf: resolvePath(str('resolv-conf') ?? '/etc/resolv.conf'),
     warnings: reg.warnings,
   };
   if (nodeIP) cfg.nodeIP = nodeIP;
@@ -202,7 +206,7 @@ export interface AgentDeps {
 
 /** The options startAgent gets from a parsed config and a client (shared with the server's embedded agent). */
 export function agentOptions(
-  cfg: Pick<AgentConfig, 'dataDir' | 'nodeName' | 'nodeLabels' | 'nodeTaints' | 'nodeIP' | 'bridge' | 'kubeletPort' | 'registries'>,
+  cfg: Pick<AgentConfig, 'dataDir' | 'nodeName' | 'nodeLabels' | 'nodeTaints' | 'nodeIP' | 'bridge' | 'kubeletPort' | 'registries' | 'resolvConf'> & { proxyMode?: string },
   conn: { client: Client; caPem: string },
   cluster: AgentClusterSettings,
   logger: Logger,
@@ -220,6 +224,8 @@ export function agentOptions(
     kubeletPort: cfg.kubeletPort,
     kubeletVersion: `v1.${KUBERNETES_MINOR}.0+flotilla`,
     ...(cfg.registries ? { registries: cfg.registries } : {}),
+    resolvConf: cfg.resolvConf,
+    ...(cfg.proxyMode !== undefined ? { proxyMode: cfg.proxyMode } : {}),
     logger,
   };
 }

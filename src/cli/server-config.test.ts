@@ -196,7 +196,8 @@ test('the seed kubeadm ClusterConfiguration loads as a config file', () => {
   assert.deepEqual(c.tlsSans, ['k8s-api.company.com', '10.0.1.10', '10.0.1.11', '10.0.1.12']);
   assert.deepEqual(c.audit, { logPath: '/var/log/audit.log', maxAgeDays: 30, maxBackups: 10, maxSizeMB: 100 });
   assert.deepEqual(c.enableAdmissionPlugins, ['NodeRestriction', 'MutatingAdmissionWebhook', 'ValidatingAdmissionWebhook']);
-  assert.deepEqual(r.warnings, ['config file /seed.yaml: ignoring KubeProxyConfiguration document']);
+  assert.deepEqual(r.warnings, ['config file /seed.yaml: KubeProxyConfiguration: only "mode" is used']);
+  assert.equal(c.agent.proxyMode, 'ipvs', "the seed's proxy mode reaches the node (which falls back to nftables with a log line)");
 });
 
 test('controller-manager timings: kube-controller-manager flag names, Go durations, upstream defaults', () => {
@@ -306,7 +307,7 @@ ipvs:
 
 test("the embedded agent's node: --node-name (default the hostname, lowercased), --node-label, --node-taint, --node-ip", () => {
   const d = parse([]);
-  assert.deepEqual(d.agent, { nodeName: 'node-a', nodeLabels: {}, nodeTaints: [], bridge: 'flotilla0', kubeletPort: 10250 });
+  assert.deepEqual(d.agent, { nodeName: 'node-a', nodeLabels: {}, nodeTaints: [], bridge: 'flotilla0', kubeletPort: 10250, resolvConf: '/etc/resolv.conf' });
   const c = parse([
     '--node-name', 'Worker-Node-1',
     '--node-label', 'node.kubernetes.io/instance-type=m5.2xlarge',
@@ -315,6 +316,7 @@ test("the embedded agent's node: --node-name (default the hostname, lowercased),
     '--node-ip', '10.0.0.7',
     '--bridge', 'flt1',
     '--kubelet-port', '0',
+    '--resolv-conf', 'conf/resolv.conf',
   ]);
   assert.deepEqual(c.agent, {
     nodeName: 'worker-node-1',
@@ -323,6 +325,7 @@ test("the embedded agent's node: --node-name (default the hostname, lowercased),
     nodeIP: '10.0.0.7',
     bridge: 'flt1',
     kubeletPort: 0,
+    resolvConf: '/work/conf/resolv.conf',
   });
   usageError(['--bridge', 'a-very-long-bridge-name'], /--bridge "a-very-long-bridge-name": interface names are 1 to 15/);
   usageError(['--node-name', 'bad_name'], /--node-name "bad_name": a lowercase RFC 1123 subdomain/);

@@ -123,6 +123,10 @@ export interface EmbeddedAgentConfig {
   bridge: string;
   /** Port of the agent's HTTPS API (default 10250; 0 picks a free one). */
   kubeletPort: number;
+  /** `--resolv-conf` (absolute). */
+  resolvConf: string;
+  /** `--proxy-mode` (or a KubeProxyConfiguration's mode); absent: nftables. */
+  proxyMode?: string;
   /** `--private-registry` (or the default file when it exists) and `--disable-default-registry-endpoint`. */
   registries?: RegistriesConfig;
 }
@@ -210,6 +214,8 @@ export const SERVER_FLAGS: FlagSpec[] = [
   { name: 'node-ip', short: 'i', type: 'string', description: "IP address the server's node advertises (default: the first non-loopback address)" },
   { name: 'bridge', type: 'string', defaultText: 'flotilla0', description: "Linux bridge of the node's pod network (distinct per node when several run on one host)" },
   { name: 'kubelet-port', type: 'string', valueName: 'int', defaultText: '10250', description: "Port of the node agent's API (logs, exec, port-forward); 0 picks a free one" },
+  { name: 'proxy-mode', type: 'string', valueName: 'mode', defaultText: 'nftables', description: "Service proxy mode (kube-proxy's --proxy-mode): nftables; ipvs and iptables fall back to nftables with a log line" },
+  { name: 'resolv-conf', type: 'string', valueName: 'file', defaultText: '/etc/resolv.conf', description: "Host resolver file of the server's node: dnsPolicy Default pods get it, cluster DNS forwards other names to its nameservers" },
   { name: 'private-registry', type: 'string', valueName: 'file', defaultText: DEFAULT_PRIVATE_REGISTRY, description: "Registry mirrors, credentials and TLS for the server's node (k3s registries.yaml format); the default is read only if it exists" },
   { name: 'disable-default-registry-endpoint', type: 'boolean', description: "Pull mirrored registries only from their mirror endpoints, never from the registry itself" },
   { name: 'disable-scheduler', type: 'boolean', description: 'Do not run the scheduler in this process' },
@@ -395,7 +401,13 @@ export function parseServerConfig(argv: string[], env: ServerEnv): ParsedServerC
     nodeLabels: parseNodeLabels(getList('node-label') ?? [], SERVER_COMMAND),
     nodeTaints: parseNodeTaints(getList('node-taint') ?? [], SERVER_COMMAND),
     ...(nodeIP !== undefined ? { nodeIP: canonicalIp(nodeIP)! } : {}),
+    resolvConf: abs(getString('resolv-conf') ?? '/etc/resolv.conf'),
   };
+  const proxyMode = getString('proxy-mode');
+  if (proxyMode !== undefined) {
+    if (!['', 'nftables', 'iptables', 'ipvs'].includes(proxyMode)) throw new UsageError(`--proxy-mode "${proxyMode}": must be one of nftables, iptables, ipvs`, SERVER_COMMAND);
+    agent.proxyMode = proxyMode;
+  }
   if (!disableAgent) {
     const registryFile = getString('private-registry');
     const reg = registriesFromFlags(registryFile === undefined ? undefined : abs(registryFile), boolFlag('disable-default-registry-endpoint'), env.readFile, SERVER_COMMAND);
@@ -559,7 +571,12 @@ export function parseConfigFile(text: string, path: string, warnings: string[]):
     const obj = data as Record<string, unknown>;
     if (typeof obj.kind === 'string') {
       if (obj.kind === 'ClusterConfiguration') fromClusterConfiguration(obj, out, fail);
-      else warnings.push(`config file ${path}: ignoring ${obj.kind} document`);
+      else if (obj.kind === 'KubeProxyConfiguration') {
+        // Its mode is honoured (ipvs and iptables fall back to nftables, with a log line at start);
+        // the other kube-proxy settings have no equivalent here.
+        if (typeof obj.mode === 'string' && obj.mode) out.set('proxy-mode', obj.mode);
+        warnings.push(`config file ${path}: KubeProxyConfiguration: only "mode" is used`);
+      } else warnings.push(`config file ${path}: ignoring ${obj.kind} document`);
       continue;
     }
     for (const [key, value] of Object.entries(obj)) {

@@ -15,7 +15,7 @@ import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { startServer, REPO_ROOT, type TestServer } from '../support/cluster.js';
+import { startServer, writeTestResolvConf, REPO_ROOT, type TestServer } from '../support/cluster.js';
 
 const run = promisify(execFile);
 let server: TestServer;
@@ -255,7 +255,7 @@ test('a second node joins with `flotilla agent --server --token`; pods on the tw
   const bridge = `flb${tag}`;
   const name = `flt-node2-${tag}`;
   const token = readFileSync(join(server.dataDir, 'token'), 'utf8').trim();
-  const agent: ChildProcess = spawn(process.execPath, [join(REPO_ROOT, 'bin/flotilla.js'), 'agent', '--server', server.url, '--token', token, '--data-dir', dataDir, '--node-name', name, '--bridge', bridge, '--kubelet-port', '0', '--node-label', 'second=yes', '--node-label', 'node-role.kubernetes.io/worker=', '--node-taint', 'workload-type=compute-optimized:NoSchedule'], {
+  const agent: ChildProcess = spawn(process.execPath, [join(REPO_ROOT, 'bin/flotilla.js'), 'agent', '--server', server.url, '--token', token, '--data-dir', dataDir, '--node-name', name, '--bridge', bridge, '--kubelet-port', '0', '--node-label', 'second=yes', '--node-label', 'node-role.kubernetes.io/worker=', '--node-taint', 'workload-type=compute-optimized:NoSchedule', '--resolv-conf', writeTestResolvConf(dataDir)], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let log = '';

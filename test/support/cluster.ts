@@ -13,7 +13,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -43,6 +43,11 @@ export interface StartServerOptions {
    * tests want no background writers, as upstream's apiserver integration tests).
    */
   controlPlane?: boolean;
+  /**
+   * With `agent`: the node's resolver file (cluster DNS forwards to its nameservers). Default: one
+   * without nameservers, so nothing is forwarded. Only loopback nameservers belong in a test.
+   */
+  resolvConf?: string;
   /** How long to wait for /readyz (default 20 s). */
   readyTimeoutMs?: number;
   /** Extra environment for the server process. */
@@ -331,7 +336,7 @@ export async function startServer(opts: StartServerOptions = {}): Promise<TestSe
     '--secure-port', String(port),
     '--write-kubeconfig', kubeconfig,
     ...(node
-      ? ['--node-name', node.name, '--bridge', node.bridge, '--kubelet-port', '0', '--cluster-cidr', node.clusterCIDR, '--service-cidr', node.serviceCIDR]
+      ? ['--node-name', node.name, '--bridge', node.bridge, '--kubelet-port', '0', '--cluster-cidr', node.clusterCIDR, '--service-cidr', node.serviceCIDR, '--resolv-conf', opts.resolvConf ?? writeTestResolvConf(dataDir)]
       : ['--disable-agent']),
     ...(opts.controlPlane ? [] : ['--disable-scheduler', '--disable-controller-manager']),
     ...dsArgs,
@@ -410,6 +415,16 @@ function agentNode(): { name: string; bridge: string; clusterCIDR: string; servi
   const tag = randomBytes(3).toString('hex');
   const block = 128 + randomInt(0, 63) * 2; // an even second octet: cluster /16, the next one services
   return { name: `flt-node-${tag}`, bridge: `flt${tag}`, clusterCIDR: `10.${block}.0.0/16`, serviceCIDR: `10.${block + 1}.0.0/16` };
+}
+
+/**
+ * A resolver file without nameservers for test nodes: cluster DNS then answers the cluster zone and
+ * forwards nothing, so no test query can leave the machine (the safety rule).
+ */
+export function writeTestResolvConf(dir: string): string {
+  const path = join(dir, 'resolv.conf');
+  writeFileSync(path, '# test node: no upstream resolvers (nothing leaves the machine)\nsearch flotilla.invalid\n');
+  return path;
 }
 
 /** `flotilla killall` for the test's node (in process): pods, containerd, mounts, bridge, routes. */

@@ -52,6 +52,8 @@ export async function startEmbeddedAgent(server: RunningServerInfo): Promise<() 
         bridge: config.agent.bridge,
         kubeletPort: config.agent.kubeletPort,
         ...(config.agent.registries ? { registries: config.agent.registries } : {}),
+        resolvConf: config.agent.resolvConf,
+        ...(config.agent.proxyMode !== undefined ? { proxyMode: config.agent.proxyMode } : {}),
       },
       conn,
       joined.cluster,
