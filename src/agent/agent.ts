@@ -25,6 +25,9 @@ import { createPodVolumes } from './volumes/index.js';
 import { ensureKubeletServingCert } from './kubelet/serving-cert.js';
 import { createKubeletServer } from './streaming/kubelet-server.js';
 import { createStatsProvider } from './stats/index.js';
+import { proxyTableName, startServiceProxy } from '../proxy/index.js';
+import { NETWORK_POLICIES, startNetworkPolicy } from '../proxy/netpol/index.js';
+import { startNodeDns, type RunningNodeDns } from '../proxy/dns/index.js';
 import { PodSync, type PodVolumes } from './kubelet/pod-sync.js';
 import { PodWorkers } from './kubelet/pod-workers.js';
 import { authForImage } from './kubelet/pull-secrets.js';
@@ -36,6 +39,14 @@ import type { NodeHealth } from './node/node-status.js';
 import { parseResolvConf } from './pods/index.js';
 import { ProbeManager } from './probes/index.js';
 import { createCriClient, startContainerd, type CriClient, type RegistriesConfig, type RunningContainerd } from './runtime/index.js';
+
+/** The default node's bridge; other nodes on the same host use their own. */
+export const DEFAULT_BRIDGE = 'flotilla0';
+
+/** The service proxy's nftables table for the node on `bridge` (one per node on a host). */
+export function proxyTableFor(bridge: string): string {
+  return proxyTableName(bridge);
+}
 
 export interface AgentClusterSettings {
   clusterCIDRs: string[];
@@ -63,6 +74,10 @@ export interface AgentOptions {
   /** Address the agent's HTTPS server listens on (default all addresses, as the kubelet's). */
   kubeletAddress?: string;
   registries?: RegistriesConfig;
+  /** KubeProxyConfiguration mode ('ipvs' and 'iptables' fall back to nftables with a log line). */
+  proxyMode?: string;
+  /** The host's resolver file (default /etc/resolv.conf): for dnsPolicy Default pods and DNS forwarding. */
+  resolvConf?: string;
   kubeletVersion: string;
   /** The pods' volumes (default: createPodVolumes over the API; tests may pass their own). */
   volumes?: (deps: { client: Client; podsDir: string }) => PodVolumes & { stop?(): Promise<void> };
@@ -101,14 +116,17 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     // Network first: safety routes and the egress guard exist before the runtime can run anything;
     // the pod network itself once the Node has a podCIDR.
     const network = await setupNodeNetwork({
-      bridge: opts.bridge ?? 'flotilla0',
+      bridge: opts.bridge ?? DEFAULT_BRIDGE,
       clusterCIDRs: opts.cluster.clusterCIDRs,
       serviceCIDRs: opts.cluster.serviceCIDRs,
       cniConfDir,
       cniDataDir: join(opts.dataDir, 'cni', 'ipam'),
       logger: opts.logger.child('network'),
     });
-    const ensureNet = setInterval(() => void network.ensure().catch((e: unknown) => log.warn('network check failed', { err: String(e) })), 30_000);
+    const ensureNet = setInterval(() => {
+      void network.ensure().catch((e: unknown) => log.warn('network check failed', { err: String(e) }));
+      void nodeDns?.ensure().catch((e: unknown) => log.warn('DNS redirect check failed', { err: String(e) }));
+    }, 30_000);
     ensureNet.unref();
     undo.push(async () => clearInterval(ensureNet));
 
@@ -181,11 +199,46 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
         .then(async () => {
           log.info('pod network ready', { podCIDR: cidr, bridge: network.bridge });
           await heartbeat.postNow();
+          await startDns();
         })
         .catch((e: unknown) => log.error('pod network setup failed', { podCIDR: cidr, err: e instanceof Error ? e.message : String(e) }));
     };
     const configMaps = informers.for<KubeObject>(R.configmaps);
     const secrets = informers.for<KubeObject>(R.secrets);
+    // Services and EndpointSlices (service proxy, cluster DNS); every pod, namespace and
+    // NetworkPolicy (policy peers can live on any node).
+    const services = informers.for<KubeObject>(R.services);
+    const endpointSlices = informers.for<KubeObject>(R.endpointslices);
+    const allPods = informers.for<V1Pod>(R.pods);
+    const namespaces = informers.for<KubeObject>(R.namespaces);
+    const networkPolicies = informers.for<KubeObject>(NETWORK_POLICIES);
+
+    // Cluster DNS on this node's bridge gateway, once the pod network exists (see src/proxy/dns).
+    let nodeDns: RunningNodeDns | undefined;
+    let dnsStarting: Promise<void> | undefined;
+    const startDns = () =>
+      (dnsStarting ??= (async () => {
+        if (!network.gateway || !opts.cluster.clusterDNS.length) return;
+        nodeDns = await startNodeDns({
+          client: opts.client,
+          bridge: network.bridge,
+          gateway: network.gateway,
+          clusterDNS: opts.cluster.clusterDNS,
+          zone: opts.cluster.clusterDomain,
+          // Only the host's default node answers the host's own queries to the cluster DNS address.
+          fromHost: network.bridge === DEFAULT_BRIDGE,
+          dns: { informers: { services, endpointSlices }, resolvConf: opts.resolvConf ?? '/etc/resolv.conf' },
+          logger: opts.logger.child('dns'),
+        });
+        log.info('cluster DNS serving', { address: `${nodeDns.target.address}:${nodeDns.target.port}`, for: opts.cluster.clusterDNS.join(',') });
+      })().catch((e: unknown) => {
+        dnsStarting = undefined;
+        log.error('cluster DNS failed to start', { err: e instanceof Error ? e.message : String(e) });
+      }));
+    undo.push(async () => {
+      await dnsStarting;
+      await nodeDns?.stop();
+    });
 
     const recorder = createEventRecorder(opts.client, 'kubelet', { host: opts.nodeName, logger: opts.logger });
     undo.push(async () => recorder.stop());
@@ -199,7 +252,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
       ? opts.volumes({ client: opts.client, podsDir })
       : createPodVolumes({ client: opts.client, podsDir, logger: opts.logger.child('volumes'), clusterDomain: opts.cluster.clusterDomain });
     undo.push(async () => podVolumes.stop?.());
-    const hostResolv = await readFile('/etc/resolv.conf', 'utf8').then(parseResolvConf, () => undefined);
+    const hostResolv = await readFile(opts.resolvConf ?? '/etc/resolv.conf', 'utf8').then(parseResolvConf, () => undefined);
     const podIPs = new Map<string, string>();
     const sync = new PodSync({
       runtime: cri.runtime,
@@ -263,6 +316,29 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     podLookup = (ns, name) => pods.get(ns, name);
     podByUid = (uid) => pods.list().find((p) => p.metadata.uid === uid);
     await Promise.all([nodes.start(), informers.start(), pods.start()]);
+
+    // Services (nftables, as kube-proxy's nftables mode) and NetworkPolicies on this node.
+    const proxy = await startServiceProxy({
+      client: opts.client,
+      nodeName: opts.nodeName,
+      nodeIPs: [facts.internalIP],
+      clusterCIDRs: opts.cluster.clusterCIDRs,
+      serviceCIDRs: opts.cluster.serviceCIDRs,
+      informers: { services, endpointSlices },
+      table: proxyTableFor(network.bridge),
+      localnetInterfaces: [network.bridge],
+      ...(opts.proxyMode !== undefined ? { mode: opts.proxyMode } : {}),
+      logger: opts.logger.child('proxy'),
+    });
+    undo.push(async () => proxy.stop());
+    const netpol = await startNetworkPolicy({
+      client: opts.client,
+      nodeName: opts.nodeName,
+      bridge: network.bridge,
+      informers: { pods: allPods, namespaces, networkPolicies },
+      logger: opts.logger.child('netpol'),
+    });
+    undo.push(async () => netpol.stop());
     workers.markSynced();
     workers.start();
     log.info('node agent ready', { node: opts.nodeName, pods: pods.list().length });

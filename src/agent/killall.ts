@@ -2,7 +2,7 @@
  * Stops everything a node agent left running on this machine (k3s-killall.sh's job): every pod
  * sandbox and container of the agent's containerd (their network namespaces and pod IPs are
  * released through CNI as containerd stops them) and their cgroups, containerd itself, leftover runc shims of that
- * containerd, mounts under the data dir, and the node's network (bridge, routes, firewall rules).
+ * containerd, mounts under the data dir, the node's service, NetworkPolicy and DNS rules, and its network (bridge, routes, firewall rules).
  * The data dir itself (images, certificates, state) is kept.
  *
  * Contract: idempotent and tolerant of partial state (no containerd binary, no socket, no bridge);
@@ -17,6 +17,10 @@ import { promisify } from 'node:util';
 import type { Logger } from '../lib/log.js';
 import { setupNodeNetwork } from './network/index.js';
 import { removeEmptyCgroupRoot, removePodCgroups } from './kubelet/pod-cgroups.js';
+import { DEFAULT_BRIDGE, proxyTableFor } from './agent.js';
+import { removeServiceProxyTable } from '../proxy/index.js';
+import { removeNetworkPolicy } from '../proxy/netpol/index.js';
+import { removeNodeDnsRedirect } from '../proxy/dns/index.js';
 import { CRI_LABELS, createCriClient, startContainerd } from './runtime/index.js';
 
 const run = promisify(execFile);
@@ -152,7 +156,16 @@ export async function killall(opts: KillallOptions): Promise<KillallReport> {
     }
   });
 
-  // 4. The node network (bridge, routes, firewall rules).
+  // 4. This node's service proxy table, NetworkPolicy objects and DNS redirect.
+  const bridge = opts.bridge ?? DEFAULT_BRIDGE;
+  await step('removing service rules', async () => {
+    const r = await removeServiceProxyTable({ table: proxyTableFor(bridge) });
+    if (!r.ok && !/No such file|does not exist/i.test(r.error)) throw new Error(r.error);
+  });
+  await step('removing network policy rules', () => removeNetworkPolicy({ bridge }));
+  await step('removing the DNS redirect', () => removeNodeDnsRedirect({ bridge }));
+
+  // 5. The node network (bridge, routes, firewall rules).
   await step('removing the pod network', async () => {
     const nets = await clusterNetworks(opts.dataDir);
     let clusterCIDRs = opts.clusterCIDRs ?? nets.clusterCIDRs;
