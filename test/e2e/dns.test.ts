@@ -3,14 +3,17 @@
  * short name (search path), by FQDN, headless Services to pod IPs, SRV of named ports, pod A
  * records, ExternalName, NXDOMAIN, and a name outside the cluster through a fake upstream.
  *
- * Node DNS: when the agent serves DNS itself (the lead wires startNodeDns into startAgent), the
- * test uses it and skips the forwarding case (its upstreams are the host's resolvers, which a test
- * never queries). Otherwise the test runs startNodeDns in this process on the node's gateway, with
- * a fake upstream on 127.0.0.1 and a per-run nft table, all removed at the end.
+ * Node DNS: the agent serves it on its gateway; the node's resolv.conf (--resolv-conf) names a fake
+ * upstream on a loopback address of this run, so forwarded names never leave the machine. (Should
+ * the agent not answer, the test runs startNodeDns in this process with a fake upstream on
+ * 127.0.0.1 and a per-run nft table.) Everything is removed at the end.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { gatewayAddress } from '../../src/agent/network/index.js';
@@ -23,6 +26,9 @@ import { startServer, type TestServer } from '../support/cluster.js';
 let server: TestServer;
 let nodeDns: RunningNodeDns | undefined;
 let upstream: FakeUpstream | undefined;
+/** The upstream the agent's own cluster DNS forwards to (its resolv.conf names it). */
+let agentUpstream: FakeUpstream | undefined;
+const resolvDirs: string[] = [];
 const table = `flt-${randomBytes(3).toString('hex')}-dns`;
 
 async function ok(args: string[], input?: string): Promise<string> {
@@ -62,7 +68,15 @@ let ownDns = false;
 let clusterDNS = '';
 
 before(async () => {
-  server = await startServer({ agent: true, controlPlane: true });
+  // The agent's cluster DNS forwards names outside the cluster to the node's resolv.conf
+  // nameservers: here one fake upstream on a loopback address of this run (port 53, as resolv.conf
+  // cannot name a port), so no query ever leaves the machine.
+  const loopback = `127.0.${randomInt(1, 250)}.${randomInt(2, 250)}`;
+  agentUpstream = await startFakeUpstream({ 'www.example.test': [{ name: 'www.example.test', type: 'A', ttl: 60, class: 'IN', data: '192.0.2.10' }] }, { address: loopback, port: 53 });
+  const resolvDir = mkdtempSync(join(tmpdir(), 'flt-dns-resolv-'));
+  resolvDirs.push(resolvDir);
+  writeFileSync(join(resolvDir, 'resolv.conf'), `nameserver ${loopback}\n`);
+  server = await startServer({ agent: true, controlPlane: true, resolvConf: join(resolvDir, 'resolv.conf') });
   const node = server.node!;
   clusterDNS = tenth(node.serviceCIDR);
   await eventually('node Ready', async () => / Ready /.test(await ok(['get', 'node', node.name, '--no-headers'])) || undefined);
@@ -154,6 +168,8 @@ after(async () => {
   await nodeDns?.stop().catch(() => undefined);
   await promisify(execFile)('nft', ['delete', 'table', 'ip', table]).catch(() => undefined);
   await upstream?.close();
+  await agentUpstream?.close();
+  for (const d of resolvDirs) rmSync(d, { recursive: true, force: true });
   await server?.stop();
 });
 
@@ -194,15 +210,12 @@ test('headless Service: the pod IP, the pod hostname under the Service, SRV of t
   assert.match(pod.out, re);
 });
 
-test('names outside the cluster are forwarded (fake upstream only), ExternalName is a CNAME', async (t) => {
-  if (!ownDns) {
-    t.skip('the agent serves DNS with the host resolvers as upstreams: a test never queries them');
-    return;
-  }
+test('names outside the cluster are forwarded (fake upstream only), ExternalName is a CNAME', async () => {
+  const fake = ownDns ? upstream! : agentUpstream!;
   const www = await inPod(`nslookup www.example.test ${clusterDNS}`);
   assert.match(www.out, /192\.0\.2\.10/);
   const ext = await inPod(`nslookup ext.default.svc.cluster.local ${clusterDNS}`);
   assert.match(ext.out, /www\.example\.test/);
   assert.match(ext.out, /192\.0\.2\.10/);
-  assert.ok(upstream!.seen.some((s) => s.startsWith('www.example.test')));
+  assert.ok(fake.seen.some((s) => s.startsWith('www.example.test')));
 });

@@ -112,7 +112,8 @@ export interface FakeUpstream {
  * for that lowercase name (filtered by the asked type); unknown names are NXDOMAIN with an SOA.
  * UDP answers larger than 512 bytes (or the client's EDNS size) are sent empty with TC set.
  */
-export async function startFakeUpstream(records: Record<string, Answer[]>): Promise<FakeUpstream> {
+export async function startFakeUpstream(records: Record<string, Answer[]>, bind: { address?: string; port?: number } = {}): Promise<FakeUpstream> {
+  const address = bind.address ?? '127.0.0.1';
   const seen: string[] = [];
   const answer = (msg: Buffer, proto: 'udp' | 'tcp'): Buffer => {
     const q = dnsPacket.decode(msg);
@@ -133,7 +134,10 @@ export async function startFakeUpstream(records: Record<string, Answer[]>): Prom
   };
   const udp = dgram.createSocket('udp4');
   udp.on('message', (m, r) => udp.send(answer(m, 'udp'), r.port, r.address));
-  await new Promise<void>((r) => udp.bind(0, '127.0.0.1', () => r()));
+  await new Promise<void>((resolve, reject) => {
+    udp.once('error', reject);
+    udp.bind(bind.port ?? 0, address, () => resolve());
+  });
   const port = udp.address().port;
   const conns = new Set<net.Socket>();
   const tcp = net.createServer((s) => {
@@ -155,7 +159,7 @@ export async function startFakeUpstream(records: Record<string, Answer[]>): Prom
   });
   await new Promise<void>((resolve, reject) => {
     tcp.once('error', reject);
-    tcp.listen(port, '127.0.0.1', () => resolve());
+    tcp.listen(port, address, () => resolve());
   });
   let closed = false;
   return {
