@@ -51,6 +51,8 @@ export function proxyTableFor(bridge: string): string {
 export interface AgentClusterSettings {
   clusterCIDRs: string[];
   serviceCIDRs: string[];
+  /** The LoadBalancer address pool: routed onto the bridge like the service subnet (safety). */
+  loadBalancerCIDRs?: string[];
   clusterDNS: string[];
   clusterDomain: string;
 }
@@ -118,7 +120,8 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     const network = await setupNodeNetwork({
       bridge: opts.bridge ?? DEFAULT_BRIDGE,
       clusterCIDRs: opts.cluster.clusterCIDRs,
-      serviceCIDRs: opts.cluster.serviceCIDRs,
+      // Every address the cluster hands out is routed onto the bridge: services and load balancers.
+      serviceCIDRs: [...opts.cluster.serviceCIDRs, ...(opts.cluster.loadBalancerCIDRs ?? [])],
       cniConfDir,
       cniDataDir: join(opts.dataDir, 'cni', 'ipam'),
       logger: opts.logger.child('network'),

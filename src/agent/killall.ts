@@ -69,8 +69,8 @@ async function mountsUnder(dir: string): Promise<string[]> {
 
 async function clusterNetworks(dataDir: string): Promise<{ clusterCIDRs: string[]; serviceCIDRs: string[] }> {
   try {
-    const c = JSON.parse(await readFile(join(dataDir, 'agent', 'cluster.json'), 'utf8')) as { clusterCIDRs?: string[]; serviceCIDRs?: string[] };
-    return { clusterCIDRs: c.clusterCIDRs ?? [], serviceCIDRs: c.serviceCIDRs ?? [] };
+    const c = JSON.parse(await readFile(join(dataDir, 'agent', 'cluster.json'), 'utf8')) as { clusterCIDRs?: string[]; serviceCIDRs?: string[]; loadBalancerCIDRs?: string[] };
+    return { clusterCIDRs: c.clusterCIDRs ?? [], serviceCIDRs: [...(c.serviceCIDRs ?? []), ...(c.loadBalancerCIDRs ?? [])] };
   } catch {
     return { clusterCIDRs: [], serviceCIDRs: [] };
   }

@@ -225,7 +225,14 @@ export async function startServer(
     log.v(1).info('apiserver started', { resources: registry.all().length, ms: ms(t) });
 
     // Node join: <data-dir>/token, and /cacerts + /v1-flotilla/node-certificate in front of the API
-    const network = { clusterCIDRs: config.clusterCidrs, serviceCIDRs: config.serviceCidrs, clusterDNS: config.clusterDns, clusterDomain: config.clusterDomain };
+    const lbCIDRs = config.serviceLbPool.map((p) => (p.includes('/') ? p : `${p}/${p.includes(':') ? 128 : 32}`));
+    const network = {
+      clusterCIDRs: config.clusterCidrs,
+      serviceCIDRs: config.serviceCidrs,
+      clusterDNS: config.clusterDns,
+      clusterDomain: config.clusterDomain,
+      ...(lbCIDRs.length ? { loadBalancerCIDRs: lbCIDRs } : {}),
+    };
     const nodeJoin = await setupNodeJoin({ dataDir: config.dataDir, tokenSecret: config.token, pki, network, apiHandle: (req, res) => api.handle(req, res), logger });
     log.info('Node token is available', { path: nodeJoin.tokenPath, token: nodeJoin.tokenAction });
 

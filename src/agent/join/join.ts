@@ -184,7 +184,15 @@ export async function joinCluster(opts: JoinOptions): Promise<JoinResult> {
 
   // 3. Credentials and settings on disk.
   await writeKubeconfig(paths.kubeconfig, { server, caPem: answer.ca, clientCertPem: answer.certificate, clientKeyPem: answer.key }, 0o600);
-  const cluster: ClusterNetwork = { clusterCIDRs: answer.clusterCIDRs, serviceCIDRs: answer.serviceCIDRs, clusterDNS: answer.clusterDNS, clusterDomain: answer.clusterDomain };
+  const cluster: ClusterNetwork = {
+    clusterCIDRs: answer.clusterCIDRs,
+    serviceCIDRs: answer.serviceCIDRs,
+    clusterDNS: answer.clusterDNS,
+    clusterDomain: answer.clusterDomain,
+    ...(Array.isArray(answer.loadBalancerCIDRs) && answer.loadBalancerCIDRs.every((c) => typeof c === 'string') && answer.loadBalancerCIDRs.length
+      ? { loadBalancerCIDRs: answer.loadBalancerCIDRs }
+      : {}),
+  };
   await writeFileAtomic(paths.cluster, JSON.stringify(cluster, null, 2) + '\n', 0o600);
   return { kubeconfigPath: paths.kubeconfig, cluster, joined: true, warnings };
 }

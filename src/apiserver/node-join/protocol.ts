@@ -45,6 +45,11 @@ export interface ClusterNetwork {
   serviceCIDRs: string[];
   clusterDNS: string[];
   clusterDomain: string;
+  /**
+   * Addresses LoadBalancer Services may get (`--service-lb-pool`), as CIDRs: agents route them onto
+   * their bridge like the service subnet, so nothing addressed to them leaves the machine. Optional.
+   */
+  loadBalancerCIDRs?: string[];
 }
 
 export interface NodeCertificateResponse extends ClusterNetwork {
