@@ -50,6 +50,8 @@ export interface WatchCacheOptions {
   windowMs?: number;
   /** At most this many events are kept (default 200,000). */
   maxEvents?: number;
+  /** At start, at most this many revisions of the store's history are replayed (default 10,000). */
+  replayRevisions?: number;
   now?: () => number;
   logger: Logger;
 }
@@ -61,6 +63,8 @@ function dropMemo(events: CacheEvent[]): void {
     e.lines = undefined;
   }
 }
+
+const DEFAULT_REPLAY_REVISIONS = 10_000;
 
 export class WatchCache {
   private readonly events: CacheEvent[] = [];
@@ -87,11 +91,19 @@ export class WatchCache {
     this.now = opts.now ?? Date.now;
   }
 
+  /**
+   * Starts the backend watch. The store's retained history (at most `replayRevisions` revisions,
+   * never below its compacted revision) is replayed into the window first, so a client that
+   * watched before a server restart can resume from its resourceVersion instead of relisting.
+   */
   async start(): Promise<void> {
-    const rev = await this.backend.currentRevision();
-    this.floor = rev;
-    this.latest = rev;
-    this.open(rev);
+    const [rev, compacted] = await Promise.all([this.backend.currentRevision(), this.backend.compactedRevision()]);
+    const from = Math.min(rev, Math.max(compacted, rev - (this.opts.replayRevisions ?? DEFAULT_REPLAY_REVISIONS)));
+    this.floor = from;
+    this.latest = from;
+    this.open(from);
+    // Subscribers come after the replay: live delivery does not filter by their start revision.
+    if (from < rev && !(await this.waitFor(rev, 30_000))) this.opts.logger.warn('watch cache: history replay incomplete after 30 s', { from, to: rev, at: this.latest });
   }
 
   private open(afterRev: number): void {
