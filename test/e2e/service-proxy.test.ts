@@ -184,6 +184,10 @@ test('ClusterIP from the host spreads over the three ready blue pods and never t
   const unready = await podNames('version=blue', false);
   assert.equal(ready.length, 3);
   assert.equal(unready.length, 1);
+  // The EndpointSlice controller and the node's proxy follow readiness asynchronously: wait until
+  // the Service answers from every ready pod, then check a fresh batch.
+  const end = Date.now() + 30_000;
+  while (Date.now() < end && JSON.stringify(distinct(await hostMany(clusterIP, 80, 20))) !== JSON.stringify(ready)) await new Promise((r) => setTimeout(r, 300));
   const seen = distinct(await hostMany(clusterIP, 80, 60));
   assert.deepEqual(seen, ready, `seen ${seen.join(', ')}`);
 });
