@@ -53,3 +53,21 @@ test('the replay is bounded: older resume points get 410 Expired', async () => {
   cache.close();
   await backend.close();
 });
+
+test('a watch opened during the replay gets each event once, in order, from its own start revision', async () => {
+  const backend = new MemoryBackend();
+  const revs: number[] = [];
+  for (let i = 0; i < 50; i++) revs.push((await backend.create(key(`k${i}`), `{"i":${i}}`)).modRevision);
+  const cache = new WatchCache(backend, { logger: discardLogger });
+  const starting = cache.start();
+  await starting;
+  const after = revs[19]!;
+  const got = await collect(cache, after, 30);
+  assert.deepEqual(got.map((e) => e.revision), revs.slice(20));
+  // A live write after the replay arrives too, once.
+  const more = collect(cache, revs[49]!, 1);
+  const w = await backend.create(key('late'), '{}');
+  assert.deepEqual((await more).map((e) => e.revision), [w.modRevision]);
+  cache.close();
+  await backend.close();
+});

@@ -41,6 +41,8 @@ export interface Subscription {
 
 interface Subscriber {
   prefix: string;
+  /** Only events with a higher revision are delivered. */
+  after: number;
   onEvents(events: CacheEvent[]): void;
   onClose(err?: Error): void;
 }
@@ -73,7 +75,10 @@ export class WatchCache {
   private readonly lastByKey = new Map<string, CacheEvent>();
   /** Every event with revision > floor is in the buffer. */
   private floor = 0;
+  /** The newest revision known to be reflected (waitFor): the store's revision at start, then events. */
   private latest = 0;
+  /** The revision of the last event taken from the backend watch (the replay starts below `latest`). */
+  private ingested = 0;
   private watch: Watch | undefined;
   private readonly subscribers = new Set<Subscriber>();
   private readonly waiters: { rev: number; resolve: () => void }[] = [];
@@ -100,10 +105,9 @@ export class WatchCache {
     const [rev, compacted] = await Promise.all([this.backend.currentRevision(), this.backend.compactedRevision()]);
     const from = Math.min(rev, Math.max(compacted, rev - (this.opts.replayRevisions ?? DEFAULT_REPLAY_REVISIONS)));
     this.floor = from;
-    this.latest = from;
+    this.latest = rev;
+    this.ingested = from;
     this.open(from);
-    // Subscribers come after the replay: live delivery does not filter by their start revision.
-    if (from < rev && !(await this.waitFor(rev, 30_000))) this.opts.logger.warn('watch cache: history replay incomplete after 30 s', { from, to: rev, at: this.latest });
   }
 
   private open(afterRev: number): void {
@@ -128,13 +132,14 @@ export class WatchCache {
         if (this.closed) return;
         this.floor = rev;
         this.latest = rev;
+        this.ingested = rev;
         this.open(rev);
       });
       return;
     }
     // Transient: resume from what we have.
     setTimeout(() => {
-      if (!this.closed) this.open(this.latest);
+      if (!this.closed) this.open(this.ingested);
     }, 200).unref();
   }
 
@@ -142,7 +147,7 @@ export class WatchCache {
     const t = this.now();
     const batch: CacheEvent[] = [];
     for (const e of evs) {
-      if (e.kv.modRevision <= this.latest) continue;
+      if (e.kv.modRevision <= this.ingested) continue;
       const ce: CacheEvent = {
         revision: e.kv.modRevision,
         type: e.type,
@@ -161,14 +166,16 @@ export class WatchCache {
       }
       if (ce.type === 'delete') this.lastByKey.delete(ce.key);
       else this.lastByKey.set(ce.key, ce);
-      this.latest = ce.revision;
+      this.ingested = ce.revision;
+      if (ce.revision > this.latest) this.latest = ce.revision;
       this.events.push(ce);
       batch.push(ce);
     }
     this.trim(t);
     if (batch.length === 0) return;
     for (const s of this.subscribers) {
-      const mine = batch.filter((e) => e.key.startsWith(s.prefix));
+      // During the start-up replay a subscriber may already hold events up to its start revision.
+      const mine = batch.filter((e) => e.revision > s.after && e.key.startsWith(s.prefix));
       if (mine.length) s.onEvents(mine);
     }
     dropMemo(batch);
@@ -199,9 +206,9 @@ export class WatchCache {
     }
   }
 
-  /** The newest revision the cache has seen. */
+  /** The newest revision every subscriber has been given (bookmarks may carry it). */
   latestRevision(): number {
-    return this.latest;
+    return this.ingested;
   }
 
   /** Oldest revision a watch may resume from. */
@@ -232,7 +239,7 @@ export class WatchCache {
   subscribe(prefix: string, afterRevision: number, onEvents: (e: CacheEvent[]) => void, onClose: (err?: Error) => void): Subscription {
     if (this.closed) throw expired('watch cache closed');
     if (afterRevision < this.floor) throw expired(`too old resource version: ${afterRevision} (${this.floor})`);
-    const sub: Subscriber = { prefix, onEvents, onClose };
+    const sub: Subscriber = { prefix, after: afterRevision, onEvents, onClose };
     const backlog: CacheEvent[] = [];
     for (let i = this.firstIndexAfter(afterRevision); i < this.events.length; i++) {
       const e = this.events[i]!;
