@@ -163,7 +163,12 @@ export async function killall(opts: KillallOptions): Promise<KillallReport> {
     if (!r.ok && !/No such file|does not exist/i.test(r.error)) throw new Error(r.error);
   });
   await step('removing network policy rules', () => removeNetworkPolicy({ bridge }));
-  await step('removing the DNS redirect', () => removeNodeDnsRedirect({ bridge }));
+  await step('removing the DNS redirect', async () => {
+    await removeNodeDnsRedirect({ bridge });
+    // The shared table goes with the last node's chains.
+    const listed = await run('nft', ['list', 'table', 'ip', 'flotilla-dns']).then((r) => r.stdout, () => undefined);
+    if (listed !== undefined && !/\bchain\b/.test(listed)) await run('nft', ['delete', 'table', 'ip', 'flotilla-dns']).catch(() => {});
+  });
 
   // 5. The node network (bridge, routes, firewall rules).
   await step('removing the pod network', async () => {
