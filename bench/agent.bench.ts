@@ -14,14 +14,15 @@
  */
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
-import { createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import { percentile } from './lib/https-client.js';
 import { BUILTIN_IMAGES, CRI_NAMESPACE } from '../src/agent/images/builtin.js';
 import { killall } from '../src/agent/killall.js';
-import { createCriClient, startContainerd, type ContainerConfig, type PodSandboxConfig } from '../src/agent/runtime/index.js';
+import { createCriClient, startContainerd } from '../src/agent/runtime/index.js';
+import { busyboxSleepPod } from './lib/cri-pod.js';
 import { createInformer } from '../src/client/informer.js';
 import { clientFromKubeconfig } from '../src/client/http-client.js';
 import { R } from '../src/client/types.js';
@@ -65,36 +66,8 @@ async function rawCriBurst(dataDir: string, n: number): Promise<number> {
   const containerd = await startContainerd({ dataDir, logger: discardLogger, cniConfDir: join(dataDir, 'cni', 'net.d') });
   const cri = createCriClient(containerd.socket);
   try {
-    const podNs = { network: 'POD', pid: 'CONTAINER', ipc: 'POD' } as const;
     const one = async (i: number) => {
-      const uid = randomBytes(8).toString('hex');
-      const logDirectory = join(dataDir, 'raw-logs', uid);
-      mkdirSync(logDirectory, { recursive: true });
-      const sandbox: PodSandboxConfig = {
-        metadata: { name: `raw-${i}`, uid, namespace: 'bench', attempt: 0 },
-        hostname: `raw-${i}`,
-        logDirectory,
-        portMappings: [],
-        labels: {},
-        annotations: {},
-        linux: { cgroupParent: '', securityContext: { namespaceOptions: podNs } },
-      };
-      const container: ContainerConfig = {
-        metadata: { name: 'main', attempt: 0 },
-        image: { image: BUILTIN_IMAGES.busybox },
-        command: ['sleep', '3600'],
-        args: [],
-        workingDir: '',
-        envs: [],
-        mounts: [],
-        labels: {},
-        annotations: {},
-        logPath: 'main/0.log',
-        stdin: false,
-        stdinOnce: false,
-        tty: false,
-        linux: { securityContext: { namespaceOptions: podNs, privileged: false, readonlyRootfs: false, supplementalGroups: [], noNewPrivs: false } },
-      };
+      const { sandbox, container } = busyboxSleepPod({ name: `raw-${i}`, uid: randomBytes(8).toString('hex'), namespace: 'bench', logRoot: join(dataDir, 'raw-logs'), network: 'POD' });
       const id = await cri.runtime.runPodSandbox(sandbox);
       const cid = await cri.runtime.createContainer(id, container, sandbox);
       await cri.runtime.startContainer(cid);

@@ -9,13 +9,12 @@
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { promisify } from 'node:util';
 import { percentile } from './lib/https-client.js';
 import { BUILTIN_IMAGES, CRI_NAMESPACE } from '../src/agent/images/builtin.js';
-import type { ContainerConfig, PodSandboxConfig } from '../src/agent/runtime/index.js';
+import { busyboxSleepPod } from './lib/cri-pod.js';
 import { TEST_PREFIX, startTestContainerd } from '../test/support/containerd.js';
 
 const execFileP = promisify(execFile);
@@ -30,7 +29,6 @@ function fmt(ms: number[]): string {
 const t = await startTestContainerd();
 try {
   const rt = t.client.runtime;
-  const hostNs = { network: 'NODE', pid: 'CONTAINER', ipc: 'POD' } as const;
   const sandboxMs: number[] = [];
   const containerMs: number[] = [];
   const totalMs: number[] = [];
@@ -38,34 +36,7 @@ try {
 
   // One warm-up of each path (first use of the snapshots, runc binary in page cache).
   const warm = async (i: number) => {
-    const uid = randomBytes(8).toString('hex');
-    const logDirectory = join(t.dataDir, 'pods', uid);
-    mkdirSync(logDirectory, { recursive: true });
-    const sandbox: PodSandboxConfig = {
-      metadata: { name: `${TEST_PREFIX}-bench-${i}`, uid, namespace: 'default', attempt: 0 },
-      hostname: '',
-      logDirectory,
-      portMappings: [],
-      labels: {},
-      annotations: {},
-      linux: { cgroupParent: '', securityContext: { namespaceOptions: hostNs } },
-    };
-    const container: ContainerConfig = {
-      metadata: { name: 'main', attempt: 0 },
-      image: { image: BUILTIN_IMAGES.busybox },
-      command: ['sleep', '3600'],
-      args: [],
-      workingDir: '',
-      envs: [],
-      mounts: [],
-      labels: {},
-      annotations: {},
-      logPath: 'main/0.log',
-      stdin: false,
-      stdinOnce: false,
-      tty: false,
-      linux: { securityContext: { namespaceOptions: hostNs, privileged: false, readonlyRootfs: false, supplementalGroups: [], noNewPrivs: false } },
-    };
+    const { sandbox, container } = busyboxSleepPod({ name: `${TEST_PREFIX}-bench-${i}`, uid: randomBytes(8).toString('hex'), namespace: 'default', logRoot: join(t.dataDir, 'pods'), network: 'NODE' });
     const t0 = performance.now();
     const podId = await rt.runPodSandbox(sandbox);
     const t1 = performance.now();

@@ -43,11 +43,6 @@ import { createCriClient, startContainerd, type CriClient, type RegistriesConfig
 /** The default node's bridge; other nodes on the same host use their own. */
 export const DEFAULT_BRIDGE = 'flotilla0';
 
-/** The service proxy's nftables table for the node on `bridge` (one per node on a host). */
-export function proxyTableFor(bridge: string): string {
-  return proxyTableName(bridge);
-}
-
 export interface AgentClusterSettings {
   clusterCIDRs: string[];
   serviceCIDRs: string[];
@@ -328,7 +323,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
       clusterCIDRs: opts.cluster.clusterCIDRs,
       serviceCIDRs: opts.cluster.serviceCIDRs,
       informers: { services, endpointSlices },
-      table: proxyTableFor(network.bridge),
+      table: proxyTableName(network.bridge),
       localnetInterfaces: [network.bridge],
       ...(opts.proxyMode !== undefined ? { mode: opts.proxyMode } : {}),
       logger: opts.logger.child('proxy'),

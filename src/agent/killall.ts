@@ -17,8 +17,8 @@ import { promisify } from 'node:util';
 import type { Logger } from '../lib/log.js';
 import { setupNodeNetwork } from './network/index.js';
 import { removeEmptyCgroupRoot, removePodCgroups } from './kubelet/pod-cgroups.js';
-import { DEFAULT_BRIDGE, proxyTableFor } from './agent.js';
-import { removeServiceProxyTable } from '../proxy/index.js';
+import { DEFAULT_BRIDGE } from './agent.js';
+import { proxyTableName, removeServiceProxyTable } from '../proxy/index.js';
 import { removeNetworkPolicy } from '../proxy/netpol/index.js';
 import { removeNodeDnsRedirect } from '../proxy/dns/index.js';
 import { CRI_LABELS, createCriClient, startContainerd } from './runtime/index.js';
@@ -159,16 +159,11 @@ export async function killall(opts: KillallOptions): Promise<KillallReport> {
   // 4. This node's service proxy table, NetworkPolicy objects and DNS redirect.
   const bridge = opts.bridge ?? DEFAULT_BRIDGE;
   await step('removing service rules', async () => {
-    const r = await removeServiceProxyTable({ table: proxyTableFor(bridge) });
+    const r = await removeServiceProxyTable({ table: proxyTableName(bridge) });
     if (!r.ok && !/No such file|does not exist/i.test(r.error)) throw new Error(r.error);
   });
   await step('removing network policy rules', () => removeNetworkPolicy({ bridge }));
-  await step('removing the DNS redirect', async () => {
-    await removeNodeDnsRedirect({ bridge });
-    // The shared table goes with the last node's chains.
-    const listed = await run('nft', ['list', 'table', 'ip', 'flotilla-dns']).then((r) => r.stdout, () => undefined);
-    if (listed !== undefined && !/\bchain\b/.test(listed)) await run('nft', ['delete', 'table', 'ip', 'flotilla-dns']).catch(() => {});
-  });
+  await step('removing the DNS redirect', () => removeNodeDnsRedirect({ bridge }));
 
   // 5. The node network (bridge, routes, firewall rules).
   await step('removing the pod network', async () => {

@@ -16,30 +16,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { startServer, writeTestResolvConf, REPO_ROOT, type TestServer } from '../support/cluster.js';
+import { ok as kubectlOk, poll } from './lib/kube.js';
 
 const run = promisify(execFile);
 let server: TestServer;
 
-async function ok(args: string[], input?: string): Promise<string> {
-  const r = await server.kubectl(args, input === undefined ? { timeoutMs: 60_000 } : { input, timeoutMs: 60_000 });
-  assert.equal(r.code, 0, `kubectl ${args.join(' ')} failed:\n${r.stdout}\n${r.stderr}`);
-  return r.stdout;
-}
+/** kubectl as the admin, asserting success (60 s limit). */
+const ok = (args: string[], input?: string): Promise<string> => kubectlOk(server, args, { timeoutMs: 60_000, ...(input === undefined ? {} : { input }) });
 
-async function eventually<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < end) {
-    try {
-      const v = await probe();
-      if (v !== undefined && v !== false) return v;
-    } catch (e) {
-      last = e;
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  assert.fail(`timed out: ${what}${last ? ` (last error: ${String(last)})` : ''}`);
-}
+const eventually = <T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> => poll(what, probe, timeoutMs, 250);
 
 interface PodView {
   metadata: { name: string; uid: string; labels?: Record<string, string> };

@@ -8,7 +8,7 @@ import { runCommand, type RunCommand } from '../../agent/network/index.js';
 import type { Client } from '../../client/types.js';
 import type { Logger } from '../../lib/log.js';
 import { startClusterDns, type ClusterDnsOptions, type RunningClusterDns } from './cluster-dns.js';
-import { dnsRedirectApplyScript, dnsRedirectRemoveScript, type DnsRedirectSpec } from './dns-redirect.js';
+import { DNS_NFT_TABLE, dnsRedirectApplyScript, dnsRedirectRemoveScript, type DnsRedirectSpec } from './dns-redirect.js';
 import type { HostPort } from './dns-server.js';
 
 export interface NodeDnsOptions {
@@ -98,11 +98,15 @@ export async function startNodeDns(opts: NodeDnsOptions): Promise<RunningNodeDns
 
 /**
  * Removes `bridge`'s redirect chains from the DNS table (for killall and crash recovery, when no
- * RunningNodeDns is at hand). Succeeds when they or the table are absent; the table itself stays
- * (other agents of the host may use it).
+ * RunningNodeDns is at hand). Succeeds when they or the table are absent; the table goes too once
+ * no agent of the host has chains left in it.
  */
 export async function removeNodeDnsRedirect(opts: { bridge: string; nftTable?: string; nftPath?: string; run?: RunCommand }): Promise<void> {
   const run = opts.run ?? runCommand;
   const r = await run(opts.nftPath ?? 'nft', ['-f', '-'], { input: dnsRedirectRemoveScript({ bridge: opts.bridge, ...(opts.nftTable !== undefined ? { table: opts.nftTable } : {}) }), timeoutMs: 10_000 });
   if (r.code !== 0) throw new Error(`nft -f - failed (exit ${r.code}): ${r.stderr.trim()}`);
+  // The shared table goes with the last agent's chains.
+  const table = opts.nftTable ?? DNS_NFT_TABLE;
+  const listed = await run(opts.nftPath ?? 'nft', ['list', 'table', 'ip', table], { timeoutMs: 10_000 });
+  if (listed.code === 0 && !/\bchain\b/.test(listed.stdout)) await run(opts.nftPath ?? 'nft', ['delete', 'table', 'ip', table], { timeoutMs: 10_000 });
 }
