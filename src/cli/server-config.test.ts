@@ -201,9 +201,9 @@ test('the seed kubeadm ClusterConfiguration loads as a config file', () => {
 });
 
 test('controller-manager timings: kube-controller-manager flag names, Go durations, upstream defaults', () => {
-  assert.deepEqual(parse([]).controllerManager, { nodeMonitorGracePeriodMs: 40_000, nodeStartupGracePeriodMs: 60_000, nodeMonitorPeriodMs: 5_000, terminatedPodGcThreshold: 12_500 });
-  const c = parse(['--node-monitor-grace-period=1m30s', '--node-startup-grace-period', '2m', '--node-monitor-period=500ms', '--terminated-pod-gc-threshold', '100']);
-  assert.deepEqual(c.controllerManager, { nodeMonitorGracePeriodMs: 90_000, nodeStartupGracePeriodMs: 120_000, nodeMonitorPeriodMs: 500, terminatedPodGcThreshold: 100 });
+  assert.deepEqual(parse([]).controllerManager, { nodeMonitorGracePeriodMs: 40_000, nodeStartupGracePeriodMs: 60_000, nodeMonitorPeriodMs: 5_000, terminatedPodGcThreshold: 12_500, maxEndpointsPerSlice: 100 });
+  const c = parse(['--node-monitor-grace-period=1m30s', '--node-startup-grace-period', '2m', '--node-monitor-period=500ms', '--terminated-pod-gc-threshold', '100', '--max-endpoints-per-slice=500']);
+  assert.deepEqual(c.controllerManager, { nodeMonitorGracePeriodMs: 90_000, nodeStartupGracePeriodMs: 120_000, nodeMonitorPeriodMs: 500, terminatedPodGcThreshold: 100, maxEndpointsPerSlice: 500 });
   // 0 or less disables PodGC's terminated-pod rule, as upstream.
   assert.equal(parse(['--terminated-pod-gc-threshold=0']).controllerManager.terminatedPodGcThreshold, 0);
   assert.equal(parse(['--terminated-pod-gc-threshold=-1']).controllerManager.terminatedPodGcThreshold, -1);
@@ -211,11 +211,12 @@ test('controller-manager timings: kube-controller-manager flag names, Go duratio
   const file = parse(['--config', '/c.yaml'], env({}, { '/c.yaml': 'node-monitor-grace-period: 20s\nterminated-pod-gc-threshold: 50\n' }));
   assert.equal(file.controllerManager.nodeMonitorGracePeriodMs, 20_000);
   assert.equal(file.controllerManager.terminatedPodGcThreshold, 50);
-  const kubeadm = SEED_KUBEADM.replace('    bind-address: "0.0.0.0"\n    \nscheduler', '    bind-address: "0.0.0.0"\n    node-monitor-grace-period: "50s"\n    terminated-pod-gc-threshold: "1000"\nscheduler');
+  const kubeadm = SEED_KUBEADM.replace('    bind-address: "0.0.0.0"\n    \nscheduler', '    bind-address: "0.0.0.0"\n    node-monitor-grace-period: "50s"\n    terminated-pod-gc-threshold: "1000"\n    max-endpoints-per-slice: "250"\nscheduler');
   assert.notEqual(kubeadm, SEED_KUBEADM);
   const k = parse(['--config', '/k.yaml'], env({}, { '/k.yaml': kubeadm }));
   assert.equal(k.controllerManager.nodeMonitorGracePeriodMs, 50_000);
   assert.equal(k.controllerManager.terminatedPodGcThreshold, 1000);
+  assert.equal(k.controllerManager.maxEndpointsPerSlice, 250);
   assert.equal(k.bindAddress, '0.0.0.0', "the controller manager's own bind-address is not the API server's");
 });
 
@@ -235,6 +236,10 @@ test('controller-manager timings: bad values are one-line errors naming the flag
   oneLine(['--terminated-pod-gc-threshold', 'lots'], /^invalid --terminated-pod-gc-threshold "lots": not a whole number$/);
   oneLine(['--terminated-pod-gc-threshold=1.5'], /^invalid --terminated-pod-gc-threshold "1.5": not a whole number$/);
   oneLine(['--terminated-pod-gc-threshold=3000000000'], /^invalid --terminated-pod-gc-threshold 3000000000: out of range$/);
+  // kube-controller-manager's own bounds and wording.
+  oneLine(['--max-endpoints-per-slice=0'], /^max-endpoints-per-slice must not be less than 1, but got 0$/);
+  oneLine(['--max-endpoints-per-slice', '1001'], /^max-endpoints-per-slice must not be more than 1000, but got 1001$/);
+  oneLine(['--max-endpoints-per-slice=many'], /^invalid --max-endpoints-per-slice "many": not a whole number$/);
   usageError(['--config', '/c.yaml'], /^invalid --node-monitor-grace-period "40": time: missing unit/, env({}, { '/c.yaml': 'node-monitor-grace-period: 40\n' }));
 });
 
@@ -244,6 +249,7 @@ test('server --help lists the controller-manager flags with Go-style defaults', 
   assert.match(help, /--node-startup-grace-period duration\s+.*\(default 1m0s\)/);
   assert.match(help, /--node-monitor-period duration\s+.*\(default 5s\)/);
   assert.match(help, /--terminated-pod-gc-threshold int\s+.*\(default 12500\)/);
+  assert.match(help, /--max-endpoints-per-slice int32\s+.*\(default 100\)/);
 });
 
 test('--help wins over everything else', () => {

@@ -61,6 +61,8 @@ export interface ControllerManagerConfig {
   nodeMonitorPeriodMs: number;
   /** --terminated-pod-gc-threshold: terminated pods kept before PodGC deletes the oldest; ≤ 0: never. */
   terminatedPodGcThreshold: number;
+  /** --max-endpoints-per-slice: endpoints per EndpointSlice the EndpointSlice controller writes (1–1000). */
+  maxEndpointsPerSlice: number;
 }
 
 export interface ServerConfig {
@@ -177,6 +179,7 @@ export const DEFAULTS = {
   nodeStartupGracePeriodMs: 60_000,
   nodeMonitorPeriodMs: 5_000,
   terminatedPodGcThreshold: 12_500,
+  maxEndpointsPerSlice: 100,
 } as const;
 
 /** A default as Go prints a time.Duration (`40s`, `1m0s`), as kube-controller-manager's help shows it. */
@@ -224,6 +227,7 @@ export const SERVER_FLAGS: FlagSpec[] = [
   { name: 'node-startup-grace-period', type: 'string', valueName: 'duration', defaultText: goDuration(DEFAULTS.nodeStartupGracePeriodMs), description: 'How long a starting node may go without posting Ready before it is marked unhealthy' },
   { name: 'node-monitor-period', type: 'string', valueName: 'duration', defaultText: goDuration(DEFAULTS.nodeMonitorPeriodMs), description: 'How often the node lifecycle controller checks node health' },
   { name: 'terminated-pod-gc-threshold', type: 'string', valueName: 'int', defaultText: String(DEFAULTS.terminatedPodGcThreshold), description: 'Terminated pods that may exist before the pod garbage collector deletes the oldest (0 or less: never)' },
+  { name: 'max-endpoints-per-slice', type: 'string', valueName: 'int32', defaultText: String(DEFAULTS.maxEndpointsPerSlice), description: 'The maximum number of endpoints that will be added to an EndpointSlice (1 to 1000)' },
   { name: 'v', short: 'v', type: 'string', valueName: 'int', defaultText: '0', description: 'Log verbosity (klog levels)' },
   { name: 'help', short: 'h', type: 'boolean', description: 'Help for server' },
 ];
@@ -421,6 +425,7 @@ export function parseServerConfig(argv: string[], env: ServerEnv): ParsedServerC
     nodeStartupGracePeriodMs: parseDurationFlag('node-startup-grace-period', getString('node-startup-grace-period'), DEFAULTS.nodeStartupGracePeriodMs),
     nodeMonitorPeriodMs: parseDurationFlag('node-monitor-period', getString('node-monitor-period'), DEFAULTS.nodeMonitorPeriodMs),
     terminatedPodGcThreshold: parseInt32Flag('terminated-pod-gc-threshold', getString('terminated-pod-gc-threshold'), DEFAULTS.terminatedPodGcThreshold),
+    maxEndpointsPerSlice: parseMaxEndpointsPerSlice(parseInt32Flag('max-endpoints-per-slice', getString('max-endpoints-per-slice'), DEFAULTS.maxEndpointsPerSlice)),
   };
 
   const config: ServerConfig = {
@@ -493,6 +498,13 @@ function parseInt32Flag(name: string, text: string | undefined, def: number): nu
   if (!/^-?[0-9]+$/.test(text.trim())) throw new UsageError(`invalid --${name} "${text}": not a whole number`, SERVER_COMMAND);
   const n = Number(text.trim());
   if (n < -(2 ** 31) || n > 2 ** 31 - 1) throw new UsageError(`invalid --${name} ${text.trim()}: out of range`, SERVER_COMMAND);
+  return n;
+}
+
+/** kube-controller-manager's EndpointSliceControllerOptions.Validate bounds and messages. */
+function parseMaxEndpointsPerSlice(n: number): number {
+  if (n < 1) throw new UsageError(`max-endpoints-per-slice must not be less than 1, but got ${n}`, SERVER_COMMAND);
+  if (n > 1000) throw new UsageError(`max-endpoints-per-slice must not be more than 1000, but got ${n}`, SERVER_COMMAND);
   return n;
 }
 
@@ -634,7 +646,7 @@ function fromClusterConfiguration(cc: Record<string, unknown>, out: Map<string, 
   }
 }
 
-const CONTROLLER_MANAGER_KEYS = new Set(['node-monitor-grace-period', 'node-startup-grace-period', 'node-monitor-period', 'terminated-pod-gc-threshold']);
+const CONTROLLER_MANAGER_KEYS = new Set(['node-monitor-grace-period', 'node-startup-grace-period', 'node-monitor-period', 'terminated-pod-gc-threshold', 'max-endpoints-per-slice']);
 
 /** The pod/service subnet and DNS facts other components need, derived from the config. */
 export function describeNetworks(c: ServerConfig): string {

@@ -66,6 +66,8 @@ export interface BuiltinControllerOptions {
   rootCAPem?: string;
   /** --service-lb-pool: addresses for LoadBalancer Services (empty: the nodes' InternalIPs). */
   serviceLbPool?: readonly string[];
+  /** --max-endpoints-per-slice (default 100). */
+  maxEndpointsPerSlice?: number;
 }
 
 export interface ServiceAccountTokenOptions {
@@ -105,7 +107,7 @@ export function builtinControllers(options: BuiltinControllerOptions | ServiceAc
     newPodGcController(opts.podGc),
     newServiceLbController({ newQueue, pool: opts.serviceLbPool ?? [] }),
     newEndpointsController({ newQueue }),
-    newEndpointSliceController({ newQueue }),
+    newEndpointSliceController({ newQueue, ...(opts.maxEndpointsPerSlice !== undefined ? { maxEndpointsPerSlice: opts.maxEndpointsPerSlice } : {}) }),
     newEndpointSliceMirroringController({ newQueue }),
   ];
 }

@@ -102,6 +102,7 @@ export async function startControlPlane(opts: { handle: RequestListener; config:
         },
         podGc: { terminatedPodGcThreshold: config.controllerManager.terminatedPodGcThreshold },
         serviceLbPool: config.serviceLbPool,
+        maxEndpointsPerSlice: config.controllerManager.maxEndpointsPerSlice,
       },
     });
     stops.push(() => cm.stop());
