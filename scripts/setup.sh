@@ -24,6 +24,8 @@ declare -A pkgs=(
   [nftables]=/usr/sbin/nft
   [iptables]=/usr/sbin/iptables
   [iproute2]=/usr/sbin/ip
+  # The service proxy deletes stale UDP conntrack entries when a Service's endpoints change (as kube-proxy).
+  [conntrack]=/usr/sbin/conntrack
   # The built-in images (pause, busybox, demo app) are made from these: busybox from the host's
   # static binary, pause and the demo app compiled statically against Debian's libc.
   [busybox-static]=/bin/busybox
