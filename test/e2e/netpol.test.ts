@@ -4,22 +4,20 @@
  * postgresql pods (the demo app serving HTTP on 8080 / 5432), read as upstream does. Traffic is
  * pod → pod on the node's bridge only (`kubectl exec … wget`), plus the node itself → pods.
  *
- * Until the agent starts enforcement itself, the test runs startNetworkPolicy in this process
- * against the server (admin kubeconfig) for the server's bridge, in a table of its own
- * (`flt-npe-<hex>`): the same rules the agent will install, removed at the end.
+ * Enforcement is the agent's own (startAgent runs startNetworkPolicy for its bridge in
+ * `table inet flotilla-netpol`): nothing here installs rules, so the test fails when the agent's
+ * enforcement breaks. The server's stop (killall) removes the agent's objects.
+ * test/e2e/netpol-seed.test.ts applies the seed file itself and measures change latency.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
+import { execFile } from 'node:child_process';
 import { connect } from 'node:net';
+import { promisify } from 'node:util';
 import { startServer, type TestServer } from '../support/cluster.js';
-import { clientFromKubeconfig } from '../../src/client/http-client.js';
-import { discardLogger } from '../../src/lib/log.js';
-import { removeNetworkPolicy, startNetworkPolicy, type RunningNetworkPolicy } from '../../src/proxy/netpol/index.js';
+import { NETPOL_TABLE } from '../../src/proxy/netpol/index.js';
 
 let server: TestServer;
-let np: RunningNetworkPolicy | undefined;
-const TABLE = `flt-npe-${randomBytes(3).toString('hex')}`;
 const ip: Record<string, string> = {};
 
 async function ok(args: string[], input?: string): Promise<string> {
@@ -146,14 +144,17 @@ before(async () => {
   for (const [ns, name] of [['production', 'frontend'], ['production', 'backend-api'], ['production', 'postgresql'], ['production', 'intruder'], ['default', 'outsider']] as const) {
     ip[name] = (await ok(['get', 'pod', '-n', ns, name, '-o', 'jsonpath={.status.podIP}'])).trim();
   }
-  const client = clientFromKubeconfig(server.kubeconfig, 'netpol-e2e');
-  np = await startNetworkPolicy({ client, nodeName: server.node!.name, bridge: server.node!.bridge, table: TABLE, logger: discardLogger });
 });
 
 after(async () => {
-  np?.stop();
-  if (server?.node) await removeNetworkPolicy({ bridge: server.node.bridge, table: TABLE }).catch(() => undefined);
   await server?.stop();
+});
+
+test('the agent enforces NetworkPolicies itself: its base chains are in table inet flotilla-netpol', async () => {
+  const { stdout } = await promisify(execFile)('nft', ['list', 'table', 'inet', NETPOL_TABLE], { timeout: 10_000 });
+  const bridge = server.node!.bridge;
+  assert.match(stdout, new RegExp(`chain ${bridge}-ingress \\{[^}]*hook forward`), `${bridge}-ingress in ${NETPOL_TABLE}`);
+  assert.match(stdout, new RegExp(`chain ${bridge}-egress \\{[^}]*hook forward`), `${bridge}-egress in ${NETPOL_TABLE}`);
 });
 
 test('the demo pods have wget (busybox applets in the demo image) and reach each other without policies', async () => {
@@ -178,7 +179,6 @@ spec:
 
 test('the seed\'s network-policies.yaml in production, read as upstream', async () => {
   await ok(['apply', '-f', '-'], SEED_POLICIES);
-  await np!.syncNow();
   // default-deny-all also denies the frontend's egress: it reaches the backend only once another policy allows it.
   await eventually('intruder → backend denied', async () => !(await reach('production/intruder', 'backend-api', 8080)) || undefined, 10_000);
   await expect([
