@@ -7,7 +7,8 @@ import type { Client } from '../client/types.js';
 import { createLogger, type LogRecord } from '../lib/log.js';
 import { proxyModeNotice, removeServiceProxyTable, startServiceProxy } from './service-proxy.js';
 import { fakeInformer } from './testing/fake-informer.js';
-import type { NftApply } from './nft.js';
+import { CONNTRACK_MISSING, type ConntrackDelete, type NftApply } from './nft.js';
+import { conntrackDeleteArgs } from './nftables/conntrack.js';
 
 const service = (name: string, ip: string): KubeObject => ({
   apiVersion: 'v1',
@@ -24,12 +25,22 @@ const slice = (svc: string, ips: string[]): KubeObject => ({
   endpoints: ips.map((ip) => ({ addresses: [ip], conditions: { ready: true } })),
 });
 
-function setup(opts: { fail?: (script: string) => boolean; minSyncPeriodMs?: number; mode?: string; syncPeriodMs?: number; tableExists?: () => Promise<boolean> } = {}) {
+function setup(opts: { fail?: (script: string) => boolean; minSyncPeriodMs?: number; mode?: string; syncPeriodMs?: number; tableExists?: () => Promise<boolean>; conntrack?: ConntrackDelete } = {}) {
   const services = fakeInformer(R.services);
   const slices = fakeInformer(R.endpointslices);
+  const nodes = fakeInformer(R.nodes);
   const scripts: string[] = [];
+  /** Scripts and conntrack calls in order (`ct <args>`). */
+  const calls: string[] = [];
+  const conntrack: ConntrackDelete =
+    opts.conntrack ??
+    (async (filters) => {
+      for (const f of filters) calls.push(`ct ${conntrackDeleteArgs(f).join(' ')}`);
+      return { ok: true, deleted: filters.length };
+    });
   const nft: NftApply = async (s) => {
     scripts.push(s);
+    calls.push('nft');
     return opts.fail?.(s) ? { ok: false, error: 'Error: No such file or directory' } : { ok: true };
   };
   const logs: LogRecord[] = [];
@@ -41,15 +52,16 @@ function setup(opts: { fail?: (script: string) => boolean; minSyncPeriodMs?: num
       clusterCIDRs: ['10.244.0.0/16', 'fd00::/48'],
       serviceCIDRs: ['10.96.0.0/16'],
       logger,
-      informers: { services, endpointSlices: slices },
+      informers: { services, endpointSlices: slices, nodes },
       nft,
+      conntrack,
       tableExists: opts.tableExists ?? (async () => true),
       ...(opts.syncPeriodMs !== undefined ? { syncPeriodMs: opts.syncPeriodMs } : {}),
       table: 'flt-test',
       minSyncPeriodMs: opts.minSyncPeriodMs ?? 0,
       ...(opts.mode !== undefined ? { mode: opts.mode } : {}),
     });
-  return { services, slices, scripts, logs, start };
+  return { services, slices, nodes, scripts, calls, logs, start };
 }
 
 test('proxy mode: ipvs and iptables fall back to nftables with one clear line; nftables and empty are silent', async () => {
@@ -162,6 +174,91 @@ test('every syncPeriod: nothing is sent while the table is there; a lost table i
     while (s.scripts.length < 2 && Date.now() - t0 < 3000) await new Promise((r) => setTimeout(r, 20));
     assert.match(s.scripts[1]!, /^add table ip flt-test\ndelete table ip flt-test\n/);
     assert.equal(p.stats().fullSyncs, 2);
+  } finally {
+    await p.stop();
+  }
+});
+
+const udpService = (name: string, ip: string): KubeObject => ({
+  apiVersion: 'v1',
+  kind: 'Service',
+  metadata: { namespace: 'default', name },
+  spec: { type: 'ClusterIP', clusterIP: ip, ports: [{ name: 'dns', protocol: 'UDP', port: 53, targetPort: 5353 }] },
+});
+const udpSlice = (svc: string, ips: string[]): KubeObject => ({ ...slice(svc, ips), ports: [{ name: 'dns', protocol: 'UDP', port: 5353 }] });
+
+test('UDP: after the delta that replaces an endpoint is applied, the entries DNATed to the old one are deleted; TCP changes never call conntrack', async () => {
+  const s = setup();
+  s.services.set(udpService('dns', '10.96.0.10'));
+  s.slices.set(udpSlice('dns', ['10.244.0.5']));
+  s.services.set(service('web', '10.96.0.20'));
+  s.slices.set(slice('web', ['10.244.0.6']));
+  const p = await s.start();
+  try {
+    assert.deepEqual(s.calls, ['nft', 'ct -D -p udp --orig-dst 10.96.0.10 --orig-port-dst 53 --reply-src 10.96.0.10'], 'at start: only entries never DNATed');
+    s.calls.length = 0;
+    s.slices.set(udpSlice('dns', ['10.244.0.9']));
+    await p.syncNow();
+    assert.deepEqual(s.calls, ['nft', 'ct -D -p udp --orig-dst 10.96.0.10 --orig-port-dst 53 --reply-src 10.244.0.5']);
+    s.calls.length = 0;
+    s.slices.set(slice('web', ['10.244.0.7']));
+    await p.syncNow();
+    assert.deepEqual(s.calls, ['nft']);
+    assert.equal(p.stats().conntrackDeleted, 2);
+  } finally {
+    await p.stop();
+  }
+});
+
+test('UDP: a missing conntrack tool is one clear error; rules are still applied', async () => {
+  const s = setup({ conntrack: async () => ({ ok: false, error: CONNTRACK_MISSING, missing: true, deleted: 0 }) });
+  s.services.set(udpService('dns', '10.96.0.10'));
+  s.slices.set(udpSlice('dns', ['10.244.0.5']));
+  const p = await s.start();
+  try {
+    s.slices.set(udpSlice('dns', ['10.244.0.9']));
+    await p.syncNow();
+    assert.equal(s.scripts.length, 2);
+    assert.equal(p.stats().conntrackFailures, 2);
+    const errs = s.logs.filter((l) => l.level === 'error');
+    assert.equal(errs.length, 1);
+    assert.match(errs[0]!.msg, /conntrack not found.*install the Debian package conntrack/);
+  } finally {
+    await p.stop();
+  }
+});
+
+test('topology: the Node\'s zone label picks the zone-hinted endpoints; a zone change recomputes every Service', async () => {
+  const s = setup();
+  const hinted = (svc: string): KubeObject => ({
+    ...slice(svc, []),
+    endpoints: [
+      { addresses: ['10.244.0.5'], conditions: { ready: true }, hints: { forZones: [{ name: 'zone-a' }] } },
+      { addresses: ['10.244.0.6'], conditions: { ready: true }, hints: { forZones: [{ name: 'zone-b' }] } },
+    ],
+  });
+  s.nodes.set({ apiVersion: 'v1', kind: 'Node', metadata: { name: 'n1', labels: { 'topology.kubernetes.io/zone': 'zone-a' } } });
+  s.nodes.set({ apiVersion: 'v1', kind: 'Node', metadata: { name: 'other', labels: { 'topology.kubernetes.io/zone': 'zone-c' } } });
+  for (const n of ['a', 'b']) {
+    s.services.set(service(n, n === 'a' ? '10.96.3.1' : '10.96.3.2'));
+    s.slices.set(hinted(n));
+  }
+  const p = await s.start();
+  try {
+    assert.equal(p.stats().zone, 'zone-a');
+    assert.match(s.scripts[0]!, /dnat to 10\.244\.0\.5:8080/);
+    assert.doesNotMatch(s.scripts[0]!, /10\.244\.0\.6/);
+    s.nodes.set({ apiVersion: 'v1', kind: 'Node', metadata: { name: 'n1', labels: { 'topology.kubernetes.io/zone': 'zone-b' } } });
+    await p.syncNow();
+    assert.equal(s.scripts.length, 2);
+    assert.match(s.scripts[1]!, /service-default\/a\/tcp\/http .*dnat to 10\.244\.0\.6:8080/);
+    assert.match(s.scripts[1]!, /service-default\/b\/tcp\/http .*dnat to 10\.244\.0\.6:8080/);
+    assert.doesNotMatch(s.scripts[1]!, /dnat to 10\.244\.0\.5/);
+    // Another node's label, or a Node update that keeps our zone: nothing.
+    s.nodes.set({ apiVersion: 'v1', kind: 'Node', metadata: { name: 'other', labels: { 'topology.kubernetes.io/zone': 'zone-a' } } });
+    s.nodes.set({ apiVersion: 'v1', kind: 'Node', metadata: { name: 'n1', labels: { 'topology.kubernetes.io/zone': 'zone-b', x: 'y' } } });
+    await p.syncNow();
+    assert.equal(s.scripts.length, 2);
   } finally {
     await p.stop();
   }

@@ -10,6 +10,9 @@
  * one. Every `syncPeriodMs` the table's presence is checked (`nft list tables ip`, cheap: it is
  * rebuilt when gone); every `fullSyncPeriodMs` it is replaced anyway. The informers are the
  * source of truth, so no periodic recomputation of every Service is needed.
+ * After a sync is applied, the conntrack entries of UDP Services it made stale are deleted
+ * (nftables/conntrack.ts), as kube-proxy does; the Node's zone label (topology hints) is watched
+ * and a change of it recomputes every Service.
  */
 import { writeFile } from 'node:fs/promises';
 import type { KubeObject } from '../api/types.js';
@@ -19,7 +22,11 @@ import { R, type Client } from '../client/types.js';
 import type { Logger } from '../lib/log.js';
 import { buildServiceRules, SERVICE_NAME_LABEL, type EndpointSliceLike, type ProxyConfig, type ServiceLike, type ServiceRules } from './nftables/model.js';
 import { deleteTableScript, diffScript, fullSyncScript, type ServiceChange } from './nftables/script.js';
-import { nftApplier, nftListIpTables, type NftApply } from './nft.js';
+import { staleConntrackFilters } from './nftables/conntrack.js';
+import { CONNTRACK_MISSING, conntrackAvailable, conntrackDeleter, nftApplier, nftListIpTables, type ConntrackDelete, type NftApply } from './nft.js';
+
+/** The Node label naming its zone (topology hints). */
+export const ZONE_LABEL = 'topology.kubernetes.io/zone';
 
 export const DEFAULT_PROXY_TABLE = 'flotilla-proxy';
 /**
@@ -45,8 +52,12 @@ export interface ServiceProxyOptions {
   /** Service CIDRs (IPv4 used); traffic to an unallocated ClusterIP is dropped. */
   serviceCIDRs: string[];
   logger: Logger;
-  /** Informers to share (e.g. with cluster DNS); otherwise the proxy creates and stops its own. */
-  informers?: { services: Informer<KubeObject>; endpointSlices: Informer<KubeObject> };
+  /**
+   * Informers to share (e.g. with cluster DNS); otherwise the proxy creates and stops its own.
+   * `nodes` (this node's Node, for its zone label) is optional when sharing: without it zone
+   * hints are not used (node hints still are).
+   */
+  informers?: { services: Informer<KubeObject>; endpointSlices: Informer<KubeObject>; nodes?: Informer<KubeObject> };
   /** Our table (default `flotilla-proxy`). Several agents on one host: give each its own. */
   table?: string;
   /**
@@ -69,6 +80,11 @@ export interface ServiceProxyOptions {
   nft?: NftApply;
   /** Whether our table still exists (default: `nft list tables ip`); undefined = unknown. */
   tableExists?: (table: string) => Promise<boolean | undefined>;
+  /**
+   * How stale UDP conntrack entries are deleted (default: the `conntrack` tool; its absence is
+   * logged as an error at start). `false`: never (tests without root).
+   */
+  conntrack?: ConntrackDelete | false;
 }
 
 export interface ServiceProxyStats {
@@ -80,6 +96,11 @@ export interface ServiceProxyStats {
   lastApplyMs: number;
   lastSyncMs: number;
   lastScriptBytes: number;
+  /** Stale UDP conntrack entries deleted, and deletions that failed. */
+  conntrackDeleted: number;
+  conntrackFailures: number;
+  /** The node zone used for topology hints ('' = none). */
+  zone: string;
 }
 
 export interface RunningServiceProxy {
@@ -119,7 +140,11 @@ export async function startServiceProxy(opts: ServiceProxyOptions): Promise<Runn
     serviceCIDRs: opts.serviceCIDRs.filter(ipv4),
     localhostNodePorts: localnet.length > 0,
     masqueradeBit: opts.masqueradeBit ?? 0x4000,
+    nodeIPs: opts.nodeIPs ?? [],
   };
+  const conntrack = opts.conntrack === false ? undefined : (opts.conntrack ?? conntrackDeleter());
+  if (opts.conntrack === undefined && !(await conntrackAvailable())) log.error(CONNTRACK_MISSING);
+  let conntrackMissingLogged = false;
   const nft = opts.nft ?? nftApplier();
   const tableExists = opts.tableExists ?? (async (t: string) => (await nftListIpTables())?.includes(t));
   const minSync = opts.minSyncPeriodMs ?? 1000;
@@ -135,6 +160,7 @@ export async function startServiceProxy(opts: ServiceProxyOptions): Promise<Runn
   const own = !opts.informers;
   const services = opts.informers?.services ?? createInformer<KubeObject>(opts.client, R.services, { logger: log });
   const slices = opts.informers?.endpointSlices ?? createInformer<KubeObject>(opts.client, R.endpointslices, { logger: log });
+  const nodes = opts.informers ? opts.informers.nodes : createInformer<KubeObject>(opts.client, R.nodes, { fieldSelector: `metadata.name=${opts.nodeName}`, logger: log });
 
   // Slices by Service key, kept from events (a slice whose label changes moves between keys).
   const sliceIndex = new Map<string, Map<string, EndpointSliceLike>>();
@@ -180,7 +206,25 @@ export async function startServiceProxy(opts: ServiceProxyOptions): Promise<Runn
     return buildServiceRules(svc, [...(sliceIndex.get(key)?.values() ?? [])], cfg);
   };
 
-  const st: ServiceProxyStats = { services: 0, syncs: 0, fullSyncs: 0, failures: 0, lastApplyMs: 0, lastSyncMs: 0, lastScriptBytes: 0 };
+  const st: ServiceProxyStats = { services: 0, syncs: 0, fullSyncs: 0, failures: 0, lastApplyMs: 0, lastSyncMs: 0, lastScriptBytes: 0, conntrackDeleted: 0, conntrackFailures: 0, zone: '' };
+
+  // After the rules are in place (new packets get the new DNAT), entries they made stale go.
+  const flushConntrack = async (changes: ServiceChange[]) => {
+    if (!conntrack) return;
+    const filters = staleConntrackFilters(changes);
+    if (filters.length === 0) return;
+    const r = await conntrack(filters);
+    st.conntrackDeleted += r.deleted;
+    if (r.ok) {
+      if (r.deleted > 0) log.v(2).info('stale UDP conntrack entries deleted', { entries: r.deleted, filters: filters.length });
+      return;
+    }
+    st.conntrackFailures++;
+    if (r.missing) {
+      if (!conntrackMissingLogged) log.error(r.error);
+      conntrackMissingLogged = true;
+    } else log.warn('deleting stale UDP conntrack entries failed', { error: r.error });
+  };
   let stopped = false;
   let running: Promise<void> | undefined;
   let timer: NodeJS.Timeout | undefined;
@@ -205,11 +249,14 @@ export async function startServiceProxy(opts: ServiceProxyOptions): Promise<Runn
         needFull = true;
         throw new Error(`nftables full sync of table ip ${table} failed: ${res.error}`);
       }
+      const changes: ServiceChange[] = [];
+      for (const k of new Set([...applied.keys(), ...next.keys()])) changes.push({ old: applied.get(k), new: next.get(k) });
       applied = next;
       needFull = false;
       lastFull = Date.now();
       st.fullSyncs++;
       log.v(2).info('service rules fully synced', { services: next.size, bytes: script.length, ms: Math.round(st.lastApplyMs) });
+      await flushConntrack(changes);
     } else {
       if (dirty.size === 0) return;
       const keys = [...dirty];
@@ -240,6 +287,7 @@ export async function startServiceProxy(opts: ServiceProxyOptions): Promise<Runn
         if (r) applied.set(k, r);
         else applied.delete(k);
       }
+      await flushConntrack(changes);
     }
     st.services = applied.size;
     st.syncs++;
@@ -302,14 +350,26 @@ export async function startServiceProxy(opts: ServiceProxyOptions): Promise<Runn
     },
     delete: (o) => (deleteSlice(o), onChange()),
   });
+  // The node's zone (topology hints): a change recomputes every Service.
+  const setZone = (o: KubeObject) => {
+    if (o.metadata.name !== opts.nodeName) return;
+    const zone = o.metadata.labels?.[ZONE_LABEL] ?? '';
+    if (zone === (cfg.nodeZone ?? '')) return;
+    cfg.nodeZone = zone;
+    st.zone = zone;
+    for (const svc of services.list()) dirty.add(keyOf(svc));
+    onChange();
+  };
+  nodes?.addHandlers({ add: setZone, update: (_a, b) => setZone(b) });
   const stopInformers = () => {
     if (!own) return;
     services.stop();
     slices.stop();
+    nodes?.stop();
   };
 
   try {
-    if (own) await Promise.all([services.start(), slices.start()]);
+    if (own) await Promise.all([services.start(), slices.start(), nodes?.start()]);
     await syncOnce();
   } catch (e) {
     stopInformers();

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildServiceRules, choiceRules, CASCADE_MAX_ENDPOINTS, endpointsFor, slicesByService, usableEndpoints, type EndpointSliceLike, type ProxyConfig, type ServiceLike } from './model.js';
+import { buildServiceRules, choiceRules, CASCADE_MAX_ENDPOINTS, endpointsFor, loadBalancerSourceRanges, slicesByService, SOURCE_RANGES_ANNOTATION, usableEndpoints, type EndpointSliceLike, type ProxyConfig, type ServiceLike } from './model.js';
 
 export const cfg: ProxyConfig = { table: 'flotilla-proxy', nodeName: 'n1', clusterCIDRs: ['10.244.0.0/16'], serviceCIDRs: ['10.96.0.0/16'], localhostNodePorts: false, masqueradeBit: 0x4000 };
 
@@ -167,4 +167,56 @@ test('choiceRules: one endpoint → goto; a cascade of 1/k draws (uniform overal
   }
   const many = Array.from({ length: CASCADE_MAX_ENDPOINTS + 1 }, (_, i) => `e${i}`);
   assert.deepEqual(choiceRules(many), [`numgen random mod ${many.length} vmap { ${many.map((t, i) => `${i} : goto ${t}`).join(', ')} }`]);
+});
+
+test('loadBalancerSourceRanges: spec field, else the legacy annotation; IPv4 normalised; IPv6-only or invalid → nothing allowed', () => {
+  const lb = (spec: ServiceLike['spec'], annotations?: Record<string, string>): ServiceLike => ({ metadata: { namespace: 'default', name: 'lb', ...(annotations ? { annotations } : {}) }, spec: { type: 'LoadBalancer', ...spec } });
+  assert.equal(loadBalancerSourceRanges(lb({})), undefined);
+  assert.deepEqual(loadBalancerSourceRanges(lb({ loadBalancerSourceRanges: ['10.1.2.3/16', ' 192.0.2.7 ', 'fd00::/8', '10.1.0.0/16'] })), ['10.1.0.0/16', '192.0.2.7/32']);
+  assert.deepEqual(loadBalancerSourceRanges(lb({}, { [SOURCE_RANGES_ANNOTATION]: '198.51.100.0/24, 203.0.113.0/25' })), ['198.51.100.0/24', '203.0.113.0/25']);
+  assert.deepEqual(loadBalancerSourceRanges(lb({ loadBalancerSourceRanges: ['10.0.0.0/8'] }, { [SOURCE_RANGES_ANNOTATION]: '198.51.100.0/24' })), ['10.0.0.0/8'], 'the field wins');
+  assert.deepEqual(loadBalancerSourceRanges(lb({ loadBalancerSourceRanges: ['fd00::/8', '10.0.0.0/33', 'nonsense'] })), []);
+});
+
+test('LoadBalancer with source ranges: a firewall chain per port dropping other sources to the LB IPs (not externalIPs); the node\'s IP in a range admits the VIP as source', () => {
+  const spec: ServiceLike['spec'] = { type: 'LoadBalancer', clusterIP: '10.96.0.50', externalIPs: ['192.0.2.99'], loadBalancerSourceRanges: ['198.51.100.0/24'], ports: [{ name: 'http', protocol: 'TCP', port: 80, nodePort: 30080 }, { name: 'dns', protocol: 'UDP', port: 53, nodePort: 30053 }] };
+  const status = { loadBalancer: { ingress: [{ ip: '192.0.2.10' }, { ip: '192.0.2.11' }] } };
+  const r = buildServiceRules(svc('lb', spec, status), [slice('lb', [ready('10.244.0.5')])], cfg)!;
+  assert.deepEqual(r.chains.get('firewall-default/lb/tcp/http'), ['ip saddr != { 198.51.100.0/24 } drop']);
+  assert.deepEqual(r.chains.get('firewall-default/lb/udp/dns'), ['ip saddr != { 198.51.100.0/24 } drop']);
+  assert.deepEqual(
+    r.elements.filter((e) => e.map === 'firewall-ips'),
+    [
+      { map: 'firewall-ips', key: '192.0.2.10 . tcp . 80', value: 'goto firewall-default/lb/tcp/http' },
+      { map: 'firewall-ips', key: '192.0.2.11 . tcp . 80', value: 'goto firewall-default/lb/tcp/http' },
+      { map: 'firewall-ips', key: '192.0.2.10 . udp . 53', value: 'goto firewall-default/lb/udp/dns' },
+      { map: 'firewall-ips', key: '192.0.2.11 . udp . 53', value: 'goto firewall-default/lb/udp/dns' },
+    ],
+  );
+  const fromNode = buildServiceRules(svc('lb', spec, status), [slice('lb', [ready('10.244.0.5')])], { ...cfg, nodeIPs: ['198.51.100.7'] })!;
+  assert.deepEqual(fromNode.chains.get('firewall-default/lb/tcp/http'), ['ip saddr != { 198.51.100.0/24, 192.0.2.10, 192.0.2.11 } drop']);
+  // No endpoints: still firewalled (the reject for allowed sources stays in the no-endpoint map).
+  const empty = buildServiceRules(svc('lb', spec, status), [], cfg)!;
+  assert.ok(empty.chains.has('firewall-default/lb/tcp/http'));
+  // Ranges without any IPv4: everything dropped; no LB IP yet or not a LoadBalancer: no firewall.
+  assert.deepEqual(buildServiceRules(svc('lb', { ...spec, loadBalancerSourceRanges: ['fd00::/8'] }, status), [], cfg)!.chains.get('firewall-default/lb/tcp/http'), ['drop']);
+  assert.ok(![...buildServiceRules(svc('lb', spec), [slice('lb', [ready('10.244.0.5')])], cfg)!.chains.keys()].some((c) => c.startsWith('firewall-')));
+  assert.ok(![...buildServiceRules(svc('lb', { ...spec, type: 'NodePort' }, status), [slice('lb', [ready('10.244.0.5')])], cfg)!.chains.keys()].some((c) => c.startsWith('firewall-')));
+});
+
+test('topology hints: cluster-policy chains use the endpoints hinted for this node\'s zone; Local policy and hint-less slices are unaffected', () => {
+  const hinted = (ip: string, zone: string, nodeName = 'n2'): Ep => ({ ...ready(ip, nodeName), hints: { forZones: [{ name: zone }] } });
+  const slices = [slice('web', [hinted('10.244.0.5', 'zone-a'), hinted('10.244.0.6', 'zone-b'), hinted('10.244.0.7', 'zone-a', 'n1')])];
+  const eps = (r: ReturnType<typeof buildServiceRules>, chain: string) => [...new Set((r!.chains.get(chain) ?? []).map((l) => l.match(/dnat to (\S+):/)?.[1]).filter(Boolean))];
+  const inA = buildServiceRules(svc('web', { clusterIP: '10.96.0.20' }), slices, { ...cfg, nodeZone: 'zone-a' });
+  assert.deepEqual(eps(inA, 'service-default/web/tcp/http'), ['10.244.0.5', '10.244.0.7']);
+  const inB = buildServiceRules(svc('web', { clusterIP: '10.96.0.20' }), slices, { ...cfg, nodeZone: 'zone-b' });
+  assert.deepEqual(eps(inB, 'service-default/web/tcp/http'), ['10.244.0.6']);
+  const noZone = buildServiceRules(svc('web', { clusterIP: '10.96.0.20' }), slices, cfg);
+  assert.deepEqual(eps(noZone, 'service-default/web/tcp/http'), ['10.244.0.5', '10.244.0.6', '10.244.0.7']);
+  const local = buildServiceRules(svc('web', { clusterIP: '10.96.0.20', internalTrafficPolicy: 'Local' }), slices, { ...cfg, nodeZone: 'zone-b' });
+  assert.deepEqual(eps(local, 'local-default/web/tcp/http'), ['10.244.0.7'], 'Local: this node\'s endpoints, whatever the hints');
+  // PreferSameNode hints (forNodes on every endpoint).
+  const byNode = [slice('web', [{ ...ready('10.244.0.5', 'n1'), hints: { forZones: [{ name: 'zone-a' }], forNodes: [{ name: 'n1' }] } }, { ...ready('10.244.0.6', 'n2'), hints: { forZones: [{ name: 'zone-a' }], forNodes: [{ name: 'n2' }] } }])];
+  assert.deepEqual(eps(buildServiceRules(svc('web', { clusterIP: '10.96.0.20' }), byNode, { ...cfg, nodeZone: 'zone-a' }), 'service-default/web/tcp/http'), ['10.244.0.5']);
 });

@@ -15,7 +15,12 @@
  *   external-<…>                         NodePort/LB/externalIP traffic: mark for masquerade, then service- or local-
  *   endpoint-<…>__<ip>/<port>            (only above CASCADE_MAX_ENDPOINTS) hairpin mark, affinity update, dnat
  *   no-endpoint-services / -nodeports    filter-hook vmaps: reject (no endpoints at all) or drop (none local)
+ *   firewall-<…>                         loadBalancerSourceRanges: other sources to an LB IP dropped (firewall-ips vmap)
+ *
+ * Cluster-policy endpoints follow EndpointSlice topology hints (topology.ts); UDP frontends are
+ * listed with their serving endpoints for stale-conntrack cleanup (conntrack.ts).
  */
+import { clusterEndpoints } from './topology.js';
 
 /** Node and cluster facts the rules depend on (besides Services and EndpointSlices). */
 export interface ProxyConfig {
@@ -30,13 +35,20 @@ export interface ProxyConfig {
   localhostNodePorts: boolean;
   /** The packet-mark bit asking for masquerade (kube-proxy: 0x4000). */
   masqueradeBit: number;
+  /** The Node's topology.kubernetes.io/zone label, for zone hints (see topology.ts). */
+  nodeZone?: string | undefined;
+  /**
+   * The node's own addresses: when a Service's loadBalancerSourceRanges cover one of them, its LB
+   * IPs are allowed as sources too (traffic of the node to its own VIP), as kube-proxy.
+   */
+  nodeIPs?: readonly string[] | undefined;
 }
 
 export type Protocol = 'tcp' | 'udp' | 'sctp';
 
 /** An element of one of our maps or sets; `value` is the verdict for maps. */
 export interface Element {
-  map: 'service-ips' | 'service-nodeports' | 'no-endpoint-services' | 'no-endpoint-nodeports' | 'cluster-ips';
+  map: 'service-ips' | 'service-nodeports' | 'no-endpoint-services' | 'no-endpoint-nodeports' | 'cluster-ips' | 'firewall-ips';
   key: string;
   value?: string;
 }
@@ -50,13 +62,29 @@ export interface ServiceRules {
   elements: Element[];
   /** Affinity set name → its definition body (`type …; flags …; timeout …;`). */
   sets: Map<string, string>;
+  /**
+   * The UDP frontends of the Service and the endpoint IPs serving each (for stale conntrack
+   * entries, see conntrack.ts); not nftables state.
+   */
+  udp: UdpFrontend[];
+}
+
+/** One UDP frontend (a ClusterIP, externalIP or LB IP with its port, or a NodePort) and its serving endpoint IPs. */
+export interface UdpFrontend {
+  /** The frontend address; absent for a NodePort (any local address). */
+  ip?: string;
+  /** The service port, or the NodePort when `ip` is absent. */
+  port: number;
+  /** Serving endpoint IPs (ready or not, terminating or not, any topology), sorted. */
+  endpoints: string[];
 }
 
 /** Minimal Service shape read here (core/v1). */
 export interface ServiceLike {
-  metadata: { namespace?: string; name?: string };
+  metadata: { namespace?: string; name?: string; annotations?: Record<string, string> };
   spec?: {
     type?: string;
+    loadBalancerSourceRanges?: string[];
     clusterIP?: string;
     clusterIPs?: string[];
     externalIPs?: string[];
@@ -77,6 +105,7 @@ export interface EndpointSliceLike {
     addresses?: string[];
     conditions?: { ready?: boolean; serving?: boolean; terminating?: boolean };
     nodeName?: string;
+    hints?: { forZones?: { name?: string }[]; forNodes?: { name?: string }[] };
   }[];
   ports?: { name?: string; protocol?: string; port?: number }[];
 }
@@ -97,6 +126,9 @@ export interface ProxyEndpoint {
   serving: boolean;
   terminating: boolean;
   nodeName?: string;
+  /** EndpointSlice hints (topology.ts). */
+  zoneHints?: string[];
+  nodeHints?: string[];
 }
 
 /**
@@ -122,6 +154,10 @@ export function endpointsFor(slices: readonly EndpointSliceLike[], portName: str
         terminating: ep.conditions?.terminating ?? false,
         ...(ep.nodeName ? { nodeName: ep.nodeName } : {}),
       };
+      const zones = (ep.hints?.forZones ?? []).map((z) => z.name ?? '').filter((z) => z !== '');
+      const nodes = (ep.hints?.forNodes ?? []).map((n) => n.name ?? '').filter((n) => n !== '');
+      if (zones.length > 0) e.zoneHints = zones;
+      if (nodes.length > 0) e.nodeHints = nodes;
       const k = `${ip}:${sp.port}`;
       const prev = byAddr.get(k);
       if (!prev || (!prev.ready && e.ready)) byAddr.set(k, e);
@@ -206,8 +242,9 @@ export function buildServiceRules(svc: ServiceLike, slices: readonly EndpointSli
   const externalAddrs = [...new Set([...externalIPs, ...lbIPs])];
   // Headless Services (clusterIP None) are DNS-only: nothing to program.
   if (!clusterIP && externalAddrs.length === 0) return undefined;
-  const out: ServiceRules = { key, chains: new Map(), elements: [], sets: new Map() };
+  const out: ServiceRules = { key, chains: new Map(), elements: [], sets: new Map(), udp: [] };
   if (clusterIP) out.elements.push({ map: 'cluster-ips', key: clusterIP });
+  const sourceRanges = type === 'LoadBalancer' && lbIPs.length > 0 ? loadBalancerSourceRanges(svc) : undefined;
 
   const affinity = spec.sessionAffinity === 'ClientIP';
   const timeout = spec.sessionAffinityConfig?.clientIP?.timeoutSeconds || DEFAULT_AFFINITY_SECONDS;
@@ -220,7 +257,8 @@ export function buildServiceRules(svc: ServiceLike, slices: readonly EndpointSli
     const portName = sp.name ?? '';
     const id = `${ns}/${name}/${proto}/${portName || sp.port}`;
     const all = endpointsFor(slices, portName, proto);
-    const usable = usableEndpoints(all);
+    // Cluster policy: ready endpoints, narrowed by topology hints (topology.ts).
+    const usable = clusterEndpoints(all, { nodeName: cfg.nodeName, zone: cfg.nodeZone });
     const local = usableEndpoints(all.filter((e) => e.nodeName === cfg.nodeName));
     const clusterChain = `service-${id}`;
     const localChain = `local-${id}`;
@@ -276,8 +314,24 @@ export function buildServiceRules(svc: ServiceLike, slices: readonly EndpointSli
       }
     }
 
+    // loadBalancerSourceRanges: new connections to an LB IP from other sources are dropped
+    // (filter hooks before DNAT, kube-proxy's firewall-check), whatever the endpoints.
+    if (sourceRanges) {
+      const fw = `firewall-${id}`;
+      const allowFromNode = (cfg.nodeIPs ?? []).some((ip) => isIPv4(ip) && sourceRanges.some((r) => cidrContains(r, ip)));
+      const allowed = [...sourceRanges, ...(allowFromNode ? lbIPs : [])];
+      out.chains.set(fw, [allowed.length > 0 ? `ip saddr != { ${allowed.join(', ')} } drop` : 'drop']);
+      for (const ip of lbIPs) out.elements.push({ map: 'firewall-ips', key: `${ip} . ${proto} . ${sp.port}`, value: `goto ${fw}` });
+    }
+
     // External traffic: NodePort, externalIPs, LoadBalancer ingress IPs.
     const nodePort = (type === 'NodePort' || type === 'LoadBalancer') && sp.nodePort ? sp.nodePort : undefined;
+    if (proto === 'udp') {
+      // Every serving endpoint counts (policy, topology and termination do not move existing flows).
+      const serving = [...new Set(all.filter((e) => e.serving).map((e) => e.ip))];
+      for (const ip of [...(clusterIP ? [clusterIP] : []), ...externalAddrs]) out.udp.push({ ip, port: sp.port, endpoints: serving });
+      if (nodePort !== undefined) out.udp.push({ port: nodePort, endpoints: serving });
+    }
     if (nodePort === undefined && externalAddrs.length === 0) continue;
     const extKeys: Element[] = [
       ...externalAddrs.map((a) => ({ map: 'service-ips' as const, key: `${a} . ${proto} . ${sp.port}` })),
@@ -301,6 +355,46 @@ export function buildServiceRules(svc: ServiceLike, slices: readonly EndpointSli
     for (const e of extKeys) out.elements.push({ ...e, value: `goto ${externalChain}` });
   }
   return out.chains.size === 0 && out.elements.length === 0 ? undefined : out;
+}
+
+/** The legacy annotation read when spec.loadBalancerSourceRanges is empty (as upstream). */
+export const SOURCE_RANGES_ANNOTATION = 'service.beta.kubernetes.io/load-balancer-source-ranges';
+
+/**
+ * A LoadBalancer Service's source ranges for the IPv4 table: spec.loadBalancerSourceRanges, else
+ * the comma-separated annotation; IPv4 CIDRs normalised to their network (`10.1.2.3/16` →
+ * `10.1.0.0/16`), a bare address as /32. undefined = no restriction. Ranges given but none usable
+ * here (IPv6 only, or invalid) → [] (nothing allowed: fail closed).
+ */
+export function loadBalancerSourceRanges(svc: ServiceLike): string[] | undefined {
+  let raw = (svc.spec?.loadBalancerSourceRanges ?? []).map((r) => r.trim()).filter((r) => r !== '');
+  if (raw.length === 0) raw = (svc.metadata.annotations?.[SOURCE_RANGES_ANNOTATION] ?? '').split(',').map((r) => r.trim()).filter((r) => r !== '');
+  if (raw.length === 0) return undefined;
+  const out: string[] = [];
+  for (const r of raw) {
+    const n = normaliseCIDR(r);
+    if (n && !out.includes(n)) out.push(n);
+  }
+  return out;
+}
+
+/** An IPv4 CIDR (or bare address) as `network/prefix`; undefined when it is not IPv4. */
+export function normaliseCIDR(s: string): string | undefined {
+  const [addr, len, extra] = s.split('/');
+  if (extra !== undefined || !isIPv4(addr)) return undefined;
+  const bits = len === undefined ? 32 : /^\d{1,2}$/.test(len) ? Number(len) : NaN;
+  if (!(bits >= 0 && bits <= 32)) return undefined;
+  const mask = bits === 0 ? 0 : (~0 << (32 - bits)) >>> 0;
+  const n = (ipNum(addr) & mask) >>> 0;
+  return `${[n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.')}/${bits}`;
+}
+
+/** Whether IPv4 `ip` is inside the normalised IPv4 CIDR `cidr`. */
+export function cidrContains(cidr: string, ip: string): boolean {
+  const [net, len] = cidr.split('/');
+  const bits = Number(len);
+  const mask = bits === 0 ? 0 : (~0 << (32 - bits)) >>> 0;
+  return ((ipNum(ip) & mask) >>> 0) === ((ipNum(net!) & mask) >>> 0);
 }
 
 /** Groups slices by the `namespace/name` of their Service (slices without the label are skipped). */

@@ -98,3 +98,35 @@ test('diff: new Service only adds; many changes combine into one transaction in 
   assert.ok(lastDelete < firstAdd, 'all deletions before additions');
   assert.ok(d.at(-1)!.startsWith('add element ip flotilla-proxy service-ips { 10.96.0.40 . tcp . 80 : goto service-default/x/tcp/http }') || d.some((l) => l.includes('10.96.0.40 . tcp . 80 : goto')));
 });
+
+test('base: loadBalancerSourceRanges are checked before DNAT for new connections, from outside (prerouting) and from the node (output)', () => {
+  const b = baseStatements(cfg);
+  for (const line of [
+    'add map ip flotilla-proxy firewall-ips { type ipv4_addr . inet_proto . inet_service : verdict; comment "LoadBalancer IPs with loadBalancerSourceRanges"; }',
+    'add chain ip flotilla-proxy filter-prerouting { type filter hook prerouting priority -110; policy accept; }',
+    'add rule ip flotilla-proxy filter-prerouting ct state new jump firewall-check',
+    'add rule ip flotilla-proxy filter-output ct state new jump firewall-check',
+    'add rule ip flotilla-proxy firewall-check ip daddr . meta l4proto . th dport vmap @firewall-ips',
+  ]) assert.ok(b.includes(line), line);
+  assert.ok(b.indexOf('add chain ip flotilla-proxy firewall-check') < b.indexOf('add rule ip flotilla-proxy filter-prerouting ct state new jump firewall-check'), 'declared before it is used');
+});
+
+test('diff: source ranges added to a LoadBalancer Service add its firewall chain and elements only; removed → both go', () => {
+  const lb = (ranges?: string[]): ServiceLike => ({
+    metadata: { namespace: 'default', name: 'lb' },
+    spec: { type: 'LoadBalancer', clusterIP: '10.96.0.50', ports: [{ name: 'http', protocol: 'TCP', port: 80, nodePort: 30080 }], ...(ranges ? { loadBalancerSourceRanges: ranges } : {}) },
+    status: { loadBalancer: { ingress: [{ ip: '192.0.2.10' }] } },
+  });
+  const a = buildServiceRules(lb(), [slice('lb', ['10.244.0.5'])], cfg)!;
+  const b = buildServiceRules(lb(['198.51.100.0/24']), [slice('lb', ['10.244.0.5'])], cfg)!;
+  assert.deepEqual(diffScript(cfg, [{ old: a, new: b }]).trim().split('\n'), [
+    'add chain ip flotilla-proxy firewall-default/lb/tcp/http',
+    'add rule ip flotilla-proxy firewall-default/lb/tcp/http ip saddr != { 198.51.100.0/24 } drop',
+    'add element ip flotilla-proxy firewall-ips { 192.0.2.10 . tcp . 80 : goto firewall-default/lb/tcp/http }',
+  ]);
+  assert.deepEqual(diffScript(cfg, [{ old: b, new: a }]).trim().split('\n'), [
+    'flush chain ip flotilla-proxy firewall-default/lb/tcp/http',
+    'delete element ip flotilla-proxy firewall-ips { 192.0.2.10 . tcp . 80 }',
+    'delete chain ip flotilla-proxy firewall-default/lb/tcp/http',
+  ]);
+});

@@ -16,6 +16,7 @@ const MAP_TYPES: Record<Element['map'], string> = {
   'service-nodeports': 'map service-nodeports { type inet_proto . inet_service : verdict; comment "NodePort traffic"; }',
   'no-endpoint-services': 'map no-endpoint-services { type ipv4_addr . inet_proto . inet_service : verdict; comment "services without usable endpoints"; }',
   'no-endpoint-nodeports': 'map no-endpoint-nodeports { type inet_proto . inet_service : verdict; comment "NodePorts without usable endpoints"; }',
+  'firewall-ips': 'map firewall-ips { type ipv4_addr . inet_proto . inet_service : verdict; comment "LoadBalancer IPs with loadBalancerSourceRanges"; }',
 };
 
 const hex = (n: number) => `0x${n.toString(16)}`;
@@ -39,13 +40,15 @@ export function baseStatements(cfg: ProxyConfig): string[] {
   const ipCheck = ['ip daddr @cluster-ips reject comment "no such port on this ClusterIP"'];
   if (cfg.serviceCIDRs.length > 0) ipCheck.push(`ip daddr { ${cfg.serviceCIDRs.join(', ')} } drop comment "unallocated ClusterIP"`);
   chain('cluster-ips-check', undefined, ipCheck);
+  chain('firewall-check', undefined, ['ip daddr . meta l4proto . th dport vmap @firewall-ips']);
   chain('services', undefined, [
     'ip daddr . meta l4proto . th dport vmap @service-ips',
     `fib daddr type local ${notLoopback}meta l4proto . th dport vmap @service-nodeports`,
   ]);
+  chain('filter-prerouting', 'type filter hook prerouting priority -110', ['ct state new jump firewall-check']);
   chain('filter-input', 'type filter hook input priority -110', ['ct state new jump nodeport-endpoints-check', 'ct state new jump service-endpoints-check']);
   chain('filter-forward', 'type filter hook forward priority -110', ['ct state new jump service-endpoints-check', 'ct state new jump cluster-ips-check']);
-  chain('filter-output', 'type filter hook output priority -110', ['ct state new jump service-endpoints-check']);
+  chain('filter-output', 'type filter hook output priority -110', ['ct state new jump service-endpoints-check', 'ct state new jump firewall-check']);
   chain('filter-output-post-dnat', 'type filter hook output priority -90', ['ct state new jump cluster-ips-check']);
   chain('nat-prerouting', 'type nat hook prerouting priority dstnat', ['jump services']);
   chain('nat-output', 'type nat hook output priority -100', ['jump services']);
