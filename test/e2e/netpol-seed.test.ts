@@ -49,6 +49,8 @@ const svc: Record<string, string> = {};
 let kubeDns = '';
 /** Change latencies measured (ms), reported at the end. */
 const figures: Record<string, number> = {};
+/** Baseline: how long each of those API writes took to return (the part that is the API server's). */
+const writeMs: number[] = [];
 
 async function ok(args: string[], input?: string): Promise<string> {
   const r = await server.kubectl(args, input === undefined ? { timeoutMs: 90_000 } : { input, timeoutMs: 90_000 });
@@ -92,11 +94,21 @@ function attempt(host, port, timeoutMs) {
     s.once('error', (e) => done(e.code === 'ECONNREFUSED' ? 'refused' : String(e.code)));
   });
 }
-if (mode === 'check') {
+if (mode === 'hold') {
+  // Until SIGTERM: an attempt every intervalMs; each answered one printed at once; totals at the end.
+  let attempts = 0, opened = 0;
+  const timer = setInterval(() => {
+    attempts++;
+    attempt(a.host, a.port, a.timeoutMs).then((r) => { if (r.status === 'open') { opened++; process.stdout.write('open ' + r.end + '\n'); } });
+  }, a.intervalMs);
+  process.once('SIGTERM', () => { clearInterval(timer); process.stdout.write(JSON.stringify({ attempts, opened }) + '\n'); process.exit(0); });
+  process.stdout.write('ready\n');
+} else if (mode === 'check') {
   const r = await Promise.all(a.targets.map(([h, p]) => attempt(h, p, a.timeoutMs)));
   process.stdout.write(JSON.stringify(r.map((x) => x.status)) + '\n');
   process.exit(0);
 }
+if (mode === 'watch') {
 const t0 = Date.now();
 const results = [];
 let finished = false;
@@ -121,6 +133,7 @@ const timer = setInterval(() => {
     if (n >= 5 && !later) finish(results[first].start);
   });
 }, a.intervalMs);
+}
 `;
 
 /** The netns (path) holding `podIP`, among `ip netns list`. */
@@ -138,7 +151,7 @@ async function netnsOf(podIP: string): Promise<string> {
 type Status = 'open' | 'refused' | 'timeout' | string;
 
 /** Connects from pod `from` to each target (bounded by timeoutMs); the statuses in order. */
-async function check(from: string, targets: [string, number][], timeoutMs = 1_000): Promise<Status[]> {
+async function check(from: string, targets: [string, number][], timeoutMs = 2_000): Promise<Status[]> {
   const { stdout } = await run('nsenter', [`--net=${netns[from]}`, process.execPath, join(dir, 'probe.mjs'), 'check', JSON.stringify({ targets, timeoutMs })], { timeout: timeoutMs + 15_000 });
   return JSON.parse(stdout.trim()) as Status[];
 }
@@ -187,6 +200,7 @@ async function latency(from: string, to: string, port: number, want: 'open' | 'c
     await eventually('watcher ready', async () => out.startsWith('ready\n') || (child.exitCode !== null ? assert.fail(`watcher exited: ${err}`) : undefined), 15_000);
     const t0 = Date.now();
     await change();
+    writeMs.push(Date.now() - t0);
     const bound = new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`watcher gave no verdict within 20 s: ${out} ${err}`)), 20_000).unref());
     const [, result] = await Promise.race([lines, bound]);
     const { at } = JSON.parse(result ?? '{}') as { at?: number | null };
@@ -224,6 +238,15 @@ spec:
     env: [{name: PORT, value: "${port}"}]
     ports: [{name: http, containerPort: ${port}}]${probe}
 `;
+
+/** One NetworkPolicy of the seed file, as written there. */
+function seedPolicy(name: string): KubeObject {
+  const found = parseAllDocuments(readFileSync(SEED, 'utf8'))
+    .map((d) => d.toJS() as KubeObject)
+    .find((o) => o?.metadata?.name === name);
+  assert.ok(found, `${name} in ${SEED}`);
+  return found;
+}
 
 const egressFrontend = {
   apiVersion: 'networking.k8s.io/v1',
@@ -301,7 +324,7 @@ spec:
 
 after(async () => {
   for (const w of watchers) if (w.exitCode === null && w.pid !== undefined) w.kill('SIGKILL');
-  if (figures && Object.keys(figures).length) console.log(`# NetworkPolicy change → traffic (ms): ${JSON.stringify(figures)}`);
+  if (Object.keys(figures).length) console.log(`# NetworkPolicy change → traffic (ms): ${JSON.stringify(figures)}; baseline, the API writes themselves (ms): ${JSON.stringify(writeMs)}`);
   await server?.stop();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
@@ -407,16 +430,48 @@ test('deleting a policy restores traffic, adding one takes it away, each within 
   figures['frontend-to-backend deleted → allowed'] = ms;
   assert.ok(ms < 3_000, `frontend-to-backend deleted: ${ms} ms`);
   // The seed's default deny back (the file's own object): `other` → frontend denied again.
-  const denyAll = parseAllDocuments(readFileSync(SEED, 'utf8'))
-    .map((d) => d.toJS() as KubeObject)
-    .find((o) => o.metadata.name === 'default-deny-all')!;
-  ms = await latency('other', 'frontend', 8080, 'closed', () => client.create(NETWORK_POLICIES, 'production', denyAll));
+  ms = await latency('other', 'frontend', 8080, 'closed', () => client.create(NETWORK_POLICIES, 'production', seedPolicy('default-deny-all')));
   figures['default-deny-all created → denied'] = ms;
   assert.ok(ms < 3_000, `default-deny-all applied: ${ms} ms`);
+  assert.deepEqual(await check('other', [[ip['frontend']!, 8080]]), ['timeout'], 'other → frontend stays denied');
   await ok(['delete', 'networkpolicy', '-n', 'production', '--all']);
   await eventually('everything open again', async () => {
     const got = await check('other', [[ip['backend-api']!, 8080], [ip['postgresql']!, 5432], [ip['frontend']!, 8080]], 500);
     return got.every((s) => s === 'open') || undefined;
   }, 5_000);
   t.diagnostic(`latencies (ms): ${JSON.stringify(figures)}`);
+});
+
+test('isolation holds while the server and its agent are SIGKILLed and restarted; changes apply after the restart', async (t) => {
+  const started = /network policy enforcement started/;
+  assert.match(server.stdout() + server.stderr(), started, 'the agent logs when its enforcement starts');
+  await latency('other', 'frontend', 8080, 'closed', () => client.create(NETWORK_POLICIES, 'production', seedPolicy('default-deny-all')));
+  // other → frontend tried every 50 ms for the whole outage and start-up: never answered.
+  const args = { host: ip['frontend'], port: 8080, intervalMs: 50, timeoutMs: 300 };
+  const hold = spawn('nsenter', [`--net=${netns['other']}`, process.execPath, join(dir, 'probe.mjs'), 'hold', JSON.stringify(args)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  watchers.add(hold);
+  let out = '';
+  hold.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<void>((resolve) => hold.once('exit', () => resolve()));
+  try {
+    await eventually('hold watcher ready', async () => out.startsWith('ready\n') || undefined, 15_000);
+    const t0 = Date.now();
+    await server.crash();
+    await server.restart();
+    await eventually('the restarted agent enforcing again', async () => started.test(server.stdout() + server.stderr()) || undefined, 120_000);
+    const restartMs = Date.now() - t0;
+    await new Promise((r) => setTimeout(r, 2_000));
+    hold.kill('SIGTERM');
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
+    const totals = JSON.parse(out.trim().split('\n').at(-1) ?? '{}') as { attempts?: number; opened?: number };
+    assert.equal(totals.opened, 0, `other → frontend answered during the restart: ${out}`);
+    assert.ok((totals.attempts ?? 0) > 20, `attempts made: ${JSON.stringify(totals)}`);
+    t.diagnostic(`restart took ${restartMs} ms; ${totals.attempts} attempts from other → frontend meanwhile, none answered`);
+  } finally {
+    if (hold.exitCode === null) hold.kill('SIGKILL');
+    watchers.delete(hold);
+  }
+  const ms = await latency('other', 'frontend', 8080, 'open', () => client.delete(NETWORK_POLICIES, 'production', 'default-deny-all'));
+  figures['after restart: default-deny-all deleted → allowed'] = ms;
+  assert.ok(ms < 3_000, `after the restart: ${ms} ms`);
 });
