@@ -19,6 +19,7 @@ import type { Schema } from '../../api/schema/schema.js';
 import { ObjectMeta } from '../../api/meta/v1.js';
 import { ID, ref, type JsonObject } from './well-known.js';
 import { SchemaEmitter, componentIdFor } from './schema-emitter.js';
+import { NO_UPSTREAM_DOCS, type UpstreamDocs } from './upstream-docs.js';
 
 export interface DocumentInfo {
   title: string;
@@ -31,8 +32,14 @@ export function gvPath(group: string, version: string): string {
 }
 
 /** The whole document for the resources of one group/version. */
-export function buildGroupVersionDocument(group: string, version: string, defs: readonly ResourceDef[], info: DocumentInfo): JsonObject {
-  const em = new SchemaEmitter();
+export function buildGroupVersionDocument(
+  group: string,
+  version: string,
+  defs: readonly ResourceDef[],
+  info: DocumentInfo,
+  docs: UpstreamDocs = NO_UPSTREAM_DOCS,
+): JsonObject {
+  const em = new SchemaEmitter(docs);
   const prefix = `/${gvPath(group, version)}`;
   const opPrefix = operationPrefix(group, version);
   const tag = tagFor(group, version);
@@ -62,7 +69,7 @@ export function buildGroupVersionDocument(group: string, version: string, defs: 
     em.component(kindId, withTypeMeta(def.schema), extra);
     const listId = `${kindId}List`;
     em.wellKnown(ID.listMeta);
-    em.components.set(listId, listComponent(def.kind, kindId, group, version));
+    em.components.set(listId, em.describeComponent(listId, listComponent(def.kind, kindId, group, version)));
 
     const verbs = new Set(def.verbs ?? ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch']);
     const ns = def.namespaced;

@@ -4,7 +4,7 @@ import { ApiRegistry } from '../../api/registry.js';
 import type { ResourceDef } from '../../api/types.js';
 import { s, type Schema } from '../../api/schema/index.js';
 import { kindSchema } from '../../api/meta/v1.js';
-import { OpenApiV3Service, operationPrefix } from './index.js';
+import { NO_UPSTREAM_DOCS, OpenApiV3Service, operationPrefix } from './index.js';
 
 type J = Record<string, any>;
 
@@ -183,7 +183,8 @@ test('group/version document: paths, operation ids, actions, GVKs and parameters
 });
 
 test('components: named schemas once, refs resolve, lists, meta kinds, no internal keys', () => {
-  const svc = new OpenApiV3Service(new ApiRegistry([pods, nodes, deployments, widgets]));
+  // Our own description mechanics, without upstream's text (tested in upstream-docs.test.ts).
+  const svc = new OpenApiV3Service(new ApiRegistry([pods, nodes, deployments, widgets]), { docs: NO_UPSTREAM_DOCS });
   for (const path of ['api/v1', 'apis/apps/v1', 'apis/example.com/v1']) checkRefsAndKeys(doc(svc, path));
   const apps = doc(svc, 'apis/apps/v1');
   const sc = apps.components.schemas as J;

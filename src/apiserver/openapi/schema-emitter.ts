@@ -5,10 +5,17 @@
  * schemas reference upstream's IntOrString / Quantity components. Our own keys (`id`,
  * `x-flotilla-*`) never reach the output. Shared and recursive schemas are safe: a component is
  * registered before its body is converted.
+ *
+ * Descriptions: with an UpstreamDocs table, the emitter walks upstream's definitions alongside our
+ * schema (by definition name where ours is named, else by the type upstream gives the field) and
+ * takes upstream's text wherever upstream has the definition or field: the type's description on the
+ * component, the field's description beside the reference. Ours is the fallback (fields and kinds
+ * upstream lacks, custom resources).
  */
 import type { Schema } from '../../api/schema/schema.js';
 import { ObjectMeta } from '../../api/meta/v1.js';
 import { ID, WELL_KNOWN, ref, refWith, type JsonObject } from './well-known.js';
+import { NO_UPSTREAM_DOCS, type UpstreamDocs, type UpstreamField, type UpstreamType } from './upstream-docs.js';
 
 /** Keys copied verbatim from our Schema to OpenAPI (everything else is handled or dropped). */
 const COPIED_KEYS = [
@@ -50,22 +57,50 @@ export class SchemaEmitter {
   /** Emitted components, in registration order. */
   readonly components = new Map<string, JsonObject>();
   /** Description each id was first seen with, and whether later copies disagreed. */
-  private readonly descriptions = new Map<string, { text: string | undefined; conflict: boolean }>();
+  private readonly descriptions = new Map<string, { text: string | undefined; conflict: boolean; fixed: boolean }>();
   private readonly inProgress = new Set<Schema>();
   /** References that left out a description equal to the component's; restored if the component loses it. */
   private readonly elided: { node: JsonObject; id: string; description: string }[] = [];
 
-  /** Emits a named component (idempotent) and returns its id. */
-  component(id: string, schema: Schema, extra: JsonObject = {}): string {
+  constructor(private readonly docs: UpstreamDocs = NO_UPSTREAM_DOCS) {}
+
+  /**
+   * Emits a named component (idempotent) and returns its id. `upstreamType` names the upstream
+   * definition to document it from when `id` itself is not one.
+   */
+  component(id: string, schema: Schema, extra: JsonObject = {}, upstreamType?: string): string {
     if (this.components.has(id)) {
       this.noteDescription(id, schema.description);
       return id;
     }
     const body: JsonObject = {};
     this.components.set(id, body); // registered first: recursive references terminate
-    this.noteDescription(id, schema.description);
-    Object.assign(body, this.convert(schema, true), extra);
+    const up = this.docs.type(id) ?? (upstreamType !== undefined ? this.docs.type(upstreamType) : undefined);
+    // Upstream's type description is canonical: copies of ours with other texts cause no conflict.
+    if (up?.description !== undefined) this.descriptions.set(id, { text: up.description, conflict: false, fixed: true });
+    else this.noteDescription(id, schema.description);
+    Object.assign(body, this.convert(schema, true, up), extra);
     return id;
+  }
+
+  /**
+   * Puts upstream's descriptions on a component written directly in OpenAPI form (lists,
+   * well-known meta types): the type's own and each direct property's. A property that is a
+   * `$ref` gets the description beside it (`allOf`-wrapped). No-op without upstream text.
+   */
+  describeComponent(id: string, body: JsonObject, upstreamType: string = id): JsonObject {
+    const up = this.docs.type(upstreamType);
+    if (!up) return body;
+    if (up.description !== undefined) body.description = up.description;
+    const props = body.properties as Record<string, JsonObject> | undefined;
+    if (props)
+      for (const [name, node] of Object.entries(props)) {
+        const d = this.fieldDescription(up, name);
+        if (d === undefined) continue;
+        if (typeof node.$ref === 'string') props[name] = refWith(String(node.$ref).replace('#/components/schemas/', ''), { description: d });
+        else node.description = d;
+      }
+    return body;
   }
 
   /** Emits a well-known component (and its dependencies). */
@@ -73,7 +108,7 @@ export class SchemaEmitter {
     if (this.components.has(id)) return id;
     const wk = WELL_KNOWN[id];
     if (wk) {
-      this.components.set(id, structuredClone(wk.body));
+      this.components.set(id, this.describeComponent(id, structuredClone(wk.body)));
       for (const d of wk.deps) this.wellKnown(d);
       return id;
     }
@@ -82,22 +117,28 @@ export class SchemaEmitter {
     throw new Error(`openapi: no schema for component ${id}`);
   }
 
-  /** The OpenAPI form of a schema used in a field position (named schemas become references). */
-  field(schema: Schema): JsonObject {
+  /**
+   * The OpenAPI form of a schema used in a field position (named schemas become references).
+   * `up` is upstream's documentation of this field, if any: its description, and the definition
+   * its value (or items, or map values) is.
+   */
+  field(schema: Schema, up?: UpstreamField): JsonObject {
     if (schema['x-kubernetes-int-or-string']) {
       const id = schema.format === 'quantity' ? ID.quantity : ID.intOrString;
       this.wellKnown(id);
-      return this.referenceTo(id, schema);
+      return this.referenceTo(id, schema, up?.description);
     }
     if (schema.id) {
-      this.component(schema.id, schema);
-      return this.referenceTo(schema.id, schema);
+      this.component(schema.id, schema, {}, up?.type);
+      return this.referenceTo(schema.id, schema, up?.description);
     }
     if (this.inProgress.has(schema)) {
       // An unnamed cycle cannot be written out: describe it as free-form.
       return { type: 'object', 'x-kubernetes-preserve-unknown-fields': true };
     }
-    return this.convert(schema, false);
+    const node = this.convert(schema, false, up?.type !== undefined ? this.docs.type(up.type) : undefined, up?.type);
+    if (up?.description !== undefined) node.description = up.description;
+    return node;
   }
 
   /**
@@ -125,28 +166,49 @@ export class SchemaEmitter {
     return out;
   }
 
-  private referenceTo(id: string, schema: Schema): JsonObject {
+  private referenceTo(id: string, schema: Schema, upstreamDescription?: string): JsonObject {
     const siblings: JsonObject = {};
     const canonical = this.descriptions.get(id)?.text;
+    const description = upstreamDescription ?? schema.description;
     // kubectl explain prints the field's and the component's descriptions: never say the same twice.
-    const elide = schema.description !== undefined && schema.description === canonical;
-    if (schema.description !== undefined && !elide) siblings.description = schema.description;
+    const elide = description !== undefined && description === canonical;
+    if (description !== undefined && !elide) siblings.description = description;
     if (schema.default !== undefined) siblings.default = schema.default;
     if (schema.nullable) siblings.nullable = true;
     // Strategic-merge metadata belongs to the field, not the type (upstream puts it beside the ref).
     for (const k of FIELD_LEVEL_KEYS) if (schema[k] !== undefined) siblings[k] = structuredCloneIfObject(schema[k]);
     const node = Object.keys(siblings).length ? refWith(id, siblings) : ref(id);
-    if (elide) this.elided.push({ node, id, description: schema.description! });
+    if (elide) this.elided.push({ node, id, description: description! });
     return node;
+  }
+
+  /**
+   * Upstream's field of a definition. The packages type a kind's `apiVersion` and `kind` as literals
+   * and drop their (TypeMeta) text, which upstream repeats verbatim on every kind: it is taken from
+   * meta/v1 Status, a kind whose TypeMeta fields the packages keep documented.
+   */
+  private upstreamField(up: UpstreamType | undefined, name: string): UpstreamField | undefined {
+    const f = up?.properties.get(name);
+    if (!f || f.description !== undefined || (name !== 'apiVersion' && name !== 'kind')) return f;
+    const typeMeta = this.docs.type(ID.status)?.properties.get(name)?.description;
+    return typeMeta === undefined ? f : { ...f, description: typeMeta };
+  }
+
+  private fieldDescription(up: UpstreamType, name: string): string | undefined {
+    return this.upstreamField(up, name)?.description;
   }
 
   private noteDescription(id: string, text: string | undefined): void {
     const d = this.descriptions.get(id);
-    if (!d) this.descriptions.set(id, { text, conflict: false });
-    else if (d.text !== text) d.conflict = true;
+    if (!d) this.descriptions.set(id, { text, conflict: false, fixed: false });
+    else if (!d.fixed && d.text !== text) d.conflict = true;
   }
 
-  private convert(schema: Schema, isComponent: boolean): JsonObject {
+  /**
+   * `up`: upstream's definition of this value when it is an object; `upAlias`: the upstream
+   * definition of its items or map values when it is an array or a map.
+   */
+  private convert(schema: Schema, isComponent: boolean, up?: UpstreamType, upAlias?: string): JsonObject {
     this.inProgress.add(schema);
     try {
       const out: JsonObject = {};
@@ -157,19 +219,22 @@ export class SchemaEmitter {
       }
       // A component describes the type; its field-specific description stays on the references.
       if (isComponent && this.descriptions.get(schema.id ?? '')?.conflict) delete out.description;
+      if (isComponent && up?.description !== undefined) out.description = up.description;
       if (schema.properties) {
         const props: JsonObject = {};
-        for (const name of Object.keys(schema.properties)) props[name] = this.field(schema.properties[name]!);
+        for (const name of Object.keys(schema.properties)) props[name] = this.field(schema.properties[name]!, this.upstreamField(up, name));
         out.properties = props;
         if (out.type === undefined) out.type = 'object';
       }
       if (schema.additionalProperties !== undefined) {
         out.additionalProperties =
-          typeof schema.additionalProperties === 'boolean' ? schema.additionalProperties : this.field(schema.additionalProperties);
+          typeof schema.additionalProperties === 'boolean'
+            ? schema.additionalProperties
+            : this.field(schema.additionalProperties, upAlias !== undefined ? { type: upAlias } : undefined);
         if (out.type === undefined) out.type = 'object';
       }
       if (schema.items) {
-        out.items = this.field(schema.items);
+        out.items = this.field(schema.items, upAlias !== undefined ? { type: upAlias } : undefined);
         if (out.type === undefined) out.type = 'array';
       }
       return out;

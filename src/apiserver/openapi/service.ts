@@ -16,6 +16,8 @@ import type { ResourceDef } from '../../api/types.js';
 import { buildGroupVersionDocument, gvPath, type DocumentInfo } from './document.js';
 import { encodeSwaggerProto, swaggerFromV3 } from './v2.js';
 import type { JsonObject } from './well-known.js';
+import type { UpstreamDocs } from './upstream-docs.js';
+import { loadUpstreamDocs } from './upstream-docs-loader.js';
 
 export interface OpenApiDocument {
   /** Serialized JSON. */
@@ -40,6 +42,11 @@ export interface OpenApiV3Options {
   title?: string;
   /** `info.version`, the server's gitVersion (default `unversioned`). */
   version?: string;
+  /**
+   * Upstream's descriptions for built-in definitions (default: read from the installed
+   * kubernetes-models packages on the first document build, once per process).
+   */
+  docs?: UpstreamDocs;
 }
 
 export class OpenApiV3Service {
@@ -49,12 +56,14 @@ export class OpenApiV3Service {
   private cachedIndex: OpenApiIndex | undefined;
   private readonly info: DocumentInfo;
   private readonly unsubscribe: () => void;
+  private upstream: UpstreamDocs | undefined;
 
   constructor(
     private readonly registry: ApiRegistry,
     opts: OpenApiV3Options = {},
   ) {
     this.info = { title: opts.title ?? 'Kubernetes', version: opts.version ?? 'unversioned' };
+    this.upstream = opts.docs;
     this.unsubscribe = registry.onChange(() => this.invalidate());
   }
 
@@ -90,7 +99,8 @@ export class OpenApiV3Service {
     }
     const cached = this.docs.get(key);
     if (cached && sameDefs(cached.defs, defs)) return cached.doc;
-    const object = buildGroupVersionDocument(gv.group, gv.version, defs, this.info);
+    this.upstream ??= loadUpstreamDocs().docs;
+    const object = buildGroupVersionDocument(gv.group, gv.version, defs, this.info, this.upstream);
     const body = JSON.stringify(object);
     const doc = { body, hash: sha512(body) };
     this.docs.set(key, { defs, doc, object });
