@@ -34,6 +34,7 @@ const OUT_CLIENT = `10.${OCTET}.11.2`;
 const LB_IP = `10.${OCTET}.12.10`;
 const EXT_IP = `10.${OCTET}.12.11`;
 const LB_LOCAL_IP = `10.${OCTET}.12.20`;
+const LB_FW_IP = `10.${OCTET}.12.30`;
 
 function sh(cmd: string, args: string[]): string {
   return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 10_000 });
@@ -174,6 +175,8 @@ describe('service proxy on real traffic (root; nftables, netns, a test bridge)',
     slices.set(slice('lb', [{ ip: pods[1]!.ip }, { ip: pods[2]!.ip, node: 'n2' }]));
     services.set(service('lb-local', svcIP(31), { type: 'LoadBalancer', externalTrafficPolicy: 'Local', ports: lbPorts(NODE_PORT + 3) }, { loadBalancer: { ingress: [{ ip: LB_LOCAL_IP }] } }));
     slices.set(slice('lb-local', [{ ip: pods[1]!.ip }, { ip: pods[2]!.ip, node: 'n2' }]));
+    services.set(service('lb-fw', svcIP(32), { type: 'LoadBalancer', loadBalancerSourceRanges: [`${OUT_CLIENT}/32`], ports: lbPorts(NODE_PORT + 4) }, { loadBalancer: { ingress: [{ ip: LB_FW_IP }] } }));
+    slices.set(slice('lb-fw', [{ ip: pods[1]!.ip }]));
     services.set(service('web', svcIP(20)));
     slices.set(slice('web', [ep(0), ep(1), ep(2), ep(3, false)]));
     services.set(service('empty', svcIP(21)));
@@ -268,6 +271,19 @@ describe('service proxy on real traffic (root; nftables, netns, a test bridge)',
     }
     // From the node itself, Local still reaches every endpoint (masqueraded).
     assert.deepEqual([...who(await hostMany(LB_LOCAL_IP, 80, 30))].sort(), ['pod1', 'pod2']);
+  });
+
+  test('loadBalancerSourceRanges: only the listed sources reach the LB IP (others dropped, not refused); the NodePort and ClusterIP are not restricted; a range change applies at once', async () => {
+    const out = outside!;
+    assert.deepEqual(await podConnect(out, LB_FW_IP, 80, 3), Array(3).fill(`pod1 ${GW}`), 'the listed client');
+    assert.deepEqual(await podConnect(pods[3]!, LB_FW_IP, 80, 1, 1_000), ['ERR timeout'], 'a pod outside the ranges: dropped');
+    await assert.rejects(hostConnect(LB_FW_IP, 80, 1_000), 'the node (its address is not in the ranges)');
+    assert.deepEqual(await podConnect(out, GW, NODE_PORT + 4, 1), [`pod1 ${GW}`], 'NodePort: not restricted (as upstream)');
+    assert.deepEqual(await podConnect(pods[3]!, svcIP(32), 80, 1), [`pod1 ${pods[3]!.ip}`], 'ClusterIP: not restricted');
+    services.set(service('lb-fw', svcIP(32), { type: 'LoadBalancer', loadBalancerSourceRanges: [POD_CIDR], ports: [{ name: 'http', protocol: 'TCP', port: 80, targetPort: 8080, nodePort: NODE_PORT + 4 }] }, { loadBalancer: { ingress: [{ ip: LB_FW_IP }] } }));
+    await proxy!.syncNow();
+    assert.deepEqual(await podConnect(pods[3]!, LB_FW_IP, 80, 2), Array(2).fill(`pod1 ${GW}`), 'now the pod network is listed (external traffic, policy Cluster: masqueraded)');
+    assert.deepEqual(await podConnect(out, LB_FW_IP, 80, 1, 1_000), ['ERR timeout'], 'and the outside client is not');
   });
 
   test('switching endpoints (blue → green) moves new connections within the min sync period; only the delta is sent', async () => {
