@@ -6,11 +6,12 @@
  * so the test fails when the agent's enforcement breaks).
  *
  * Also: a pod in a namespace labelled `name: frontend` (the seed's second peer), a pod `ext` in an
- * unisolated namespace listening on 53, 443 and 8080 (api-egress-policy's DNS-anywhere and
- * 443-to-any-namespace rules), ClusterIP Services in front of backend-api and postgresql (policies
+ * unisolated namespace listening on TCP 53, 443 and 8080, plus a UDP echo on 53 and 5353 run in its
+ * netns (api-egress-policy's DNS-anywhere and 443-to-any-namespace rules), ClusterIP Services in front of backend-api and postgresql (policies
  * see the pod address and target port: the proxy DNATs before the forward hook), cluster DNS via the
  * kube-dns ClusterIP (redirected to the node-local DNS), and the node itself (readiness probes,
- * connections from the host) always allowed.
+ * connections from the host) always allowed; isolation held while the server and its agent are
+ * SIGKILLed and restarted.
  *
  * Probes: connections are made from inside each pod's network namespace (found by its pod IP among
  * `ip netns list`) by a small node script run under `nsenter --net`, each bounded by a timeout (a
@@ -18,7 +19,7 @@
  * client pod's netns opens a connection every 20 ms; the figure is from just before the API write
  * to the first connection that shows the new verdict. Traffic goes only to pod and Service
  * addresses on this run's bridge. The server's stop (killall) removes pods, netns and rules; the
- * probe script's temp dir and any watcher still running (by PID) are removed in `after`.
+ * probe script's temp dir and the helper processes still running (by PID) are removed in `after`.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -82,6 +83,7 @@ async function eventually<T>(what: string, probe: () => Promise<T | undefined | 
  */
 const PROBE = String.raw`
 import { connect } from 'node:net';
+import { createSocket } from 'node:dgram';
 const [mode, json] = process.argv.slice(2);
 const a = JSON.parse(json);
 function attempt(host, port, timeoutMs) {
@@ -94,7 +96,27 @@ function attempt(host, port, timeoutMs) {
     s.once('error', (e) => done(e.code === 'ECONNREFUSED' ? 'refused' : String(e.code)));
   });
 }
-if (mode === 'hold') {
+function udpAttempt(host, port, timeoutMs) {
+  return new Promise((resolve) => {
+    const start = Date.now();
+    const s = createSocket('udp4');
+    const done = (status) => { clearTimeout(t); s.close(); resolve({ status, start, end: Date.now() }); };
+    const t = setTimeout(() => done('timeout'), timeoutMs);
+    s.once('message', () => done('open'));
+    s.once('error', (e) => done(e.code === 'ECONNREFUSED' ? 'refused' : String(e.code)));
+    s.connect(port, host, () => s.send('ping'));
+  });
+}
+if (mode === 'udp-echo') {
+  // Until SIGTERM: answers every datagram on each port.
+  for (const port of a.ports) {
+    const s = createSocket('udp4');
+    s.on('message', (m, r) => s.send(m, r.port, r.address));
+    s.bind(port);
+  }
+  process.once('SIGTERM', () => process.exit(0));
+  setTimeout(() => process.stdout.write('ready\n'), 100);
+} else if (mode === 'hold') {
   // Until SIGTERM: an attempt every intervalMs; each answered one printed at once; totals at the end.
   let attempts = 0, opened = 0;
   const timer = setInterval(() => {
@@ -104,7 +126,7 @@ if (mode === 'hold') {
   process.once('SIGTERM', () => { clearInterval(timer); process.stdout.write(JSON.stringify({ attempts, opened }) + '\n'); process.exit(0); });
   process.stdout.write('ready\n');
 } else if (mode === 'check') {
-  const r = await Promise.all(a.targets.map(([h, p]) => attempt(h, p, a.timeoutMs)));
+  const r = await Promise.all(a.targets.map(([h, p, proto]) => (proto === 'udp' ? udpAttempt : attempt)(h, p, a.timeoutMs)));
   process.stdout.write(JSON.stringify(r.map((x) => x.status)) + '\n');
   process.exit(0);
 }
@@ -151,13 +173,15 @@ async function netnsOf(podIP: string): Promise<string> {
 type Status = 'open' | 'refused' | 'timeout' | string;
 
 /** Connects from pod `from` to each target (bounded by timeoutMs); the statuses in order. */
-async function check(from: string, targets: [string, number][], timeoutMs = 2_000): Promise<Status[]> {
+async function check(from: string, targets: [string, number, Proto?][], timeoutMs = 2_000): Promise<Status[]> {
   const { stdout } = await run('nsenter', [`--net=${netns[from]}`, process.execPath, join(dir, 'probe.mjs'), 'check', JSON.stringify({ targets, timeoutMs })], { timeout: timeoutMs + 15_000 });
   return JSON.parse(stdout.trim()) as Status[];
 }
 
-/** `[from, host, port, allowed]`: a pod name, a pod name / `svc:<name>` / an address, the port. */
-type Case = [string, string, number, boolean];
+type Proto = 'tcp' | 'udp';
+
+/** `[from, to, port, allowed, proto]`: a pod name; a pod name, `svc:<name>` or an address; the port; TCP unless 'udp'. */
+type Case = [string, string, number, boolean, Proto?];
 
 const addr = (to: string) => (to.startsWith('svc:') ? svc[to.slice(4)]! : (ip[to] ?? to));
 
@@ -168,9 +192,9 @@ async function expectCases(cases: Case[]): Promise<void> {
   const wrong: string[] = [];
   await Promise.all(
     [...bySource].map(async ([from, cs]) => {
-      const got = await check(from, cs.map(([, to, port]) => [addr(to), port]));
-      cs.forEach(([, to, port, want], i) => {
-        if ((got[i] === 'open') !== want) wrong.push(`${from} → ${to}:${port} expected ${want ? 'allowed' : 'denied'}, got ${got[i]}`);
+      const got = await check(from, cs.map(([, to, port, , proto]) => [addr(to), port, proto ?? 'tcp']));
+      cs.forEach(([, to, port, want, proto], i) => {
+        if ((got[i] === 'open') !== want) wrong.push(`${from} → ${to}:${port}${proto === 'udp' ? '/udp' : ''} expected ${want ? 'allowed' : 'denied'}, got ${got[i]}`);
       });
     }),
   );
@@ -312,6 +336,12 @@ spec:
     ip[name] = (await ok(['get', 'pod', '-n', ns, name, '-o', 'jsonpath={.status.podIP}'])).trim();
     netns[name] = await netnsOf(ip[name]!);
   }
+  // A UDP echo on 53 and 5353 in ext's netns (api-egress-policy allows UDP 53 anywhere).
+  const echo = spawn('nsenter', [`--net=${netns['ext']}`, process.execPath, join(dir, 'probe.mjs'), 'udp-echo', JSON.stringify({ ports: [53, 5353] })], { stdio: ['ignore', 'pipe', 'pipe'] });
+  watchers.add(echo);
+  let echoOut = '';
+  echo.stdout!.on('data', (d: Buffer) => (echoOut += d.toString()));
+  await eventually('UDP echo in ext ready', async () => echoOut.startsWith('ready') || undefined, 15_000);
   svc['backend-api'] = (await ok(['get', 'svc', '-n', 'production', 'backend-api', '-o', 'jsonpath={.spec.clusterIP}'])).trim();
   svc['postgresql'] = (await ok(['get', 'svc', '-n', 'production', 'postgresql', '-o', 'jsonpath={.spec.clusterIP}'])).trim();
   kubeDns = (await ok(['get', 'svc', '-n', 'kube-system', 'kube-dns', '-o', 'jsonpath={.spec.clusterIP}'])).trim();
@@ -324,6 +354,7 @@ spec:
 
 after(async () => {
   for (const w of watchers) if (w.exitCode === null && w.pid !== undefined) w.kill('SIGKILL');
+  watchers.clear();
   if (Object.keys(figures).length) console.log(`# NetworkPolicy change → traffic (ms): ${JSON.stringify(figures)}; baseline, the API writes themselves (ms): ${JSON.stringify(writeMs)}`);
   await server?.stop();
   if (dir) rmSync(dir, { recursive: true, force: true });
@@ -336,6 +367,8 @@ test('without policies every pod reaches every other, directly and through the C
     ['other', 'backend-api', 8080, true],
     ['other', 'postgresql', 5432, true],
     ['backend-api', 'ext', 8080, true],
+    ['backend-api', 'ext', 53, true, 'udp'],
+    ['backend-api', 'ext', 5353, true, 'udp'],
     ['ext', 'frontend', 8080, true],
   ]);
 });
@@ -353,6 +386,7 @@ test('the seed\'s network-policies.yaml applied verbatim in production: default 
     ['frontend', 'svc:backend-api', 80, false],
     ['frontend', 'postgresql', 5432, false],
     ['frontend', 'other', 8080, false],
+    ['frontend', 'ext', 53, false, 'udp'],
     // any other pod → backend denied (production pods are egress-isolated too; others only by backend's ingress)
     ['other', 'backend-api', 8080, false],
     ['other', 'svc:backend-api', 80, false],
@@ -369,6 +403,8 @@ test('the seed\'s network-policies.yaml applied verbatim in production: default 
     ['backend-api', 'postgresql', 5432, true],
     ['backend-api', 'svc:postgresql', 5432, true],
     ['backend-api', 'ext', 53, true],
+    ['backend-api', 'ext', 53, true, 'udp'],
+    ['backend-api', 'ext', 5353, false, 'udp'],
     ['backend-api', 'ext', 443, true],
     ['backend-api', 'ext', 8080, false],
     ['backend-api', 'frontend', 8080, false],
