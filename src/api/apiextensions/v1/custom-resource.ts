@@ -1,0 +1,222 @@
+/**
+ * A CustomResourceDefinition → the ResourceDefs that serve its custom resources (one per served
+ * version), as apiextensions-apiserver's crdHandler builds its per-version storage: schema
+ * (validation, pruning, defaults), status and scale subresources, Table columns from
+ * additionalPrinterColumns, selectable fields, and conversion None (only apiVersion changes)
+ * between served versions and the storage version. Pure.
+ */
+import type { KubeObject, ResourceDef, Strategy, TableColumn, TableDef } from '../../types.js';
+import { apiVersionOf } from '../../types.js';
+import { checkTypes, typeMismatchFieldError, validateValues } from '../../schema/engine/index.js';
+import { humanAge } from '../../../lib/duration/index.js';
+import { customResourceSchema } from './schema-convert.js';
+import type { CustomResourceColumnDefinition, CustomResourceDefinitionNames, CustomResourceDefinitionVersion, V1CustomResourceDefinition } from './types.js';
+import { storageVersionOf } from './types.js';
+
+const NAME_DESCRIPTION =
+  'Name must be unique within a namespace. Is required when creating resources, although some resources may allow a client to request the generation of an appropriate name automatically. Name is primarily intended for creation idempotence and configuration definition. Cannot be updated. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names#names';
+const AGE_DESCRIPTION =
+  'CreationTimestamp is a timestamp representing the server time when this object was created. It is not guaranteed to be set in happens-before order across separate operations. Clients may not set this value. It is represented in RFC3339 form and is in UTC.\n\nPopulated by the system. Read-only. Null for lists. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata';
+
+/**
+ * ResourceDefs for every served version of `crd`, in discovery priority order (v1 before v1beta1
+ * before v1alpha1...). `names` are the accepted names (status.acceptedNames), which may lag spec.
+ */
+export function customResourceDefs(crd: V1CustomResourceDefinition, names: CustomResourceDefinitionNames = crd.status?.acceptedNames ?? crd.spec.names ?? {}): ResourceDef[] {
+  const group = crd.spec.group ?? '';
+  const storage = storageVersionOf(crd);
+  const served = (crd.spec.versions ?? []).filter((v) => v.served && v.name);
+  served.sort((a, b) => compareKubeVersions(a.name!, b.name!));
+  return served.map((v) => versionDef(crd, v, group, storage, names));
+}
+
+function versionDef(crd: V1CustomResourceDefinition, v: CustomResourceDefinitionVersion, group: string, storage: string | undefined, names: CustomResourceDefinitionNames): ResourceDef {
+  const version = v.name!;
+  const kind = names.kind ?? crd.spec.names?.kind ?? '';
+  const schema = customResourceSchema(v.schema?.openAPIV3Schema, { group, version, kind });
+  const def: ResourceDef = {
+    group,
+    version,
+    kind,
+    plural: names.plural ?? crd.spec.names?.plural ?? '',
+    singular: names.singular || kind.toLowerCase(),
+    namespaced: crd.spec.scope !== 'Cluster',
+    schema,
+    generation: true,
+    strategy: customResourceStrategy(schema, v, group, kind, crd),
+    table: printerTable(v.additionalPrinterColumns ?? []),
+  };
+  if (names.shortNames?.length) def.shortNames = [...names.shortNames];
+  if (names.categories?.length) def.categories = [...names.categories];
+  const sub = v.subresources;
+  if (sub?.status || sub?.scale) {
+    def.subresources = {};
+    if (sub.status) def.subresources.status = true;
+    if (sub.scale?.specReplicasPath && sub.scale.statusReplicasPath) {
+      def.subresources.scale = { specReplicasPath: sub.scale.specReplicasPath, statusReplicasPath: sub.scale.statusReplicasPath };
+      if (sub.scale.labelSelectorPath) def.subresources.scale.labelSelectorPath = sub.scale.labelSelectorPath;
+    }
+  }
+  const selectable = (v.selectableFields ?? []).map((f) => f.jsonPath ?? '').filter((p) => p.startsWith('.'));
+  if (selectable.length) {
+    def.fieldSelectors = {};
+    for (const p of selectable) def.fieldSelectors[p.slice(1)] = (obj) => selectorValue(evalSimpleJsonPath(obj, p));
+  }
+  if (storage && storage !== version) {
+    const storageApiVersion = apiVersionOf(group, storage);
+    const servedApiVersion = apiVersionOf(group, version);
+    def.conversion = {
+      storageVersion: storageApiVersion,
+      toStorage: (o) => ({ ...o, apiVersion: storageApiVersion }),
+      fromStorage: (o) => ({ ...o, apiVersion: servedApiVersion }),
+    };
+  }
+  return def;
+}
+
+function customResourceStrategy(schema: ResourceDef['schema'], v: CustomResourceDefinitionVersion, group: string, kind: string, crd: V1CustomResourceDefinition): Strategy {
+  const strategy: Strategy = {
+    validate(obj) {
+      // Custom resources are decoded without a Go struct: type mismatches are validation errors (422).
+      const errs = checkTypes(obj, schema, '', { style: 'openapi' }).map(typeMismatchFieldError);
+      if (errs.length) return errs;
+      return validateValues(obj, schema);
+    },
+  };
+  if (v.deprecated) {
+    const text = v.deprecationWarning ?? defaultDeprecationWarning(crd, v.name!, group, kind);
+    strategy.warnings = () => [text];
+  }
+  return strategy;
+}
+
+/** Upstream's default: `<group>/<version> <Kind> is deprecated; use <group>/<newer> <Kind>`. */
+function defaultDeprecationWarning(crd: V1CustomResourceDefinition, version: string, group: string, kind: string): string {
+  let msg = `${group}/${version} ${kind} is deprecated`;
+  const candidates = (crd.spec.versions ?? [])
+    .filter((x) => x.served && !x.deprecated && x.name && x.name !== version && versionStability(x.name) >= versionStability(version))
+    .map((x) => x.name!)
+    .sort(compareKubeVersions);
+  if (candidates.length) msg += `; use ${group}/${candidates[0]} ${kind}`;
+  return msg;
+}
+
+// ------------------------------------------------------------------ Table
+
+function printerTable(cols: readonly CustomResourceColumnDefinition[]): TableDef {
+  const columns: TableColumn[] = [{ name: 'Name', type: 'string', format: 'name', description: NAME_DESCRIPTION }];
+  const used: CustomResourceColumnDefinition[] = cols.length
+    ? [...cols]
+    : [{ name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp', description: AGE_DESCRIPTION }];
+  for (const c of used) {
+    const col: TableColumn = { name: c.name ?? '', type: (c.type ?? 'string') as TableColumn['type'], format: c.format ?? '', description: c.description ?? '' };
+    if (c.priority) col.priority = c.priority;
+    columns.push(col);
+  }
+  return {
+    columns,
+    cells(obj, now) {
+      const out: unknown[] = [obj.metadata.name ?? ''];
+      for (const c of used) {
+        const value = evalSimpleJsonPath(obj, c.jsonPath ?? '');
+        out.push(value === undefined ? null : cellValue(c.type ?? 'string', value, now));
+      }
+      return out;
+    },
+  };
+}
+
+/** cellForJSONValue / PrintResults: how one column value is rendered for its type. */
+function cellValue(type: string, value: unknown, now: Date): unknown {
+  switch (type) {
+    case 'integer':
+      return typeof value === 'number' && Number.isInteger(value) ? value : null;
+    case 'number':
+      return typeof value === 'number' ? value : null;
+    case 'boolean':
+      return typeof value === 'boolean' ? value : null;
+    case 'date': {
+      if (typeof value !== 'string') return null;
+      if (Number.isNaN(Date.parse(value))) return '<invalid>';
+      return humanAge(value, now);
+    }
+    default:
+      return goPrint(value);
+  }
+}
+
+/** How Go's text/template-style JSONPath printer shows a value: strings bare, maps as map[k:v], lists as [a b]. */
+function goPrint(v: unknown): string {
+  if (v === null) return '<nil>';
+  if (typeof v === 'string') return v;
+  if (Array.isArray(v)) return `[${v.map(goPrint).join(' ')}]`;
+  if (typeof v === 'object') {
+    const o = v as Record<string, unknown>;
+    return `map[${Object.keys(o)
+      .sort()
+      .map((k) => `${k}:${goPrint(o[k])}`)
+      .join(' ')}]`;
+  }
+  return String(v);
+}
+
+/**
+ * Evaluates a simple JSON path (`.spec.replicas`, `.status.conditions[0].type`, `.metadata.labels.app`)
+ * against an object; undefined when any step is missing.
+ */
+export function evalSimpleJsonPath(obj: unknown, path: string): unknown {
+  if (!path.startsWith('.')) return undefined;
+  if (path === '.') return obj;
+  let cur: unknown = obj;
+  for (const raw of path.slice(1).split('.')) {
+    const m = /^([^[\]]*)((?:\[\d+\])*)$/.exec(raw);
+    if (!m) return undefined;
+    if (m[1]) {
+      if (cur === null || typeof cur !== 'object' || Array.isArray(cur)) return undefined;
+      cur = (cur as Record<string, unknown>)[m[1]];
+    }
+    for (const idx of m[2]!.matchAll(/\[(\d+)\]/g)) {
+      if (!Array.isArray(cur)) return undefined;
+      cur = cur[Number(idx[1])];
+    }
+    if (cur === undefined) return undefined;
+  }
+  return cur;
+}
+
+function selectorValue(v: unknown): string | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  return undefined;
+}
+
+// ------------------------------------------------------------------ version priority
+
+const KUBE_VERSION = /^v(\d+)(?:(alpha|beta)(\d+))?$/;
+
+function versionStability(v: string): number {
+  const m = KUBE_VERSION.exec(v);
+  if (!m) return 0;
+  return m[2] === undefined ? 3 : m[2] === 'beta' ? 2 : 1;
+}
+
+/**
+ * Kubernetes version priority (CompareKubeAwareVersionStrings): GA before beta before alpha,
+ * higher numbers first; non-kube names last, alphabetically. Negative when `a` comes first.
+ */
+export function compareKubeVersions(a: string, b: string): number {
+  const ma = KUBE_VERSION.exec(a);
+  const mb = KUBE_VERSION.exec(b);
+  if (!ma && !mb) return a < b ? -1 : a > b ? 1 : 0;
+  if (!ma) return 1;
+  if (!mb) return -1;
+  const sa = versionStability(a);
+  const sb = versionStability(b);
+  if (sa !== sb) return sb - sa;
+  const major = Number(mb[1]) - Number(ma[1]);
+  if (major !== 0) return major;
+  return Number(mb[3] ?? 0) - Number(ma[3] ?? 0);
+}
+
+export type { KubeObject };

@@ -1,0 +1,232 @@
+/**
+ * Serves CustomResourceDefinitions (apiextensions-apiserver's naming, establishing and finalizer
+ * controllers plus the crdHandler's registration, in one level-triggered loop):
+ * - a CRD whose names are free gets status.acceptedNames, NamesAccepted=True and Established=True;
+ *   its served versions are added to the ApiRegistry (so discovery, OpenAPI, the namespace
+ *   controller and the garbage collector see them at once) before the status says Established;
+ * - a spec change re-registers the versions; a version no longer served is removed;
+ * - a deleted CRD has every custom resource deleted, then its resources are unregistered. With the
+ *   customresourcecleanup finalizer on it (set by a client; see below) it first gets
+ *   Terminating=True and disappears only after its objects; without it (the default here) the CRD
+ *   goes at once and its objects follow. The generic ObjectMeta validation refuses that finalizer
+ *   name on writes (it is not "fully qualified" by core rules), so the strategy cannot add it yet.
+ *
+ * sync(name) re-reads the CRD from storage, is safe to run twice, and is retried with backoff.
+ */
+import type { ApiRegistry } from '../../api/registry.js';
+import type { KubeObject, ResourceDef, StrategyContext } from '../../api/types.js';
+import {
+  CUSTOM_RESOURCE_CLEANUP_FINALIZER,
+  customResourceDefinitionResource,
+  customResourceDefs,
+  type V1CustomResourceDefinition,
+} from '../../api/apiextensions/v1/index.js';
+import { isApiError } from '../../lib/errors.js';
+import type { Logger } from '../../lib/log.js';
+import type { ResourceStore } from '../registry/store.js';
+import type { Subscription, WatchCache } from '../watch-cache.js';
+import { resourcePrefix } from '../registry/keys.js';
+import { formatTime } from '../registry/object-meta.js';
+import { desiredStatus, isServable, setCondition, TERMINATING_COMPLETED, TERMINATING_IN_PROGRESS, usedNames } from './reconcile.js';
+
+const SYSTEM_USER = { username: 'system:apiserver', groups: ['system:masters'] };
+
+export interface CrdControllerDeps {
+  registry: ApiRegistry;
+  storeFor: (def: ResourceDef) => ResourceStore;
+  cache: WatchCache;
+  logger: Logger;
+  now: () => Date;
+}
+
+export interface CrdController {
+  /** Registers the CRD kind, serves every Established CRD in storage, then follows changes. */
+  start(): Promise<void>;
+  stop(): void;
+  /** Resolves once no sync is queued or running (tests). */
+  idle(): Promise<void>;
+}
+
+interface Served {
+  /** JSON of what the defs were built from; unchanged → nothing to re-register. */
+  fingerprint: string;
+  defs: ResourceDef[];
+}
+
+export function createCrdController(deps: CrdControllerDeps): CrdController {
+  const { registry, logger } = deps;
+  if (!registry.get('apiextensions.k8s.io', 'v1', 'customresourcedefinitions')) registry.add(customResourceDefinitionResource);
+  const crdDef = registry.get('apiextensions.k8s.io', 'v1', 'customresourcedefinitions')!;
+  const store = deps.storeFor(crdDef);
+  /** Built-in resources as registered before any CRD: their names are never given to a CRD. */
+  const builtins = registry.all();
+  const known = new Map<string, V1CustomResourceDefinition>();
+  const served = new Map<string, Served>();
+  const queue = new Set<string>();
+  const backoff = new Map<string, number>();
+  let sub: Subscription | undefined;
+  let running: Promise<void> | undefined;
+  let stopped = false;
+  const ctx = (subresource = ''): StrategyContext => ({ now: deps.now(), user: SYSTEM_USER, subresource });
+
+  const enqueue = (name: string, delayMs = 0) => {
+    if (stopped) return;
+    if (delayMs > 0) {
+      setTimeout(() => enqueue(name), delayMs).unref();
+      return;
+    }
+    queue.add(name);
+    running ??= drain().finally(() => (running = undefined));
+  };
+
+  const drain = async () => {
+    await Promise.resolve();
+    while (queue.size && !stopped) {
+      const name = queue.values().next().value as string;
+      queue.delete(name);
+      try {
+        const done = await sync(name);
+        backoff.delete(name);
+        if (!done) enqueue(name, 250);
+      } catch (e) {
+        const b = Math.min((backoff.get(name) ?? 125) * 2, 30_000);
+        backoff.set(name, b);
+        logger.warn('crd sync failed', { crd: name, err: e instanceof Error ? e.message : String(e), retryMs: b });
+        enqueue(name, b);
+      }
+    }
+  };
+
+  const unserve = (name: string) => {
+    const s = served.get(name);
+    if (!s) return;
+    served.delete(name);
+    for (const d of s.defs) if (registry.get(d.group, d.version, d.plural) === d) registry.remove(d.group, d.version, d.plural);
+    logger.info('stopped serving custom resources', { crd: name });
+  };
+
+  const serve = (crd: V1CustomResourceDefinition) => {
+    const name = crd.metadata.name!;
+    const fingerprint = JSON.stringify([crd.spec, crd.status?.acceptedNames]);
+    const cur = served.get(name);
+    if (cur?.fingerprint === fingerprint) return;
+    const defs = customResourceDefs(crd);
+    // Storage version first, so conversion of the other versions finds it.
+    defs.sort((a, b) => Number(Boolean(a.conversion)) - Number(Boolean(b.conversion)));
+    for (const d of defs) registry.add(d);
+    for (const d of cur?.defs ?? [])
+      if (!defs.some((n) => n.version === d.version) && registry.get(d.group, d.version, d.plural) === d) registry.remove(d.group, d.version, d.plural);
+    served.set(name, { fingerprint, defs });
+    logger.info('serving custom resources', { crd: name, versions: defs.map((d) => d.version).join(',') });
+  };
+
+  /** The store of the CRD's stored objects (served or not). */
+  const instanceStore = (crd: V1CustomResourceDefinition): ResourceStore | undefined => {
+    const defs = served.get(crd.metadata.name!)?.defs ?? customResourceDefs(crd, crd.status?.acceptedNames ?? crd.spec.names ?? {});
+    const def = defs.find((d) => !d.conversion) ?? defs[0];
+    return def ? deps.storeFor(def) : undefined;
+  };
+
+  const writeStatus = async (name: string, mutate: (crd: V1CustomResourceDefinition) => void) => {
+    await store.guaranteedUpdate('', name, undefined, { dryRun: false }, ctx('status'), (cur) => {
+      mutate(cur as V1CustomResourceDefinition);
+      return cur;
+    });
+  };
+
+  /** Deletes every custom resource of `crd`; true once none is left. */
+  const deleteInstances = async (crd: V1CustomResourceDefinition): Promise<boolean> => {
+    const instances = instanceStore(crd);
+    if (!instances) return true;
+    const list = await instances.list({ namespace: '' });
+    if (!list.items.length) return true;
+    for (const obj of list.items) {
+      if (obj.metadata.deletionTimestamp) continue;
+      try {
+        await instances.delete(ctx(), obj.metadata.namespace ?? '', obj.metadata.name!, { dryRun: false, propagationPolicy: 'Background' });
+      } catch (e) {
+        if (!(isApiError(e) && e.reason === 'NotFound')) throw e;
+      }
+    }
+    // Objects with finalizers of their own go when those finish; look again shortly.
+    const again = await instances.list({ namespace: '', limit: 1 });
+    return again.items.length === 0;
+  };
+
+  /** Returns true when nothing more is to be done for this CRD now. */
+  const sync = async (name: string): Promise<boolean> => {
+    const crd = (await store.tryGet('', name)) as V1CustomResourceDefinition | undefined;
+    if (!crd) {
+      const last = known.get(name);
+      if (last && !(await deleteInstances(last))) return false;
+      known.delete(name);
+      unserve(name);
+      return true;
+    }
+    known.set(name, crd);
+    const now = formatTime(deps.now());
+    if (crd.metadata.deletionTimestamp) return finalize(crd, now);
+    const want = desiredStatus(crd, usedNames(crd.spec.group ?? '', name, known.values(), builtins), now);
+    if (isServable(want)) serve({ ...crd, status: want });
+    if (JSON.stringify(want) !== JSON.stringify(crd.status ?? {})) {
+      await writeStatus(name, (cur) => {
+        cur.status = desiredStatus(cur, usedNames(cur.spec.group ?? '', name, known.values(), builtins), now);
+      });
+      // Names this CRD no longer claims may free another one's.
+      for (const other of known.keys()) if (other !== name && !isServable(known.get(other)!.status)) enqueue(other);
+    }
+    return true;
+  };
+
+  const finalize = async (crd: V1CustomResourceDefinition, now: string): Promise<boolean> => {
+    const name = crd.metadata.name!;
+    if (!(crd.metadata.finalizers ?? []).includes(CUSTOM_RESOURCE_CLEANUP_FINALIZER)) return true;
+    const term = crd.status?.conditions?.find((c) => c.type === 'Terminating');
+    if (term?.reason !== TERMINATING_IN_PROGRESS.reason && term?.reason !== TERMINATING_COMPLETED.reason)
+      await writeStatus(name, (cur) => setCondition((cur.status ??= {}), TERMINATING_IN_PROGRESS, now));
+    if (!(await deleteInstances(crd))) return false;
+    await writeStatus(name, (cur) => setCondition((cur.status ??= {}), TERMINATING_COMPLETED, now));
+    unserve(name);
+    await store.guaranteedUpdate('', name, undefined, { dryRun: false }, ctx(), (cur) => {
+      cur.metadata.finalizers = (cur.metadata.finalizers ?? []).filter((f) => f !== CUSTOM_RESOURCE_CLEANUP_FINALIZER);
+      return cur;
+    });
+    logger.info('removed custom resource definition', { crd: name });
+    return true;
+  };
+
+  return {
+    async start() {
+      const initial = await store.list({ namespace: '' });
+      for (const o of initial.items) known.set(o.metadata.name!, o as V1CustomResourceDefinition);
+      // Serve what is already Established before anything else starts (the garbage collector
+      // and namespace controller list every registered resource at their start).
+      for (const o of initial.items) {
+        const crd = o as V1CustomResourceDefinition;
+        if (isServable(crd.status)) serve(crd);
+      }
+      for (const o of initial.items) enqueue(o.metadata.name!);
+      const prefix = resourcePrefix(store.storageDef);
+      sub = deps.cache.subscribe(
+        prefix,
+        Number(initial.metadata.resourceVersion),
+        (events) => {
+          for (const e of events) enqueue(e.key.slice(prefix.length));
+        },
+        (err) => {
+          if (err && !stopped) logger.warn('crd watch ended', { err: err.message });
+        },
+      );
+      await running;
+    },
+    stop() {
+      stopped = true;
+      sub?.close();
+    },
+    async idle() {
+      while (running) await running;
+    },
+  };
+}
+
+export type { KubeObject };
