@@ -41,6 +41,7 @@ import { auditTime, type AuditSink } from './audit.js';
 import type { RequestInfo } from './request-info.js';
 import { AdmissionChain, type AdmissionPlugin } from './admission/types.js';
 import { GarbageCollector } from '../controllers/garbage-collector/controller.js';
+import { createCrdController, type CrdController } from './crd/index.js';
 import { createGcAccess } from './in-process.js';
 import { CachedLister } from './cached-lister.js';
 import { ServiceAllocator, reconcileKubernetesService, releaseEndpointLease, serviceWriteHooks, type ApiEndpoint, type PortRangeSpec } from './registry/service-alloc/index.js';
@@ -129,6 +130,7 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
   const keyLocks = new KeyLocks();
   let namespaces: NamespaceLifecycle | undefined;
   let gc: GarbageCollector | undefined;
+  let crds: CrdController | undefined;
   const svcOpts = opts.services;
   const serviceAlloc = svcOpts
     ? new ServiceAllocator({ serviceCidrs: svcOpts.serviceCidrs, nodePortRange: svcOpts.nodePortRange, random: svcOpts.random })
@@ -469,6 +471,9 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
     },
     async start() {
       await cache.start();
+      // Custom resources are registered before the namespace controller and GC list every kind.
+      crds = createCrdController({ registry, storeFor, cache, logger: log.child('crd-controller'), now });
+      await crds.start();
       namespaces = createNamespaceLifecycle({
         store: (group, version, plural) => {
           const def = registry.get(group, version, plural);
@@ -491,6 +496,7 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
       closed = true;
       ready = false;
       namespaces?.stop();
+      crds?.stop();
       gc?.stop();
       if (kubernetesServiceTimer) clearInterval(kubernetesServiceTimer);
       const leases = registry.get('coordination.k8s.io', 'v1', 'leases');
