@@ -4,7 +4,7 @@ import type { Backend } from '../storage/backend.js';
 import type { ApiRegistry } from '../api/registry.js';
 import type { ResourceDef, UserInfo } from '../api/types.js';
 import type { Logger } from '../lib/log.js';
-import { ApiError, badRequest, forbidden, methodNotSupported, notFound, unauthorized } from '../lib/errors.js';
+import { ApiError, badRequest, forbidden, methodNotSupported, notFound } from '../lib/errors.js';
 import type { Authenticator } from './authn/authenticator.js';
 import { versionInfo } from './version.js';
 import { parseRequestInfo, type ResourceRequestInfo } from './request-info.js';
@@ -43,6 +43,7 @@ import { AdmissionChain, type AdmissionPlugin } from './admission/types.js';
 import { GarbageCollector } from '../controllers/garbage-collector/controller.js';
 import { createCrdController, type CrdController } from './crd/index.js';
 import { createGcAccess } from './in-process.js';
+import { authorizeRequest, bearerRequest, createAuthorization, handleReview, isReviewResource, resolveUser, type AuthorizationOptions } from './authz/index.js';
 import { CachedLister } from './cached-lister.js';
 import { ServiceAllocator, reconcileKubernetesService, releaseEndpointLease, serviceWriteHooks, type ApiEndpoint, type PortRangeSpec } from './registry/service-alloc/index.js';
 import type { V1Service } from '../api/core/v1/service.js';
@@ -59,6 +60,15 @@ export interface ApiServerOptions {
   watchWindowMs?: number;
   /** Bookmark period for watches (default 60 s). */
   bookmarkIntervalMs?: number;
+  /**
+   * --min-request-timeout (seconds, default 1800): a watch without timeoutSeconds ends after a
+   * random time between this and twice this, as upstream spreads reconnections; 0: never.
+   */
+  minRequestTimeoutSeconds?: number;
+  /** Authorization modes (--authorization-mode; see authz/); without it every request is allowed. */
+  authorization?: AuthorizationOptions;
+  /** --anonymous-auth: requests without credentials act as system:anonymous (default off: 401). */
+  anonymous?: boolean;
   /** Where audit events go (Metadata level, every request but health checks). */
   audit?: AuditSink;
   /** Admission plugins, in order (see admission/types.ts). */
@@ -169,6 +179,7 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
     if (!l) listers.set(def, (l = new CachedLister(storeFor(def), cache, backend)));
     return l;
   };
+  const authz = createAuthorization(opts.authorization ?? { modes: ['AlwaysAllow'] }, { registry, storeFor, cache, backend, logger: log, now });
   registry.onChange(() => {
     for (const def of [...stores.keys()]) if (registry.get(def.group, def.version, def.plural) !== def) stores.delete(def);
     for (const [def, l] of [...listers]) {
@@ -185,6 +196,9 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
     }
     return undefined;
   };
+
+  const userOpts = { anonymous: opts.anonymous === true, authz };
+  const reviewDeps = { authorization: authz, authenticateToken: (t: string) => authenticate(bearerRequest(t)) };
 
   const handleNonResource = (req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams): boolean => {
     const accept = req.headers['accept'];
@@ -282,11 +296,11 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
       handleNonResource(req, res, path, query);
       return;
     }
-    const user = await authenticate(req);
-    if (!user) throw unauthorized();
+    const user = await resolveUser(req, await authenticate(req), userOpts);
     record.user = user;
     const info = parseRequestInfo(req.method ?? 'GET', path, query);
     record.info = info;
+    await authorizeRequest(authz, user, info);
     if (!info.isResourceRequest) {
       if (req.method !== 'GET' && req.method !== 'HEAD') throw notFoundPath();
       if (!handleNonResource(req, res, path, query)) throw notFoundPath();
@@ -334,6 +348,7 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
         },
       });
     }
+    if (isReviewResource(r.def.group, r.def.plural)) return handleReview(r, reviewDeps);
     if (sub) {
       const known = (sub === 'status' && r.def.subresources?.status) || (sub === 'scale' && r.def.subresources?.scale) || (sub === 'finalize' && r.def.plural === 'namespaces' && r.def.group === '');
       if (!known) throw notFoundPath();
@@ -357,7 +372,7 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
       case 'list':
         return handleList(r, env);
       case 'watch':
-        return handleWatch(r, { now, cache, bookmarkIntervalMs: opts.bookmarkIntervalMs });
+        return handleWatch(r, { now, cache, bookmarkIntervalMs: opts.bookmarkIntervalMs, defaultTimeoutMs: Math.round((opts.minRequestTimeoutSeconds ?? 1800) * 1000 * (1 + Math.random())) });
       case 'create':
         return handleCreate(r, env);
       case 'update':
@@ -375,9 +390,9 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
 
   const upgradeDispatch = async (req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> => {
     const url = new URL(req.url ?? '/', 'https://localhost');
-    const user = await authenticate(req);
-    if (!user) throw unauthorized();
+    const user = await resolveUser(req, await authenticate(req), userOpts);
     const info = parseRequestInfo(req.method ?? 'GET', url.pathname, url.searchParams);
+    await authorizeRequest(authz, user, info);
     const pods = registry.get('', 'v1', 'pods');
     const nodes = registry.get('', 'v1', 'nodes');
     if (!info.isResourceRequest || info.group !== '' || info.resource !== 'pods' || !info.namespace || !info.name || !pods || !nodes) throw notFoundPath();
@@ -471,6 +486,7 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
     },
     async start() {
       await cache.start();
+      await authz.start();
       // Custom resources are registered before the namespace controller and GC list every kind.
       crds = createCrdController({ registry, storeFor, cache, logger: log.child('crd-controller'), now });
       await crds.start();
@@ -496,6 +512,7 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
       closed = true;
       ready = false;
       namespaces?.stop();
+      authz.stop();
       crds?.stop();
       gc?.stop();
       if (kubernetesServiceTimer) clearInterval(kubernetesServiceTimer);

@@ -243,6 +243,14 @@ test('controller-manager timings: bad values are one-line errors naming the flag
   usageError(['--config', '/c.yaml'], /^invalid --node-monitor-grace-period "40": time: missing unit/, env({}, { '/c.yaml': 'node-monitor-grace-period: 40\n' }));
 });
 
+test('--min-request-timeout: seconds, default 1800 as kube-apiserver, never negative', () => {
+  assert.equal(parse([]).minRequestTimeoutSeconds, 1800);
+  assert.equal(parse(['--min-request-timeout=5']).minRequestTimeoutSeconds, 5);
+  assert.equal(parse(['--config', '/c.yaml'], env({}, { '/c.yaml': 'min-request-timeout: 60\n' })).minRequestTimeoutSeconds, 60);
+  usageError(['--min-request-timeout=-1'], /^--min-request-timeout can not be negative value$/);
+  usageError(['--min-request-timeout=1m'], /^invalid --min-request-timeout "1m": not a whole number$/);
+});
+
 test('server --help lists the controller-manager flags with Go-style defaults', () => {
   const help = serverHelp();
   assert.match(help, /--node-monitor-grace-period duration\s+.*\(default 40s\)/);

@@ -86,6 +86,8 @@ export interface ServerConfig {
   apiServiceIps: string[];
   /** --service-node-port-range (default 30000-32767). */
   serviceNodePortRange: PortRangeSpec;
+  /** --min-request-timeout: watches without timeoutSeconds end after a random 1–2× this (seconds). */
+  minRequestTimeoutSeconds: number;
   /**
    * --service-lb-pool: addresses LoadBalancer Services get (canonical CIDRs and IPs); empty: the
    * InternalIP of the nodes, as k3s' ServiceLB.
@@ -112,6 +114,8 @@ export interface ServerConfig {
   token?: string;
   /** The machine's hostname (for SANs and, later, the node name). */
   hostname: string;
+  /** --authorization-mode (validated names, in order), --anonymous-auth, --token-auth-file (absolute). */
+  auth: { authorizationModes: string[]; anonymous: boolean; tokenAuthFile?: string };
 }
 
 /** The node the server's own agent registers (k3s server's --node-* flags). */
@@ -173,6 +177,7 @@ export const DEFAULTS = {
   clusterCidr: '10.244.0.0/16',
   serviceCidr: '10.96.0.0/16',
   serviceNodePortRange: '30000-32767',
+  minRequestTimeoutSeconds: 1800,
   clusterDomain: 'cluster.local',
   writeKubeconfigMode: '0600',
   nodeMonitorGracePeriodMs: 40_000,
@@ -202,6 +207,7 @@ export const SERVER_FLAGS: FlagSpec[] = [
   { name: 'cluster-cidr', type: 'string', valueName: 'cidrs', defaultText: DEFAULTS.clusterCidr, description: 'Pod subnet(s), one per IP family, comma-separated' },
   { name: 'service-cidr', type: 'string', valueName: 'cidrs', defaultText: DEFAULTS.serviceCidr, description: 'Service ClusterIP subnet(s), one per IP family, comma-separated' },
   { name: 'service-node-port-range', type: 'string', valueName: 'range', defaultText: DEFAULTS.serviceNodePortRange, description: 'Ports reserved for NodePort and LoadBalancer Services (low-high, low+count or one port)' },
+  { name: 'min-request-timeout', type: 'string', valueName: 'int', defaultText: String(DEFAULTS.minRequestTimeoutSeconds), description: 'Seconds a watch is kept open at least; each watch without timeoutSeconds ends after a random time between this and twice this, to spread reconnections' },
   { name: 'service-lb-pool', type: 'string', multiple: true, valueName: 'cidrs|ips', description: "Addresses given to LoadBalancer Services (CIDRs or IPs, comma-separated; default: the nodes' InternalIPs, as k3s ServiceLB)" },
   { name: 'cluster-dns', type: 'string', valueName: 'ips', defaultText: '10th address of the service subnet (10.96.0.10)', description: 'Cluster DNS service IP(s)' },
   { name: 'cluster-domain', type: 'string', defaultText: DEFAULTS.clusterDomain, description: 'Cluster domain' },
@@ -210,6 +216,9 @@ export const SERVER_FLAGS: FlagSpec[] = [
   { name: 'audit-log-maxbackup', type: 'string', valueName: 'int', defaultText: '0', description: 'Number of old audit log files to keep (0: no limit)' },
   { name: 'audit-log-maxsize', type: 'string', valueName: 'int', defaultText: '0', description: 'Megabytes before an audit log file is rotated (0: never)' },
   { name: 'enable-admission-plugins', type: 'string', valueName: 'strings', description: 'Admission plugins to enable in addition to the defaults, comma-separated' },
+  { name: 'authorization-mode', type: 'string', valueName: 'strings', defaultText: 'Node,RBAC', description: 'Ordered authorizers, comma-separated: AlwaysAllow, AlwaysDeny, Node, RBAC' },
+  { name: 'anonymous-auth', type: 'boolean', description: 'Serve requests without credentials as system:anonymous (default false: 401)' },
+  { name: 'token-auth-file', type: 'string', valueName: 'file', description: 'Static bearer tokens, CSV lines token,user,uid,"group1,group2"' },
   { name: 'disable-agent', type: 'boolean', description: 'Do not run the node agent in this process' },
   { name: 'node-name', type: 'string', defaultText: 'hostname', description: "Name of the server's own node [$FLOTILLA_NODE_NAME]" },
   { name: 'node-label', type: 'string', multiple: true, valueName: 'key=value', description: "Label of the server's own node (repeatable)" },
@@ -440,6 +449,7 @@ export function parseServerConfig(argv: string[], env: ServerEnv): ParsedServerC
     serviceCidrs: serviceCidrs.map(formatCidr),
     apiServiceIps,
     serviceNodePortRange: portRange,
+    minRequestTimeoutSeconds: parseMinRequestTimeout(parseInt32Flag('min-request-timeout', getString('min-request-timeout'), DEFAULTS.minRequestTimeoutSeconds)),
     serviceLbPool,
     clusterDns,
     clusterDomain,
@@ -454,6 +464,7 @@ export function parseServerConfig(argv: string[], env: ServerEnv): ParsedServerC
     ...(configFile ? { configFile } : {}),
     ...(getString('token') ? { token: getString('token') } : {}),
     hostname: env.hostname,
+    auth: parseAuthFlags(getList('authorization-mode'), boolFlag('anonymous-auth'), getString('token-auth-file'), abs),
   };
   return { config, warnings };
 }
@@ -498,6 +509,12 @@ function parseInt32Flag(name: string, text: string | undefined, def: number): nu
   if (!/^-?[0-9]+$/.test(text.trim())) throw new UsageError(`invalid --${name} "${text}": not a whole number`, SERVER_COMMAND);
   const n = Number(text.trim());
   if (n < -(2 ** 31) || n > 2 ** 31 - 1) throw new UsageError(`invalid --${name} ${text.trim()}: out of range`, SERVER_COMMAND);
+  return n;
+}
+
+/** kube-apiserver's ServerRunOptions.Validate rule and message. */
+function parseMinRequestTimeout(n: number): number {
+  if (n < 0) throw new UsageError('--min-request-timeout can not be negative value', SERVER_COMMAND);
   return n;
 }
 
@@ -651,4 +668,16 @@ const CONTROLLER_MANAGER_KEYS = new Set(['node-monitor-grace-period', 'node-star
 /** The pod/service subnet and DNS facts other components need, derived from the config. */
 export function describeNetworks(c: ServerConfig): string {
   return `pods ${c.clusterCidrs.join(',')}, services ${c.serviceCidrs.join(',')}, dns ${c.clusterDns.join(',')}`;
+}
+
+/** --authorization-mode (default Node,RBAC: kubeadm's), --anonymous-auth, --token-auth-file. */
+function parseAuthFlags(modes: string[] | undefined, anonymous: boolean, tokenFile: string | undefined, abs: (p: string) => string): ServerConfig['auth'] {
+  const list = modes ?? ['Node', 'RBAC'];
+  const known = ['AlwaysAllow', 'AlwaysDeny', 'Node', 'RBAC'];
+  if (list.length === 0) throw new UsageError('--authorization-mode: at least one authorization-mode must be passed', SERVER_COMMAND);
+  for (const [i, m] of list.entries()) {
+    if (!known.includes(m)) throw new UsageError(`--authorization-mode: authorization-mode ${JSON.stringify(m)} is not a valid mode`, SERVER_COMMAND);
+    if (list.indexOf(m) !== i) throw new UsageError(`--authorization-mode: authorization-mode ${JSON.stringify(m)} has mode specified more than once`, SERVER_COMMAND);
+  }
+  return { authorizationModes: list, anonymous, ...(tokenFile ? { tokenAuthFile: abs(tokenFile) } : {}) };
 }

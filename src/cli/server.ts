@@ -22,7 +22,8 @@ import { ApiRegistry } from '../api/registry.js';
 import type { ResourceDef } from '../api/types.js';
 import type { ApiServer, ApiServerOptions } from '../apiserver/index.js';
 import type { AuditEvent, AuditLogOptions, AuditSink } from '../apiserver/audit.js';
-import { createServiceAccountTokenAuthenticator, createX509Authenticator, ensureServiceAccountKey, storeTokenGetter } from '../apiserver/authn/index.js';
+import { createServiceAccountTokenAuthenticator, createX509Authenticator, ensureServiceAccountKey, loadTokenFileAuthenticator, storeTokenGetter } from '../apiserver/authn/index.js';
+import type { AuthorizationMode } from '../apiserver/authz/index.js';
 import { createBoundTokenSigner } from '../apiserver/handlers/token-signer.js';
 import { setupNodeJoin } from '../apiserver/node-join/index.js';
 import { type ClusterPki, ensureClusterPki, servingSans } from '../apiserver/tls/index.js';
@@ -210,7 +211,13 @@ export async function startServer(
     const api = deps.createApiServer({
       backend,
       registry,
-      authenticators: [createX509Authenticator(), saTokens],
+      authenticators: [
+        createX509Authenticator(),
+        ...(config.auth.tokenAuthFile ? [loadTokenFileAuthenticator(config.auth.tokenAuthFile, (m) => log.warn(m))] : []),
+        saTokens,
+      ],
+      authorization: { modes: config.auth.authorizationModes as AuthorizationMode[] },
+      anonymous: config.auth.anonymous,
       serviceAccountTokens: { sign: createBoundTokenSigner(saKeyPem) },
       // Towards node agents: our client certificate; their self-signed serving certificates are
       // not verified (upstream's default without --kubelet-certificate-authority).
@@ -218,6 +225,7 @@ export async function startServer(
       logger,
       ...(audit ? { audit } : {}),
       services: { serviceCidrs: config.serviceCidrs, nodePortRange: config.serviceNodePortRange, securePort: config.securePort || 6443 },
+      minRequestTimeoutSeconds: config.minRequestTimeoutSeconds,
     });
     storeFor = api.storeFor;
     undo.push(() => api.close()); // also after a failed start: it may have opened watches

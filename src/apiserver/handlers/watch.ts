@@ -23,7 +23,7 @@ export interface WatchEnv extends HandlerEnv {
   cache: WatchCache;
   /** Bookmark period (upstream: about a minute). */
   bookmarkIntervalMs?: number;
-  /** Streams with no timeoutSeconds end after this long (upstream: 30-60 minutes). */
+  /** Streams with no timeoutSeconds end after this long (upstream: 30-60 minutes); 0: never. */
   defaultTimeoutMs?: number;
   /** A watcher with more than this many bytes unsent is disconnected (default 16 MiB). */
   maxBufferedBytes?: number;
@@ -140,8 +140,10 @@ export async function handleWatch(r: ResourceRequest, env: WatchEnv): Promise<vo
   }, env.bookmarkIntervalMs ?? 60_000);
   bookmarkTimer.unref();
   const timeoutMs = Number.isFinite(timeoutSeconds) && timeoutSeconds > 0 ? timeoutSeconds * 1000 : (env.defaultTimeoutMs ?? 30 * 60_000);
-  timeoutTimer = setTimeout(finish, timeoutMs);
-  timeoutTimer.unref();
+  if (timeoutMs > 0) {
+    timeoutTimer = setTimeout(finish, timeoutMs);
+    timeoutTimer.unref();
+  }
   r.req.on('close', finish);
   res.on('close', finish);
 }
