@@ -1,6 +1,6 @@
 /**
  * Older and newer kubectl against the same server: 1.27 (aggregated discovery v2beta1, no protobuf
- * bodies for apply) and 1.33 (discovery v2). Apply, get, patch, watch, delete.
+ * bodies for apply) and 1.33 (discovery v2). Apply, diff, get, patch, watch, delete.
  */
 import { after, before, test } from 'node:test';
 import { existsSync } from 'node:fs';
@@ -19,7 +19,7 @@ for (const [label, binary] of [
   ['1.27', KUBECTL_1_27],
   ['1.33', KUBECTL_1_33],
 ] as const) {
-  test(`kubectl ${label}: apply, get, patch, watch, delete`, async (t) => {
+  test(`kubectl ${label}: apply, diff, get, patch, watch, delete`, async (t) => {
     if (!existsSync(binary)) throw new Error(`${binary} is missing: the machine image ships kubectl ${label} under /usr/lib/google-cloud-sdk/bin`);
     await coreFlow(t, server, `v${label.replace('.', '-')}`, { binary });
   });

@@ -1,5 +1,5 @@
 /**
- * The core kubectl flow (create, apply twice, get, patch of each type, watch, delete, namespace
+ * The core kubectl flow (create, apply twice, diff, get, patch of each type, watch, delete, namespace
  * deletion) as one function, run against other datastores (etcd) and other kubectl versions.
  */
 import assert from 'node:assert/strict';
@@ -51,6 +51,17 @@ export async function coreFlow(t: { after(fn: () => unknown): void; diagnostic?(
   assert.deepEqual(dep.spec.template.spec.containers[0].ports, [{ containerPort: 80, protocol: 'TCP' }]);
   assert.deepEqual(dep.metadata.labels, { app: 'web', tier: 'front' });
   assert.ok(dep.metadata.annotations?.['kubectl.kubernetes.io/last-applied-configuration']);
+
+  // diff: nothing for the applied file (exit 0); a change shows as a unified diff (exit 1) made by
+  // a server-side dry run that writes nothing.
+  const same = await server.kubectl(['diff', '-f', '-'], { binary, input: deploymentYaml('web', ns, { replicas: 3, env: { MODE: 'b' }, ports: [80], labels: { tier: 'front' } }) });
+  assert.equal(same.code, 0, `kubectl diff of the applied file: ${show(same)}`);
+  assert.equal(same.stdout, '');
+  const changed = await server.kubectl(['diff', '-f', '-'], { binary, input: deploymentYaml('web', ns, { replicas: 5, env: { MODE: 'b' }, ports: [80], labels: { tier: 'front' } }) });
+  assert.equal(changed.code, 1, `kubectl diff of a change: ${show(changed)}`);
+  assert.match(changed.stdout, /^-  replicas: 3$/m);
+  assert.match(changed.stdout, /^\+  replicas: 5$/m);
+  assert.equal((await json(['deploy', 'web', '-n', ns])).spec.replicas, 3, 'diff wrote nothing');
 
   // get: table, -o name, selectors
   const tbl = await k(['get', 'deploy', '-n', ns]);
