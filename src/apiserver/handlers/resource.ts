@@ -19,6 +19,7 @@ import { buildFilter } from '../selectors.js';
 import { applyPatch } from '../patch.js';
 import { scaleFromObject, applyScaleToObject } from '../scale.js';
 import { prune } from '../../api/schema/engine/index.js';
+import { managerName, recordUpdate, serverSideApply, updateTracked } from '../apply/index.js';
 
 export interface HandlerEnv {
   now: () => Date;
@@ -141,7 +142,9 @@ export async function handleCreate(r: ResourceRequest, env: HandlerEnv): Promise
   const validation = parseFieldValidation(r.query.get('fieldValidation'));
   const body = await readBody(r.req);
   const { obj, warnings } = decodeObject(body, r.req.headers['content-type'], r.def, validation);
-  const result = await r.store.create(ctxOf(r, env), r.info.namespace, obj, { dryRun, fieldManager: r.query.get('fieldManager') ?? undefined });
+  const ctx = ctxOf(r, env);
+  recordUpdate(r.def, '', ctx.now, undefined, obj, managerOf(r));
+  const result = await r.store.create(ctx, r.info.namespace, obj, { dryRun, fieldManager: r.query.get('fieldManager') ?? undefined });
   sendOne(r, env, 201, result.object, [...warnings, ...result.warnings]);
 }
 
@@ -152,7 +155,7 @@ export async function handleUpdate(r: ResourceRequest, env: HandlerEnv): Promise
   const body = await readBody(r.req);
   if (sub === 'scale') return updateScale(r, env, body, dryRun);
   const { obj, warnings } = decodeObject(body, r.req.headers['content-type'], r.def, validation);
-  const result = await r.store.update(ctxOf(r, env), r.info.namespace, r.info.name, obj, { dryRun });
+  const result = await updateTracked(r.store, ctxOf(r, env), r.info.namespace, r.info.name, obj, dryRun, managerOf(r));
   sendOne(r, env, 200, result.object, [...warnings, ...result.warnings]);
 }
 
@@ -169,22 +172,16 @@ export async function handlePatch(r: ResourceRequest, env: HandlerEnv): Promise<
   const warnings: string[] = [];
   const ctx = ctxOf(r, env);
   if (type === 'apply') {
-    // Minimal server-side apply: create when missing, otherwise merge the applied configuration.
-    // Field ownership (managedFields, conflicts) arrives with the full implementation.
-    const applied = parseBody(body, 'application/yaml').value as KubeObject;
-    const existing = await r.store.tryGet(r.info.namespace, r.info.name);
-    if (!existing) {
-      const { obj, warnings: w } = decodeObject(Buffer.from(JSON.stringify(applied)), 'application/json', r.def, validation);
-      if (obj.metadata.name === undefined) obj.metadata.name = r.info.name;
-      const created = await r.store.create(ctx, r.info.namespace, obj, { dryRun });
-      return sendOne(r, env, 201, created.object, [...w, ...created.warnings]);
-    }
+    const force = r.query.get('force') === 'true';
+    const applied = await serverSideApply({ store: r.store, ctx, namespace: r.info.namespace, name: r.info.name, body, manager: managerOf(r), force, dryRun, validation });
+    return sendOne(r, env, applied.code, applied.result.object, [...applied.warnings, ...applied.result.warnings]);
   }
   const result = await r.store.guaranteedUpdate(r.info.namespace, r.info.name, undefined, { dryRun }, ctx, (current) => {
-    const patched = applyPatch(type === 'apply' ? 'merge' : type, current, patchText, r.def);
+    const patched = applyPatch(type, current, patchText, r.def);
     checkPatchedIdentity(r, patched);
     const { obj, warnings: w } = decodeObject(Buffer.from(JSON.stringify(patched)), 'application/json', r.def, validation);
     warnings.splice(0, warnings.length, ...w);
+    recordUpdate(r.def, ctx.subresource, ctx.now, current, obj, managerOf(r));
     const rv = obj.metadata.resourceVersion;
     if (rv !== undefined && rv !== current.metadata.resourceVersion) {
       // A resourceVersion inside the patch is a precondition.
@@ -200,6 +197,11 @@ export async function handlePatch(r: ResourceRequest, env: HandlerEnv): Promise<
 }
 
 class PatchConflict extends Error {}
+
+/** The field manager of a write: ?fieldManager=, else the user agent's product (upstream). */
+function managerOf(r: ResourceRequest): string {
+  return managerName(r.query.get('fieldManager'), r.req.headers['user-agent']);
+}
 
 /** A patch may not rename an object or move it to another namespace (upstream: 400). */
 function checkPatchedIdentity(r: ResourceRequest, patched: KubeObject): void {
