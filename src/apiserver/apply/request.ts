@@ -18,9 +18,12 @@ function deepClone<T>(v: T): T {
 /**
  * Sets `next.metadata.managedFields` for a non-apply write by `manager`. Ownership is computed on
  * a defaulted copy (upstream defaults while decoding, so defaulted fields belong to the writer);
- * `next` itself is only given its managedFields.
+ * `next` itself is only given its managedFields. Subresource writes are not recorded (yet).
  */
 export function recordUpdate(def: ResourceDef, subresource: string, now: Date, live: KubeObject | undefined, next: KubeObject, manager: string): void {
+  // The store keeps the old metadata on subresource writes (status, finalize), so an entry made
+  // here would be dropped anyway: not computed until the store carries managedFields through.
+  if (subresource !== '') return;
   const copy = deepClone(next);
   applyDefaults(copy, def.schema);
   def.strategy?.defaults?.(copy);
