@@ -138,6 +138,10 @@ export class SchemaEmitter {
     }
     const node = this.convert(schema, false, up?.type !== undefined ? this.docs.type(up.type) : undefined, up?.type);
     if (up?.description !== undefined) node.description = up.description;
+    // Upstream publishes the values of its enum types (kubectl explain prints them): ours may not list them.
+    if (up?.enum && node.type === 'string' && node.enum === undefined) node.enum = [...up.enum];
+    const items = node.items as JsonObject | undefined;
+    if (up?.itemEnum && items && items.type === 'string' && items.enum === undefined) items.enum = [...up.itemEnum];
     return node;
   }
 

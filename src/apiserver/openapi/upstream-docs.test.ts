@@ -35,6 +35,7 @@ export interface IThing {
      *  - \`"A"\` first.
      */
     "type"?: "A" | "B";
+    "modes"?: Array<"" | "X">;
 }
 /**
  * Thing describes a thing.
@@ -50,11 +51,13 @@ test('parseDeclarationFile: type and field descriptions verbatim, field types, t
   const parsed = parseDeclarationFile(SAMPLE)!;
   assert.equal(parsed.alias, 'IoK8sApiAppsV1Thing');
   assert.equal(parsed.type.description, "Thing describes a thing.\n\nSecond paragraph with '*/scale' and '*' and a regex \\d+.");
-  assert.deepEqual([...parsed.type.properties.keys()], ['rollingUpdate', 'labels', 'undocumented', 'type']);
+  assert.deepEqual([...parsed.type.properties.keys()], ['rollingUpdate', 'labels', 'undocumented', 'type', 'modes']);
   assert.deepEqual(parsed.type.properties.get('rollingUpdate'), { description: 'Rolling params.', type: 'IoK8sApiAppsV1RollingUpdateDeployment' });
   assert.deepEqual(parsed.type.properties.get('labels'), { description: 'Labels of the thing.', type: 'IoK8sApimachineryPkgApiResourceQuantity' });
   assert.deepEqual(parsed.type.properties.get('undocumented'), {});
   assert.equal(parsed.type.properties.get('type')!.description, 'Possible enum values:\n - `"A"` first.');
+  assert.deepEqual(parsed.type.properties.get('type')!.enum, ['A', 'B']);
+  assert.deepEqual(parsed.type.properties.get('modes'), { itemEnum: ['', 'X'] });
   assert.equal(parseDeclarationFile('export * from "./Thing";\n'), undefined);
   const docs = upstreamDocsFrom([SAMPLE], 'sample');
   assert.equal(docs.type('io.k8s.api.apps.v1.Thing'), docs.type('IoK8sApiAppsV1Thing'));
@@ -145,6 +148,9 @@ test('fields a document serves that upstream lacks are reported (diagnostic), ne
   const strategy = apps.components.schemas['io.k8s.api.apps.v1.DeploymentSpec'].properties.strategy;
   assert.equal(strategy.description, docs.type('io.k8s.api.apps.v1.DeploymentSpec')!.properties.get('strategy')!.description);
   assert.equal(strategy['x-kubernetes-patch-strategy'], 'retainKeys');
+  // enum values as upstream publishes them (kubectl explain prints `enum: Recreate, RollingUpdate`)
+  assert.deepEqual(apps.components.schemas['io.k8s.api.apps.v1.DeploymentStrategy'].properties.type.enum, docs.type('io.k8s.api.apps.v1.DeploymentStrategy')!.properties.get('type')!.enum);
+  assert.deepEqual(docs.type('io.k8s.api.apps.v1.DeploymentStrategy')!.properties.get('type')!.enum, ['Recreate', 'RollingUpdate']);
   assert.equal(apps.components.schemas['io.k8s.api.apps.v1.DeploymentStrategy'].description, docs.type('io.k8s.api.apps.v1.DeploymentStrategy')!.description);
 });
 

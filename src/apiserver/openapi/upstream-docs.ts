@@ -18,6 +18,10 @@ export interface UpstreamField {
    * `IoK8sApiAppsV1RollingUpdateDeployment`; undefined for scalars and free-form values.
    */
   type?: string;
+  /** Upstream's `enum` of a string field (the package types it as a union of literals). */
+  enum?: string[];
+  /** The same for the items of an array field. */
+  itemEnum?: string[];
 }
 
 /** One upstream definition. */
@@ -142,6 +146,14 @@ export function parseDeclarationFile(text: string): { alias: string; type: Upstr
         const field: UpstreamField = {};
         if (lastComment !== undefined) field.description = lastComment;
         if (ref) field.type = ref[1];
+        // A kind's apiVersion and kind are literals too, but no enum upstream.
+        if (name !== 'apiVersion' && name !== 'kind') {
+          const t = typeText.trim().replace(/;$/, '');
+          const arr = /^Array<(.*)>$/.exec(t);
+          const values = literalUnion(arr ? arr[1]! : t);
+          if (values && arr) field.itemEnum = values;
+          else if (values) field.enum = values;
+        }
         properties.set(name, field);
       }
       lastComment = undefined;
@@ -151,6 +163,14 @@ export function parseDeclarationFile(text: string): { alias: string; type: Upstr
   const type: UpstreamType = { properties };
   if (description !== undefined) type.description = description;
   return { alias, type };
+}
+
+const LITERAL_UNION = /^"(?:[^"\\]|\\.)*"(?:\s*\|\s*"(?:[^"\\]|\\.)*")*$/;
+
+/** `"A" | "B"` → ['A', 'B']; undefined for anything else. */
+function literalUnion(t: string): string[] | undefined {
+  if (!LITERAL_UNION.test(t)) return undefined;
+  return [...t.matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((m) => JSON.parse(`"${m[1]!}"`) as string);
 }
 
 function braceDepth(s: string): number {
