@@ -1,7 +1,7 @@
 /**
  * The applier without root: startNetworkPolicy against an in-process API server with a fake `nft`
  * (RunCommand) that records every script — debounce, incremental diffs, rebuild after a failure,
- * heartbeats ignored, start refused when nft fails.
+ * heartbeats ignored, start refused when nft fails, pods announced by the kubelet before they start.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -20,6 +20,8 @@ class FakeNft {
   scripts: string[] = [];
   lists = 0;
   failNext = 0;
+  /** Each transaction takes this long. */
+  delayMs = 0;
   run: RunCommand = async (file, args, opts) => {
     assert.equal(file, 'nft');
     const ok = (stdout = ''): CommandResult => ({ code: 0, stdout, stderr: '' });
@@ -27,6 +29,7 @@ class FakeNft {
       this.lists++;
       return { code: 1, stdout: '', stderr: 'Error: No such file or directory' };
     }
+    if (this.delayMs) await new Promise((r) => setTimeout(r, this.delayMs));
     if (this.failNext > 0) {
       this.failNext--;
       return { code: 1, stdout: '', stderr: 'Error: Could not process rule: Operation not permitted' };
@@ -130,5 +133,54 @@ test('shared informers: the first build waits until their owner has started them
     np.stop();
     for (const i of Object.values(shared)) i.stop();
     await client.delete(NETWORK_POLICIES, 'prod', 'deny').catch(() => undefined);
+  }
+});
+
+test('podStarting: a pod is isolated with the address the kubelet announces, before its status reaches the API', async () => {
+  const nft = new FakeNft();
+  await client.create(NETWORK_POLICIES, 'prod', policy('deny', { podSelector: {}, policyTypes: ['Ingress', 'Egress'] }));
+  const c = await client.create(R.pods, 'prod', { apiVersion: 'v1', kind: 'Pod', metadata: { namespace: 'prod', name: 'c', labels: { app: 'c' } }, spec: { nodeName: 'n1', containers: [{ name: 'c', image: 'x' }] } });
+  const np = await startNetworkPolicy({ client, nodeName: 'n1', bridge: 'flt0', table: 't', run: nft.run, logger: discardLogger, debounceMs: 5 });
+  try {
+    assert.ok(!nft.scripts.join('\n').includes('10.244.0.7'), 'no address known yet');
+    await np.podStarting(c, ['fd00::7', '10.244.0.7']);
+    const last = nft.scripts.at(-1)!;
+    assert.match(last, /add element inet t flt0-inpods \{[^}]*10\.244\.0\.7 : jump flt0-gi-/);
+    assert.match(last, /add element inet t flt0-egpods \{[^}]*10\.244\.0\.7 : jump flt0-ge-/);
+    const n = nft.scripts.length;
+    // The status arrives: same ruleset, no transaction; announcing again once cached costs nothing.
+    await client.update(R.pods, 'prod', { ...c, status: { phase: 'Running', podIP: '10.244.0.7', podIPs: [{ ip: '10.244.0.7' }] } }, { subresource: 'status' });
+    await new Promise((r) => setTimeout(r, 150));
+    assert.equal(nft.scripts.length, n);
+    await np.podStarting(await client.get(R.pods, 'prod', 'c'), ['10.244.0.7']);
+    assert.equal(nft.scripts.length, n);
+    // hostNetwork pods and pods without an IPv4 address: nothing to do.
+    await np.podStarting({ ...c, metadata: { ...c.metadata, uid: 'h' }, spec: { nodeName: 'n1', hostNetwork: true, containers: [] } }, ['10.0.0.1']);
+    await np.podStarting({ ...c, metadata: { ...c.metadata, uid: 'v6' } }, ['fd00::8']);
+    assert.equal(nft.scripts.length, n);
+  } finally {
+    np.stop();
+    await client.delete(NETWORK_POLICIES, 'prod', 'deny').catch(() => undefined);
+    await client.delete(R.pods, 'prod', 'c', { gracePeriodSeconds: 0 }).catch(() => undefined);
+  }
+});
+
+test('podStarting rejects when the transaction fails (then retried as a rebuild that includes the pod) or takes too long', async () => {
+  const nft = new FakeNft();
+  await client.create(NETWORK_POLICIES, 'prod', policy('deny', { podSelector: {} }));
+  const d = await client.create(R.pods, 'prod', { apiVersion: 'v1', kind: 'Pod', metadata: { namespace: 'prod', name: 'd', labels: { app: 'd' } }, spec: { nodeName: 'n1', containers: [{ name: 'c', image: 'x' }] } });
+  const np = await startNetworkPolicy({ client, nodeName: 'n1', bridge: 'flt0', table: 't', run: nft.run, logger: discardLogger, debounceMs: 5, retryMs: 20, podStartTimeoutMs: 100 });
+  try {
+    nft.failNext = 1;
+    await assert.rejects(np.podStarting(d, ['10.244.0.8']), /nft -f failed/);
+    await until('rebuilt', () => nft.scripts.some((x) => x.includes('10.244.0.8 : jump flt0-gi-')));
+    const e = { ...d, metadata: { ...d.metadata, name: 'e', uid: 'e-uid' } };
+    nft.delayMs = 300;
+    await assert.rejects(np.podStarting(e, ['10.244.0.9']), /rules for pod prod\/e not installed within 100 ms/);
+    await until('installed late', () => nft.scripts.some((x) => x.includes('10.244.0.9 : jump flt0-gi-')));
+  } finally {
+    np.stop();
+    await client.delete(NETWORK_POLICIES, 'prod', 'deny').catch(() => undefined);
+    await client.delete(R.pods, 'prod', 'd', { gracePeriodSeconds: 0 }).catch(() => undefined);
   }
 });

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { compileNetpol, netpolPod, policyChainName, type NetpolNamespace, type NetpolPod, type NetpolPolicy, type Ruleset } from './compile.js';
+import { compileNetpol, netpolPod, policyChainName, withStartingPods, type NetpolNamespace, type NetpolPod, type NetpolPolicy, type Ruleset } from './compile.js';
 import { diffScript, fullScript, ownedObjects } from './nft-script.js';
 import { ipBlockRanges, formatIpv4Range, mergeRanges } from './ranges.js';
 
@@ -231,4 +231,33 @@ test('full script removes leftovers of this agent only, then builds; ownedObject
   assert.equal(s[0], 'add table inet t');
   assert.equal(s[1], 'flush chain inet t flt0-ingress');
   assert.ok(s.indexOf('delete map inet t flt0-inpods') < s.indexOf('add map inet t flt0-inpods { type ipv4_addr : verdict; }'));
+});
+
+test('withStartingPods: an announced address stands in until the listed copy has one; unlisted announced pods are added', () => {
+  const noIp = { ...pod('production', 'new', { app: 'backend-api', v: '2' }, ''), ip: undefined } as NetpolPod;
+  delete (noIp as { ip?: string }).ip;
+  const announced = pod('production', 'new', { app: 'backend-api' }, '10.244.0.20');
+  const listed = [
+    { uid: 'u1', pod: SEED_PODS[0]! },
+    { uid: 'u2', pod: noIp },
+    { uid: 'u3', pod: pod('production', 'done', {}, '', { terminal: true }) },
+  ];
+  const r = withStartingPods(listed, [
+    { uid: 'u2', pod: announced },
+    { uid: 'u3', pod: pod('production', 'done', {}, '10.244.0.21') },
+    { uid: 'u4', pod: pod('production', 'unlisted', { app: 'frontend' }, '10.244.0.22') },
+    { uid: 'u1', pod: pod('production', 'frontend', { app: 'frontend' }, '10.244.0.99') },
+  ]);
+  assert.deepEqual(r.settled.sort(), ['u1', 'u3'], 'listed with an address, or terminal');
+  assert.deepEqual(r.pods.map((p) => `${p.name} ${p.ip ?? '-'} ${JSON.stringify(p.labels)}`), [
+    'frontend 10.244.0.2 {"app":"frontend"}',
+    'new 10.244.0.20 {"app":"backend-api","v":"2"}',
+    'done  {}',
+    'unlisted 10.244.0.22 {"app":"frontend"}',
+  ]);
+  // Compiled: the announced pods are isolated by the seed's policies with their addresses.
+  const rs = compile(SEED, r.pods);
+  assert.ok(podChain(rs, '10.244.0.20', 'in'), 'new backend isolated for ingress');
+  assert.ok(podChain(rs, '10.244.0.22', 'eg'), 'unlisted frontend isolated for egress');
+  assert.equal(podChain(rs, '10.244.0.21', 'in'), '', 'terminal pod never');
 });

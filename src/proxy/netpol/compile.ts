@@ -160,6 +160,43 @@ export function netpolPod(obj: KubeObject): NetpolPod {
   };
 }
 
+/** A pod announced by the kubelet before its containers start (RunningNetworkPolicy.podStarting). */
+export interface StartingPod {
+  uid: string;
+  /** Its view with the address the runtime assigned (status not yet written). */
+  pod: NetpolPod;
+}
+
+/**
+ * The pods to compile: the informer's (`listed`, with their uids), where a pod the kubelet announced
+ * stands in with its address while the listed copy has none yet (labels stay the listed copy's, the
+ * newer); announced pods not listed yet are added. Also returns the announced uids that are settled
+ * (listed with an address, or listed as terminal): the caller forgets them. Pure.
+ */
+export function withStartingPods(
+  listed: readonly { uid: string; pod: NetpolPod }[],
+  starting: readonly StartingPod[],
+): { pods: NetpolPod[]; settled: string[] } {
+  const byUid = new Map(starting.map((s) => [s.uid, s.pod]));
+  const seen = new Set<string>();
+  const settled: string[] = [];
+  const pods: NetpolPod[] = [];
+  for (const { uid, pod } of listed) {
+    const s = byUid.get(uid);
+    if (!s) {
+      pods.push(pod);
+      continue;
+    }
+    seen.add(uid);
+    if (pod.ip || pod.terminal) {
+      settled.push(uid);
+      pods.push(pod);
+    } else pods.push(s.ip ? { ...pod, ip: s.ip } : pod);
+  }
+  for (const s of starting) if (!seen.has(s.uid)) pods.push(s.pod);
+  return { pods, settled };
+}
+
 /** Namespace view; `kubernetes.io/metadata.name` is implied as the apiserver sets it. */
 export function netpolNamespace(obj: KubeObject): NetpolNamespace {
   const name = obj.metadata.name ?? '';

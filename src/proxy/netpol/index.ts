@@ -7,11 +7,13 @@ export {
   netpolPod,
   groupChainName,
   policyChainName,
+  withStartingPods,
   type CompileInput,
   type NetpolNamespace,
   type NetpolPod,
   type NetpolPolicy,
   type Ruleset,
+  type StartingPod,
 } from './compile.js';
 export { diffScript, fullScript, ownedObjects, removalScript, type OwnedObjects } from './nft-script.js';
 export {

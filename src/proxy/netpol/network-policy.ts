@@ -21,7 +21,8 @@ import { createInformer } from '../../client/informer.js';
 import type { Informer } from '../../client/informer-types.js';
 import { R, type Client, type GVR } from '../../client/types.js';
 import type { Logger } from '../../lib/log.js';
-import { compileNetpol, netpolNamespace, netpolPod, type NetpolPolicy, type Ruleset } from './compile.js';
+import { compileNetpol, netpolNamespace, netpolPod, withStartingPods, type NetpolPolicy, type Ruleset, type StartingPod } from './compile.js';
+import { ipv4ToInt } from './ranges.js';
 import { diffScript, fullScript, ownedObjects, removalScript, tableEmpty } from './nft-script.js';
 
 export const NETPOL_TABLE = 'flotilla-netpol';
@@ -47,6 +48,8 @@ export interface NetworkPolicyOptions {
   debounceMs?: number;
   /** First retry delay after a failed transaction (default 500 ms). */
   retryMs?: number;
+  /** podStarting's bound (default 10 s). */
+  podStartTimeoutMs?: number;
   run?: RunCommand;
   logger: Logger;
 }
@@ -66,6 +69,17 @@ export interface NetworkPolicyStats {
 export interface RunningNetworkPolicy {
   /** Applies the current state now (pending debounce skipped); resolves once installed. */
   syncNow(): Promise<void>;
+  /**
+   * A local pod's addresses before its containers start: the kubelet calls this between
+   * RunPodSandbox and the first container, because upstream requires that newly created pods
+   * affected by a policy are isolated before they start (init containers included) — not once
+   * their status has reached the API and come back through the informer. The pod is judged with
+   * these addresses at once. Resolves when rules including it are installed (at once when the
+   * cached pod already has the address, for a hostNetwork pod, or without an IPv4 address);
+   * rejects with NetworkPolicyError when the transaction fails or takes longer than
+   * `podStartTimeoutMs`: the caller should not start the containers then, and retry later.
+   */
+  podStarting(pod: KubeObject, ips: readonly string[]): Promise<void>;
   stats(): NetworkPolicyStats;
   stop(): void;
 }
@@ -125,13 +139,23 @@ export async function startNetworkPolicy(opts: NetworkPolicyOptions): Promise<Ru
   let running: Promise<void> | undefined;
   let again = false;
   let retryDelay = retryBase;
+  /** Pods announced by podStarting, until the informer's copy has their address (or 10 min). */
+  const starting = new Map<string, StartingPod & { expires: number }>();
+  const uidOf = (o: KubeObject) => o.metadata.uid ?? `${o.metadata.namespace ?? ''}/${o.metadata.name ?? ''}`;
   const stats: NetworkPolicyStats = { applies: 0, failures: 0, lastApplyMs: 0, sets: 0, chains: 0, isolatedPods: 0 };
 
   const applyOnce = async (): Promise<void> => {
     const t0 = performance.now();
+    const now = Date.now();
+    for (const [uid, sp] of starting) if (sp.expires < now) starting.delete(uid);
+    const merged = withStartingPods(
+      pods.list().map((o) => ({ uid: uidOf(o), pod: netpolPod(o) })),
+      [...starting.values()],
+    );
+    for (const uid of merged.settled) starting.delete(uid);
     const next = compileNetpol({
       policies: policies.list() as NetpolPolicy[],
-      pods: pods.list().map(netpolPod),
+      pods: merged.pods,
       namespaces: namespaces.list().map(netpolNamespace),
       nodeName: opts.nodeName,
       tag,
@@ -176,17 +200,18 @@ export async function startNetworkPolicy(opts: NetworkPolicyOptions): Promise<Ru
     return running;
   };
 
-  const schedule = (delay = debounceMs) => {
+  const failed = (e: unknown) => {
+    stats.failures++;
+    log.error('network policy rules not applied; retrying', { err: (e as Error).message, retryMs: retryDelay });
+    schedule(retryDelay);
+    retryDelay = Math.min(retryDelay * 2, 30_000);
+  };
+  const schedule = (delay = debounceMs): void => {
     if (stopped || !synced) return;
     if (timer) clearTimeout(timer);
     timer = setTimeout(() => {
       timer = undefined;
-      sync().catch((e: unknown) => {
-        stats.failures++;
-        log.error('network policy rules not applied; retrying', { err: (e as Error).message, retryMs: retryDelay });
-        schedule(retryDelay);
-        retryDelay = Math.min(retryDelay * 2, 30_000);
-      });
+      sync().catch(failed);
     }, delay);
   };
 
@@ -198,7 +223,10 @@ export async function startNetworkPolicy(opts: NetworkPolicyOptions): Promise<Ru
     update: (o: KubeObject, n: KubeObject) => {
       if (JSON.stringify(netpolPod(o)) !== JSON.stringify(netpolPod(n))) schedule();
     },
-    delete: () => schedule(),
+    delete: (o: KubeObject) => {
+      starting.delete(uidOf(o));
+      schedule();
+    },
   };
   pods.addHandlers(podHandlers);
   namespaces.addHandlers(onEvent);
@@ -236,6 +264,39 @@ export async function startNetworkPolicy(opts: NetworkPolicyOptions): Promise<Ru
         timer = undefined;
       }
       await sync();
+    },
+    podStarting: async (pod, ips) => {
+      const ip = ips.find((a) => ipv4ToInt(a) !== undefined);
+      const view = netpolPod(pod);
+      if (!ip || view.hostNetwork) return;
+      const uid = uidOf(pod);
+      const cached = pods.get(pod.metadata.namespace ?? '', pod.metadata.name ?? '');
+      // Already known with this address and nothing pending: its rules are installed.
+      if (cached && uidOf(cached) === uid && netpolPod(cached).ip === ip && !starting.has(uid) && !timer && !running) return;
+      if (stopped) throw new NetworkPolicyError('network policy enforcement is stopped', '');
+      starting.set(uid, { uid, pod: { ...view, ip }, expires: Date.now() + 600_000 });
+      if (timer) {
+        clearTimeout(timer);
+        timer = undefined;
+      }
+      const bound = opts.podStartTimeoutMs ?? 10_000;
+      let t: ReturnType<typeof setTimeout> | undefined;
+      const initiated = !running;
+      const applied = sync().catch((e: unknown) => {
+        if (initiated) failed(e); // else the run's own starter retries
+        throw e;
+      });
+      try {
+        await Promise.race([
+          applied,
+          new Promise<never>((_, reject) => {
+            t = setTimeout(() => reject(new NetworkPolicyError(`rules for pod ${view.namespace}/${view.name} not installed within ${bound} ms`, '')), bound);
+          }),
+        ]);
+      } finally {
+        if (t) clearTimeout(t);
+        applied.catch(() => undefined);
+      }
     },
     stats: () => ({ ...stats }),
     stop: stopAll,
