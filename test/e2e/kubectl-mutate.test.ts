@@ -351,7 +351,7 @@ test('apply --server-side creates and updates (application/apply-patch+yaml)', a
   assert.equal((await getJson(server, ['deploy', 'ssa-web', '-n', 'ssa'])).spec.replicas, 2);
 });
 
-test('apply --server-side tracks managedFields: conflicts between managers, removal of owned fields', { todo: 'server bug: no metadata.managedFields tracking (no FieldManagerConflict, owned fields not removed)' }, async () => {
+test('apply --server-side tracks managedFields: conflicts between managers, removal of owned fields', async () => {
   await createNamespace(server, 'ssa2');
   const cm = (data: Record<string, string>) => configMapYaml('owned', 'ssa2', data);
   await ok(server, ['apply', '--server-side', '-f', '-'], { input: cm({ a: '1', b: '2' }) });
