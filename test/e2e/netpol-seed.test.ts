@@ -511,3 +511,27 @@ test('isolation holds while the server and its agent are SIGKILLed and restarted
   figures['after restart: default-deny-all deleted → allowed'] = ms;
   assert.ok(ms < 3_000, `after the restart: ${ms} ms`);
 });
+
+test('a new pod under default deny is isolated from its first instant (init containers included)', { todo: 'needs the kubelet to call RunningNetworkPolicy.podStarting between RunPodSandbox and the first container (src/agent/kubelet/pod-sync.ts, wired in src/agent/agent.ts)' }, async () => {
+  await client.create(NETWORK_POLICIES, 'production', seedPolicy('default-deny-all'));
+  try {
+    await eventually('other → ext denied', async () => (await check('other', [[ip['ext']!, 8080]], 500))[0] === 'timeout' || undefined, 10_000);
+    const tryExt = `for i in 1 2 3; do timeout 1 wget -qO- http://${ip['ext']}:8080/health && echo LEAK; done; echo DONE`;
+    await ok(['apply', '-f', '-'], `apiVersion: v1
+kind: Pod
+metadata: {name: late, namespace: production, labels: {app: late}}
+spec:
+  terminationGracePeriodSeconds: 1
+  initContainers:
+  - {name: init, image: flotilla.local/busybox:1.35, command: [sh, -c, "${tryExt}"]}
+  containers:
+  - {name: main, image: flotilla.local/busybox:1.35, command: [sh, -c, "${tryExt}; exec sleep 3600"]}
+`);
+    const logs = async (c: string) => (await server.kubectl(['logs', '-n', 'production', 'late', '-c', c], { timeoutMs: 15_000 })).stdout;
+    await eventually('late pod ran its attempts', async () => (await logs('main')).includes('DONE') || undefined, 90_000);
+    assert.deepEqual([await logs('init'), await logs('main')].map((l) => l.includes('LEAK')), [false, false], 'a connection left the isolated pod before its rules were in');
+  } finally {
+    await ok(['delete', 'pod', '-n', 'production', 'late', '--ignore-not-found', '--wait=false']);
+    await client.delete(NETWORK_POLICIES, 'production', 'default-deny-all').catch(() => undefined);
+  }
+});
