@@ -24,3 +24,5 @@ export {
 } from './service-account-claims.js';
 export { storeTokenGetter } from './store-token-getter.js';
 export { ensureServiceAccountKey, serviceAccountKeyPath } from './service-account-key.js';
+export { createTokenFileAuthenticator, loadTokenFileAuthenticator, parseTokenFile, TokenFileError } from './token-file.js';
+export { parseImpersonation, impersonate, stripImpersonationHeaders } from './impersonation.js';

@@ -1,1 +1,2 @@
 export * from './token-request.js';
+export * from './reviews.js';
