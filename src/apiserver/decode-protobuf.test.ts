@@ -146,3 +146,41 @@ test('fields the server does not know come back as warnings', () => {
   const d = decodeObject(envelope(Buffer.concat([raw, Buffer.from([0xa8, 0x06, 0x01])]), { apiVersion: 'v1', kind: 'ConfigMap' }), PB, def('', 'ConfigMap'), 'Strict');
   assert.deepEqual(d.warnings, ['protobuf k8s.io.api.core.v1.ConfigMap field 101 is not known to this server and was dropped']);
 });
+
+test('every served kind has a protobuf message, and every proto field name exists in its JSON schema', async () => {
+  const { messageFor } = await import('../api/protobuf/index.js');
+  const protobuf = (await import('protobufjs')).default;
+  const { apiVersionOf } = await import('../api/types.js');
+  type S = import('../api/schema/schema.js').Schema;
+  const SPECIAL = /\.(Time|MicroTime|Duration|FieldsV1|Quantity|IntOrString|RawExtension)$/;
+  const problems: string[] = [];
+  const walk = (t: InstanceType<typeof protobuf.Type>, s: S | undefined, path: string, seen: Set<string>): void => {
+    if (!s || s['x-kubernetes-preserve-unknown-fields'] || !s.properties) return;
+    if (seen.has(`${t.fullName}@${path}`) || path.split('.').length > 12) return;
+    seen.add(`${t.fullName}@${path}`);
+    for (const f of t.fieldsArray) {
+      const rt = f.resolvedType;
+      if (f.options?.['(inline)'] === true && rt instanceof protobuf.Type) {
+        walk(rt, s, path, seen);
+        continue;
+      }
+      const ps = s.properties[f.name];
+      if (!ps) {
+        problems.push(`${path}.${f.name} (${t.fullName})`);
+        continue;
+      }
+      if (!(rt instanceof protobuf.Type) || SPECIAL.test(rt.fullName)) continue;
+      const next = f instanceof protobuf.MapField ? (typeof ps.additionalProperties === 'object' ? ps.additionalProperties : undefined) : f.repeated ? ps.items : ps;
+      walk(rt, next, `${path}.${f.name}`, seen);
+    }
+  };
+  for (const d of defs) {
+    const t = messageFor(apiVersionOf(d.group, d.version), d.kind);
+    assert.ok(t, `no protobuf message for ${apiVersionOf(d.group, d.version)} ${d.kind}`);
+    walk(t, d.schema, d.kind, new Set());
+  }
+  // Upstream fields of other releases that these JSON schemas do not serve: decoded, then pruned
+  // exactly as the JSON path prunes them.
+  const pruned = [/\.resourceClaims\.source \(/, /^Deployment\.spec\.podReplacementPolicy /, /conditions\.observedGeneration \(\.k8s\.io\.api\.autoscaling\.v2/];
+  assert.deepEqual(problems.filter((p) => !pruned.some((re) => re.test(p))), []);
+});

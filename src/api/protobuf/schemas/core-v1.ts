@@ -1,7 +1,6 @@
 /**
  * k8s.io/api/core/v1 messages with upstream's field numbers (types.go protobuf tags, the source of
  * generated.proto). Field names are the JSON names; markers (keep / inline): see markers.ts.
- * Left out: PersistentVolume and its sources (not served).
  */
 import { IN, IOS, K, META, Q } from './markers.js';
 
@@ -117,6 +116,57 @@ message PersistentVolumeClaimCondition {
 }
 message ModifyVolumeStatus { optional string targetVolumeAttributesClassName = 1; optional string status = 2${K}; }
 message VolumeResourceRequirements { map<string, ${Q}> limits = 1; map<string, ${Q}> requests = 2; }
+
+message PersistentVolume { optional ${META}.ObjectMeta metadata = 1; optional PersistentVolumeSpec spec = 2; optional PersistentVolumeStatus status = 3; }
+message PersistentVolumeSpec {
+  map<string, ${Q}> capacity = 1; optional PersistentVolumeSource persistentVolumeSource = 2${IN}; repeated string accessModes = 3;
+  optional ObjectReference claimRef = 4; optional string persistentVolumeReclaimPolicy = 5; optional string storageClassName = 6;
+  repeated string mountOptions = 7; optional string volumeMode = 8${K}; optional VolumeNodeAffinity nodeAffinity = 9;
+  optional string volumeAttributesClassName = 10${K};
+}
+message VolumeNodeAffinity { optional NodeSelector required = 1; }
+message PersistentVolumeStatus { optional string phase = 1; optional string message = 2; optional string reason = 3; optional ${META}.Time lastPhaseTransitionTime = 4; }
+message PersistentVolumeSource {
+  optional GCEPersistentDiskVolumeSource gcePersistentDisk = 1; optional AWSElasticBlockStoreVolumeSource awsElasticBlockStore = 2;
+  optional HostPathVolumeSource hostPath = 3; optional GlusterfsPersistentVolumeSource glusterfs = 4; optional NFSVolumeSource nfs = 5;
+  optional RBDPersistentVolumeSource rbd = 6; optional ISCSIPersistentVolumeSource iscsi = 7; optional CinderPersistentVolumeSource cinder = 8;
+  optional CephFSPersistentVolumeSource cephfs = 9; optional FCVolumeSource fc = 10; optional FlockerVolumeSource flocker = 11;
+  optional FlexPersistentVolumeSource flexVolume = 12; optional AzureFilePersistentVolumeSource azureFile = 13;
+  optional VsphereVirtualDiskVolumeSource vsphereVolume = 14; optional QuobyteVolumeSource quobyte = 15; optional AzureDiskVolumeSource azureDisk = 16;
+  optional PhotonPersistentDiskVolumeSource photonPersistentDisk = 17; optional PortworxVolumeSource portworxVolume = 18;
+  optional ScaleIOPersistentVolumeSource scaleIO = 19; optional LocalVolumeSource local = 20; optional StorageOSPersistentVolumeSource storageos = 21;
+  optional CSIPersistentVolumeSource csi = 22;
+}
+message SecretReference { optional string name = 1; optional string namespace = 2; }
+message GlusterfsPersistentVolumeSource { optional string endpoints = 1${K}; optional string path = 2${K}; optional bool readOnly = 3; optional string endpointsNamespace = 4${K}; }
+message RBDPersistentVolumeSource {
+  repeated string monitors = 1; optional string image = 2${K}; optional string fsType = 3; optional string pool = 4;
+  optional string user = 5; optional string keyring = 6; optional SecretReference secretRef = 7; optional bool readOnly = 8;
+}
+message ISCSIPersistentVolumeSource {
+  optional string targetPortal = 1${K}; optional string iqn = 2${K}; optional int32 lun = 3${K}; optional string iscsiInterface = 4;
+  optional string fsType = 5; optional bool readOnly = 6; repeated string portals = 7; optional bool chapAuthDiscovery = 8;
+  optional SecretReference secretRef = 10; optional bool chapAuthSession = 11; optional string initiatorName = 12${K};
+}
+message CinderPersistentVolumeSource { optional string volumeID = 1${K}; optional string fsType = 2; optional bool readOnly = 3; optional SecretReference secretRef = 4; }
+message CephFSPersistentVolumeSource {
+  repeated string monitors = 1; optional string path = 2; optional string user = 3; optional string secretFile = 4;
+  optional SecretReference secretRef = 5; optional bool readOnly = 6;
+}
+message FlexPersistentVolumeSource { optional string driver = 1${K}; optional string fsType = 2; optional SecretReference secretRef = 3; optional bool readOnly = 4; map<string, string> options = 5; }
+message AzureFilePersistentVolumeSource { optional string secretName = 1${K}; optional string shareName = 2${K}; optional bool readOnly = 3; optional string secretNamespace = 4${K}; }
+message ScaleIOPersistentVolumeSource {
+  optional string gateway = 1${K}; optional string system = 2${K}; optional SecretReference secretRef = 3; optional bool sslEnabled = 4;
+  optional string protectionDomain = 5; optional string storagePool = 6; optional string storageMode = 7; optional string volumeName = 8;
+  optional string fsType = 9; optional bool readOnly = 10;
+}
+message LocalVolumeSource { optional string path = 1${K}; optional string fsType = 2${K}; }
+message StorageOSPersistentVolumeSource { optional string volumeName = 1; optional string volumeNamespace = 2; optional string fsType = 3; optional bool readOnly = 4; optional ObjectReference secretRef = 5; }
+message CSIPersistentVolumeSource {
+  optional string driver = 1${K}; optional string volumeHandle = 2${K}; optional bool readOnly = 3; optional string fsType = 4;
+  map<string, string> volumeAttributes = 5; optional SecretReference controllerPublishSecretRef = 6; optional SecretReference nodeStageSecretRef = 7;
+  optional SecretReference nodePublishSecretRef = 8; optional SecretReference controllerExpandSecretRef = 9; optional SecretReference nodeExpandSecretRef = 10;
+}
 
 message ContainerPort { optional string name = 1; optional int32 hostPort = 2; optional int32 containerPort = 3${K}; optional string protocol = 4; optional string hostIP = 5; }
 message VolumeMount {
@@ -257,8 +307,13 @@ message ContainerStatus {
   optional string name = 1${K}; optional ContainerState state = 2; optional ContainerState lastState = 3; optional bool ready = 4${K};
   optional int32 restartCount = 5${K}; optional string image = 6${K}; optional string imageID = 7${K}; optional string containerID = 8;
   optional bool started = 9${K}; map<string, ${Q}> allocatedResources = 10; optional ResourceRequirements resources = 11;
-  repeated VolumeMountStatus volumeMounts = 12;
+  repeated VolumeMountStatus volumeMounts = 12; optional ContainerUser user = 13; repeated ResourceStatus allocatedResourcesStatus = 14;
+  optional string stopSignal = 15${K};
 }
+message ContainerUser { optional LinuxContainerUser linux = 1; }
+message LinuxContainerUser { optional int64 uid = 1${K}; optional int64 gid = 2${K}; repeated int64 supplementalGroups = 3; }
+message ResourceStatus { optional string name = 1${K}; repeated ResourceHealth resources = 2; }
+message ResourceHealth { optional string resourceID = 1${K}; optional string health = 2; }
 message VolumeMountStatus { optional string name = 1${K}; optional string mountPath = 2${K}; optional bool readOnly = 3; optional string recursiveReadOnly = 4${K}; }
 message ContainerState { optional ContainerStateWaiting waiting = 1; optional ContainerStateRunning running = 2; optional ContainerStateTerminated terminated = 3; }
 message ContainerStateWaiting { optional string reason = 1; optional string message = 2; }
@@ -339,8 +394,9 @@ message NodeSystemInfo {
   optional string machineID = 1${K}; optional string systemUUID = 2${K}; optional string bootID = 3${K};
   optional string kernelVersion = 4${K}; optional string osImage = 5${K}; optional string containerRuntimeVersion = 6${K};
   optional string kubeletVersion = 7${K}; optional string kubeProxyVersion = 8${K}; optional string operatingSystem = 9${K};
-  optional string architecture = 10${K};
+  optional string architecture = 10${K}; optional NodeSwapStatus swap = 11;
 }
+message NodeSwapStatus { optional int64 capacity = 1${K}; }
 message ContainerImage { repeated string names = 1; optional int64 sizeBytes = 2; }
 message AttachedVolume { optional string name = 1${K}; optional string devicePath = 2${K}; }
 message NodeConfigStatus { optional NodeConfigSource assigned = 1; optional NodeConfigSource active = 2; optional NodeConfigSource lastKnownGood = 3; optional string error = 4; }
@@ -381,5 +437,5 @@ message ReplicationControllerCondition {
 /** Kinds of core/v1 a client may send as a request body. */
 export const coreV1Kinds = [
   'Namespace', 'ConfigMap', 'Secret', 'ServiceAccount', 'Service', 'Pod', 'PodTemplate', 'Endpoints', 'Node', 'Binding',
-  'Event', 'LimitRange', 'ResourceQuota', 'PersistentVolumeClaim', 'ReplicationController',
+  'Event', 'LimitRange', 'ResourceQuota', 'PersistentVolumeClaim', 'PersistentVolume', 'ReplicationController',
 ];
