@@ -1,0 +1,124 @@
+/**
+ * Istio's configuration kinds, built in: networking.istio.io (Gateway, VirtualService,
+ * DestinationRule, ServiceEntry) and security.istio.io (AuthorizationPolicy), served as Istio's
+ * CRDs serve them — names, short names, categories, printer columns and a status subresource as in
+ * Istio's crd-all.gen.yaml; networking at v1, v1beta1 and v1alpha3, security at v1 and v1beta1, all
+ * versions sharing one stored form (v1beta1, the version the seed writes) with only apiVersion
+ * rewritten between them. Istio's controllers are not part of Flotilla: these objects are stored and
+ * served; status is left to whoever writes it.
+ */
+import type { ResourceDef } from '../types.js';
+import { s, type Schema } from '../schema/index.js';
+import { kindSchema } from '../meta/v1.js';
+import { AGE, crdStrategy, printerColumns, servedAlso, type PrinterColumn } from '../seed-groups/crd-kind.js';
+import { DestinationRuleSpec, GatewaySpec, ServiceEntrySpec, VirtualServiceSpec } from './networking.js';
+import { AuthorizationPolicySpec } from './security.js';
+
+export { DestinationRuleSpec, GatewaySpec, ServiceEntrySpec, VirtualServiceSpec, AuthorizationPolicySpec };
+
+const PRODUCT = 'Istio';
+const STATUS = s.looseObject({}, { description: 'Status of the resource, written by Istio components.' });
+
+interface KindSpec {
+  group: string;
+  kind: string;
+  plural: string;
+  shortNames: string[];
+  categories: string[];
+  spec: Schema;
+  columns: PrinterColumn[];
+}
+
+/** Reverse-domain prefix of OpenAPI ids for a CRD group: networking.istio.io → io.istio.networking. */
+function idPrefix(group: string): string {
+  return group.split('.').reverse().join('.');
+}
+
+function istioKind(k: KindSpec, version: string): ResourceDef {
+  const schema = kindSchema(`${idPrefix(k.group)}.${version}.${k.kind}`, { group: k.group, version, kind: k.kind }, { spec: k.spec, status: STATUS });
+  return {
+    group: k.group,
+    version,
+    kind: k.kind,
+    plural: k.plural,
+    singular: k.kind.toLowerCase(),
+    namespaced: true,
+    shortNames: k.shortNames,
+    categories: k.categories,
+    schema,
+    subresources: { status: true },
+    strategy: crdStrategy(schema, PRODUCT),
+    table: printerColumns(k.columns),
+  };
+}
+
+const NETWORKING = 'networking.istio.io';
+const SECURITY = 'security.istio.io';
+const NET_CATEGORIES = ['istio-io', 'networking-istio-io'];
+
+const kinds: KindSpec[] = [
+  {
+    group: NETWORKING,
+    kind: 'DestinationRule',
+    plural: 'destinationrules',
+    shortNames: ['dr'],
+    categories: NET_CATEGORIES,
+    spec: DestinationRuleSpec,
+    columns: [{ name: 'Host', type: 'string', jsonPath: '.spec.host', description: 'The name of a service from the service registry' }, AGE],
+  },
+  {
+    group: NETWORKING,
+    kind: 'Gateway',
+    plural: 'gateways',
+    shortNames: ['gw'],
+    categories: NET_CATEGORIES,
+    spec: GatewaySpec,
+    columns: [],
+  },
+  {
+    group: NETWORKING,
+    kind: 'ServiceEntry',
+    plural: 'serviceentries',
+    shortNames: ['se'],
+    categories: NET_CATEGORIES,
+    spec: ServiceEntrySpec,
+    columns: [
+      { name: 'Hosts', type: 'string', jsonPath: '.spec.hosts', description: 'The hosts associated with the ServiceEntry' },
+      { name: 'Location', type: 'string', jsonPath: '.spec.location', description: 'Whether the service is external to the mesh or part of the mesh (MESH_EXTERNAL or MESH_INTERNAL)' },
+      { name: 'Resolution', type: 'string', jsonPath: '.spec.resolution', description: 'Service resolution mode for the hosts (NONE, STATIC, or DNS)' },
+      AGE,
+    ],
+  },
+  {
+    group: NETWORKING,
+    kind: 'VirtualService',
+    plural: 'virtualservices',
+    shortNames: ['vs'],
+    categories: NET_CATEGORIES,
+    spec: VirtualServiceSpec,
+    columns: [
+      { name: 'Gateways', type: 'string', jsonPath: '.spec.gateways', description: 'The names of gateways and sidecars that should apply these routes' },
+      { name: 'Hosts', type: 'string', jsonPath: '.spec.hosts', description: 'The destination hosts to which traffic is being sent' },
+      AGE,
+    ],
+  },
+  {
+    group: SECURITY,
+    kind: 'AuthorizationPolicy',
+    plural: 'authorizationpolicies',
+    shortNames: ['ap'],
+    categories: ['istio-io', 'security-istio-io'],
+    spec: AuthorizationPolicySpec,
+    columns: [{ name: 'Action', type: 'string', jsonPath: '.spec.action', description: 'The operation to take.' }, AGE],
+  },
+];
+
+const STORED = 'v1beta1';
+const SERVED: Record<string, string[]> = { [NETWORKING]: ['v1', 'v1beta1', 'v1alpha3'], [SECURITY]: ['v1', 'v1beta1'] };
+
+/** Every Istio ResourceDef, preferred version (v1) first within each group. */
+export const resources: ResourceDef[] = [NETWORKING, SECURITY].flatMap((group) =>
+  SERVED[group]!.flatMap((version) =>
+    kinds.filter((k) => k.group === group).map((k) => (version === STORED ? istioKind(k, STORED) : servedAlso(istioKind(k, STORED), version))),
+  ),
+);
