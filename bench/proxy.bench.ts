@@ -13,11 +13,16 @@
  *      cores, so the run is CPU-bound: per-connection kernel work shows in full.
  * Everything (table `ip flt-<hex>-bench`, bridge, netns, servers) is removed at the end.
  *
- * Run: node --import tsx bench/proxy.bench.ts [--sizes 1000,10000] [--changes 20] [--seconds 3] [--rounds 3] [--concurrency 8]
+ *   A third target, one plain `dnat` rule in a table of its own, is the baseline for what the
+ *   kernel's DNAT + conntrack cost by themselves.
+ * Run: node --import tsx bench/proxy.bench.ts [--sizes 1000,10000 | 0] [--changes 20] [--seconds 3] [--rounds 4] [--concurrency 8]
+ *        [--targets direct,clusterip,plain] [--keep-alive both|on|off]
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { Agent, request } from 'node:http';
+import { loadavg } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { percentile } from './lib/https-client.js';
 import type { KubeObject } from '../src/api/types.js';
@@ -36,13 +41,19 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '3' },
     rounds: { type: 'string', default: '4' },
     concurrency: { type: 'string', default: '8' },
+    targets: { type: 'string', default: 'direct,clusterip,plain' },
+    'keep-alive': { type: 'string', default: 'both' },
   },
 });
+// `--sizes 0`: only the ClusterIP vs direct part.
 const SIZES = values.sizes!.split(',').map(Number).filter((n) => n > 0 && n <= 20_000);
 const CHANGES = Math.max(1, Math.min(200, Number(values.changes)));
 const SECONDS = Math.max(1, Math.min(30, Number(values.seconds)));
 const ROUNDS = Math.max(1, Math.min(10, Number(values.rounds)));
 const CONC = Math.max(1, Math.min(64, Number(values.concurrency)));
+/** Which targets run (e.g. one alone under `perf record -a`): direct, clusterip, plain. */
+const TARGETS = new Set(values.targets!.split(','));
+const KEEP_ALIVE = values['keep-alive'] === 'on' ? [true] : values['keep-alive'] === 'off' ? [false] : [false, true];
 
 if (process.getuid?.() !== 0) {
   console.error('proxy bench needs root (nftables, network namespaces)');
@@ -136,6 +147,11 @@ const GW = `10.${OCT}.9.1`;
  * remembers under the same (DNAT'd) tuple — it is refused and retried after 1 s, a benchmark artefact.
  */
 const GW2 = `10.${OCT}.9.2`;
+/** The plain-DNAT baseline's client address (same reason). */
+const GW3 = `10.${OCT}.9.3`;
+/** A second virtual IP, DNAT'd by one plain rule in a table of its own (no service proxy ruleset). */
+const PLAIN_IP = `10.${OCT}.10.30`;
+const PLAIN_TABLE = `flt-${HEX}-plain`;
 const POD = `10.${OCT}.9.10`;
 const CIP = `10.${OCT}.10.20`;
 
@@ -148,6 +164,13 @@ function quiet(cmd: string, args: string[]): void {
   } catch {
     /* gone */
   }
+}
+
+/** CPU time (user + system, ms) the process has used so far, from /proc (clock ticks of 10 ms). */
+function procCpuMs(pid: number): number {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = f.slice(f.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
 function load(host: string, port: number, seconds: number, agent: Agent | false, localAddress: string): Promise<{ rps: number; lat: number[]; errors: number }> {
@@ -188,6 +211,7 @@ async function throughputBench(): Promise<void> {
     sh('ip', ['link', 'add', BR, 'type', 'bridge']);
     sh('ip', ['addr', 'add', `${GW}/24`, 'dev', BR]);
     sh('ip', ['addr', 'add', `${GW2}/24`, 'dev', BR]);
+    sh('ip', ['addr', 'add', `${GW3}/24`, 'dev', BR]);
     sh('ip', ['link', 'set', BR, 'up']);
     sh('ip', ['route', 'add', `10.${OCT}.10.0/24`, 'dev', BR]);
     ns = createNetns(`flt-${HEX}`);
@@ -214,16 +238,37 @@ async function throughputBench(): Promise<void> {
       informers: { services, endpointSlices: slices },
       table: TABLE,
     });
+    // Baseline for the kernel's own DNAT + conntrack cost: one dnat rule in a table of its own at
+    // a priority before ours (the first NAT binding wins, so our nat chains are skipped for it;
+    // our filter chains still see it, as they see the direct connections).
+    const plain = `table ip ${PLAIN_TABLE} {\n chain out { type nat hook output priority -101; policy accept; ip daddr ${PLAIN_IP} tcp dport 80 dnat to ${POD}:8080; }\n}\n`;
+    execFileSync('nft', ['-f', '-'], { input: plain, timeout: 10_000 });
+    console.log(`client pid ${process.pid}, server pid ${server.pid} (for perf report --pid)`);
     await load(POD, 8080, 1, false, GW); // warm-up
     await load(CIP, 80, 1, false, GW2);
+    await load(PLAIN_IP, 80, 1, false, GW3);
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-    for (const keepAlive of [false, true]) {
-      const direct = { rps: [] as number[], lat: [] as number[], errors: 0 };
-      const viaCip = { rps: [] as number[], lat: [] as number[], errors: 0 };
+    const median = (xs: number[]) => {
+      const s = [...xs].sort((a, b) => a - b);
+      return s.length === 0 ? NaN : s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+    };
+    for (const keepAlive of KEEP_ALIVE) {
+      // cpu: client (this process) + server CPU ms, n: requests — CPU per request is what a
+      // CPU-bound run's rate depends on, and hardly moves with other load on the machine.
+      const acc0 = () => ({ rps: [] as number[], lat: [] as number[], errors: 0, cpu: 0, n: 0 });
+      const direct = acc0();
+      const viaCip = acc0();
+      const viaPlain = acc0();
       for (let r = 0; r < ROUNDS; r++) {
-        for (const [target, acc] of [[[POD, 8080, GW], direct], [[CIP, 80, GW2], viaCip]] as const) {
+        for (const [name, target, acc] of [['direct', [POD, 8080, GW], direct], ['clusterip', [CIP, 80, GW2], viaCip], ['plain', [PLAIN_IP, 80, GW3], viaPlain]] as const) {
+          if (!TARGETS.has(name)) continue;
           const agent = keepAlive ? new Agent({ keepAlive: true, maxSockets: CONC }) : false;
+          const c0 = process.cpuUsage();
+          const s0 = procCpuMs(server!.pid!);
           const res = await load(target[0], target[1], SECONDS, agent, target[2]);
+          const c1 = process.cpuUsage(c0);
+          acc.cpu += (c1.user + c1.system) / 1000 + (procCpuMs(server!.pid!) - s0);
+          acc.n += res.lat.length;
           if (agent) agent.destroy();
           acc.rps.push(res.rps);
           acc.lat.push(...res.lat);
@@ -233,11 +278,19 @@ async function throughputBench(): Promise<void> {
       console.log(`HTTP, ${keepAlive ? `${CONC} kept-alive connections` : `a new connection per request, ${CONC} in flight`}, ${ROUNDS} × ${SECONDS} s alternating:`);
       console.log(`  direct to the pod: ${mean(direct.rps).toFixed(0)} req/s  ${fmt(direct.lat)}  errors ${direct.errors}`);
       console.log(`  through ClusterIP: ${mean(viaCip.rps).toFixed(0)} req/s  ${fmt(viaCip.lat)}  errors ${viaCip.errors}`);
-      console.log(`  ratio ClusterIP / direct: ${(mean(viaCip.rps) / mean(direct.rps)).toFixed(3)}  (aim ≥ 0.95)`);
+      console.log(`  one plain nft dnat rule (baseline: the kernel's DNAT alone): ${mean(viaPlain.rps).toFixed(0)} req/s  ${fmt(viaPlain.lat)}  errors ${viaPlain.errors}`);
+      // Rounds alternate, so each round's ratio compares neighbours in time: the median of those
+      // resists the load swings of a shared machine better than the ratio of the means.
+      const paired = (a: number[], b: number[]) => median(a.map((x, i) => x / b[i]!));
+      console.log(`  ratio ClusterIP / direct: ${(mean(viaCip.rps) / mean(direct.rps)).toFixed(3)} of the means, ${paired(viaCip.rps, direct.rps).toFixed(3)} median of rounds (aim ≥ 0.95); plain DNAT / direct: ${(mean(viaPlain.rps) / mean(direct.rps)).toFixed(3)}, ${paired(viaPlain.rps, direct.rps).toFixed(3)}; ClusterIP / plain DNAT: ${(mean(viaCip.rps) / mean(viaPlain.rps)).toFixed(3)}, ${paired(viaCip.rps, viaPlain.rps).toFixed(3)}`);
+      const us = (a: { cpu: number; n: number }) => (a.cpu * 1000) / a.n;
+      console.log(`  CPU per request (client + server processes, incl. the kernel work done in them): direct ${us(direct).toFixed(0)} µs, ClusterIP ${us(viaCip).toFixed(0)} µs, plain DNAT ${us(viaPlain).toFixed(0)} µs → direct/ClusterIP ${(us(direct) / us(viaCip)).toFixed(3)}, plain/ClusterIP ${(us(viaPlain) / us(viaCip)).toFixed(3)}`);
+      console.log(`  per round (req/s) direct ${direct.rps.map((x) => x.toFixed(0)).join(' ')} | ClusterIP ${viaCip.rps.map((x) => x.toFixed(0)).join(' ')} | plain ${viaPlain.rps.map((x) => x.toFixed(0)).join(' ')}; load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
     }
   } finally {
     await proxy?.stop();
     await removeServiceProxyTable({ table: TABLE });
+    quiet('nft', ['delete', 'table', 'ip', PLAIN_TABLE]);
     if (server?.exitCode === null && server.pid) server.kill('SIGKILL');
     if (ns) deleteNetns(ns);
     quiet('ip', ['route', 'del', `10.${OCT}.10.0/24`, 'dev', BR]);
