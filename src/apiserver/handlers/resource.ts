@@ -261,7 +261,7 @@ async function deleteOptions(r: ResourceRequest): Promise<DeleteOptions> {
   const opts: DeleteOptions = { dryRun: isDryRun(q) };
   const body = await readBody(r.req);
   if (body.length) {
-    const { value } = parseBody(body, r.req.headers['content-type']);
+    const { value } = parseBody(body, r.req.headers['content-type'], { apiVersion: 'meta.k8s.io/v1', kind: 'DeleteOptions' });
     if (value !== null) Object.assign(opts, decodeDeleteOptions(value));
   }
   const gp = q.get('gracePeriodSeconds');
@@ -379,7 +379,7 @@ function checkScaleKind(v: unknown, r: ResourceRequest): void {
 }
 
 async function updateScale(r: ResourceRequest, env: HandlerEnv, body: Buffer, dryRun: boolean): Promise<void> {
-  const { value } = parseBody(body, r.req.headers['content-type']);
+  const { value } = parseBody(body, r.req.headers['content-type'], { apiVersion: 'autoscaling/v1', kind: 'Scale' });
   checkScaleKind(value, r);
   const scale = value as { spec?: { replicas?: unknown }; metadata?: { resourceVersion?: string } };
   const precondition = scale.metadata?.resourceVersion ? parseResourceVersion(scale.metadata.resourceVersion) : undefined;
