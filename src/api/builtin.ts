@@ -14,6 +14,7 @@ import { resources as policyV1 } from './policy/v1/index.js';
 import { resources as coordinationV1 } from './coordination/v1/index.js';
 import { resources as discoveryV1 } from './discovery/v1/index.js';
 import { resources as schedulingV1 } from './scheduling/v1/index.js';
+import { seedGroupResources } from './seed-groups/index.js';
 
 export function builtinResources(): ResourceDef[] {
   return [
@@ -31,4 +32,14 @@ export function builtinResources(): ResourceDef[] {
     ...discoveryV1,
     ...schedulingV1,
   ];
+}
+
+/**
+ * Everything the apiserver serves as built in: Kubernetes' own kinds (builtinResources) and the
+ * seed's API groups that upstream serves through CustomResourceDefinitions (Argo Rollouts,
+ * sealed-secrets, External Secrets, Istio, the VPA). Those behave as their CRDs do, so they are not
+ * in builtinResources(): they have no protobuf messages and no upstream OpenAPI documentation.
+ */
+export function servedResources(): ResourceDef[] {
+  return [...builtinResources(), ...seedGroupResources()];
 }
