@@ -195,28 +195,53 @@ export function createCrdController(deps: CrdControllerDeps): CrdController {
     return true;
   };
 
-  return {
-    async start() {
-      const initial = await store.list({ namespace: '' });
-      for (const o of initial.items) known.set(o.metadata.name!, o as V1CustomResourceDefinition);
+  /**
+   * Lists every CRD, (at start) serves the Established ones at once, queues them all, and follows
+   * changes from the list's revision. A watch that ends with an error is re-established by the
+   * same steps after a pause (a relist catches whatever happened in between).
+   */
+  const follow = async (initialServe: boolean): Promise<void> => {
+    const initial = await store.list({ namespace: '' });
+    for (const o of initial.items) known.set(o.metadata.name!, o as V1CustomResourceDefinition);
+    if (initialServe) {
       // Serve what is already Established before anything else starts (the garbage collector
       // and namespace controller list every registered resource at their start).
       for (const o of initial.items) {
         const crd = o as V1CustomResourceDefinition;
         if (isServable(crd.status)) serve(crd);
       }
-      for (const o of initial.items) enqueue(o.metadata.name!);
-      const prefix = resourcePrefix(store.storageDef);
-      sub = deps.cache.subscribe(
-        prefix,
-        Number(initial.metadata.resourceVersion),
-        (events) => {
-          for (const e of events) enqueue(e.key.slice(prefix.length));
-        },
-        (err) => {
-          if (err && !stopped) logger.warn('crd watch ended', { err: err.message });
-        },
-      );
+    }
+    const names = new Set([...initial.items.map((o) => o.metadata.name!), ...known.keys()]);
+    for (const n of names) enqueue(n);
+    const prefix = resourcePrefix(store.storageDef);
+    sub?.close();
+    sub = deps.cache.subscribe(
+      prefix,
+      Number(initial.metadata.resourceVersion),
+      (events) => {
+        for (const e of events) enqueue(e.key.slice(prefix.length));
+      },
+      (err) => {
+        if (!err || stopped) return;
+        logger.warn('crd watch ended; relisting', { err: err.message });
+        refollow();
+      },
+    );
+  };
+
+  const refollow = (): void => {
+    setTimeout(() => {
+      if (stopped) return;
+      follow(false).catch((e: unknown) => {
+        logger.error('crd relist failed; retrying', { err: e instanceof Error ? e.message : String(e) });
+        refollow();
+      });
+    }, 1000).unref();
+  };
+
+  return {
+    async start() {
+      await follow(true);
       await running;
     },
     stop() {

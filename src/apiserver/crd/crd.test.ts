@@ -325,6 +325,41 @@ test('type mismatches in custom objects are refused, nothing written', async () 
   await gone(`${CRDS}/typed.stable.example.com`);
 });
 
+test('a CRD update re-registers its versions: new schema rules apply, an unserved version goes away', async () => {
+  const body = crd('updates', 'Update');
+  const v1 = body.spec.versions[0]!;
+  body.spec.versions = [{ ...v1, name: 'v1beta1', storage: false, subresources: undefined as never } as typeof v1, v1];
+  const created = await srv.request('POST', CRDS, body);
+  assert.equal(created.status, 201, created.text);
+  await established('updates.stable.example.com');
+  const U = '/apis/stable.example.com/v1/namespaces/default/updates';
+  const obj = (name: string) => ({ apiVersion: 'stable.example.com/v1', kind: 'Update', metadata: { name }, spec: { image: 'i', replicas: 5 } });
+  assert.equal((await srv.request('POST', U, obj('a'))).status, 201);
+  const cur = (await srv.request('GET', `${CRDS}/updates.stable.example.com`)).json<typeof body & { metadata: Record<string, unknown> }>();
+  const spec = structuredClone(cur.spec);
+  const schemaSpec = (spec.versions[1]!.schema.openAPIV3Schema.properties.spec.properties as Record<string, { maximum?: number }>);
+  schemaSpec['replicas']!.maximum = 3;
+  spec.versions[0]!.served = false;
+  const put = await srv.request('PUT', `${CRDS}/updates.stable.example.com`, { ...cur, spec });
+  assert.equal(put.status, 200, put.text);
+  for (let i = 0; i < 200; i++) {
+    const r = await srv.request('POST', U, obj(`b${i}`));
+    if (r.status === 422) {
+      assert.match(r.json<{ message: string }>().message, /spec\.replicas in body should be less than or equal to 3/);
+      break;
+    }
+    assert.equal(r.status, 201);
+    assert.equal((await srv.request('DELETE', `${U}/b${i}`)).status, 200);
+    assert.ok(i < 199, 'the new schema never applied');
+    await new Promise((res) => setTimeout(res, 10));
+  }
+  assert.equal((await srv.request('GET', '/apis/stable.example.com/v1beta1/namespaces/default/updates')).status, 404);
+  assert.equal((await srv.request('GET', `${U}/a`)).status, 200, 'stored objects stay readable');
+  assert.equal((await srv.request('DELETE', `${CRDS}/updates.stable.example.com`)).status, 200);
+  await gone(`${CRDS}/updates.stable.example.com`);
+});
+
+// Last: closing the second server closes the shared backend.
 test('Established CRDs are served again after a restart on the same storage', async () => {
   assert.equal((await srv.request('POST', CRDS, crd('persisted', 'Persisted'))).status, 201);
   await established('persisted.stable.example.com');
