@@ -73,7 +73,7 @@ async function loadServerDeps(): Promise<ServerDeps> {
     startAgent: async (server) => (await import('./agent-deps.js')).startEmbeddedAgent(server),
     openBackend: storage.openBackend,
     startAutoCompaction: (backend, logger) => storage.startAutoCompaction(backend, { logger }),
-    resources: builtin.builtinResources,
+    resources: builtin.servedResources,
     openAuditLog: (opts) => audit.FileAuditLog.open(opts),
   };
 }
