@@ -15,6 +15,9 @@ import { resources as coordinationV1 } from './coordination/v1/index.js';
 import { resources as discoveryV1 } from './discovery/v1/index.js';
 import { resources as schedulingV1 } from './scheduling/v1/index.js';
 import { seedGroupResources } from './seed-groups/index.js';
+import { resources as rbacV1 } from './rbac/v1/index.js';
+import { resources as authorizationV1 } from './authorization/v1/index.js';
+import { resources as authenticationV1 } from './authentication/v1/index.js';
 
 export function builtinResources(): ResourceDef[] {
   return [
@@ -31,6 +34,9 @@ export function builtinResources(): ResourceDef[] {
     ...coordinationV1,
     ...discoveryV1,
     ...schedulingV1,
+    ...rbacV1,
+    ...authorizationV1,
+    ...authenticationV1,
   ];
 }
 
