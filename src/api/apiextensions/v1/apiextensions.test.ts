@@ -10,6 +10,7 @@ import {
   type JSONSchemaProps,
   type V1CustomResourceDefinition,
 } from './index.js';
+import { prune } from '../../schema/engine/index.js';
 
 function crd(mut: (c: V1CustomResourceDefinition) => void = () => {}, schema?: JSONSchemaProps): V1CustomResourceDefinition {
   const c: V1CustomResourceDefinition = {
@@ -160,4 +161,29 @@ test('kube-aware version order and simple JSON paths', () => {
   assert.equal(evalSimpleJsonPath({ a: { b: [0, { c: 3 }] } }, '.a.b[1].c'), 3);
   assert.equal(evalSimpleJsonPath({ a: 1 }, '.a.b'), undefined);
   assert.equal(evalSimpleJsonPath({ a: 1 }, 'a'), undefined);
+});
+
+test('embedded resources keep their type meta and need apiVersion and kind', () => {
+  const c = crd(() => {}, {
+    type: 'object',
+    properties: {
+      spec: {
+        type: 'object',
+        properties: {
+          template: { type: 'object', 'x-kubernetes-embedded-resource': true, 'x-kubernetes-preserve-unknown-fields': true },
+          typed: { type: 'object', 'x-kubernetes-embedded-resource': true, properties: { spec: { type: 'object', properties: { a: { type: 'string' } } } } },
+        },
+      },
+    },
+  });
+  assert.deepEqual(validateCrd(c).map(String), []);
+  const def = customResourceDefs(c)[0]!;
+  const bad = { apiVersion: 'example.com/v1', kind: 'Foo', metadata: { name: 'x' }, spec: { template: { kind: 'Pod', spec: {} }, typed: { apiVersion: 'v1', kind: 'bad_kind', metadata: { name: 'n' }, spec: { a: 'x' } } } };
+  const pruned = prune(structuredClone(bad), def.schema) as typeof bad;
+  assert.deepEqual(pruned.spec.typed.metadata, { name: 'n' });
+  assert.deepEqual(pruned.spec.template, { kind: 'Pod', spec: {} });
+  assert.deepEqual(def.strategy!.validate!(bad, { now: new Date(), user: { username: 'u', groups: [] }, subresource: '' }).map(String), [
+    'spec.template.apiVersion: Required value: must not be empty',
+    'spec.typed.kind: Invalid value: "bad_kind": may have mixed case, but should otherwise match: a DNS-1035 label must consist of lower case alphanumeric characters or \'-\', start with an alphabetic character, and end with an alphanumeric character (e.g. \'my-name\',  or \'abc-123\', regex used for validation is \'[a-z]([-a-z0-9]*[a-z0-9])?\')',
+  ]);
 });

@@ -9,6 +9,9 @@ import type { KubeObject, ResourceDef, Strategy, TableColumn, TableDef } from '.
 import { apiVersionOf } from '../../types.js';
 import { checkTypes, typeMismatchFieldError, validateValues } from '../../schema/engine/index.js';
 import { humanAge } from '../../../lib/duration/index.js';
+import { FieldError, fieldErrors } from '../../../lib/field-error.js';
+import { isDNS1035Label } from '../../../lib/validation/names.js';
+import type { Schema } from '../../schema/schema.js';
 import { customResourceSchema } from './schema-convert.js';
 import type { CustomResourceColumnDefinition, CustomResourceDefinitionNames, CustomResourceDefinitionVersion, V1CustomResourceDefinition } from './types.js';
 import { storageVersionOf } from './types.js';
@@ -80,7 +83,7 @@ function customResourceStrategy(schema: ResourceDef['schema'], v: CustomResource
       // Custom resources are decoded without a Go struct: type mismatches are validation errors (422).
       const errs = checkTypes(obj, schema, '', { style: 'openapi' }).map(typeMismatchFieldError);
       if (errs.length) return errs;
-      return validateValues(obj, schema);
+      return [...validateValues(obj, schema), ...validateEmbedded(obj, schema)];
     },
   };
   if (v.deprecated) {
@@ -88,6 +91,47 @@ function customResourceStrategy(schema: ResourceDef['schema'], v: CustomResource
     strategy.warnings = () => [text];
   }
   return strategy;
+}
+
+/**
+ * Objects marked x-kubernetes-embedded-resource (below the root) need apiVersion and kind, as
+ * apiextensions-apiserver's objectmeta validation requires.
+ */
+export function validateEmbedded(value: unknown, schema: Schema, path = '', isRoot = true): FieldError[] {
+  const errs: FieldError[] = [];
+  if (value === null || typeof value !== 'object') return errs;
+  const child = (k: string) => (path ? `${path}.${k}` : k);
+  if (Array.isArray(value)) {
+    if (schema.items) value.forEach((v, i) => errs.push(...validateEmbedded(v, schema.items!, `${path}[${i}]`, false)));
+    return errs;
+  }
+  const o = value as Record<string, unknown>;
+  if (schema['x-kubernetes-embedded-resource'] && !isRoot) {
+    if (!('apiVersion' in o)) errs.push(fieldErrors.required(child('apiVersion'), 'must not be empty'));
+    if (!('kind' in o)) errs.push(fieldErrors.required(child('kind'), 'must not be empty'));
+    const av = o['apiVersion'];
+    if (av !== undefined) {
+      if (typeof av !== 'string') errs.push(fieldErrors.invalid(child('apiVersion'), av, 'must be a string'));
+      else if (!av) errs.push(fieldErrors.invalid(child('apiVersion'), av, 'must not be empty'));
+      else if (av.split('/').length > 2) errs.push(fieldErrors.invalid(child('apiVersion'), av, `unexpected GroupVersion string: ${av}`));
+    }
+    const k = o['kind'];
+    if (k !== undefined) {
+      if (typeof k !== 'string') errs.push(fieldErrors.invalid(child('kind'), k, 'must be a string'));
+      else if (!k) errs.push(fieldErrors.invalid(child('kind'), k, 'must not be empty'));
+      else {
+        const e = isDNS1035Label(k.toLowerCase());
+        if (e.length) errs.push(fieldErrors.invalid(child('kind'), k, `may have mixed case, but should otherwise match: ${e.join(',')}`));
+      }
+    }
+  }
+  for (const [key, v] of Object.entries(o)) {
+    const p = schema.properties?.[key];
+    if (p) errs.push(...validateEmbedded(v, p, child(key), false));
+    else if (schema.additionalProperties && typeof schema.additionalProperties === 'object')
+      errs.push(...validateEmbedded(v, schema.additionalProperties, `${path}[${key}]`, false));
+  }
+  return errs;
 }
 
 /** Upstream's default: `<group>/<version> <Kind> is deprecated; use <group>/<newer> <Kind>`. */
