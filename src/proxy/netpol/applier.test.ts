@@ -154,10 +154,20 @@ test('podStarting: a pod is isolated with the address the kubelet announces, bef
     assert.equal(nft.scripts.length, n);
     await np.podStarting(await client.get(R.pods, 'prod', 'c'), ['10.244.0.7']);
     assert.equal(nft.scripts.length, n);
+    // A pod no policy isolates: resolves at once (no transaction awaited).
+    await client.delete(NETWORK_POLICIES, 'prod', 'deny');
+    await until('deny gone', () => !nft.scripts.at(-1)!.includes('10.244.0.7 : jump') && nft.scripts.length > n);
+    const n2 = nft.scripts.length;
+    const t0 = Date.now();
+    nft.delayMs = 500;
+    await np.podStarting({ ...c, metadata: { ...c.metadata, name: 'free', uid: 'free' } }, ['10.244.0.30']);
+    assert.ok(Date.now() - t0 < 400, 'not waiting for a transaction');
+    nft.delayMs = 0;
+    assert.equal(nft.scripts.length, n2);
     // hostNetwork pods and pods without an IPv4 address: nothing to do.
     await np.podStarting({ ...c, metadata: { ...c.metadata, uid: 'h' }, spec: { nodeName: 'n1', hostNetwork: true, containers: [] } }, ['10.0.0.1']);
     await np.podStarting({ ...c, metadata: { ...c.metadata, uid: 'v6' } }, ['fd00::8']);
-    assert.equal(nft.scripts.length, n);
+    assert.equal(nft.scripts.length, n2);
   } finally {
     np.stop();
     await client.delete(NETWORK_POLICIES, 'prod', 'deny').catch(() => undefined);

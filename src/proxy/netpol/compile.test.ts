@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { compileNetpol, netpolPod, policyChainName, withStartingPods, type NetpolNamespace, type NetpolPod, type NetpolPolicy, type Ruleset } from './compile.js';
+import { compileNetpol, isolationOf, netpolPod, policyChainName, withStartingPods, type NetpolNamespace, type NetpolPod, type NetpolPolicy, type Ruleset } from './compile.js';
 import { diffScript, fullScript, ownedObjects } from './nft-script.js';
 import { ipBlockRanges, formatIpv4Range, mergeRanges } from './ranges.js';
 
@@ -260,4 +260,13 @@ test('withStartingPods: an announced address stands in until the listed copy has
   assert.ok(podChain(rs, '10.244.0.20', 'in'), 'new backend isolated for ingress');
   assert.ok(podChain(rs, '10.244.0.22', 'eg'), 'unlisted frontend isolated for egress');
   assert.equal(podChain(rs, '10.244.0.21', 'in'), '', 'terminal pod never');
+});
+
+test('isolationOf: the directions the policies of the pod\'s namespace isolate it for', () => {
+  const [frontend, backend, db, other] = SEED_PODS as [NetpolPod, NetpolPod, NetpolPod, NetpolPod];
+  assert.deepEqual(isolationOf(SEED, backend), { ingress: true, egress: true });
+  assert.deepEqual(isolationOf(SEED.slice(1), backend), { ingress: true, egress: true });
+  assert.deepEqual(isolationOf(SEED.slice(1), db), { ingress: true, egress: false });
+  assert.deepEqual(isolationOf(SEED.slice(1), frontend), { ingress: false, egress: false });
+  assert.deepEqual(isolationOf(SEED, other), { ingress: false, egress: false }, 'another namespace');
 });

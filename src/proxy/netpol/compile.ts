@@ -160,6 +160,18 @@ export function netpolPod(obj: KubeObject): NetpolPod {
   };
 }
 
+/** Whether any of `policies` isolates `pod` for ingress / egress (selects it in its namespace). Pure. */
+export function isolationOf(policies: readonly NetpolPolicy[], pod: NetpolPod): { ingress: boolean; egress: boolean } {
+  const out = { ingress: false, egress: false };
+  for (const p of policies) {
+    if ((p.metadata.namespace ?? '') !== pod.namespace || !matches(safeSelector(p.spec?.podSelector), pod.labels)) continue;
+    const t = policyTypesOf(p);
+    out.ingress ||= t.ingress;
+    out.egress ||= t.egress;
+  }
+  return out;
+}
+
 /** A pod announced by the kubelet before its containers start (RunningNetworkPolicy.podStarting). */
 export interface StartingPod {
   uid: string;

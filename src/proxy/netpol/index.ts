@@ -6,6 +6,7 @@ export {
   netpolNamespace,
   netpolPod,
   groupChainName,
+  isolationOf,
   policyChainName,
   withStartingPods,
   type CompileInput,

@@ -21,7 +21,7 @@ import { createInformer } from '../../client/informer.js';
 import type { Informer } from '../../client/informer-types.js';
 import { R, type Client, type GVR } from '../../client/types.js';
 import type { Logger } from '../../lib/log.js';
-import { compileNetpol, netpolNamespace, netpolPod, withStartingPods, type NetpolPolicy, type Ruleset, type StartingPod } from './compile.js';
+import { compileNetpol, isolationOf, netpolNamespace, netpolPod, withStartingPods, type NetpolPolicy, type Ruleset, type StartingPod } from './compile.js';
 import { ipv4ToInt } from './ranges.js';
 import { diffScript, fullScript, ownedObjects, removalScript, tableEmpty } from './nft-script.js';
 
@@ -74,7 +74,8 @@ export interface RunningNetworkPolicy {
    * RunPodSandbox and the first container, because upstream requires that newly created pods
    * affected by a policy are isolated before they start (init containers included) — not once
    * their status has reached the API and come back through the informer. The pod is judged with
-   * these addresses at once. Resolves when rules including it are installed (at once when the
+   * these addresses at once. Resolves when rules including it are installed (at once when no
+   * policy isolates it — its address in others' peer sets follows within the debounce —, when the
    * cached pod already has the address, for a hostNetwork pod, or without an IPv4 address);
    * rejects with NetworkPolicyError when the transaction fails or takes longer than
    * `podStartTimeoutMs`: the caller should not start the containers then, and retry later.
@@ -275,6 +276,13 @@ export async function startNetworkPolicy(opts: NetworkPolicyOptions): Promise<Ru
       if (cached && uidOf(cached) === uid && netpolPod(cached).ip === ip && !starting.has(uid) && !timer && !running) return;
       if (stopped) throw new NetworkPolicyError('network policy enforcement is stopped', '');
       starting.set(uid, { uid, pod: { ...view, ip }, expires: Date.now() + 600_000 });
+      // Not isolated by any policy: nothing to wait for (its address as a peer of others' rules
+      // may follow, as upstream allows for allow rules).
+      const iso = isolationOf(policies.list() as NetpolPolicy[], view);
+      if (!iso.ingress && !iso.egress) {
+        schedule();
+        return;
+      }
       if (timer) {
         clearTimeout(timer);
         timer = undefined;
