@@ -138,6 +138,23 @@ test('kubectl create quota / pdb / ingress / priorityclass and kubectl autoscale
   assert.equal(hpa.spec.maxReplicas, 3);
 });
 
+test('kubectl create role / rolebinding / clusterrole / clusterrolebinding (protobuf) equal the JSON path', async () => {
+  const role = await sameAsJson(['create', 'role', 'pb-role', '-n', NS, '--verb=get,list', '--resource=pods,configmaps'], ['role', 'pb-role', '-n', NS]);
+  assert.deepEqual(role['rules'], [{ apiGroups: [''], resources: ['pods', 'configmaps'], verbs: ['get', 'list'] }]);
+  await sameAsJson(['create', 'rolebinding', 'pb-rb', '-n', NS, '--role=pb-role', '--user=jane', `--serviceaccount=${NS}:pb-sa`], ['rolebinding', 'pb-rb', '-n', NS]);
+  await sameAsJson(['create', 'clusterrole', 'pb-cr', '--aggregation-rule=pb=true'], ['clusterrole', 'pb-cr']);
+  await sameAsJson(['create', 'clusterrolebinding', 'pb-crb', '--clusterrole=pb-cr', '--group=devs'], ['clusterrolebinding', 'pb-crb']);
+  // (kubectl run sends its Pod as JSON: Pods over protobuf are covered by the unit tests.)
+});
+
+test('kubectl create token sends a protobuf TokenRequest and gets a token', async () => {
+  await ok(server, ['create', 'serviceaccount', 'pb-token-sa', '-n', NS], { binary: KUBECTL_1_33 });
+  const r = await server.kubectl(['create', 'token', 'pb-token-sa', '-n', NS, '--duration=10m', '-v=8'], { binary: KUBECTL_1_33 });
+  assert.equal(r.code, 0, show(r));
+  assert.match(r.stderr, PROTOBUF_REQUEST);
+  assert.match(r.stdout.trim(), /^[\w-]+\.[\w-]+\.[\w-]+$/);
+});
+
 test('kubectl auth can-i and auth whoami send protobuf reviews and get answers', async () => {
   const can = await server.kubectl(['auth', 'can-i', 'create', 'pods', '-n', NS, '-v=8'], { binary: KUBECTL_1_33 });
   assert.match(can.stderr, PROTOBUF_REQUEST);

@@ -10,6 +10,7 @@
  * JSON equivalence (what Go's encoding/json would print for the decoded struct):
  * - scalars present on the wire are kept, except the zero value of an `omitempty` value field
  *   (gogo writes those unconditionally); fields marked `(keep)` (pointers, non-omitempty) keep zeros;
+ * - fields marked `(null)` (nil-able Go fields without omitempty) are null when absent;
  * - nested messages present are kept (`{}` when empty), `(inline)` ones merged into the parent;
  * - Time → RFC 3339 seconds (null when zero), MicroTime → RFC 3339 with microseconds, Duration →
  *   Go duration text, Quantity → its string, IntOrString → number or string, bytes → base64,
@@ -272,6 +273,8 @@ function decodeMessage(type: protobuf.Type, buf: Uint8Array, path: string, dropp
     } else if (!isZero(v) || field.options?.['(keep)'] === true) out[name] = scalarJson(v);
     else delete out[name];
   }
+  // Nil-able Go fields without omitempty: absent means nil, which Go's JSON prints as null.
+  for (const f of type.fieldsArray) if (f.options?.['(null)'] === true && !(f.name in out)) out[f.name] = null;
   // Inline structs come first in Go's output order; the parent's own fields win on a clash.
   return inline.length ? Object.assign({}, ...inline, out) : out;
 }

@@ -2,7 +2,7 @@
  * k8s.io/api/core/v1 messages with upstream's field numbers (types.go protobuf tags, the source of
  * generated.proto). Field names are the JSON names; markers (keep / inline): see markers.ts.
  */
-import { IN, IOS, K, META, Q } from './markers.js';
+import { IN, IOS, K, KN, META, NUL, Q } from './markers.js';
 
 export const coreV1 = `
 syntax = "proto2";
@@ -39,13 +39,13 @@ message ISCSIVolumeSource {
 message GlusterfsVolumeSource { optional string endpoints = 1${K}; optional string path = 2${K}; optional bool readOnly = 3; }
 message PersistentVolumeClaimVolumeSource { optional string claimName = 1${K}; optional bool readOnly = 2; }
 message RBDVolumeSource {
-  repeated string monitors = 1; optional string image = 2${K}; optional string fsType = 3; optional string pool = 4;
+  repeated string monitors = 1${NUL}; optional string image = 2${K}; optional string fsType = 3; optional string pool = 4;
   optional string user = 5; optional string keyring = 6; optional LocalObjectReference secretRef = 7; optional bool readOnly = 8;
 }
 message FlexVolumeSource { optional string driver = 1${K}; optional string fsType = 2; optional LocalObjectReference secretRef = 3; optional bool readOnly = 4; map<string, string> options = 5; }
 message CinderVolumeSource { optional string volumeID = 1${K}; optional string fsType = 2; optional bool readOnly = 3; optional LocalObjectReference secretRef = 4; }
 message CephFSVolumeSource {
-  repeated string monitors = 1; optional string path = 2; optional string user = 3; optional string secretFile = 4;
+  repeated string monitors = 1${NUL}; optional string path = 2; optional string user = 3; optional string secretFile = 4;
   optional LocalObjectReference secretRef = 5; optional bool readOnly = 6;
 }
 message FlockerVolumeSource { optional string datasetName = 1; optional string datasetUUID = 2; }
@@ -64,7 +64,7 @@ message AzureDiskVolumeSource {
 message PhotonPersistentDiskVolumeSource { optional string pdID = 1${K}; optional string fsType = 2; }
 message PortworxVolumeSource { optional string volumeID = 1${K}; optional string fsType = 2; optional bool readOnly = 3; }
 message ScaleIOVolumeSource {
-  optional string gateway = 1${K}; optional string system = 2${K}; optional LocalObjectReference secretRef = 3; optional bool sslEnabled = 4;
+  optional string gateway = 1${K}; optional string system = 2${K}; optional LocalObjectReference secretRef = 3${NUL}; optional bool sslEnabled = 4;
   optional string protectionDomain = 5; optional string storagePool = 6; optional string storageMode = 7; optional string volumeName = 8;
   optional string fsType = 9; optional bool readOnly = 10;
 }
@@ -75,7 +75,7 @@ message CSIVolumeSource {
 }
 message EphemeralVolumeSource { optional PersistentVolumeClaimTemplate volumeClaimTemplate = 1; }
 message ImageVolumeSource { optional string reference = 1; optional string pullPolicy = 2; }
-message ProjectedVolumeSource { repeated VolumeProjection sources = 1; optional int32 defaultMode = 2${K}; }
+message ProjectedVolumeSource { repeated VolumeProjection sources = 1${NUL}; optional int32 defaultMode = 2${K}; }
 message VolumeProjection {
   optional SecretProjection secret = 1; optional DownwardAPIProjection downwardAPI = 2; optional ConfigMapProjection configMap = 3;
   optional ServiceAccountTokenProjection serviceAccountToken = 4; optional ClusterTrustBundleProjection clusterTrustBundle = 5;
@@ -89,8 +89,8 @@ message ClusterTrustBundleProjection {
 }
 message KeyToPath { optional string key = 1${K}; optional string path = 2${K}; optional int32 mode = 3${K}; }
 message LocalObjectReference { optional string name = 1; }
-message TypedLocalObjectReference { optional string apiGroup = 1${K}; optional string kind = 2${K}; optional string name = 3${K}; }
-message TypedObjectReference { optional string apiGroup = 1${K}; optional string kind = 2${K}; optional string name = 3${K}; optional string namespace = 4${K}; }
+message TypedLocalObjectReference { optional string apiGroup = 1${KN}; optional string kind = 2${K}; optional string name = 3${K}; }
+message TypedObjectReference { optional string apiGroup = 1${KN}; optional string kind = 2${K}; optional string name = 3${K}; optional string namespace = 4${K}; }
 message ObjectReference {
   optional string kind = 1; optional string namespace = 2; optional string name = 3; optional string uid = 4;
   optional string apiVersion = 5; optional string resourceVersion = 6; optional string fieldPath = 7;
@@ -140,7 +140,7 @@ message PersistentVolumeSource {
 message SecretReference { optional string name = 1; optional string namespace = 2; }
 message GlusterfsPersistentVolumeSource { optional string endpoints = 1${K}; optional string path = 2${K}; optional bool readOnly = 3; optional string endpointsNamespace = 4${K}; }
 message RBDPersistentVolumeSource {
-  repeated string monitors = 1; optional string image = 2${K}; optional string fsType = 3; optional string pool = 4;
+  repeated string monitors = 1${NUL}; optional string image = 2${K}; optional string fsType = 3; optional string pool = 4;
   optional string user = 5; optional string keyring = 6; optional SecretReference secretRef = 7; optional bool readOnly = 8;
 }
 message ISCSIPersistentVolumeSource {
@@ -150,13 +150,13 @@ message ISCSIPersistentVolumeSource {
 }
 message CinderPersistentVolumeSource { optional string volumeID = 1${K}; optional string fsType = 2; optional bool readOnly = 3; optional SecretReference secretRef = 4; }
 message CephFSPersistentVolumeSource {
-  repeated string monitors = 1; optional string path = 2; optional string user = 3; optional string secretFile = 4;
+  repeated string monitors = 1${NUL}; optional string path = 2; optional string user = 3; optional string secretFile = 4;
   optional SecretReference secretRef = 5; optional bool readOnly = 6;
 }
 message FlexPersistentVolumeSource { optional string driver = 1${K}; optional string fsType = 2; optional SecretReference secretRef = 3; optional bool readOnly = 4; map<string, string> options = 5; }
-message AzureFilePersistentVolumeSource { optional string secretName = 1${K}; optional string shareName = 2${K}; optional bool readOnly = 3; optional string secretNamespace = 4${K}; }
+message AzureFilePersistentVolumeSource { optional string secretName = 1${K}; optional string shareName = 2${K}; optional bool readOnly = 3; optional string secretNamespace = 4${KN}; }
 message ScaleIOPersistentVolumeSource {
-  optional string gateway = 1${K}; optional string system = 2${K}; optional SecretReference secretRef = 3; optional bool sslEnabled = 4;
+  optional string gateway = 1${K}; optional string system = 2${K}; optional SecretReference secretRef = 3${NUL}; optional bool sslEnabled = 4;
   optional string protectionDomain = 5; optional string storagePool = 6; optional string storageMode = 7; optional string volumeName = 8;
   optional string fsType = 9; optional bool readOnly = 10;
 }
@@ -189,7 +189,7 @@ message SecretEnvSource { optional LocalObjectReference localObjectReference = 1
 message HTTPHeader { optional string name = 1${K}; optional string value = 2${K}; }
 message HTTPGetAction { optional string path = 1; optional ${IOS} port = 2; optional string host = 3; optional string scheme = 4; repeated HTTPHeader httpHeaders = 5; }
 message TCPSocketAction { optional ${IOS} port = 1; optional string host = 2; }
-message GRPCAction { optional int32 port = 1${K}; optional string service = 2${K}; }
+message GRPCAction { optional int32 port = 1${K}; optional string service = 2${KN}; }
 message ExecAction { repeated string command = 1; }
 message SleepAction { optional int64 seconds = 1${K}; }
 message ProbeHandler { optional ExecAction exec = 1; optional HTTPGetAction httpGet = 2; optional TCPSocketAction tcpSocket = 3; optional GRPCAction grpc = 4; }
@@ -246,7 +246,7 @@ message Toleration { optional string key = 1; optional string operator = 2; opti
 message Taint { optional string key = 1${K}; optional string value = 2; optional string effect = 3${K}; optional ${META}.Time timeAdded = 4; }
 message Affinity { optional NodeAffinity nodeAffinity = 1; optional PodAffinity podAffinity = 2; optional PodAntiAffinity podAntiAffinity = 3; }
 message NodeAffinity { optional NodeSelector requiredDuringSchedulingIgnoredDuringExecution = 1; repeated PreferredSchedulingTerm preferredDuringSchedulingIgnoredDuringExecution = 2; }
-message NodeSelector { repeated NodeSelectorTerm nodeSelectorTerms = 1; }
+message NodeSelector { repeated NodeSelectorTerm nodeSelectorTerms = 1${NUL}; }
 message NodeSelectorTerm { repeated NodeSelectorRequirement matchExpressions = 1; repeated NodeSelectorRequirement matchFields = 2; }
 message NodeSelectorRequirement { optional string key = 1${K}; optional string operator = 2${K}; repeated string values = 3; }
 message PreferredSchedulingTerm { optional int32 weight = 1${K}; optional NodeSelectorTerm preference = 2; }
@@ -271,7 +271,7 @@ message PodResourceClaim {
   optional string resourceClaimTemplateName = 4${K};
 }
 message PodSpec {
-  repeated Volume volumes = 1; repeated Container containers = 2; optional string restartPolicy = 3;
+  repeated Volume volumes = 1; repeated Container containers = 2${NUL}; optional string restartPolicy = 3;
   optional int64 terminationGracePeriodSeconds = 4${K}; optional int64 activeDeadlineSeconds = 5${K}; optional string dnsPolicy = 6;
   map<string, string> nodeSelector = 7; optional string serviceAccountName = 8; optional string serviceAccount = 9;
   optional string nodeName = 10; optional bool hostNetwork = 11; optional bool hostPID = 12; optional bool hostIPC = 13;
@@ -397,7 +397,7 @@ message NodeSystemInfo {
   optional string architecture = 10${K}; optional NodeSwapStatus swap = 11;
 }
 message NodeSwapStatus { optional int64 capacity = 1${K}; }
-message ContainerImage { repeated string names = 1; optional int64 sizeBytes = 2; }
+message ContainerImage { repeated string names = 1${NUL}; optional int64 sizeBytes = 2; }
 message AttachedVolume { optional string name = 1${K}; optional string devicePath = 2${K}; }
 message NodeConfigStatus { optional NodeConfigSource assigned = 1; optional NodeConfigSource active = 2; optional NodeConfigSource lastKnownGood = 3; optional string error = 4; }
 
@@ -412,7 +412,7 @@ message Event {
 message EventSource { optional string component = 1; optional string host = 2; }
 message EventSeries { optional int32 count = 1; optional ${META}.MicroTime lastObservedTime = 2; }
 message LimitRange { optional ${META}.ObjectMeta metadata = 1; optional LimitRangeSpec spec = 2; }
-message LimitRangeSpec { repeated LimitRangeItem limits = 1; }
+message LimitRangeSpec { repeated LimitRangeItem limits = 1${NUL}; }
 message LimitRangeItem {
   optional string type = 1${K}; map<string, ${Q}> max = 2; map<string, ${Q}> min = 3; map<string, ${Q}> default = 4;
   map<string, ${Q}> defaultRequest = 5; map<string, ${Q}> maxLimitRequestRatio = 6;

@@ -4,7 +4,7 @@
  * RBAC and authorization kinds are here even while not served: decoding works as soon as they are
  * registered.
  */
-import { CORE, IN, IOS, K, META, Q } from './markers.js';
+import { CORE, IN, IOS, K, KN, META, NUL, Q } from './markers.js';
 
 const OM = `${META}.ObjectMeta`;
 
@@ -13,7 +13,7 @@ syntax = "proto2";
 package k8s.io.api.apps.v1;
 message Deployment { optional ${OM} metadata = 1; optional DeploymentSpec spec = 2; optional DeploymentStatus status = 3; }
 message DeploymentSpec {
-  optional int32 replicas = 1${K}; optional ${META}.LabelSelector selector = 2; optional ${CORE}.PodTemplateSpec template = 3;
+  optional int32 replicas = 1${K}; optional ${META}.LabelSelector selector = 2${NUL}; optional ${CORE}.PodTemplateSpec template = 3;
   optional DeploymentStrategy strategy = 4; optional int32 minReadySeconds = 5; optional int32 revisionHistoryLimit = 6${K};
   optional bool paused = 7; optional int32 progressDeadlineSeconds = 9${K}; optional string podReplacementPolicy = 10${K};
 }
@@ -29,7 +29,7 @@ message DeploymentCondition {
   optional ${META}.Time lastUpdateTime = 6; optional ${META}.Time lastTransitionTime = 7;
 }
 message ReplicaSet { optional ${OM} metadata = 1; optional ReplicaSetSpec spec = 2; optional ReplicaSetStatus status = 3; }
-message ReplicaSetSpec { optional int32 replicas = 1${K}; optional ${META}.LabelSelector selector = 2; optional ${CORE}.PodTemplateSpec template = 3; optional int32 minReadySeconds = 4; }
+message ReplicaSetSpec { optional int32 replicas = 1${K}; optional ${META}.LabelSelector selector = 2${NUL}; optional ${CORE}.PodTemplateSpec template = 3; optional int32 minReadySeconds = 4; }
 message ReplicaSetStatus {
   optional int32 replicas = 1${K}; optional int32 fullyLabeledReplicas = 2; optional int64 observedGeneration = 3;
   optional int32 readyReplicas = 4; optional int32 availableReplicas = 5; repeated ReplicaSetCondition conditions = 6;
@@ -38,7 +38,7 @@ message ReplicaSetStatus {
 message ReplicaSetCondition { optional string type = 1${K}; optional string status = 2${K}; optional ${META}.Time lastTransitionTime = 3; optional string reason = 4; optional string message = 5; }
 message DaemonSet { optional ${OM} metadata = 1; optional DaemonSetSpec spec = 2; optional DaemonSetStatus status = 3; }
 message DaemonSetSpec {
-  optional ${META}.LabelSelector selector = 1; optional ${CORE}.PodTemplateSpec template = 2; optional DaemonSetUpdateStrategy updateStrategy = 3;
+  optional ${META}.LabelSelector selector = 1${NUL}; optional ${CORE}.PodTemplateSpec template = 2; optional DaemonSetUpdateStrategy updateStrategy = 3;
   optional int32 minReadySeconds = 4; optional int32 revisionHistoryLimit = 6${K};
 }
 message DaemonSetUpdateStrategy { optional string type = 1; optional RollingUpdateDaemonSet rollingUpdate = 2; }
@@ -52,7 +52,7 @@ message DaemonSetStatus {
 message DaemonSetCondition { optional string type = 1${K}; optional string status = 2${K}; optional ${META}.Time lastTransitionTime = 3; optional string reason = 4; optional string message = 5; }
 message StatefulSet { optional ${OM} metadata = 1; optional StatefulSetSpec spec = 2; optional StatefulSetStatus status = 3; }
 message StatefulSetSpec {
-  optional int32 replicas = 1${K}; optional ${META}.LabelSelector selector = 2; optional ${CORE}.PodTemplateSpec template = 3;
+  optional int32 replicas = 1${K}; optional ${META}.LabelSelector selector = 2${NUL}; optional ${CORE}.PodTemplateSpec template = 3;
   repeated ${CORE}.PersistentVolumeClaim volumeClaimTemplates = 4; optional string serviceName = 5${K};
   optional string podManagementPolicy = 6; optional StatefulSetUpdateStrategy updateStrategy = 7;
   optional int32 revisionHistoryLimit = 8${K}; optional int32 minReadySeconds = 9;
@@ -85,11 +85,11 @@ message JobSpec {
   optional int32 maxFailedIndexes = 13${K}; optional string podReplacementPolicy = 14${K}; optional string managedBy = 15${K};
   optional SuccessPolicy successPolicy = 16;
 }
-message PodFailurePolicy { repeated PodFailurePolicyRule rules = 1; }
-message PodFailurePolicyRule { optional string action = 1${K}; optional PodFailurePolicyOnExitCodesRequirement onExitCodes = 2; repeated PodFailurePolicyOnPodConditionsPattern onPodConditions = 3; }
-message PodFailurePolicyOnExitCodesRequirement { optional string containerName = 1${K}; optional string operator = 2${K}; repeated int32 values = 3; }
+message PodFailurePolicy { repeated PodFailurePolicyRule rules = 1${NUL}; }
+message PodFailurePolicyRule { optional string action = 1${K}; optional PodFailurePolicyOnExitCodesRequirement onExitCodes = 2${NUL}; repeated PodFailurePolicyOnPodConditionsPattern onPodConditions = 3${NUL}; }
+message PodFailurePolicyOnExitCodesRequirement { optional string containerName = 1${KN}; optional string operator = 2${K}; repeated int32 values = 3${NUL}; }
 message PodFailurePolicyOnPodConditionsPattern { optional string type = 1${K}; optional string status = 2${K}; }
-message SuccessPolicy { repeated SuccessPolicyRule rules = 1; }
+message SuccessPolicy { repeated SuccessPolicyRule rules = 1${NUL}; }
 message SuccessPolicyRule { optional string succeededIndexes = 1${K}; optional int32 succeededCount = 2${K}; }
 message JobStatus {
   repeated JobCondition conditions = 1; optional ${META}.Time startTime = 2; optional ${META}.Time completionTime = 3;
@@ -200,7 +200,7 @@ message ServiceBackendPort { optional string name = 1; optional int32 number = 2
 message IngressTLS { repeated string hosts = 1; optional string secretName = 2; }
 message IngressRule { optional string host = 1; optional IngressRuleValue ingressRuleValue = 2${IN}; }
 message IngressRuleValue { optional HTTPIngressRuleValue http = 1; }
-message HTTPIngressRuleValue { repeated HTTPIngressPath paths = 1; }
+message HTTPIngressRuleValue { repeated HTTPIngressPath paths = 1${NUL}; }
 message HTTPIngressPath { optional string path = 1; optional IngressBackend backend = 2; optional string pathType = 3${K}; }
 message IngressStatus { optional IngressLoadBalancerStatus loadBalancer = 1; }
 message IngressLoadBalancerStatus { repeated IngressLoadBalancerIngress ingress = 1; }
@@ -226,12 +226,12 @@ message IPBlock { optional string cidr = 1${K}; repeated string except = 2; }
 export const rbacV1 = `
 syntax = "proto2";
 package k8s.io.api.rbac.v1;
-message PolicyRule { repeated string verbs = 1; repeated string apiGroups = 2; repeated string resources = 3; repeated string resourceNames = 4; repeated string nonResourceURLs = 5; }
+message PolicyRule { repeated string verbs = 1${NUL}; repeated string apiGroups = 2; repeated string resources = 3; repeated string resourceNames = 4; repeated string nonResourceURLs = 5; }
 message Subject { optional string kind = 1${K}; optional string apiGroup = 2; optional string name = 3${K}; optional string namespace = 4; }
 message RoleRef { optional string apiGroup = 1${K}; optional string kind = 2${K}; optional string name = 3${K}; }
-message Role { optional ${OM} metadata = 1; repeated PolicyRule rules = 2; }
+message Role { optional ${OM} metadata = 1; repeated PolicyRule rules = 2${NUL}; }
 message RoleBinding { optional ${OM} metadata = 1; repeated Subject subjects = 2; optional RoleRef roleRef = 3; }
-message ClusterRole { optional ${OM} metadata = 1; repeated PolicyRule rules = 2; optional AggregationRule aggregationRule = 3; }
+message ClusterRole { optional ${OM} metadata = 1; repeated PolicyRule rules = 2${NUL}; optional AggregationRule aggregationRule = 3; }
 message AggregationRule { repeated ${META}.LabelSelector clusterRoleSelectors = 1; }
 message ClusterRoleBinding { optional ${OM} metadata = 1; repeated Subject subjects = 2; optional RoleRef roleRef = 3; }
 `;
@@ -274,7 +274,7 @@ message TokenReviewSpec { optional string token = 1; repeated string audiences =
 message TokenReviewStatus { optional bool authenticated = 1; optional UserInfo user = 2; optional string error = 3; repeated string audiences = 4; }
 message TokenReview { optional ${OM} metadata = 1; optional TokenReviewSpec spec = 2; optional TokenReviewStatus status = 3; }
 message BoundObjectReference { optional string kind = 1; optional string apiVersion = 2; optional string name = 3; optional string uid = 4; }
-message TokenRequestSpec { repeated string audiences = 1; optional BoundObjectReference boundObjectRef = 3; optional int64 expirationSeconds = 4${K}; }
+message TokenRequestSpec { repeated string audiences = 1${NUL}; optional BoundObjectReference boundObjectRef = 3${NUL}; optional int64 expirationSeconds = 4${K}; }
 message TokenRequestStatus { optional string token = 1${K}; optional ${META}.Time expirationTimestamp = 2; }
 message TokenRequest { optional ${OM} metadata = 1; optional TokenRequestSpec spec = 2; optional TokenRequestStatus status = 3; }
 message SelfSubjectReviewStatus { optional UserInfo userInfo = 1; }
@@ -317,9 +317,9 @@ message PriorityClass {
 export const discoveryV1 = `
 syntax = "proto2";
 package k8s.io.api.discovery.v1;
-message EndpointSlice { optional ${OM} metadata = 1; repeated Endpoint endpoints = 2; repeated EndpointPort ports = 3; optional string addressType = 4${K}; }
+message EndpointSlice { optional ${OM} metadata = 1; repeated Endpoint endpoints = 2${NUL}; repeated EndpointPort ports = 3; optional string addressType = 4${K}; }
 message Endpoint {
-  repeated string addresses = 1; optional EndpointConditions conditions = 2; optional string hostname = 3${K};
+  repeated string addresses = 1${NUL}; optional EndpointConditions conditions = 2; optional string hostname = 3${K};
   optional ${CORE}.ObjectReference targetRef = 4; map<string, string> deprecatedTopology = 5; optional string nodeName = 6${K};
   optional string zone = 7${K}; optional EndpointHints hints = 8;
 }

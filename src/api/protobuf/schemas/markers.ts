@@ -10,6 +10,13 @@
  *   Probe, LocalObjectReference in ConfigMapVolumeSource...): its fields are merged into the parent.
  */
 export const K = ' [(keep) = true]';
+/**
+ * NUL: a Go field without `omitempty` that can be nil (a slice, map or pointer): absent on the wire,
+ * it is `null` in Go's JSON (`"rules": null`), so we emit null too. KN: a nil-able pointer scalar
+ * without omitempty (absent → null, present zero → kept).
+ */
+export const NUL = ' [(null) = true]';
+export const KN = ' [(keep) = true, (null) = true]';
 export const IN = ' [(inline) = true]';
 
 /** Full names of the apimachinery packages, for references from the k8s.io/api packages. */
