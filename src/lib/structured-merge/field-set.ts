@@ -5,7 +5,9 @@
  * keys, keys sorted), `v:<json>` (a set item by value), `i:<n>` (an index; decoded, never made).
  * A node is a member when the path to it is in the set; it may have member descendants as well.
  *
- * Sets are values: every operation returns a new set and never changes its inputs.
+ * Sets are values: every operation returns a new set and never changes its inputs (subsets share
+ * nodes with the set they come from). Every node has a member at or below it (empty branches are
+ * pruned), so emptiness and "anything below" are O(1).
  */
 import { isObject, type Json } from './types.js';
 
@@ -18,7 +20,8 @@ class Node {
 }
 
 export class FieldSet {
-  private constructor(private readonly root: Node) {}
+  /** Internal: `root` must be pruned and never changed afterwards; its own member flag is ignored. */
+  constructor(private readonly root: Node) {}
 
   static empty(): FieldSet {
     return new FieldSet(new Node());
@@ -61,7 +64,7 @@ export class FieldSet {
   toFieldsV1(): Record<string, unknown> {
     const enc = (node: Node): Record<string, unknown> => {
       const out: Record<string, unknown> = {};
-      if (node.member && node.children.size) out['.'] = {};
+      if (node !== this.root && node.member && node.children.size) out['.'] = {};
       for (const k of [...node.children.keys()].sort(compareElements)) out[k] = enc(node.children.get(k)!);
       return out;
     };
@@ -69,8 +72,7 @@ export class FieldSet {
   }
 
   isEmpty(): boolean {
-    const any = (n: Node): boolean => n.member || [...n.children.values()].some(any);
-    return !any(this.root);
+    return this.root.children.size === 0;
   }
 
   has(path: Path): boolean {
@@ -84,8 +86,7 @@ export class FieldSet {
 
   /** The subset below `element`, re-rooted there (upstream's WithPrefix). */
   child(element: PathElement): FieldSet {
-    const n = this.root.children.get(element);
-    return new FieldSet(n ? cloneNode(n, false) : new Node());
+    return new FieldSet(this.root.children.get(element) ?? EMPTY);
   }
 
   /** Whether `element` is itself a member at the root. */
@@ -115,37 +116,54 @@ export class FieldSet {
   }
 
   union(other: FieldSet): FieldSet {
-    const u = (a: Node | undefined, b: Node | undefined): Node => {
+    // Subtrees only one side has are shared, not copied (nodes never change once built).
+    const u = (a: Node, b: Node): Node => {
+      if (a === b) return a;
       const n = new Node();
-      n.member = Boolean(a?.member || b?.member);
-      const keys = new Set([...(a?.children.keys() ?? []), ...(b?.children.keys() ?? [])]);
-      for (const k of keys) n.children.set(k, u(a?.children.get(k), b?.children.get(k)));
+      n.member = a.member || b.member;
+      for (const [k, c] of a.children) {
+        const bc = b.children.get(k);
+        n.children.set(k, bc ? u(c, bc) : c);
+      }
+      for (const [k, c] of b.children) if (!a.children.has(k)) n.children.set(k, c);
       return n;
     };
-    return new FieldSet(prune(u(this.root, other.root)));
+    if (other.isEmpty()) return this;
+    if (this.isEmpty()) return other;
+    return new FieldSet(u(this.root, other.root));
   }
 
   difference(other: FieldSet): FieldSet {
-    const d = (a: Node, b: Node | undefined): Node => {
+    // Undefined when nothing is left below (and the node is no member).
+    const d = (a: Node, b: Node): Node | undefined => {
+      if (a === b) return undefined;
       const n = new Node();
-      n.member = a.member && !b?.member;
-      for (const [k, c] of a.children) n.children.set(k, d(c, b?.children.get(k)));
-      return n;
+      n.member = a.member && !b.member;
+      for (const [k, c] of a.children) {
+        const bc = b.children.get(k);
+        const r = bc ? d(c, bc) : c;
+        if (r) n.children.set(k, r);
+      }
+      return n.member || n.children.size ? n : undefined;
     };
-    return new FieldSet(prune(d(this.root, other.root)));
+    if (this.isEmpty() || other.isEmpty()) return this;
+    return new FieldSet(d(this.root, other.root) ?? new Node());
   }
 
   intersection(other: FieldSet): FieldSet {
-    const i = (a: Node, b: Node): Node => {
+    const i = (a: Node, b: Node): Node | undefined => {
+      if (a === b) return a;
       const n = new Node();
       n.member = a.member && b.member;
       for (const [k, c] of a.children) {
         const bc = b.children.get(k);
-        if (bc) n.children.set(k, i(c, bc));
+        const r = bc ? i(c, bc) : undefined;
+        if (r) n.children.set(k, r);
       }
-      return n;
+      return n.member || n.children.size ? n : undefined;
     };
-    return new FieldSet(prune(i(this.root, other.root)));
+    if (this.isEmpty() || other.isEmpty()) return FieldSet.empty();
+    return new FieldSet(i(this.root, other.root) ?? new Node());
   }
 
   equals(other: FieldSet): boolean {
@@ -165,7 +183,7 @@ export class FieldSet {
 
   /** Visits the tree: `fn(element, member, subset)` for each child of the root. */
   forEachChild(fn: (element: PathElement, member: boolean, subset: FieldSet) => void): void {
-    for (const [k, n] of this.root.children) fn(k, n.member, new FieldSet(cloneNode(n, false)));
+    for (const [k, n] of this.root.children) fn(k, n.member, new FieldSet(n));
   }
 
   /**
@@ -173,17 +191,48 @@ export class FieldSet {
    * EnsureNamedFieldsAreMembers): `isNamed(path)` says whether the last element of `path` is a
    * struct field rather than a map entry or list item.
    */
-  withNamedFieldsAsMembers(isNamed: (path: Path) => boolean): FieldSet {
-    const root = cloneNode(this.root, true);
-    const walk = (n: Node, prefix: PathElement[]): void => {
+  withNamedFieldsAsMembers<T>(root: T, step: (ctx: T, element: PathElement) => { named: boolean; ctx: T }): FieldSet {
+    const walk = (n: Node, ctx: T): Node => {
+      const out = new Node();
+      out.member = n.member;
       for (const [k, c] of n.children) {
-        const p = [...prefix, k];
-        if (c.children.size && isNamed(p)) c.member = true;
-        walk(c, p);
+        const s = step(ctx, k);
+        const cc = walk(c, s.ctx);
+        if (c.children.size && s.named) cc.member = true;
+        out.children.set(k, cc);
       }
+      return out;
     };
-    walk(root, []);
-    return new FieldSet(root);
+    return new FieldSet(walk(this.root, root));
+  }
+}
+
+const EMPTY = new Node();
+
+/** A path under construction as a linked list (extending it is O(1)). */
+export type PathLink = { readonly parent: PathLink; readonly element: PathElement } | undefined;
+
+/** Collects member paths into a set. */
+export class SetBuilder {
+  private readonly root = new Node();
+  private readonly scratch: PathElement[] = [];
+
+  add(link: PathLink): void {
+    const pes = this.scratch;
+    pes.length = 0;
+    for (let l = link; l; l = l.parent) pes.push(l.element);
+    let n = this.root;
+    for (let i = pes.length - 1; i >= 0; i--) {
+      const e = pes[i]!;
+      let c = n.children.get(e);
+      if (!c) n.children.set(e, (c = new Node()));
+      n = c;
+    }
+    if (pes.length) n.member = true;
+  }
+
+  build(): FieldSet {
+    return new FieldSet(this.root);
   }
 }
 

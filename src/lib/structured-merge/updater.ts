@@ -6,7 +6,7 @@
  */
 import { FieldSet, type Path } from './field-set.js';
 import type { FieldType, Json } from './types.js';
-import { compare, jsonEqual, merge, namedFieldPredicate, removeItems, toFieldSet, type Comparison } from './walk.js';
+import { compare, jsonEqual, merge, namedFieldsAsMembers, removeItems, toFieldSet, type Comparison } from './walk.js';
 
 export interface VersionedSet {
   readonly set: FieldSet;
@@ -112,8 +112,7 @@ export function apply(
 
 /** Removes what `lastSet` had and nobody (the applier's new set included) owns any more. */
 function prune(merged: Json, managers: ManagedFields, lastSet: FieldSet, t: FieldType): Json {
-  const isNamed = namedFieldPredicate(t);
-  const named = (s: FieldSet) => s.withNamedFieldsAsMembers(isNamed);
+  const named = (s: FieldSet) => namedFieldsAsMembers(s, t);
   const last = named(lastSet);
   let pruned = removeItems(merged, last, t);
   let managed = FieldSet.empty();

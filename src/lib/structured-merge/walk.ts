@@ -3,7 +3,7 @@
  * sets, the difference between two values, the merge of an applied configuration into a live
  * object, and the removal of a set of fields. Pure; inputs are never changed.
  */
-import { FieldSet, fieldElement, keyElement, valueElement, type Path, type PathElement } from './field-set.js';
+import { FieldSet, SetBuilder, fieldElement, keyElement, valueElement, type PathElement, type PathLink } from './field-set.js';
 import { fieldOf, isObject, shapeOf, type FieldType, type Json, type ListType } from './types.js';
 
 /** The path element of a list item: by value for sets, by key fields for associative lists. */
@@ -20,31 +20,38 @@ export function itemElement(t: ListType, item: Json, index: number): PathElement
 
 /** Every field `v` sets, as upstream's ToFieldSet (map entries of undeclared keys are members). */
 export function toFieldSet(v: Json, t: FieldType): FieldSet {
-  const paths: Path[] = [];
-  const visit = (val: Json, type: FieldType, path: PathElement[]): void => {
+  const out = new SetBuilder();
+  const visit = (val: Json, type: FieldType, path: PathLink): void => {
     const shape = shapeOf(type, val);
     if (shape === 'leaf') {
-      if (path.length) paths.push(path);
+      if (path) out.add(path);
       return;
     }
     if (shape === 'map') {
-      for (const [k, c] of Object.entries(val as Record<string, Json>)) {
+      for (const k in val as Record<string, Json>) {
+        const c = (val as Record<string, Json>)[k]!;
         const f = fieldOf(type, k);
-        const p = [...path, fieldElement(k)];
+        const p: PathLink = { parent: path, element: fieldElement(k) };
         visit(c, f.type, p);
-        if (c === null || (isObject(c) && Object.keys(c).length === 0) || !f.declared) paths.push(p);
+        if (c === null || !f.declared || (isObject(c) && isEmptyObject(c))) out.add(p);
       }
       return;
     }
     const lt = type as ListType;
-    (val as Json[]).forEach((item, i) => {
-      const p = [...path, itemElement(lt, item, i)];
-      visit(item, lt.element, p);
-      paths.push(p);
-    });
+    const items = val as Json[];
+    for (let i = 0; i < items.length; i++) {
+      const p: PathLink = { parent: path, element: itemElement(lt, items[i]!, i) };
+      visit(items[i]!, lt.element, p);
+      out.add(p);
+    }
   };
-  visit(v, t, []);
-  return FieldSet.of(paths);
+  visit(v, t, undefined);
+  return out.build();
+}
+
+function isEmptyObject(o: Record<string, Json>): boolean {
+  for (const _ in o) return false;
+  return true;
 }
 
 export interface Comparison {
@@ -55,38 +62,38 @@ export interface Comparison {
 
 /** What changed from `lhs` to `rhs` (upstream's Compare); the root itself is never reported. */
 export function compare(lhs: Json, rhs: Json, t: FieldType): Comparison {
-  const added: Path[] = [];
-  const modified: Path[] = [];
-  const removed: Path[] = [];
-  const visit = (l: Json | undefined, r: Json | undefined, type: FieldType, path: PathElement[]): void => {
+  const added = new SetBuilder();
+  const modified = new SetBuilder();
+  const removed = new SetBuilder();
+  const visit = (l: Json | undefined, r: Json | undefined, type: FieldType, path: PathLink): void => {
     const ls = l === undefined ? undefined : shapeOf(type, l);
     const rs = r === undefined ? undefined : shapeOf(type, r);
     const shape = ls !== undefined && rs !== undefined && ls !== rs ? 'leaf' : (ls ?? rs);
     if (shape === 'leaf') {
-      if (l === undefined) added.push(path);
-      else if (r === undefined) removed.push(path);
-      else if (!jsonEqual(l, r)) modified.push(path);
+      if (l === undefined) added.add(path);
+      else if (r === undefined) removed.add(path);
+      else if (!jsonEqual(l, r)) modified.add(path);
       return;
     }
     if (shape === 'map') {
       const lo = (l ?? {}) as Record<string, Json>;
       const ro = (r ?? {}) as Record<string, Json>;
-      const keys = new Set([...Object.keys(lo), ...Object.keys(ro)]);
-      for (const k of keys) visit(own(lo, k), own(ro, k), fieldOf(type, k).type, [...path, fieldElement(k)]);
+      for (const k in lo) visit(lo[k], own(ro, k), fieldOf(type, k).type, { parent: path, element: fieldElement(k) });
+      for (const k in ro) if (!Object.hasOwn(lo, k)) visit(undefined, ro[k], fieldOf(type, k).type, { parent: path, element: fieldElement(k) });
     } else {
       const lt = type as ListType;
       const li = indexItems(lt, (l ?? []) as Json[]);
       const ri = indexItems(lt, (r ?? []) as Json[]);
-      const pes = new Set([...li.keys(), ...ri.keys()]);
-      for (const pe of pes) visit(li.get(pe), ri.get(pe), lt.element, [...path, pe]);
+      for (const [pe, item] of li) visit(item, ri.get(pe), lt.element, { parent: path, element: pe });
+      for (const [pe, item] of ri) if (!li.has(pe)) visit(undefined, item, lt.element, { parent: path, element: pe });
     }
-    if (path.length) {
-      if (l === undefined) added.push(path);
-      else if (r === undefined) removed.push(path);
+    if (path) {
+      if (l === undefined) added.add(path);
+      else if (r === undefined) removed.add(path);
     }
   };
-  visit(lhs, rhs, t, []);
-  return { added: FieldSet.of(added), modified: FieldSet.of(modified), removed: FieldSet.of(removed) };
+  visit(lhs, rhs, t, undefined);
+  return { added: added.build(), modified: modified.build(), removed: removed.build() };
 }
 
 function own(o: Record<string, Json>, k: string): Json | undefined {
@@ -225,23 +232,15 @@ function emptied(before: Json, after: Json): boolean {
   return false;
 }
 
-/** Whether the last element of `path` is a declared (struct) field under `root`. */
-export function namedFieldPredicate(root: FieldType): (path: Path) => boolean {
-  return (path) => {
-    let t: FieldType = root;
-    let named = false;
-    for (const e of path) {
-      if (e.startsWith('f:')) {
-        const f = fieldOf(t, e.slice(2));
-        named = f.declared;
-        t = f.type;
-      } else {
-        named = false;
-        t = t.kind === 'list' ? t.element : t;
-      }
+/** `set` with every declared (struct) field that has members below it a member too. */
+export function namedFieldsAsMembers(set: FieldSet, root: FieldType): FieldSet {
+  return set.withNamedFieldsAsMembers(root, (t, e) => {
+    if (e.startsWith('f:')) {
+      const f = fieldOf(t, e.slice(2));
+      return { named: f.declared, ctx: f.type };
     }
-    return named;
-  };
+    return { named: false, ctx: t.kind === 'list' ? t.element : t };
+  });
 }
 
 export function jsonEqual(a: unknown, b: unknown): boolean {
