@@ -5,6 +5,9 @@
  *   its served versions are added to the ApiRegistry (so discovery, OpenAPI, the namespace
  *   controller and the garbage collector see them at once) before the status says Established;
  * - a spec change re-registers the versions; a version no longer served is removed;
+ * - a CRD that describes a built-in resource again (same group, plural, kind: an installer's copy
+ *   of the Argo Rollouts or Istio CRDs) is Established but the built-in keeps serving, and
+ *   deleting that CRD deletes nothing;
  * - a deleted CRD has every custom resource deleted, then its resources are unregistered. With the
  *   customresourcecleanup finalizer on it (set by a client; see below) it first gets
  *   Terminating=True and disappears only after its objects; without it (the default here) the CRD
@@ -27,7 +30,7 @@ import type { ResourceStore } from '../registry/store.js';
 import type { Subscription, WatchCache } from '../watch-cache.js';
 import { resourcePrefix } from '../registry/keys.js';
 import { formatTime } from '../registry/object-meta.js';
-import { desiredStatus, isServable, setCondition, TERMINATING_COMPLETED, TERMINATING_IN_PROGRESS, usedNames } from './reconcile.js';
+import { desiredStatus, isServable, setCondition, shadowedBuiltin, TERMINATING_COMPLETED, TERMINATING_IN_PROGRESS, usedNames } from './reconcile.js';
 
 const SYSTEM_USER = { username: 'system:apiserver', groups: ['system:masters'] };
 
@@ -120,9 +123,15 @@ export function createCrdController(deps: CrdControllerDeps): CrdController {
     logger.info('serving custom resources', { crd: name, versions: defs.map((d) => d.version).join(',') });
   };
 
-  /** The store of the CRD's stored objects (served or not). */
+  /**
+   * The store of the CRD's stored objects, or undefined when it never had any: its plural was
+   * never accepted, or a built-in resource owns that storage (group and plural).
+   */
   const instanceStore = (crd: V1CustomResourceDefinition): ResourceStore | undefined => {
-    const defs = served.get(crd.metadata.name!)?.defs ?? customResourceDefs(crd, crd.status?.acceptedNames ?? crd.spec.names ?? {});
+    const accepted = crd.status?.acceptedNames;
+    if (!accepted?.plural || !accepted.kind) return undefined;
+    if (builtins.some((d) => d.group === crd.spec.group && d.plural === accepted.plural)) return undefined;
+    const defs = served.get(crd.metadata.name!)?.defs ?? customResourceDefs(crd, accepted);
     const def = defs.find((d) => !d.conversion) ?? defs[0];
     return def ? deps.storeFor(def) : undefined;
   };
@@ -136,6 +145,8 @@ export function createCrdController(deps: CrdControllerDeps): CrdController {
 
   /** Deletes every custom resource of `crd`; true once none is left. */
   const deleteInstances = async (crd: V1CustomResourceDefinition): Promise<boolean> => {
+    // A CRD that re-describes a built-in resource never owned those objects.
+    if (shadowedBuiltin(crd, builtins)) return true;
     const instances = instanceStore(crd);
     if (!instances) return true;
     const list = await instances.list({ namespace: '' });
@@ -166,11 +177,11 @@ export function createCrdController(deps: CrdControllerDeps): CrdController {
     known.set(name, crd);
     const now = formatTime(deps.now());
     if (crd.metadata.deletionTimestamp) return finalize(crd, now);
-    const want = desiredStatus(crd, usedNames(crd.spec.group ?? '', name, known.values(), builtins), now);
-    if (isServable(want)) serve({ ...crd, status: want });
+    const want = desiredStatus(crd, usedNames(crd.spec.group ?? '', name, known.values(), builtins, crd), now);
+    if (isServable(want) && !shadowedBuiltin(crd, builtins)) serve({ ...crd, status: want });
     if (JSON.stringify(want) !== JSON.stringify(crd.status ?? {})) {
       await writeStatus(name, (cur) => {
-        cur.status = desiredStatus(cur, usedNames(cur.spec.group ?? '', name, known.values(), builtins), now);
+        cur.status = desiredStatus(cur, usedNames(cur.spec.group ?? '', name, known.values(), builtins, cur), now);
       });
       // Names this CRD no longer claims may free another one's.
       for (const other of known.keys()) if (other !== name && !isServable(known.get(other)!.status)) enqueue(other);
@@ -208,7 +219,7 @@ export function createCrdController(deps: CrdControllerDeps): CrdController {
       // and namespace controller list every registered resource at their start).
       for (const o of initial.items) {
         const crd = o as V1CustomResourceDefinition;
-        if (isServable(crd.status)) serve(crd);
+        if (isServable(crd.status) && !shadowedBuiltin(crd, builtins)) serve(crd);
       }
     }
     const names = new Set([...initial.items.map((o) => o.metadata.name!), ...known.keys()]);

@@ -359,6 +359,37 @@ test('a CRD update re-registers its versions: new schema rules apply, an unserve
   await gone(`${CRDS}/updates.stable.example.com`);
 });
 
+test('a CRD that re-describes a built-in resource is Established, the built-in keeps serving, deleting it deletes nothing', async () => {
+  const W = '/apis/example.flotilla.dev/v1/namespaces/default/widgets';
+  assert.equal((await srv.request('POST', W, { apiVersion: 'example.flotilla.dev/v1', kind: 'Widget', metadata: { name: 'w' }, spec: {} })).status, 201);
+  const body = crd('widgets', 'Widget');
+  body.metadata.name = 'widgets.example.flotilla.dev';
+  body.spec.group = 'example.flotilla.dev';
+  assert.equal((await srv.request('POST', CRDS, body)).status, 201);
+  await established('widgets.example.flotilla.dev');
+  // still the built-in (its schema has no required spec.image)
+  assert.equal((await srv.request('POST', W, { apiVersion: 'example.flotilla.dev/v1', kind: 'Widget', metadata: { name: 'w2' }, spec: {} })).status, 201);
+  assert.equal((await srv.request('DELETE', `${CRDS}/widgets.example.flotilla.dev`)).status, 200);
+  await gone(`${CRDS}/widgets.example.flotilla.dev`);
+  await new Promise((r) => setTimeout(r, 100));
+  assert.equal((await srv.request('GET', `${W}/w`)).status, 200);
+  assert.equal((await srv.request('GET', `${W}/w2`)).status, 200);
+  // a CRD taking a built-in's plural for another kind is refused
+  const clash = crd('widgets', 'Gizmo');
+  clash.metadata.name = 'widgets.example.flotilla.dev';
+  clash.spec.group = 'example.flotilla.dev';
+  assert.equal((await srv.request('POST', CRDS, clash)).status, 201);
+  let na: { status: string; reason: string } | undefined;
+  for (let i = 0; i < 100 && !na; i++) {
+    na = (await srv.request('GET', `${CRDS}/widgets.example.flotilla.dev`)).json<{ status?: { conditions?: { type: string; status: string; reason: string }[] } }>().status?.conditions?.find((c) => c.type === 'NamesAccepted');
+    if (!na) await new Promise((r) => setTimeout(r, 20));
+  }
+  assert.deepEqual([na?.status, na?.reason], ['False', 'PluralConflict']);
+  assert.equal((await srv.request('DELETE', `${CRDS}/widgets.example.flotilla.dev`)).status, 200);
+  await gone(`${CRDS}/widgets.example.flotilla.dev`);
+  assert.equal((await srv.request('GET', `${W}/w`)).status, 200);
+});
+
 // Last: closing the second server closes the shared backend.
 test('Established CRDs are served again after a restart on the same storage', async () => {
   assert.equal((await srv.request('POST', CRDS, crd('persisted', 'Persisted'))).status, 201);

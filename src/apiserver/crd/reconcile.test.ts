@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { V1CustomResourceDefinition } from '../../api/apiextensions/v1/index.js';
 import type { ResourceDef } from '../../api/types.js';
-import { computeNames, desiredStatus, usedNames } from './reconcile.js';
+import { computeNames, desiredStatus, shadowedBuiltin, usedNames } from './reconcile.js';
 
 const crd = (name: string, group: string, plural: string, kind: string, accepted?: boolean): V1CustomResourceDefinition => {
   const names = { plural, singular: plural.slice(0, -1), kind, listKind: `${kind}List`, shortNames: [plural.slice(0, 2)] };
@@ -23,6 +23,10 @@ test('names are accepted when free, kept once accepted, refused when used by ano
   const r2 = computeNames(crd('rollouts.argoproj.io', 'argoproj.io', 'rollouts', 'Rollout'), usedNames('argoproj.io', 'rollouts.argoproj.io', [], [builtin]));
   assert.equal(r2.namesAccepted.status, 'False');
   assert.equal(r2.namesAccepted.reason, 'ListKindConflict');
+  // the same resource described again (an installer's copy of the CRD) is accepted
+  const again = crd('rollouts.argoproj.io', 'argoproj.io', 'rollouts', 'Rollout');
+  assert.equal(shadowedBuiltin(again, [builtin]), builtin);
+  assert.equal(computeNames(again, usedNames('argoproj.io', 'rollouts.argoproj.io', [], [builtin], again)).namesAccepted.status, 'True');
 });
 
 test('desiredStatus keeps lastTransitionTime while a condition holds', () => {

@@ -18,10 +18,22 @@ export interface UsedNames {
 }
 
 /**
- * The names in use in `group` by everything but `self`: other CRDs' accepted names and the
- * built-in resources of that group (a CRD never shadows a built-in kind).
+ * The built-in resource a CRD describes again (same group, plural and kind: e.g. the upstream
+ * Argo Rollouts CRD, whose kind Flotilla serves itself). Such a CRD is accepted and Established so
+ * installers that wait for it proceed, but the built-in keeps serving (and storing) the objects.
  */
-export function usedNames(group: string, selfName: string, crds: Iterable<V1CustomResourceDefinition>, builtins: readonly ResourceDef[]): UsedNames {
+export function shadowedBuiltin(crd: V1CustomResourceDefinition, builtins: readonly ResourceDef[]): ResourceDef | undefined {
+  const n = crd.spec?.names ?? {};
+  return builtins.find((d) => d.group === crd.spec?.group && d.plural === n.plural && d.kind === n.kind);
+}
+
+/**
+ * The names in use in `group` by everything but `self`: other CRDs' accepted names and the
+ * built-in resources of that group (a CRD never takes a built-in kind's names, unless it describes
+ * that very resource: see shadowedBuiltin).
+ */
+export function usedNames(group: string, selfName: string, crds: Iterable<V1CustomResourceDefinition>, builtins: readonly ResourceDef[], self?: V1CustomResourceDefinition): UsedNames {
+  const same = self ? shadowedBuiltin(self, builtins) : undefined;
   const resources = new Set<string>();
   const kinds = new Set<string>();
   for (const c of crds) {
@@ -32,7 +44,7 @@ export function usedNames(group: string, selfName: string, crds: Iterable<V1Cust
     for (const k of [n.kind, n.listKind]) if (k) kinds.add(k);
   }
   for (const d of builtins) {
-    if (d.group !== group) continue;
+    if (d.group !== group || (same && d.plural === same.plural && d.kind === same.kind)) continue;
     for (const r of [d.plural, d.singular, ...(d.shortNames ?? [])]) if (r) resources.add(r);
     kinds.add(d.kind);
     kinds.add(`${d.kind}List`);
