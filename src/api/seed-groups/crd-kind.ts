@@ -5,7 +5,8 @@
  *
  * - `printerColumns`: a TableDef from additionalPrinterColumns, rendered as apiextensions-apiserver's
  *   table convertor does (Name first; `string` cells print scalars as text and lists/maps as JSON;
- *   `integer` cells truncate numbers; a missing value is a null cell; without columns, `Age`);
+ *   `integer` cells truncate numbers; `date` cells are ages; a missing value is a null cell, which
+ *   kubectl prints blank; without columns, `Age`);
  * - `crdStrategy`: value validation with the schema (enum, bounds, required... with kube-openapi's
  *   messages, as a CRD's structural schema does) and Warning headers for the seed-only fields;
  * - `servedAlso`: the same kind under another version that shares its storage (apiVersion rewrite
@@ -17,6 +18,7 @@ import type { KubeObject, ResourceDef, Strategy, TableColumn, TableDef, ColumnTy
 import type { Schema } from '../schema/schema.js';
 import { validateValues } from '../schema/engine/index.js';
 import { seedFieldWarnings } from './seed-fields.js';
+import { humanAge } from '../../lib/duration/index.js';
 
 /** One entry of a CRD version's additionalPrinterColumns. */
 export interface PrinterColumn {
@@ -83,8 +85,11 @@ function goJson(v: unknown): string {
   return JSON.stringify(v).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
-/** One cell as apiextensions-apiserver's tableconvertor computes it. */
-export function columnCell(type: ColumnType, value: unknown): unknown {
+/**
+ * One cell as apiextensions-apiserver's tableconvertor computes it; `date` cells are rendered as
+ * ages relative to `now` (ConvertToHumanReadableDateType), `<invalid>` when not a timestamp.
+ */
+export function columnCell(type: ColumnType, value: unknown, now: Date = new Date(0)): unknown {
   if (value === undefined || value === null) return null;
   switch (type) {
     case 'string':
@@ -97,7 +102,8 @@ export function columnCell(type: ColumnType, value: unknown): unknown {
     case 'boolean':
       return typeof value === 'boolean' ? value : null;
     case 'date':
-      return typeof value === 'string' ? value : null;
+      if (typeof value !== 'string') return null;
+      return Number.isNaN(Date.parse(value)) ? '<invalid>' : humanAge(value, now);
   }
 }
 
@@ -111,7 +117,7 @@ export function printerColumns(columns: readonly PrinterColumn[]): TableDef {
   ];
   return {
     columns: defs,
-    cells: (obj: KubeObject) => [obj.metadata.name ?? '', ...cols.map((c, i) => columnCell(c.type, evalColumnPath(obj, paths[i]!)))],
+    cells: (obj: KubeObject, now: Date) => [obj.metadata.name ?? '', ...cols.map((c, i) => columnCell(c.type, evalColumnPath(obj, paths[i]!), now))],
   };
 }
 
