@@ -11,7 +11,8 @@
  * see the pod address and target port: the proxy DNATs before the forward hook), cluster DNS via the
  * kube-dns ClusterIP (redirected to the node-local DNS), and the node itself (readiness probes,
  * connections from the host) always allowed; isolation held while the server and its agent are
- * SIGKILLed and restarted.
+ * SIGKILLed and restarted; a new pod under default deny isolated from its first instant (todo until
+ * the kubelet announces sandbox addresses through RunningNetworkPolicy.podStarting).
  *
  * Probes: connections are made from inside each pod's network namespace (found by its pod IP among
  * `ip netns list`) by a small node script run under `nsenter --net`, each bounded by a timeout (a
