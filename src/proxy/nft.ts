@@ -28,12 +28,12 @@ export function nftApplier(opts: { binary?: string; timeoutMs?: number } = {}): 
     });
 }
 
-/** Lists the names of the `ip` family tables (cheap: no chains or sets are fetched). */
-export function nftListIpTables(opts: { binary?: string } = {}): Promise<string[] | undefined> {
+/** Lists the names of the tables of one family (default `ip`; cheap: no chains or sets are fetched). */
+export function nftListTables(family: 'ip' | 'ip6' = 'ip', opts: { binary?: string } = {}): Promise<string[] | undefined> {
   return new Promise((resolve) => {
-    execFile(opts.binary ?? 'nft', ['list', 'tables', 'ip'], { timeout: 10_000, encoding: 'utf8' }, (err, stdout) => {
+    execFile(opts.binary ?? 'nft', ['list', 'tables', family], { timeout: 10_000, encoding: 'utf8' }, (err, stdout) => {
       if (err) return resolve(undefined);
-      resolve(stdout.split('\n').map((l) => l.trim().match(/^table ip (\S+)/)?.[1]).filter((x): x is string => !!x));
+      resolve(stdout.split('\n').map((l) => l.trim().match(new RegExp(`^table ${family} (\\S+)`))?.[1]).filter((x): x is string => !!x));
     });
   });
 }

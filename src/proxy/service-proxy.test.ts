@@ -25,7 +25,7 @@ const slice = (svc: string, ips: string[]): KubeObject => ({
   endpoints: ips.map((ip) => ({ addresses: [ip], conditions: { ready: true } })),
 });
 
-function setup(opts: { fail?: (script: string) => boolean; minSyncPeriodMs?: number; mode?: string; syncPeriodMs?: number; tableExists?: () => Promise<boolean>; conntrack?: ConntrackDelete } = {}) {
+function setup(opts: { fail?: (script: string) => boolean; minSyncPeriodMs?: number; mode?: string; syncPeriodMs?: number; tableExists?: () => Promise<boolean>; conntrack?: ConntrackDelete; serviceCIDRs?: string[] } = {}) {
   const services = fakeInformer(R.services);
   const slices = fakeInformer(R.endpointslices);
   const nodes = fakeInformer(R.nodes);
@@ -50,7 +50,7 @@ function setup(opts: { fail?: (script: string) => boolean; minSyncPeriodMs?: num
       client: {} as Client,
       nodeName: 'n1',
       clusterCIDRs: ['10.244.0.0/16', 'fd00::/48'],
-      serviceCIDRs: ['10.96.0.0/16'],
+      serviceCIDRs: opts.serviceCIDRs ?? ['10.96.0.0/16'],
       logger,
       informers: { services, endpointSlices: slices, nodes },
       nft,
@@ -158,7 +158,7 @@ test('a failed delta makes the next sync a full one; a failed first sync rejects
   await assert.rejects(bad.start(), /full sync of table ip flt-test failed/);
   const seen: string[] = [];
   assert.deepEqual(await removeServiceProxyTable({ table: 'flt-test', nft: async (x) => (seen.push(x), { ok: true }) }), { ok: true });
-  assert.deepEqual(seen, ['add table ip flt-test\ndelete table ip flt-test\n']);
+  assert.deepEqual(seen, ['add table ip flt-test\ndelete table ip flt-test\nadd table ip6 flt-test\ndelete table ip6 flt-test\n'], 'both families, one transaction');
 });
 
 test('every syncPeriod: nothing is sent while the table is there; a lost table is replaced by a full sync', async () => {
@@ -259,6 +259,41 @@ test('topology: the Node\'s zone label picks the zone-hinted endpoints; a zone c
     s.nodes.set({ apiVersion: 'v1', kind: 'Node', metadata: { name: 'n1', labels: { 'topology.kubernetes.io/zone': 'zone-b', x: 'y' } } });
     await p.syncNow();
     assert.equal(s.scripts.length, 2);
+  } finally {
+    await p.stop();
+  }
+});
+
+test('dual-stack: an IPv6 service CIDR adds table ip6 in the same transaction; a change of the IPv6 half only touches it', async () => {
+  const single = setup();
+  const p1 = await single.start();
+  await p1.stop();
+  assert.doesNotMatch(single.scripts[0]!, /ip6/, 'IPv4 single-stack: no ip6 table');
+  const s = setup({ serviceCIDRs: ['10.96.0.0/16', 'fd00:96::/112'] });
+  const dual = (): KubeObject => ({
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { namespace: 'default', name: 'web' },
+    spec: { type: 'ClusterIP', clusterIP: '10.96.0.20', clusterIPs: ['10.96.0.20', 'fd00:96::20'], ipFamilies: ['IPv4', 'IPv6'], ports: [{ name: 'http', protocol: 'TCP', port: 80, targetPort: 8080 }] },
+  });
+  const v6slice = (ip: string): KubeObject => ({ ...slice('web', []), metadata: { namespace: 'default', name: 'web-v6', labels: { 'kubernetes.io/service-name': 'web' } }, addressType: 'IPv6', endpoints: [{ addresses: [ip], conditions: { ready: true } }] });
+  s.services.set(dual());
+  s.slices.set(slice('web', ['10.244.0.5']));
+  s.slices.set(v6slice('fd00::5'));
+  const p = await s.start();
+  try {
+    const full = s.scripts[0]!;
+    assert.match(full, /^add table ip flt-test\ndelete table ip flt-test\n/);
+    assert.match(full, /\nadd table ip6 flt-test\ndelete table ip6 flt-test\n/);
+    assert.match(full, /add rule ip flt-test service-default\/web\/tcp\/http ip saddr != 10\.244\.0\.5 meta l4proto tcp dnat to 10\.244\.0\.5:8080/);
+    assert.match(full, /add rule ip6 flt-test service-default\/web\/tcp\/http ip6 saddr != fd00::5 meta l4proto tcp dnat to \[fd00::5\]:8080/);
+    assert.match(full, /add rule ip6 flt-test service-default\/web\/tcp\/http ip6 daddr fd00:96::20 tcp dport 80 ip6 saddr != fd00::\/48 jump mark-for-masquerade/);
+    s.slices.set(v6slice('fd00::6'));
+    await p.syncNow();
+    assert.equal(s.scripts.length, 2);
+    assert.doesNotMatch(s.scripts[1]!, / ip flt-test /, 'the IPv4 table is not touched');
+    assert.match(s.scripts[1]!, /^flush chain ip6 flt-test service-default\/web\/tcp\/http$/m);
+    assert.equal(p.stats().services, 1);
   } finally {
     await p.stop();
   }

@@ -23,7 +23,8 @@ import type { Logger } from '../lib/log.js';
 import { buildServiceRules, SERVICE_NAME_LABEL, type EndpointSliceLike, type ProxyConfig, type ServiceLike, type ServiceRules } from './nftables/model.js';
 import { deleteTableScript, diffScript, fullSyncScript, type ServiceChange } from './nftables/script.js';
 import { staleConntrackFilters } from './nftables/conntrack.js';
-import { CONNTRACK_MISSING, conntrackAvailable, conntrackDeleter, nftApplier, nftListIpTables, type ConntrackDelete, type NftApply } from './nft.js';
+import { CONNTRACK_MISSING, conntrackAvailable, conntrackDeleter, nftApplier, nftListTables, type ConntrackDelete, type NftApply } from './nft.js';
+import { familyOps, normaliseCIDR, type Family } from './nftables/family.js';
 
 /** The Node label naming its zone (topology hints). */
 export const ZONE_LABEL = 'topology.kubernetes.io/zone';
@@ -131,22 +132,40 @@ export async function startServiceProxy(opts: ServiceProxyOptions): Promise<Runn
   const notice = proxyModeNotice(opts.mode);
   if (notice) log.warn(notice);
   const table = opts.table ?? DEFAULT_PROXY_TABLE;
-  const ipv4 = (c: string) => /^\d+\.\d+\.\d+\.\d+\/\d+$/.test(c);
   const localnet = opts.localnetInterfaces ?? [];
-  const cfg: ProxyConfig = {
-    table,
-    nodeName: opts.nodeName,
-    clusterCIDRs: opts.clusterCIDRs.filter(ipv4),
-    serviceCIDRs: opts.serviceCIDRs.filter(ipv4),
-    localhostNodePorts: localnet.length > 0,
-    masqueradeBit: opts.masqueradeBit ?? 0x4000,
-    nodeIPs: opts.nodeIPs ?? [],
+  const cfgFor = (family: Family): ProxyConfig => {
+    const cidrs = (xs: readonly string[]) => xs.map((c) => normaliseCIDR(c, familyOps(family))).filter((c): c is string => !!c);
+    return {
+      table,
+      family,
+      nodeName: opts.nodeName,
+      clusterCIDRs: cidrs(opts.clusterCIDRs),
+      serviceCIDRs: cidrs(opts.serviceCIDRs),
+      localhostNodePorts: family === 'ip' && localnet.length > 0,
+      masqueradeBit: opts.masqueradeBit ?? 0x4000,
+      nodeIPs: opts.nodeIPs ?? [],
+    };
   };
+  // One table per family in use: `ip` always; `ip6` when an IPv6 service CIDR is configured
+  // (dual-stack or IPv6 clusters). Both are written in one transaction.
+  const fams: { cfg: ProxyConfig; applied: Map<string, ServiceRules> }[] = [{ cfg: cfgFor('ip'), applied: new Map() }];
+  const v6 = cfgFor('ip6');
+  if (v6.serviceCIDRs.length > 0) fams.push({ cfg: v6, applied: new Map() });
+  const cfg = fams[0]!.cfg;
   const conntrack = opts.conntrack === false ? undefined : (opts.conntrack ?? conntrackDeleter());
   if (opts.conntrack === undefined && !(await conntrackAvailable())) log.error(CONNTRACK_MISSING);
   let conntrackMissingLogged = false;
   const nft = opts.nft ?? nftApplier();
-  const tableExists = opts.tableExists ?? (async (t: string) => (await nftListIpTables())?.includes(t));
+  const tableExists =
+    opts.tableExists ??
+    (async (t: string) => {
+      for (const f of fams) {
+        const names = await nftListTables(f.cfg.family ?? 'ip');
+        if (names === undefined) return undefined;
+        if (!names.includes(t)) return false;
+      }
+      return true;
+    });
   const minSync = opts.minSyncPeriodMs ?? 1000;
   const syncPeriod = opts.syncPeriodMs ?? 30_000;
   const fullSyncPeriod = opts.fullSyncPeriodMs ?? 3_600_000;
@@ -166,7 +185,6 @@ export async function startServiceProxy(opts: ServiceProxyOptions): Promise<Runn
   const sliceIndex = new Map<string, Map<string, EndpointSliceLike>>();
   const sliceOwner = new Map<string, string>();
   const dirty = new Set<string>();
-  let applied = new Map<string, ServiceRules>();
   let needFull = true;
   let lastFull = 0;
 
@@ -199,12 +217,13 @@ export async function startServiceProxy(opts: ServiceProxyOptions): Promise<Runn
     dirty.add(owner);
   };
 
-  const rulesFor = (key: string): ServiceRules | undefined => {
+  const rulesFor = (key: string, c: ProxyConfig): ServiceRules | undefined => {
     const i = key.indexOf('/');
     const svc = services.get(key.slice(0, i), key.slice(i + 1)) as unknown as ServiceLike | undefined;
     if (!svc) return undefined;
-    return buildServiceRules(svc, [...(sliceIndex.get(key)?.values() ?? [])], cfg);
+    return buildServiceRules(svc, [...(sliceIndex.get(key)?.values() ?? [])], c);
   };
+  const serviceCount = () => new Set(fams.flatMap((f) => [...f.applied.keys()])).size;
 
   const st: ServiceProxyStats = { services: 0, syncs: 0, fullSyncs: 0, failures: 0, lastApplyMs: 0, lastSyncMs: 0, lastScriptBytes: 0, conntrackDeleted: 0, conntrackFailures: 0, zone: '' };
 
@@ -233,13 +252,16 @@ export async function startServiceProxy(opts: ServiceProxyOptions): Promise<Runn
     const t0 = performance.now();
     if (needFull || Date.now() - lastFull >= fullSyncPeriod) {
       dirty.clear();
-      const next = new Map<string, ServiceRules>();
-      for (const o of services.list()) {
-        const k = keyOf(o);
-        const r = rulesFor(k);
-        if (r) next.set(k, r);
-      }
-      const script = fullSyncScript(cfg, next.values());
+      const nexts = fams.map((f) => {
+        const next = new Map<string, ServiceRules>();
+        for (const o of services.list()) {
+          const k = keyOf(o);
+          const r = rulesFor(k, f.cfg);
+          if (r) next.set(k, r);
+        }
+        return next;
+      });
+      const script = fams.map((f, i) => fullSyncScript(f.cfg, nexts[i]!.values())).join('');
       const a0 = performance.now();
       const res = await nft(script);
       st.lastApplyMs = performance.now() - a0;
@@ -247,28 +269,36 @@ export async function startServiceProxy(opts: ServiceProxyOptions): Promise<Runn
       if (!res.ok) {
         st.failures++;
         needFull = true;
-        throw new Error(`nftables full sync of table ip ${table} failed: ${res.error}`);
+        throw new Error(`nftables full sync of table ${fams.map((f) => `${f.cfg.family} ${table}`).join(' and ')} failed: ${res.error}`);
       }
       const changes: ServiceChange[] = [];
-      for (const k of new Set([...applied.keys(), ...next.keys()])) changes.push({ old: applied.get(k), new: next.get(k) });
-      applied = next;
+      fams.forEach((f, i) => {
+        const next = nexts[i]!;
+        for (const k of new Set([...f.applied.keys(), ...next.keys()])) changes.push({ old: f.applied.get(k), new: next.get(k) });
+        f.applied = next;
+      });
       needFull = false;
       lastFull = Date.now();
       st.fullSyncs++;
-      log.v(2).info('service rules fully synced', { services: next.size, bytes: script.length, ms: Math.round(st.lastApplyMs) });
+      log.v(2).info('service rules fully synced', { services: serviceCount(), bytes: script.length, ms: Math.round(st.lastApplyMs) });
       await flushConntrack(changes);
     } else {
       if (dirty.size === 0) return;
       const keys = [...dirty];
       dirty.clear();
       const changes: ServiceChange[] = [];
-      const next = new Map<string, ServiceRules | undefined>();
-      for (const k of keys) {
-        const n = rulesFor(k);
-        next.set(k, n);
-        changes.push({ old: applied.get(k), new: n });
-      }
-      const script = diffScript(cfg, changes);
+      const nexts = fams.map((f) => {
+        const next = new Map<string, ServiceRules | undefined>();
+        for (const k of keys) next.set(k, rulesFor(k, f.cfg));
+        return next;
+      });
+      const script = fams
+        .map((f, i) => {
+          const ch = keys.map((k) => ({ old: f.applied.get(k), new: nexts[i]!.get(k) }));
+          changes.push(...ch);
+          return diffScript(f.cfg, ch);
+        })
+        .join('');
       if (script) {
         const a0 = performance.now();
         const res = await nft(script);
@@ -283,13 +313,15 @@ export async function startServiceProxy(opts: ServiceProxyOptions): Promise<Runn
         }
         log.v(4).info('service rules updated', { services: keys.length, bytes: script.length, ms: Math.round(st.lastApplyMs) });
       }
-      for (const [k, r] of next) {
-        if (r) applied.set(k, r);
-        else applied.delete(k);
-      }
+      fams.forEach((f, i) => {
+        for (const [k, r] of nexts[i]!) {
+          if (r) f.applied.set(k, r);
+          else f.applied.delete(k);
+        }
+      });
       await flushConntrack(changes);
     }
-    st.services = applied.size;
+    st.services = serviceCount();
     st.syncs++;
     st.lastSyncMs = performance.now() - t0;
   };
@@ -355,7 +387,7 @@ export async function startServiceProxy(opts: ServiceProxyOptions): Promise<Runn
     if (o.metadata.name !== opts.nodeName) return;
     const zone = o.metadata.labels?.[ZONE_LABEL] ?? '';
     if (zone === (cfg.nodeZone ?? '')) return;
-    cfg.nodeZone = zone;
+    for (const f of fams) f.cfg.nodeZone = zone;
     st.zone = zone;
     for (const svc of services.list()) dirty.add(keyOf(svc));
     onChange();
@@ -377,7 +409,7 @@ export async function startServiceProxy(opts: ServiceProxyOptions): Promise<Runn
   }
   synced = true;
   if (dirty.size > 0) schedule();
-  log.info('service proxy started', { table: `ip ${table}`, services: applied.size, nodeIPs: opts.nodeIPs ?? [], localhostNodePorts: cfg.localhostNodePorts });
+  log.info('service proxy started', { table: fams.map((f) => `${f.cfg.family} ${table}`).join(', '), services: serviceCount(), nodeIPs: opts.nodeIPs ?? [], localhostNodePorts: cfg.localhostNodePorts });
 
   const periodic = setInterval(() => {
     void (async () => {
@@ -413,9 +445,10 @@ export async function startServiceProxy(opts: ServiceProxyOptions): Promise<Runn
 }
 
 /**
- * Removes the proxy's table (killall / node removal): our table only, from any state. Resolves
- * with the outcome; never throws.
+ * Removes the proxy's tables (killall / node removal): `ip` and `ip6` tables of that name only,
+ * from any state, in one transaction. Resolves with the outcome; never throws.
  */
 export async function removeServiceProxyTable(opts: { table?: string; nft?: NftApply } = {}): Promise<{ ok: true } | { ok: false; error: string }> {
-  return (opts.nft ?? nftApplier())(deleteTableScript(opts.table ?? DEFAULT_PROXY_TABLE));
+  const t = opts.table ?? DEFAULT_PROXY_TABLE;
+  return (opts.nft ?? nftApplier())(deleteTableScript(t, 'ip') + deleteTableScript(t, 'ip6'));
 }

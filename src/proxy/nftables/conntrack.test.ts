@@ -74,6 +74,7 @@ test('TCP-only Services never ask for conntrack deletions; duplicates across cha
 test('conntrack arguments and its deleted-count line', () => {
   assert.deepEqual(conntrackDeleteArgs({ origDst: '10.96.0.10', origPortDst: 53, replySrc: '10.244.0.5' }), ['-D', '-p', 'udp', '--orig-dst', '10.96.0.10', '--orig-port-dst', '53', '--reply-src', '10.244.0.5']);
   assert.deepEqual(conntrackDeleteArgs({ origPortDst: 30053, replySrc: '10.244.0.5' }), ['-D', '-p', 'udp', '--orig-port-dst', '30053', '--reply-src', '10.244.0.5']);
+  assert.deepEqual(conntrackDeleteArgs({ origDst: 'fd00:10:96::a', origPortDst: 53, replySrc: 'fd00:10:244::5' }), ['-D', '-f', 'ipv6', '-p', 'udp', '--orig-dst', 'fd00:10:96::a', '--orig-port-dst', '53', '--reply-src', 'fd00:10:244::5']);
   assert.equal(deletedCount('conntrack v1.4.7 (conntrack-tools): 3 flow entries have been deleted.'), 3);
   assert.equal(deletedCount('conntrack v1.4.7 (conntrack-tools): 0 flow entries have been deleted.'), 0);
   assert.equal(deletedCount(''), 0);

@@ -54,7 +54,8 @@ export function staleConntrackFilters(changes: Iterable<{ old?: Pick<ServiceRule
 
 /** The `conntrack` arguments for one filter. */
 export function conntrackDeleteArgs(f: ConntrackFilter): string[] {
-  return ['-D', '-p', 'udp', ...(f.origDst ? ['--orig-dst', f.origDst] : []), '--orig-port-dst', String(f.origPortDst), '--reply-src', f.replySrc];
+  const v6 = f.replySrc.includes(':');
+  return ['-D', ...(v6 ? ['-f', 'ipv6'] : []), '-p', 'udp', ...(f.origDst ? ['--orig-dst', f.origDst] : []), '--orig-port-dst', String(f.origPortDst), '--reply-src', f.replySrc];
 }
 
 /** The number in conntrack's `N flow entries have been deleted.` line (0 when absent). */

@@ -21,17 +21,22 @@
  * listed with their serving endpoints for stale-conntrack cleanup (conntrack.ts).
  */
 import { clusterEndpoints } from './topology.js';
+import { cidrContains, familyOps, isIPv4, normaliseCIDR, type Family, type FamilyOps } from './family.js';
+
+export { isIPv4, normaliseCIDR, cidrContains };
 
 /** Node and cluster facts the rules depend on (besides Services and EndpointSlices). */
 export interface ProxyConfig {
-  /** The `ip` table we own, e.g. `flotilla-proxy`. */
+  /** The table we own, e.g. `flotilla-proxy` (`table ip …`, or `table ip6 …` with family ip6). */
   table: string;
+  /** Address family of the table (default `ip`): only that family's addresses and slices are used. */
+  family?: Family;
   nodeName: string;
-  /** Pod network (IPv4 CIDRs): traffic to a ClusterIP from outside it is masqueraded. Empty: never. */
+  /** Pod network (CIDRs of the family): traffic to a ClusterIP from outside it is masqueraded. Empty: never. */
   clusterCIDRs: string[];
-  /** Service ranges (IPv4 CIDRs): traffic to an unallocated ClusterIP is dropped. */
+  /** Service ranges (CIDRs of the family): traffic to an unallocated ClusterIP is dropped. */
   serviceCIDRs: string[];
-  /** Accept NodePorts on 127.0.0.0/8 (needs route_localnet on the pod bridge). */
+  /** Accept NodePorts on 127.0.0.0/8 (needs route_localnet on the pod bridge; IPv4 only: never on ::1). */
   localhostNodePorts: boolean;
   /** The packet-mark bit asking for masquerade (kube-proxy: 0x4000). */
   masqueradeBit: number;
@@ -115,8 +120,6 @@ export const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
 /** Default ClientIP affinity timeout (core/v1 DefaultClientIPServiceAffinitySeconds). */
 export const DEFAULT_AFFINITY_SECONDS = 10800;
 
-const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
-export const isIPv4 = (s: string | undefined): s is string => !!s && IPV4.test(s);
 
 /** One resolved endpoint of one service port. */
 export interface ProxyEndpoint {
@@ -132,19 +135,19 @@ export interface ProxyEndpoint {
 }
 
 /**
- * The endpoints of one service port from its slices: IPv4 slices only, the slice port with the same
+ * The endpoints of one service port from its slices: slices of the family (IPv4 unless `f` says IPv6), the slice port with the same
  * name and protocol, deduplicated by ip:port (a ready copy wins), sorted for stable output.
  * Conditions as kube-proxy reads them: ready/serving unset mean true, terminating unset means false.
  */
-export function endpointsFor(slices: readonly EndpointSliceLike[], portName: string, protocol: string): ProxyEndpoint[] {
+export function endpointsFor(slices: readonly EndpointSliceLike[], portName: string, protocol: string, f: FamilyOps = familyOps('ip')): ProxyEndpoint[] {
   const byAddr = new Map<string, ProxyEndpoint>();
   for (const slice of slices) {
-    if (slice.addressType !== 'IPv4') continue;
+    if (slice.addressType !== f.addressType) continue;
     const sp = (slice.ports ?? []).find((p) => (p.name ?? '') === portName && (p.protocol ?? 'TCP').toUpperCase() === protocol.toUpperCase());
     if (!sp || !sp.port) continue;
     for (const ep of slice.endpoints ?? []) {
       const ip = ep.addresses?.[0];
-      if (!isIPv4(ip)) continue;
+      if (!f.isAddr(ip)) continue;
       const ready = ep.conditions?.ready ?? true;
       const e: ProxyEndpoint = {
         ip,
@@ -163,11 +166,12 @@ export function endpointsFor(slices: readonly EndpointSliceLike[], portName: str
       if (!prev || (!prev.ready && e.ready)) byAddr.set(k, e);
     }
   }
-  return [...byAddr.values()].sort((a, b) => ipNum(a.ip) - ipNum(b.ip) || a.port - b.port);
-}
-
-function ipNum(ip: string): number {
-  return ip.split('.').reduce((n, o) => n * 256 + Number(o), 0);
+  const num = new Map([...byAddr.values()].map((e) => [e.ip, f.toBig(e.ip)]));
+  return [...byAddr.values()].sort((a, b) => {
+    const x = num.get(a.ip)!;
+    const y = num.get(b.ip)!;
+    return x < y ? -1 : x > y ? 1 : a.port - b.port;
+  });
 }
 
 /**
@@ -212,13 +216,13 @@ export function choiceRules(targets: readonly string[]): string[] {
  * masquerade bit, so the pod sees the gateway rather than its own address answering itself.
  * With affinity, the client is (re)recorded in the endpoint's set before the DNAT.
  */
-export function endpointRules(e: { ip: string; port: number }, proto: Protocol, cond: string, affinitySet: string | undefined, masqueradeBit: number): string[] {
+export function endpointRules(e: { ip: string; port: number }, proto: Protocol, cond: string, affinitySet: string | undefined, masqueradeBit: number, f: FamilyOps = familyOps('ip')): string[] {
   const c = cond ? `${cond} ` : '';
-  const upd = affinitySet ? `update @${affinitySet} { ip saddr } ` : '';
-  const dnat = `dnat to ${e.ip}:${e.port}`;
+  const upd = affinitySet ? `update @${affinitySet} { ${f.nf} saddr } ` : '';
+  const dnat = `dnat to ${f.hostPort(e.ip, e.port)}`;
   return [
-    `ip saddr ${e.ip} ${c}meta l4proto ${proto} meta mark set meta mark | 0x${masqueradeBit.toString(16)} ${upd}${dnat}`,
-    `ip saddr != ${e.ip} ${c}meta l4proto ${proto} ${upd}${dnat}`,
+    `${f.nf} saddr ${e.ip} ${c}meta l4proto ${proto} meta mark set meta mark | 0x${masqueradeBit.toString(16)} ${upd}${dnat}`,
+    `${f.nf} saddr != ${e.ip} ${c}meta l4proto ${proto} ${upd}${dnat}`,
   ];
 }
 
@@ -226,8 +230,8 @@ export function endpointRules(e: { ip: string; port: number }, proto: Protocol, 
 export const REJECT = 'goto reject-chain';
 
 /**
- * The rules one Service owns, or undefined when it owns none (headless, ExternalName, no IPv4
- * ClusterIP and no external addresses). `slices` are the Service's EndpointSlices (any order).
+ * The rules one Service owns, or undefined when it owns none (headless, ExternalName, no ClusterIP
+ * of the table's family and no external addresses of it). `slices` are the Service's EndpointSlices (any order).
  */
 export function buildServiceRules(svc: ServiceLike, slices: readonly EndpointSliceLike[], cfg: ProxyConfig): ServiceRules | undefined {
   const ns = svc.metadata.namespace ?? 'default';
@@ -236,15 +240,17 @@ export function buildServiceRules(svc: ServiceLike, slices: readonly EndpointSli
   const spec = svc.spec ?? {};
   const type = spec.type ?? 'ClusterIP';
   if (type === 'ExternalName') return undefined;
-  const clusterIP = isIPv4(spec.clusterIP) ? spec.clusterIP : (spec.clusterIPs ?? []).find(isIPv4);
-  const externalIPs = (spec.externalIPs ?? []).filter(isIPv4);
-  const lbIPs = type === 'LoadBalancer' ? (svc.status?.loadBalancer?.ingress ?? []).map((i) => i.ip).filter(isIPv4) : [];
+  const F = familyOps(cfg.family);
+  const n = F.nf;
+  const clusterIP = F.isAddr(spec.clusterIP) ? spec.clusterIP : (spec.clusterIPs ?? []).find(F.isAddr);
+  const externalIPs = (spec.externalIPs ?? []).filter(F.isAddr);
+  const lbIPs = type === 'LoadBalancer' ? (svc.status?.loadBalancer?.ingress ?? []).map((i) => i.ip).filter(F.isAddr) : [];
   const externalAddrs = [...new Set([...externalIPs, ...lbIPs])];
   // Headless Services (clusterIP None) are DNS-only: nothing to program.
   if (!clusterIP && externalAddrs.length === 0) return undefined;
   const out: ServiceRules = { key, chains: new Map(), elements: [], sets: new Map(), udp: [] };
   if (clusterIP) out.elements.push({ map: 'cluster-ips', key: clusterIP });
-  const sourceRanges = type === 'LoadBalancer' && lbIPs.length > 0 ? loadBalancerSourceRanges(svc) : undefined;
+  const sourceRanges = type === 'LoadBalancer' && lbIPs.length > 0 ? loadBalancerSourceRanges(svc, cfg.family) : undefined;
 
   const affinity = spec.sessionAffinity === 'ClientIP';
   const timeout = spec.sessionAffinityConfig?.clientIP?.timeoutSeconds || DEFAULT_AFFINITY_SECONDS;
@@ -256,7 +262,7 @@ export function buildServiceRules(svc: ServiceLike, slices: readonly EndpointSli
     if (!proto || !sp.port) continue;
     const portName = sp.name ?? '';
     const id = `${ns}/${name}/${proto}/${portName || sp.port}`;
-    const all = endpointsFor(slices, portName, proto);
+    const all = endpointsFor(slices, portName, proto, F);
     // Cluster policy: ready endpoints, narrowed by topology hints (topology.ts).
     const usable = clusterEndpoints(all, { nodeName: cfg.nodeName, zone: cfg.nodeZone });
     const local = usableEndpoints(all.filter((e) => e.nodeName === cfg.nodeName));
@@ -264,18 +270,19 @@ export function buildServiceRules(svc: ServiceLike, slices: readonly EndpointSli
     const localChain = `local-${id}`;
     const externalChain = `external-${id}`;
 
-    const epChain = (e: ProxyEndpoint) => `endpoint-${id}__${e.ip}/${e.port}`;
-    const affSet = (e: ProxyEndpoint) => `affinity-${id}__${e.ip}/${e.port}`;
+    const epChain = (e: ProxyEndpoint) => `endpoint-${id}__${F.nameSafe(e.ip)}/${e.port}`;
+    const affSet = (e: ProxyEndpoint) => `affinity-${id}__${F.nameSafe(e.ip)}/${e.port}`;
+    const affDef = `type ${F.addrType}; flags dynamic,timeout; timeout ${timeout}s;`;
     const addEndpoints = (eps: readonly ProxyEndpoint[]) => {
       for (const e of eps) {
         const c = epChain(e);
         if (out.chains.has(c)) continue;
-        const rules = [`ip saddr ${e.ip} jump mark-for-masquerade`];
+        const rules = [`${n} saddr ${e.ip} jump mark-for-masquerade`];
         if (affinity) {
-          out.sets.set(affSet(e), `type ipv4_addr; flags dynamic,timeout; timeout ${timeout}s;`);
-          rules.push(`update @${affSet(e)} { ip saddr }`);
+          out.sets.set(affSet(e), affDef);
+          rules.push(`update @${affSet(e)} { ${n} saddr }`);
         }
-        rules.push(`meta l4proto ${proto} dnat to ${e.ip}:${e.port}`);
+        rules.push(`meta l4proto ${proto} dnat to ${F.hostPort(e.ip, e.port)}`);
         out.chains.set(c, rules);
       }
     };
@@ -283,14 +290,14 @@ export function buildServiceRules(svc: ServiceLike, slices: readonly EndpointSli
       const rules: string[] = [];
       if (eps.length > CASCADE_MAX_ENDPOINTS) {
         addEndpoints(eps);
-        if (affinity) for (const e of eps) rules.push(`ip saddr @${affSet(e)} goto ${epChain(e)}`);
+        if (affinity) for (const e of eps) rules.push(`${n} saddr @${affSet(e)} goto ${epChain(e)}`);
         rules.push(...choiceRules(eps.map(epChain)));
       } else {
         // Inline endpoints (no chain each): see endpointRules.
-        if (affinity) for (const e of eps) out.sets.set(affSet(e), `type ipv4_addr; flags dynamic,timeout; timeout ${timeout}s;`);
+        if (affinity) for (const e of eps) out.sets.set(affSet(e), affDef);
         const aff = (e: ProxyEndpoint) => (affinity ? affSet(e) : undefined);
-        if (affinity) for (const e of eps) rules.push(...endpointRules(e, proto, `ip saddr @${affSet(e)}`, aff(e), cfg.masqueradeBit));
-        eps.forEach((e, i) => rules.push(...endpointRules(e, proto, i === eps.length - 1 ? '' : `numgen random mod ${eps.length - i} 0`, aff(e), cfg.masqueradeBit)));
+        if (affinity) for (const e of eps) rules.push(...endpointRules(e, proto, `${n} saddr @${affSet(e)}`, aff(e), cfg.masqueradeBit, F));
+        eps.forEach((e, i) => rules.push(...endpointRules(e, proto, i === eps.length - 1 ? '' : `numgen random mod ${eps.length - i} 0`, aff(e), cfg.masqueradeBit, F)));
       }
       out.chains.set(chain, rules);
     };
@@ -306,7 +313,7 @@ export function buildServiceRules(svc: ServiceLike, slices: readonly EndpointSli
         if (cfg.clusterCIDRs.length > 0) {
           // Traffic from outside the pod network (the node itself, hostNetwork pods) is masqueraded,
           // so the answer comes back through us whatever the pod's routes say.
-          out.chains.get(target)!.unshift(`ip daddr ${clusterIP} ${proto} dport ${sp.port} ip saddr != ${setLit(cfg.clusterCIDRs)} jump mark-for-masquerade`);
+          out.chains.get(target)!.unshift(`${n} daddr ${clusterIP} ${proto} dport ${sp.port} ${n} saddr != ${setLit(cfg.clusterCIDRs)} jump mark-for-masquerade`);
         }
         out.elements.push({ map: 'service-ips', key: k, value: `goto ${target}` });
       } else {
@@ -318,9 +325,9 @@ export function buildServiceRules(svc: ServiceLike, slices: readonly EndpointSli
     // (filter hooks before DNAT, kube-proxy's firewall-check), whatever the endpoints.
     if (sourceRanges) {
       const fw = `firewall-${id}`;
-      const allowFromNode = (cfg.nodeIPs ?? []).some((ip) => isIPv4(ip) && sourceRanges.some((r) => cidrContains(r, ip)));
+      const allowFromNode = (cfg.nodeIPs ?? []).some((ip) => F.isAddr(ip) && sourceRanges.some((r) => cidrContains(r, ip, F)));
       const allowed = [...sourceRanges, ...(allowFromNode ? lbIPs : [])];
-      out.chains.set(fw, [allowed.length > 0 ? `ip saddr != { ${allowed.join(', ')} } drop` : 'drop']);
+      out.chains.set(fw, [allowed.length > 0 ? `${n} saddr != { ${allowed.join(', ')} } drop` : 'drop']);
       for (const ip of lbIPs) out.elements.push({ map: 'firewall-ips', key: `${ip} . ${proto} . ${sp.port}`, value: `goto ${fw}` });
     }
 
@@ -347,7 +354,7 @@ export function buildServiceRules(svc: ServiceLike, slices: readonly EndpointSli
     } else {
       // Local: the client's address is kept (no masquerade) and only this node's endpoints serve,
       // except for traffic from pods and from the node itself, which may use any endpoint.
-      if (cfg.clusterCIDRs.length > 0) ext.push(`ip saddr ${setLit(cfg.clusterCIDRs)} goto ${clusterChain}`);
+      if (cfg.clusterCIDRs.length > 0) ext.push(`${n} saddr ${setLit(cfg.clusterCIDRs)} goto ${clusterChain}`);
       ext.push('fib saddr type local jump mark-for-masquerade', `fib saddr type local goto ${clusterChain}`);
       ext.push(local.length > 0 ? `goto ${localChain}` : 'drop');
     }
@@ -361,40 +368,23 @@ export function buildServiceRules(svc: ServiceLike, slices: readonly EndpointSli
 export const SOURCE_RANGES_ANNOTATION = 'service.beta.kubernetes.io/load-balancer-source-ranges';
 
 /**
- * A LoadBalancer Service's source ranges for the IPv4 table: spec.loadBalancerSourceRanges, else
- * the comma-separated annotation; IPv4 CIDRs normalised to their network (`10.1.2.3/16` →
- * `10.1.0.0/16`), a bare address as /32. undefined = no restriction. Ranges given but none usable
- * here (IPv6 only, or invalid) → [] (nothing allowed: fail closed).
+ * A LoadBalancer Service's source ranges for the table of `family` (default IPv4):
+ * spec.loadBalancerSourceRanges, else the comma-separated annotation; CIDRs of the family
+ * normalised to their network (`10.1.2.3/16` → `10.1.0.0/16`), a bare address as /32 (/128).
+ * undefined = no restriction. Ranges given but none usable here (other family only, or invalid)
+ * → [] (nothing allowed: fail closed).
  */
-export function loadBalancerSourceRanges(svc: ServiceLike): string[] | undefined {
+export function loadBalancerSourceRanges(svc: ServiceLike, family?: Family): string[] | undefined {
+  const F = familyOps(family);
   let raw = (svc.spec?.loadBalancerSourceRanges ?? []).map((r) => r.trim()).filter((r) => r !== '');
   if (raw.length === 0) raw = (svc.metadata.annotations?.[SOURCE_RANGES_ANNOTATION] ?? '').split(',').map((r) => r.trim()).filter((r) => r !== '');
   if (raw.length === 0) return undefined;
   const out: string[] = [];
   for (const r of raw) {
-    const n = normaliseCIDR(r);
-    if (n && !out.includes(n)) out.push(n);
+    const c = normaliseCIDR(r, F);
+    if (c && !out.includes(c)) out.push(c);
   }
   return out;
-}
-
-/** An IPv4 CIDR (or bare address) as `network/prefix`; undefined when it is not IPv4. */
-export function normaliseCIDR(s: string): string | undefined {
-  const [addr, len, extra] = s.split('/');
-  if (extra !== undefined || !isIPv4(addr)) return undefined;
-  const bits = len === undefined ? 32 : /^\d{1,2}$/.test(len) ? Number(len) : NaN;
-  if (!(bits >= 0 && bits <= 32)) return undefined;
-  const mask = bits === 0 ? 0 : (~0 << (32 - bits)) >>> 0;
-  const n = (ipNum(addr) & mask) >>> 0;
-  return `${[n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.')}/${bits}`;
-}
-
-/** Whether IPv4 `ip` is inside the normalised IPv4 CIDR `cidr`. */
-export function cidrContains(cidr: string, ip: string): boolean {
-  const [net, len] = cidr.split('/');
-  const bits = Number(len);
-  const mask = bits === 0 ? 0 : (~0 << (32 - bits)) >>> 0;
-  return ((ipNum(ip) & mask) >>> 0) === ((ipNum(net!) & mask) >>> 0);
 }
 
 /** Groups slices by the `namespace/name` of their Service (slices without the label are skipped). */

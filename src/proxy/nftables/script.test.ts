@@ -130,3 +130,43 @@ test('diff: source ranges added to a LoadBalancer Service add its firewall chain
     'delete chain ip flotilla-proxy firewall-default/lb/tcp/http',
   ]);
 });
+
+test('IPv6 (table ip6): the same shape with ip6 matches, ipv6_addr keys, [addr]:port DNAT targets, names without colons; IPv4 objects ignored', () => {
+  const c6: ProxyConfig = { table: 'flotilla-proxy', family: 'ip6', nodeName: 'n1', clusterCIDRs: ['fd00:10:244::/56'], serviceCIDRs: ['fd00:10:96::/112'], localhostNodePorts: true, masqueradeBit: 0x4000 };
+  const base = baseStatements(c6);
+  for (const line of [
+    'add map ip6 flotilla-proxy service-ips { type ipv6_addr . inet_proto . inet_service : verdict; comment "ClusterIP, ExternalIP and LoadBalancer IP traffic"; }',
+    'add set ip6 flotilla-proxy cluster-ips { type ipv6_addr; comment "ClusterIPs of active services"; }',
+    'add rule ip6 flotilla-proxy services ip6 daddr . meta l4proto . th dport vmap @service-ips',
+    'add rule ip6 flotilla-proxy services fib daddr type local ip6 daddr != ::1 meta l4proto . th dport vmap @service-nodeports',
+    'add rule ip6 flotilla-proxy cluster-ips-check ip6 daddr { fd00:10:96::/112 } drop comment "unallocated ClusterIP"',
+    'add chain ip6 flotilla-proxy nat-prerouting { type nat hook prerouting priority dstnat; policy accept; }',
+  ]) assert.ok(base.includes(line), line);
+  assert.ok(!base.some((l) => /\bip (saddr|daddr)|ipv4_addr|127\.0\.0/.test(l)), 'nothing IPv4');
+  const dual: ServiceLike = {
+    metadata: { namespace: 'default', name: 'web' },
+    spec: { clusterIP: '10.96.0.20', clusterIPs: ['10.96.0.20', 'fd00:10:96::20'], ports: [{ name: 'http', protocol: 'TCP', port: 80 }], sessionAffinity: 'ClientIP' },
+  };
+  const v6slice: EndpointSliceLike = { ...slice('web', []), metadata: { namespace: 'default', name: 'web-v6', labels: { 'kubernetes.io/service-name': 'web' } }, addressType: 'IPv6', endpoints: [{ addresses: ['fd00:10:244::5'], conditions: { ready: true } }] };
+  const r6 = buildServiceRules(dual, [slice('web', ['10.244.0.5']), v6slice], c6)!;
+  assert.deepEqual(r6.elements, [
+    { map: 'cluster-ips', key: 'fd00:10:96::20' },
+    { map: 'service-ips', key: 'fd00:10:96::20 . tcp . 80', value: 'goto service-default/web/tcp/http' },
+  ]);
+  assert.deepEqual(r6.chains.get('service-default/web/tcp/http'), [
+    'ip6 daddr fd00:10:96::20 tcp dport 80 ip6 saddr != fd00:10:244::/56 jump mark-for-masquerade',
+    'ip6 saddr fd00:10:244::5 ip6 saddr @affinity-default/web/tcp/http__fd00.10.244..5/8080 meta l4proto tcp meta mark set meta mark | 0x4000 update @affinity-default/web/tcp/http__fd00.10.244..5/8080 { ip6 saddr } dnat to [fd00:10:244::5]:8080',
+    'ip6 saddr != fd00:10:244::5 ip6 saddr @affinity-default/web/tcp/http__fd00.10.244..5/8080 meta l4proto tcp update @affinity-default/web/tcp/http__fd00.10.244..5/8080 { ip6 saddr } dnat to [fd00:10:244::5]:8080',
+    'ip6 saddr fd00:10:244::5 meta l4proto tcp meta mark set meta mark | 0x4000 update @affinity-default/web/tcp/http__fd00.10.244..5/8080 { ip6 saddr } dnat to [fd00:10:244::5]:8080',
+    'ip6 saddr != fd00:10:244::5 meta l4proto tcp update @affinity-default/web/tcp/http__fd00.10.244..5/8080 { ip6 saddr } dnat to [fd00:10:244::5]:8080',
+  ]);
+  assert.deepEqual([...r6.sets.values()], ['type ipv6_addr; flags dynamic,timeout; timeout 10800s;']);
+  const full = fullSyncScript(c6, [r6]);
+  assert.match(full, /^add table ip6 flotilla-proxy\ndelete table ip6 flotilla-proxy\n/);
+  assert.ok(!/10\.96\.0\.20|10\.244\.0\.5/.test(full), 'the IPv4 half stays in the ip table');
+  // The IPv4 table of the same dual-stack Service sees only the IPv4 half; an IPv4-only Service has nothing in ip6.
+  const r4 = buildServiceRules(dual, [slice('web', ['10.244.0.5']), v6slice], cfg)!;
+  assert.ok(!JSON.stringify([...r4.chains]).includes('fd00'));
+  assert.equal(buildServiceRules(svc('v4only', '10.96.0.21'), [slice('v4only', ['10.244.0.6'])], c6), undefined);
+  assert.equal(deleteTableScript('flotilla-proxy', 'ip6'), 'add table ip6 flotilla-proxy\ndelete table ip6 flotilla-proxy\n');
+});

@@ -9,24 +9,30 @@
  * - deleteTableScript: removes our table from any state (add, then delete).
  */
 import type { Element, ProxyConfig, ServiceRules } from './model.js';
+import { familyOps, type Family } from './family.js';
 
-const MAP_TYPES: Record<Element['map'], string> = {
-  'cluster-ips': 'set cluster-ips { type ipv4_addr; comment "ClusterIPs of active services"; }',
-  'service-ips': 'map service-ips { type ipv4_addr . inet_proto . inet_service : verdict; comment "ClusterIP, ExternalIP and LoadBalancer IP traffic"; }',
+const mapTypes = (addr: string): Record<Element['map'], string> => ({
+  'cluster-ips': `set cluster-ips { type ${addr}; comment "ClusterIPs of active services"; }`,
+  'service-ips': `map service-ips { type ${addr} . inet_proto . inet_service : verdict; comment "ClusterIP, ExternalIP and LoadBalancer IP traffic"; }`,
   'service-nodeports': 'map service-nodeports { type inet_proto . inet_service : verdict; comment "NodePort traffic"; }',
-  'no-endpoint-services': 'map no-endpoint-services { type ipv4_addr . inet_proto . inet_service : verdict; comment "services without usable endpoints"; }',
+  'no-endpoint-services': `map no-endpoint-services { type ${addr} . inet_proto . inet_service : verdict; comment "services without usable endpoints"; }`,
   'no-endpoint-nodeports': 'map no-endpoint-nodeports { type inet_proto . inet_service : verdict; comment "NodePorts without usable endpoints"; }',
-  'firewall-ips': 'map firewall-ips { type ipv4_addr . inet_proto . inet_service : verdict; comment "LoadBalancer IPs with loadBalancerSourceRanges"; }',
-};
+  'firewall-ips': `map firewall-ips { type ${addr} . inet_proto . inet_service : verdict; comment "LoadBalancer IPs with loadBalancerSourceRanges"; }`,
+});
+
+/** `ip <table>` or `ip6 <table>`: how the scripts name our table. */
+const tableRef = (cfg: ProxyConfig) => `${familyOps(cfg.family).nf} ${cfg.table}`;
 
 const hex = (n: number) => `0x${n.toString(16)}`;
 
 /** The static part of the table: hooks, maps and the shared helper chains. */
 export function baseStatements(cfg: ProxyConfig): string[] {
-  const t = `ip ${cfg.table}`;
-  const notLoopback = cfg.localhostNodePorts ? '' : 'ip daddr != 127.0.0.0/8 ';
+  const F = familyOps(cfg.family);
+  const n = F.nf;
+  const t = tableRef(cfg);
+  const notLoopback = cfg.localhostNodePorts && n === 'ip' ? '' : `${n} daddr != ${F.loopback} `;
   const out: string[] = [];
-  for (const def of Object.values(MAP_TYPES)) out.push(`add ${def.replace(/^(set|map) (\S+)/, `$1 ${t} $2`)}`);
+  for (const def of Object.values(mapTypes(F.addrType))) out.push(`add ${def.replace(/^(set|map) (\S+)/, `$1 ${t} $2`)}`);
   const chain = (name: string, hook: string | undefined, rules: string[]) => {
     out.push(`add chain ${t} ${name}${hook ? ` { ${hook}; policy accept; }` : ''}`);
     for (const r of rules) out.push(`add rule ${t} ${name} ${r}`);
@@ -35,14 +41,14 @@ export function baseStatements(cfg: ProxyConfig): string[] {
   chain('mark-for-masquerade', undefined, [`meta mark set meta mark | ${bit}`]);
   chain('masquerading', undefined, [`meta mark & ${bit} == 0 return`, `meta mark set meta mark ^ ${bit}`, 'masquerade fully-random']);
   chain('reject-chain', undefined, ['meta l4proto tcp reject with tcp reset', 'reject']);
-  chain('service-endpoints-check', undefined, ['ip daddr . meta l4proto . th dport vmap @no-endpoint-services']);
+  chain('service-endpoints-check', undefined, [`${n} daddr . meta l4proto . th dport vmap @no-endpoint-services`]);
   chain('nodeport-endpoints-check', undefined, [`fib daddr type local ${notLoopback}meta l4proto . th dport vmap @no-endpoint-nodeports`]);
-  const ipCheck = ['ip daddr @cluster-ips reject comment "no such port on this ClusterIP"'];
-  if (cfg.serviceCIDRs.length > 0) ipCheck.push(`ip daddr { ${cfg.serviceCIDRs.join(', ')} } drop comment "unallocated ClusterIP"`);
+  const ipCheck = [`${n} daddr @cluster-ips reject comment "no such port on this ClusterIP"`];
+  if (cfg.serviceCIDRs.length > 0) ipCheck.push(`${n} daddr { ${cfg.serviceCIDRs.join(', ')} } drop comment "unallocated ClusterIP"`);
   chain('cluster-ips-check', undefined, ipCheck);
-  chain('firewall-check', undefined, ['ip daddr . meta l4proto . th dport vmap @firewall-ips']);
+  chain('firewall-check', undefined, [`${n} daddr . meta l4proto . th dport vmap @firewall-ips`]);
   chain('services', undefined, [
-    'ip daddr . meta l4proto . th dport vmap @service-ips',
+    `${n} daddr . meta l4proto . th dport vmap @service-ips`,
     `fib daddr type local ${notLoopback}meta l4proto . th dport vmap @service-nodeports`,
   ]);
   chain('filter-prerouting', 'type filter hook prerouting priority -110', ['ct state new jump firewall-check']);
@@ -76,7 +82,7 @@ function pushElements(out: string[], t: string, verb: 'add' | 'delete', els: rea
 
 /** One transaction that replaces our table with the base plus every Service's rules. */
 export function fullSyncScript(cfg: ProxyConfig, services: Iterable<ServiceRules>): string {
-  const t = `ip ${cfg.table}`;
+  const t = tableRef(cfg);
   const out = [`add table ${t}`, `delete table ${t}`, `add table ${t} { comment "flotilla service proxy"; }`, ...baseStatements(cfg)];
   const elements: Element[] = [];
   for (const s of services) {
@@ -104,7 +110,7 @@ const sameRules = (a: readonly string[], b: readonly string[]) => a.length === b
  * elements are not mentioned (affinity entries and counters survive).
  */
 export function diffScript(cfg: ProxyConfig, changes: Iterable<ServiceChange>): string {
-  const t = `ip ${cfg.table}`;
+  const t = tableRef(cfg);
   const flush: string[] = [];
   const delEls: Element[] = [];
   const delChains: string[] = [];
@@ -169,7 +175,7 @@ function refersToAny(rule: string, sets: ReadonlySet<string>): boolean {
   return false;
 }
 
-/** Removes our table whatever its state (absent is fine). */
-export function deleteTableScript(table: string): string {
-  return `add table ip ${table}\ndelete table ip ${table}\n`;
+/** Removes our table (of `family`, default ip) whatever its state (absent is fine). */
+export function deleteTableScript(table: string, family: Family = 'ip'): string {
+  return `add table ${family} ${table}\ndelete table ${family} ${table}\n`;
 }
