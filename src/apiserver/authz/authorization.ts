@@ -68,6 +68,10 @@ export interface Authorization {
   authorizeNow(attrs: Attributes): AuthorizationResult;
   /** Rules of a user in a namespace (SelfSubjectRulesReview). */
   rulesFor(user: UserInfo, namespace: string): RulesResult;
+  /** Rules of a Role/ClusterRole as the authorizer sees them (undefined: no such role). */
+  roleRules(kind: 'Role' | 'ClusterRole', namespace: string, name: string): readonly PolicyRule[] | undefined;
+  /** Waits (bounded) until the index reflects every write the store acknowledged. */
+  sync(): Promise<void>;
   /** Loads the index and reconciles the default policy; resolves when decisions are current. */
   start(): Promise<void>;
   stop(): void;
@@ -281,6 +285,12 @@ export function createAuthorization(opts: AuthorizationOptions, deps: Authorizat
       }
       if (result.decision !== 'allow') logDenial(attrs, result);
       return result;
+    },
+    roleRules: (kind, namespace, name) => index.roleRules(kind, namespace, name),
+    async sync() {
+      if (!rbacOn) return;
+      const rev = await deps.backend.currentRevision();
+      if (deps.cache.latestRevision() < rev && (await deps.cache.waitFor(rev, CATCH_UP_MS))) await new Promise<void>((r) => setImmediate(r));
     },
     rulesFor(user, namespace) {
       if (user.groups.includes(SYSTEM_MASTERS))

@@ -139,3 +139,45 @@ test('RBAC index: 1,000 bindings for other users leave a decision to the few tha
   assert.equal(idx.authorize(attrs({ username: 'user-7', groups: [] }, 'list', 'configmaps', { namespace: 'ns-8' })).decision, 'no-opinion');
   assert.equal(idx.size().roleBindings, 1000);
 });
+
+test('escalation: roles and bindings may only grant what the writer holds, unless escalate/bind is allowed', async () => {
+  const { createEscalationCheck } = await import('./escalation.js');
+  const { missingRules, compactRuleString } = await import('./rules.js');
+  const idx = new RbacIndex();
+  idx.put('ClusterRole', obj('ClusterRole', 'cm-edit', { rules: [{ verbs: ['get', 'create'], apiGroups: [''], resources: ['configmaps'] }] }));
+  idx.put('ClusterRole', obj('ClusterRole', 'secrets', { rules: [{ verbs: ['get'], apiGroups: [''], resources: ['secrets'] }] }));
+  idx.put('ClusterRole', obj('ClusterRole', 'rbac-writer', { rules: [{ verbs: ['create', 'update'], apiGroups: ['rbac.authorization.k8s.io'], resources: ['roles', 'rolebindings'] }] }));
+  idx.put('RoleBinding', obj('RoleBinding', 'a1', { roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cm-edit' }, subjects: [{ kind: 'User', name: 'alice' }] }, 'ns'));
+  idx.put('RoleBinding', obj('RoleBinding', 'a2', { roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'rbac-writer' }, subjects: [{ kind: 'User', name: 'alice' }] }, 'ns'));
+  const authz = {
+    authorize: async (a: Attributes) => idx.authorize(a),
+    authorizeNow: (a: Attributes) => idx.authorize(a),
+    rulesFor: (u: UserInfo, ns: string) => idx.rulesFor(u, ns),
+    roleRules: (k: 'Role' | 'ClusterRole', ns: string, n: string) => idx.roleRules(k, ns, n),
+    sync: async () => {},
+    start: async () => {},
+    stop: () => {},
+  };
+  const plugin = createEscalationCheck(() => authz);
+  const rbacDef = (plural: string) => ({ group: 'rbac.authorization.k8s.io', version: 'v1', plural }) as never;
+  const write = (plural: string, object: KubeObject) => plugin.validate!({ operation: 'CREATE', def: rbacDef(plural), namespace: 'ns', name: object.metadata.name!, object, subresource: '', user: alice, dryRun: false });
+  await write('roles', obj('Role', 'ok', { rules: [{ verbs: ['get'], apiGroups: [''], resources: ['configmaps'] }] }, 'ns'));
+  await assert.rejects(write('roles', obj('Role', 'bad', { rules: [{ verbs: ['get', 'delete'], apiGroups: [''], resources: ['configmaps', 'secrets'] }] }, 'ns')), (e: unknown) => {
+    const err = e as { code: number; message: string };
+    assert.equal(err.code, 403);
+    assert.equal(
+      err.message,
+      'roles.rbac.authorization.k8s.io "bad" is forbidden: user "alice" (groups=["dev" "system:authenticated"]) is attempting to grant RBAC permissions not currently held:\n{APIGroups:[""], Resources:["configmaps"], Verbs:["delete"]}\n{APIGroups:[""], Resources:["secrets"], Verbs:["get" "delete"]}',
+    );
+    return true;
+  });
+  const binding = (role: string) => obj('RoleBinding', `b-${role}`, { roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role }, subjects: [{ kind: 'User', name: 'bob' }] }, 'ns');
+  await write('rolebindings', binding('cm-edit'));
+  await assert.rejects(write('rolebindings', binding('secrets')), /is attempting to grant RBAC permissions not currently held:\n\{APIGroups:\[""\], Resources:\["secrets"\], Verbs:\["get"\]\}/);
+  await assert.rejects(write('rolebindings', binding('missing')), (e: unknown) => (e as { code: number }).code === 404);
+  // The bind verb on that role lifts the check.
+  idx.put('ClusterRole', obj('ClusterRole', 'binder', { rules: [{ verbs: ['bind'], apiGroups: ['rbac.authorization.k8s.io'], resources: ['clusterroles'], resourceNames: ['secrets'] }] }));
+  idx.put('RoleBinding', obj('RoleBinding', 'a3', { roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'binder' }, subjects: [{ kind: 'User', name: 'alice' }] }, 'ns'));
+  await write('rolebindings', binding('secrets'));
+  assert.equal(compactRuleString(missingRules([], [{ verbs: ['get'], nonResourceURLs: ['/x'] }])[0]!), '{NonResourceURLs:["/x"], Verbs:["get"]}');
+});

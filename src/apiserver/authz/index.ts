@@ -14,3 +14,4 @@ export { forbiddenError, forbiddenMessage } from './forbidden.js';
 export { RbacIndex } from './rbac-index.js';
 export { bootstrapClusterRoles, bootstrapClusterRoleBindings, nodeRules } from './bootstrap-policy.js';
 export type { Attributes, AuthorizationResult, Authorizer, RulesResult } from './types.js';
+export { createEscalationCheck } from './escalation.js';

@@ -93,6 +93,11 @@ export class RbacIndex implements Authorizer, RuleResolver {
     }
   }
 
+  /** The rules of a Role (namespace given) or ClusterRole; undefined when it does not exist. */
+  roleRules(kind: 'Role' | 'ClusterRole', namespace: string, name: string): readonly PolicyRule[] | undefined {
+    return kind === 'ClusterRole' ? this.clusterRoles.get(name) : this.roles.get(`${namespace}/${name}`);
+  }
+
   size(): { roles: number; clusterRoles: number; roleBindings: number; clusterRoleBindings: number } {
     return { roles: this.roles.size, clusterRoles: this.clusterRoles.size, roleBindings: this.bindings.size, clusterRoleBindings: this.clusterBindings.size };
   }

@@ -148,3 +148,57 @@ function nonResourceCovers(o: PolicyRule, url: string): boolean {
   }
   return false;
 }
+
+/**
+ * The permissions of `rules` that `owned` does not cover, broken down and compacted as upstream's
+ * validation.Covers + CompactRules: one rule per (group, resource, resourceNames) or URL set, verbs
+ * merged.
+ */
+export function missingRules(owned: readonly PolicyRule[], rules: readonly PolicyRule[]): PolicyRule[] {
+  const out: PolicyRule[] = [];
+  const byKey = new Map<string, PolicyRule>();
+  for (const rule of rules) {
+    if (rule.nonResourceURLs?.length) {
+      for (const url of rule.nonResourceURLs)
+        for (const v of rule.verbs ?? []) {
+          if (covers(owned, { verbs: [v], nonResourceURLs: [url] })) continue;
+          const key = `url\u0000${url}`;
+          let r = byKey.get(key);
+          if (!r) {
+            r = { verbs: [], nonResourceURLs: [url] };
+            byKey.set(key, r);
+            out.push(r);
+          }
+          if (!r.verbs.includes(v)) r.verbs.push(v);
+        }
+      continue;
+    }
+    for (const g of rule.apiGroups ?? [])
+      for (const res of rule.resources ?? [])
+        for (const v of rule.verbs ?? []) {
+          const atom: PolicyRule = { verbs: [v], apiGroups: [g], resources: [res], ...(rule.resourceNames?.length ? { resourceNames: rule.resourceNames } : {}) };
+          if (covers(owned, atom)) continue;
+          const key = `${g}\u0000${res}\u0000${(rule.resourceNames ?? []).join(',')}`;
+          let r = byKey.get(key);
+          if (!r) {
+            r = { verbs: [], apiGroups: [g], resources: [res], ...(rule.resourceNames?.length ? { resourceNames: [...rule.resourceNames] } : {}) };
+            byKey.set(key, r);
+            out.push(r);
+          }
+          if (!r.verbs.includes(v)) r.verbs.push(v);
+        }
+  }
+  return out;
+}
+
+/** rbacv1helpers.CompactString: `{APIGroups:["apps"], Resources:["deployments"], Verbs:["get" "list"]}`. */
+export function compactRuleString(r: PolicyRule): string {
+  const q = (xs: readonly string[]) => `[${xs.map((x) => JSON.stringify(x)).join(' ')}]`;
+  const parts: string[] = [];
+  if (r.apiGroups?.length) parts.push(`APIGroups:${q(r.apiGroups)}`);
+  if (r.resources?.length) parts.push(`Resources:${q(r.resources)}`);
+  if (r.nonResourceURLs?.length) parts.push(`NonResourceURLs:${q(r.nonResourceURLs)}`);
+  if (r.resourceNames?.length) parts.push(`ResourceNames:${q(r.resourceNames)}`);
+  if (r.verbs?.length) parts.push(`Verbs:${q(r.verbs)}`);
+  return `{${parts.join(', ')}}`;
+}
