@@ -43,7 +43,7 @@ import { AdmissionChain, type AdmissionPlugin } from './admission/types.js';
 import { GarbageCollector } from '../controllers/garbage-collector/controller.js';
 import { createCrdController, type CrdController } from './crd/index.js';
 import { createGcAccess } from './in-process.js';
-import { authorizeRequest, bearerRequest, createAuthorization, handleReview, isReviewResource, resolveUser, type AuthorizationOptions } from './authz/index.js';
+import { authorizeRequest, bearerRequest, createAuthorization, createEscalationCheck, handleReview, isReviewResource, resolveUser, type AuthorizationOptions } from './authz/index.js';
 import { CachedLister } from './cached-lister.js';
 import { ServiceAllocator, reconcileKubernetesService, releaseEndpointLease, serviceWriteHooks, type ApiEndpoint, type PortRangeSpec } from './registry/service-alloc/index.js';
 import type { V1Service } from '../api/core/v1/service.js';
@@ -132,7 +132,8 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
   const now = opts.clock ?? (() => new Date());
   const platform = `${process.platform}/${process.arch === 'x64' ? 'amd64' : process.arch}`;
   const pipeline = createWritePipeline();
-  const admission = new AdmissionChain(opts.admission ?? []);
+  // RBAC's escalation check runs after the configured plugins (it needs the authorizer, created below).
+  const admission = new AdmissionChain([...(opts.admission ?? []), createEscalationCheck(() => authz)]);
   const cache = new WatchCache(backend, { logger: log, windowMs: opts.watchWindowMs });
   const openapi = new OpenApiV3Service(registry);
   const stores = new Map<ResourceDef, ResourceStore>();
