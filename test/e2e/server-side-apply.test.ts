@@ -9,7 +9,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { KUBECTL_1_27, KUBECTL_1_33, type TestServer, configMapYaml, createNamespace, deploymentYaml, fails, getJson, ok, startServer } from './lib/kube.js';
+import { join } from 'node:path';
+import { FIXTURES, KUBECTL_1_27, KUBECTL_1_33, type TestServer, configMapYaml, createNamespace, deploymentYaml, fails, getJson, ok, startServer } from './lib/kube.js';
 
 interface Entry {
   manager: string;
@@ -121,6 +122,25 @@ test('apply --server-side --dry-run=server and diff --server-side persist nothin
   assert.match(d.stdout, /^-\s+a: "1"$/m);
   assert.match(d.stdout, /^\+\s+a: "2"$/m);
   assert.deepEqual((await getJson<Obj>(server, ['cm', 'd', '-n', 'ssa-dry'])).data, { a: '1' });
+});
+
+test('apply --server-side of the whole seed: every object serverside-applied (the tls Secret refused as upstream); again: nothing rewritten', async () => {
+  const seed = join(FIXTURES, 'seed');
+  await createNamespace(server, 'production');
+  await createNamespace(server, 'monitoring');
+  const first = await fails(server, ['apply', '--server-side', '-f', seed]);
+  const lines = first.stdout.trim().split('\n');
+  assert.ok(lines.length >= 25, first.stdout);
+  for (const l of lines) assert.match(l, / serverside-applied$/);
+  assert.match(first.stderr, /Secret in version "v1" cannot be handled as a Secret: illegal base64 data at input byte 36/);
+  assert.doesNotMatch(first.stderr, /conflict/i);
+  const before = await ok(server, ['get', 'deploy,svc,cm,rollout,virtualservice,destinationrule,networkpolicy', '-A', '-o', 'jsonpath={range .items[*]}{.metadata.name}={.metadata.resourceVersion} {end}']);
+  const again = await fails(server, ['apply', '--server-side', '-f', seed]);
+  assert.deepEqual(again.stdout.trim().split('\n'), lines);
+  const after = await ok(server, ['get', 'deploy,svc,cm,rollout,virtualservice,destinationrule,networkpolicy', '-A', '-o', 'jsonpath={range .items[*]}{.metadata.name}={.metadata.resourceVersion} {end}']);
+  assert.equal(after, before, 'a second identical apply writes nothing');
+  const mf = await managed('rollout', 'myapp-canary', 'production');
+  assert.deepEqual(mf.map((e) => [e.manager, e.operation]), [['kubectl', 'Apply']]);
 });
 
 for (const [label, binary] of [
