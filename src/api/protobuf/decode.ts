@@ -138,12 +138,16 @@ function readUnknown(buf: Uint8Array): { typeMeta?: { apiVersion?: string; kind?
   return out;
 }
 
+function readTagError(msg: string, id: number, wt: number): never {
+  if (wt === 4) throw new WireError(`proto: ${msg}: wiretype end group for non-group`);
+  throw new WireError(`proto: ${msg}: illegal tag ${id} (wire type ${wt})`);
+}
+
 function readTag(r: protobuf.Reader, msg: string): { id: number; wt: number } {
   const tag = r.uint32();
   const id = tag >>> 3;
   const wt = tag & 7;
-  if (wt === 4) throw new WireError(`proto: ${msg}: wiretype end group for non-group`);
-  if (id <= 0) throw new WireError(`proto: ${msg}: illegal tag ${id} (wire type ${wt})`);
+  if (wt === 4 || id <= 0) readTagError(msg, id, wt);
   return { id, wt };
 }
 
@@ -227,7 +231,10 @@ function decodeMessage(type: protobuf.Type, buf: Uint8Array, path: string, dropp
   const out: Record<string, unknown> = {};
   const inline: Record<string, unknown>[] = [];
   while (r.pos < r.len) {
-    const { id, wt } = readTag(r, type.name);
+    const tag = r.uint32();
+    const id = tag >>> 3;
+    const wt = tag & 7;
+    if (wt === 4 || id <= 0) readTagError(type.name, id, wt);
     const field = type.fieldsById[id];
     if (!field) {
       skip(r, wt, id);
@@ -235,8 +242,8 @@ function decodeMessage(type: protobuf.Type, buf: Uint8Array, path: string, dropp
       continue;
     }
     const name = field.name;
-    const fpath = path ? `${path}.${name}` : name;
     if (field instanceof protobuf.MapField) {
+      const fpath = path ? `${path}.${name}` : name;
       if (wt !== 2) throw new WireError(`proto: wrong wireType = ${wt} for field ${goName(name)}`);
       const [k, v] = decodeMapEntry(field, r.bytes(), fpath, dropped);
       const m = (out[name] as Record<string, unknown> | undefined) ?? {};
@@ -247,7 +254,7 @@ function decodeMessage(type: protobuf.Type, buf: Uint8Array, path: string, dropp
     const resolved = field.resolvedType;
     if (resolved instanceof protobuf.Type) {
       if (wt !== 2) throw new WireError(`proto: wrong wireType = ${wt} for field ${goName(name)}`);
-      const value = messageValue(resolved, r.bytes(), fpath, dropped);
+      const value = messageValue(resolved, r.bytes(), path ? `${path}.${name}` : name, dropped);
       if (field.repeated) {
         const list = (out[name] as unknown[] | undefined) ?? [];
         list.push(value);

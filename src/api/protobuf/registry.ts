@@ -58,10 +58,19 @@ export function protoRoot(): protobuf.Root {
 
 const byApiVersion = new Map(KIND_TABLE.map((t) => [t.apiVersion, t]));
 
+const typeCache = new Map<string, protobuf.Type | undefined>();
+
 /** The message type for a kind sent under apiVersion, or undefined when none is registered. */
 export function messageFor(apiVersion: string, kind: string): protobuf.Type | undefined {
-  if (kind === 'DeleteOptions') return protoRoot().lookupType('k8s.io.apimachinery.pkg.apis.meta.v1.DeleteOptions');
-  const t = byApiVersion.get(apiVersion);
-  if (!t || !t.kinds.includes(kind)) return undefined;
-  return protoRoot().lookupType(`${t.pkg}.${kind}`);
+  const key = `${apiVersion}\u0000${kind}`;
+  if (typeCache.has(key)) return typeCache.get(key);
+  let type: protobuf.Type | undefined;
+  if (kind === 'DeleteOptions') type = protoRoot().lookupType('k8s.io.apimachinery.pkg.apis.meta.v1.DeleteOptions');
+  else {
+    const t = byApiVersion.get(apiVersion);
+    type = t && t.kinds.includes(kind) ? protoRoot().lookupType(`${t.pkg}.${kind}`) : undefined;
+  }
+  // Bounded: at most one entry per kind name a client tried under each apiVersion it tried.
+  if (typeCache.size < 10_000) typeCache.set(key, type);
+  return type;
 }
