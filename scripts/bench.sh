@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `npm run bench`: every benchmark, each printing its figures next to a baseline measured in the
 # same run. Set-up first (npm packages, build, etcd for the etcd figures). Bounded in time.
-#   scripts/bench.sh [startup|storage|apiserver|scheduler|sim|dns|endpointslice|runtime|images|agent|stats|netpol|proxy|cluster]...
+#   scripts/bench.sh [startup|storage|apiserver|scheduler|sim|dns|endpointslice|runtime|images|agent|stats|netpol|proxy|cluster|protobuf]...
 #   (default: all but cluster, which is long; runtime, images, agent and stats need root and containerd;
 #   netpol and proxy need root and nftables)
 set -euo pipefail
@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh --test
 which=("$@")
 if [ "${#which[@]}" -eq 0 ]; then
-  which=(startup storage apiserver scheduler sim dns endpointslice)
+  which=(startup storage apiserver scheduler sim dns endpointslice protobuf)
   [ "$(id -u)" = 0 ] && which+=(runtime images agent stats netpol proxy)
 fi
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), node $(node --version), $(uname -r)"
@@ -31,6 +31,7 @@ for b in "${which[@]}"; do
     endpointslice) node --import tsx bench/endpointslice.bench.ts ;;
     netpol) node --import tsx bench/netpol.bench.ts ;;
     cluster) node --import tsx bench/cluster.bench.ts ;;
-    *) echo "bench: unknown benchmark $b (startup, storage, apiserver, scheduler, sim, dns, endpointslice, runtime, images, agent, stats, netpol, proxy, cluster)" >&2; exit 2 ;;
+    protobuf) node --import tsx bench/protobuf.bench.ts ;;
+    *) echo "bench: unknown benchmark $b (startup, storage, apiserver, scheduler, sim, dns, endpointslice, runtime, images, agent, stats, netpol, proxy, cluster, protobuf)" >&2; exit 2 ;;
   esac
 done
