@@ -26,7 +26,7 @@ import { ensureKubeletServingCert } from './kubelet/serving-cert.js';
 import { createKubeletServer } from './streaming/kubelet-server.js';
 import { createStatsProvider } from './stats/index.js';
 import { proxyTableName, startServiceProxy } from '../proxy/index.js';
-import { NETWORK_POLICIES, startNetworkPolicy } from '../proxy/netpol/index.js';
+import { NETWORK_POLICIES, startNetworkPolicy, type RunningNetworkPolicy } from '../proxy/netpol/index.js';
 import { startNodeDns, type RunningNodeDns } from '../proxy/dns/index.js';
 import { PodSync, type PodVolumes } from './kubelet/pod-sync.js';
 import { PodWorkers } from './kubelet/pod-workers.js';
@@ -252,6 +252,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     undo.push(async () => podVolumes.stop?.());
     const hostResolv = await readFile(opts.resolvConf ?? '/etc/resolv.conf', 'utf8').then(parseResolvConf, () => undefined);
     const podIPs = new Map<string, string>();
+    let netpolRef: RunningNetworkPolicy | undefined;
     const sync = new PodSync({
       runtime: cri.runtime,
       images: cri.images,
@@ -275,6 +276,8 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
         return authForImage(image, payloads);
       },
       events: (pod, type, reason, message) => recorder.event(pod, type, reason, message),
+      // Bound below once enforcement runs; the workers start after it.
+      beforeContainersStart: (pod, ips) => netpolRef?.podStarting(pod, ips) ?? Promise.resolve(),
       now: Date.now,
       logger: opts.logger.child('pod-sync'),
     });
@@ -341,6 +344,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
       logger: opts.logger.child('netpol'),
     });
     undo.push(async () => netpol.stop());
+    netpolRef = netpol;
     workers.markSynced();
     workers.start();
     log.info('node agent ready', { node: opts.nodeName, pods: pods.list().length });

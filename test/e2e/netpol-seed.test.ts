@@ -11,8 +11,8 @@
  * see the pod address and target port: the proxy DNATs before the forward hook), cluster DNS via the
  * kube-dns ClusterIP (redirected to the node-local DNS), and the node itself (readiness probes,
  * connections from the host) always allowed; isolation held while the server and its agent are
- * SIGKILLed and restarted; a new pod under default deny isolated from its first instant (todo until
- * the kubelet announces sandbox addresses through RunningNetworkPolicy.podStarting).
+ * SIGKILLed and restarted; a new pod under default deny isolated from its first instant (the
+ * kubelet announces sandbox addresses through RunningNetworkPolicy.podStarting before any container).
  *
  * Probes: connections are made from inside each pod's network namespace (found by its pod IP among
  * `ip netns list`) by a small node script run under `nsenter --net`, each bounded by a timeout (a
@@ -513,7 +513,7 @@ test('isolation holds while the server and its agent are SIGKILLed and restarted
   assert.ok(ms < 3_000, `after the restart: ${ms} ms`);
 });
 
-test('a new pod under default deny is isolated from its first instant (init containers included)', { todo: 'needs the kubelet to call RunningNetworkPolicy.podStarting between RunPodSandbox and the first container (src/agent/kubelet/pod-sync.ts, wired in src/agent/agent.ts)' }, async () => {
+test('a new pod under default deny is isolated from its first instant (init containers included)', async () => {
   await client.create(NETWORK_POLICIES, 'production', seedPolicy('default-deny-all'));
   try {
     await eventually('other → ext denied', async () => (await check('other', [[ip['ext']!, 8080]], 500))[0] === 'timeout' || undefined, 10_000);

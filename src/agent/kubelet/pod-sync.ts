@@ -78,6 +78,12 @@ export interface PodSyncDeps {
   /** Registry credentials for an image, from the pod's imagePullSecrets. */
   pullAuth(pod: V1Pod, image: string): AuthConfig | undefined;
   events: PodEventSink;
+  /**
+   * Called with the sandbox's addresses before any container of the pod starts (each sync that
+   * starts one, hostNetwork pods excluded): NetworkPolicy enforcement installs the pod's isolation
+   * first, as upstream requires of new pods. A rejection starts nothing; the sync is retried.
+   */
+  beforeContainersStart?: (pod: V1Pod, podIPs: readonly string[]) => Promise<void>;
   now: () => number;
   logger: Logger;
 }
@@ -404,6 +410,16 @@ export class PodSync {
       }
       return true;
     };
+    const starts = actions.initContainersToStart.length + actions.containersToStart.length;
+    if (starts > 0 && !pod.spec?.hostNetwork && this.deps.beforeContainersStart && podIPs.length > 0) {
+      try {
+        await this.deps.beforeContainersStart(pod, podIPs);
+      } catch (e) {
+        this.deps.events(pod, 'Warning', 'NetworkNotReady', `network policy rules for the pod are not installed: ${message(e)}`);
+        retry();
+        return;
+      }
+    }
     for (const s of actions.initContainersToStart) await start(s);
     for (const s of actions.containersToStart) await start(s);
   }

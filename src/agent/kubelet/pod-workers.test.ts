@@ -18,7 +18,7 @@ interface Recorded {
   message: string;
 }
 
-function setup(t: TestContext, opts: { configMaps?: Record<string, Record<string, string>> } = {}) {
+function setup(t: TestContext, opts: { configMaps?: Record<string, Record<string, string>>; beforeContainersStart?: (pod: V1Pod, ips: readonly string[]) => Promise<void> } = {}) {
   const rt = new FakeRuntime({ images: ['busybox:1.36'] });
   const events: Recorded[] = [];
   const statuses = new Map<string, V1PodStatus[]>();
@@ -41,6 +41,7 @@ function setup(t: TestContext, opts: { configMaps?: Record<string, Record<string
     hooks: async () => '',
     pullAuth: () => undefined,
     events: (_pod, type, reason, message) => void events.push({ type, reason, message }),
+    ...(opts.beforeContainersStart ? { beforeContainersStart: opts.beforeContainersStart } : {}),
     now: Date.now,
     logger: discardLogger,
   });
@@ -81,6 +82,26 @@ test('a pod starts: sandbox, container, status Running with the pod IP, events a
     ['Pulled', 'Created', 'Started'],
   );
   assert.equal(events[0]!.message, 'Container image "busybox:1.36" already present on machine');
+});
+
+test('network policy first: containers start only after beforeContainersStart resolved with the sandbox IP; a rejection starts nothing and is retried', async (t) => {
+  const calls: string[] = [];
+  let fail = true;
+  const { rt, events, workers, last } = setup(t, {
+    beforeContainersStart: async (pod, ips) => {
+      calls.push(`${pod.metadata.name} ${ips.join(',')} running=${rt.runningIds('app').length}`);
+      if (fail) {
+        fail = false;
+        throw new Error('nft -f failed');
+      }
+    },
+  });
+  workers.update(podFixture());
+  await until('Running posted', async () => phaseOf(last()) === 'Running', 5000);
+  assert.deepEqual(calls.slice(0, 2), ['web 10.88.0.2 running=0', 'web 10.88.0.2 running=0'], 'called before any container ran, again after the failure');
+  const warn = events.find((e) => e.reason === 'NetworkNotReady');
+  assert.equal(warn?.message, 'network policy rules for the pod are not installed: nft -f failed');
+  assert.equal(events.filter((e) => e.reason === 'Started').length, 1);
 });
 
 test('a container that exits is noticed by the relist and restarted; restartCount and lastState follow', async (t) => {
