@@ -29,3 +29,12 @@ test('patch and body content types', () => {
   assert.equal(bodyFormat('application/json; charset=utf-8'), 'json');
   assert.equal(bodyFormat('text/plain'), undefined);
 });
+
+test('protobuf request bodies are recognised; answers to protobuf Accept stay JSON', () => {
+  assert.equal(bodyFormat('application/vnd.kubernetes.protobuf'), 'protobuf');
+  assert.equal(bodyFormat('Application/Vnd.Kubernetes.Protobuf; charset=binary'), 'protobuf');
+  assert.equal(bodyFormat('application/vnd.kubernetes.protobuf;stream=watch'), 'protobuf');
+  assert.deepEqual(chooseOutput('application/vnd.kubernetes.protobuf, application/json'), { kind: 'json' });
+  assert.deepEqual(chooseOutput('application/vnd.kubernetes.protobuf;stream=watch'), { kind: 'json' });
+  assert.deepEqual(chooseOutput('application/vnd.kubernetes.protobuf;as=Table;v=v1;g=meta.k8s.io, application/json'), { kind: 'table', version: 'v1' });
+});

@@ -77,6 +77,11 @@ export type BodyFormat = 'json' | 'yaml' | 'protobuf';
 
 export type PatchType = 'json' | 'merge' | 'strategic' | 'apply';
 
+/**
+ * The encoding of a request body by its Content-Type (parameters ignored; none or JSON → json).
+ * `protobuf` bodies are decoded by api/protobuf into the same JSON object (decode.ts); answers
+ * stay JSON whatever the Accept header asks, with `Content-Type: application/json`.
+ */
 export function bodyFormat(contentType: string | undefined): BodyFormat | undefined {
   const t = parseMediaTypes(contentType)[0]?.type;
   if (t === undefined || t === 'application/json') return 'json';
