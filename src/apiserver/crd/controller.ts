@@ -18,10 +18,12 @@
  */
 import type { ApiRegistry } from '../../api/registry.js';
 import type { KubeObject, ResourceDef, StrategyContext } from '../../api/types.js';
+import { apiVersionOf } from '../../api/types.js';
 import {
   CUSTOM_RESOURCE_CLEANUP_FINALIZER,
   customResourceDefinitionResource,
   customResourceDefs,
+  storageResourceDef,
   type V1CustomResourceDefinition,
 } from '../../api/apiextensions/v1/index.js';
 import { isApiError } from '../../lib/errors.js';
@@ -131,9 +133,37 @@ export function createCrdController(deps: CrdControllerDeps): CrdController {
     const accepted = crd.status?.acceptedNames;
     if (!accepted?.plural || !accepted.kind) return undefined;
     if (builtins.some((d) => d.group === crd.spec.group && d.plural === accepted.plural)) return undefined;
-    const defs = served.get(crd.metadata.name!)?.defs ?? customResourceDefs(crd, accepted);
-    const def = defs.find((d) => !d.conversion) ?? defs[0];
+    const def = storageResourceDef(crd, accepted);
     return def ? deps.storeFor(def) : undefined;
+  };
+
+  /** Storage apiVersion all objects of a CRD are known to be stored in. */
+  const migrated = new Map<string, string>();
+
+  /**
+   * Storage version migration: objects written before the storage version changed are rewritten
+   * in the new one (conversion None: only apiVersion changes), so every served version reads them
+   * right. Runs once per CRD and storage version (and once per CRD after a restart).
+   */
+  const migrateStorage = async (crd: V1CustomResourceDefinition): Promise<void> => {
+    const name = crd.metadata.name!;
+    const instances = instanceStore(crd);
+    if (!instances) return;
+    const want = apiVersionOf(instances.def.group, instances.def.version);
+    if (migrated.get(name) === want) return;
+    const list = await instances.list({ namespace: '' });
+    let n = 0;
+    for (const obj of list.items) {
+      if (obj.apiVersion === want) continue;
+      try {
+        await instances.guaranteedUpdate(obj.metadata.namespace ?? '', obj.metadata.name!, undefined, { dryRun: false, raw: true }, ctx(), (cur) => ({ ...cur, apiVersion: want }));
+        n++;
+      } catch (e) {
+        if (!(isApiError(e) && e.reason === 'NotFound')) throw e;
+      }
+    }
+    migrated.set(name, want);
+    if (n) logger.info('migrated custom objects to the storage version', { crd: name, apiVersion: want, objects: n });
   };
 
   const writeStatus = async (name: string, mutate: (crd: V1CustomResourceDefinition) => void) => {
@@ -171,6 +201,7 @@ export function createCrdController(deps: CrdControllerDeps): CrdController {
       const last = known.get(name);
       if (last && !(await deleteInstances(last))) return false;
       known.delete(name);
+      migrated.delete(name);
       unserve(name);
       return true;
     }
@@ -178,7 +209,10 @@ export function createCrdController(deps: CrdControllerDeps): CrdController {
     const now = formatTime(deps.now());
     if (crd.metadata.deletionTimestamp) return finalize(crd, now);
     const want = desiredStatus(crd, usedNames(crd.spec.group ?? '', name, known.values(), builtins, crd), now);
-    if (isServable(want) && !shadowedBuiltin(crd, builtins)) serve({ ...crd, status: want });
+    if (isServable(want) && !shadowedBuiltin(crd, builtins)) {
+      serve({ ...crd, status: want });
+      await migrateStorage({ ...crd, status: want });
+    }
     if (JSON.stringify(want) !== JSON.stringify(crd.status ?? {})) {
       await writeStatus(name, (cur) => {
         cur.status = desiredStatus(cur, usedNames(cur.spec.group ?? '', name, known.values(), builtins, cur), now);

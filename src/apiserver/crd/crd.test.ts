@@ -390,6 +390,32 @@ test('a CRD that re-describes a built-in resource is Established, the built-in k
   assert.equal((await srv.request('GET', `${W}/w`)).status, 200);
 });
 
+test('changing the storage version migrates stored objects (apiVersion only) and records storedVersions', async () => {
+  const body = crd('moves', 'Move');
+  const v1 = body.spec.versions[0]!;
+  body.spec.versions = [{ ...v1, name: 'v1beta1' }, { ...v1, storage: false }];
+  assert.equal((await srv.request('POST', CRDS, body)).status, 201);
+  await established('moves.stable.example.com');
+  const B = '/apis/stable.example.com/v1beta1/namespaces/default/moves';
+  assert.equal((await srv.request('POST', B, { apiVersion: 'stable.example.com/v1beta1', kind: 'Move', metadata: { name: 'm' }, spec: { image: 'i' } })).status, 201);
+  const raw = async () => (JSON.parse((await srv.backend.get('/registry/stable.example.com/moves/default/m'))!.value) as { apiVersion: string }).apiVersion;
+  assert.equal(await raw(), 'stable.example.com/v1beta1');
+  const cur = (await srv.request('GET', `${CRDS}/moves.stable.example.com`)).json<typeof body & { metadata: Record<string, unknown> }>();
+  const spec = structuredClone(cur.spec);
+  spec.versions[0]!.storage = false;
+  spec.versions[1]!.storage = true;
+  const put = await srv.request('PUT', `${CRDS}/moves.stable.example.com`, { ...cur, spec });
+  assert.equal(put.status, 200, put.text);
+  assert.deepEqual(put.json<{ status: { storedVersions: string[] } }>().status.storedVersions, ['v1beta1', 'v1']);
+  for (let i = 0; i < 200 && (await raw()) !== 'stable.example.com/v1'; i++) await new Promise((r) => setTimeout(r, 20));
+  assert.equal(await raw(), 'stable.example.com/v1');
+  const viaOld = await srv.request('GET', `${B}/m`);
+  assert.equal(viaOld.json<{ apiVersion: string }>().apiVersion, 'stable.example.com/v1beta1');
+  assert.equal((await srv.request('DELETE', `${CRDS}/moves.stable.example.com`)).status, 200);
+  await gone(`${CRDS}/moves.stable.example.com`);
+  assert.equal((await srv.backend.list('/registry/stable.example.com/moves/', {})).items.length, 0);
+});
+
 // Last: closing the second server closes the shared backend.
 test('Established CRDs are served again after a restart on the same storage', async () => {
   assert.equal((await srv.request('POST', CRDS, crd('persisted', 'Persisted'))).status, 201);

@@ -33,6 +33,17 @@ export function customResourceDefs(crd: V1CustomResourceDefinition, names: Custo
   return served.map((v) => versionDef(crd, v, group, storage, names));
 }
 
+/**
+ * The ResourceDef of the storage version, whether served or not (its store reads objects as
+ * stored: deletion of a CRD's objects and storage version migration use it). Undefined without a
+ * storage version.
+ */
+export function storageResourceDef(crd: V1CustomResourceDefinition, names: CustomResourceDefinitionNames = crd.status?.acceptedNames ?? crd.spec.names ?? {}): ResourceDef | undefined {
+  const storage = storageVersionOf(crd);
+  const v = (crd.spec.versions ?? []).find((x) => x.name === storage);
+  return v ? versionDef(crd, v, crd.spec.group ?? '', storage, names) : undefined;
+}
+
 function versionDef(crd: V1CustomResourceDefinition, v: CustomResourceDefinitionVersion, group: string, storage: string | undefined, names: CustomResourceDefinitionNames): ResourceDef {
   const version = v.name!;
   const kind = names.kind ?? crd.spec.names?.kind ?? '';

@@ -10,7 +10,7 @@ import { storageVersionOf, type V1CustomResourceDefinition } from './types.js';
 
 export * from './types.js';
 export { validateCrd, validateCrdUpdate, validateStatus, validateSimpleJsonPath } from './validation.js';
-export { customResourceDefs, evalSimpleJsonPath, compareKubeVersions } from './custom-resource.js';
+export { customResourceDefs, storageResourceDef, evalSimpleJsonPath, compareKubeVersions } from './custom-resource.js';
 export { customResourceSchema, toEngineSchema } from './schema-convert.js';
 export { CustomResourceDefinitionSchema } from './schema.js';
 
