@@ -238,10 +238,10 @@ export function conflictError(conflicts: readonly Conflict[], def: ResourceDef, 
     }
     message = `Apply failed with ${conflicts.length} conflicts: ${lines.join('\n')}`;
   }
+  // Upstream's NewApplyConflict: the details carry the causes only.
+  void def;
+  void name;
   return new ApiError('Conflict', 409, message, {
-    name,
-    group: def.group,
-    kind: def.plural,
     causes: conflicts.map((c) => ({ reason: 'FieldManagerConflict', message: `conflict with ${print(c.manager)}`, field: pathString(c.path) })),
   });
 }

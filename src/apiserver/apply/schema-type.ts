@@ -36,12 +36,13 @@ function convert(s: Schema): FieldType {
       else listType = 'atomic';
     } else if (listType === 'map' && keys.length === 0 && mergeKey) keys = [mergeKey];
     const items = s.items;
+    let element: FieldType | undefined;
     return {
       kind: 'list',
       listType,
       keys,
       get element() {
-        return fieldTypeOf(items);
+        return (element ??= fieldTypeOf(items));
       },
       keyDefault: (k: string) => items?.properties?.[k]?.default,
     };
@@ -51,14 +52,24 @@ function convert(s: Schema): FieldType {
   const preserve = s['x-kubernetes-preserve-unknown-fields'] === true;
   if (s.type === 'object' || props || extra !== undefined) {
     if (!props && extra === undefined) return preserve || s.type === 'object' ? UNTYPED : SCALAR;
+    // Field lookups are resolved once per name (walks ask for the same fields on every write).
+    const resolved = new Map<string, { type: FieldType; declared: boolean } | undefined>();
+    let element: { type: FieldType; declared: boolean } | undefined | null = null;
     return {
       kind: 'map',
       atomic: s['x-kubernetes-map-type'] === 'atomic',
       field(name: string) {
-        if (props && Object.hasOwn(props, name)) return { type: fieldTypeOf(props[name]), declared: true };
-        if (typeof extra === 'object') return { type: fieldTypeOf(extra), declared: false };
-        if (extra === true || preserve) return { type: UNTYPED, declared: false };
-        return undefined;
+        if (props && Object.hasOwn(props, name)) {
+          let r = resolved.get(name);
+          if (!r) resolved.set(name, (r = { type: fieldTypeOf(props[name]), declared: true }));
+          return r;
+        }
+        if (element === null) {
+          if (typeof extra === 'object') element = { type: fieldTypeOf(extra), declared: false };
+          else if (extra === true || preserve) element = { type: UNTYPED, declared: false };
+          else element = undefined;
+        }
+        return element;
       },
     };
   }
