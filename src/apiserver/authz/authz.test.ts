@@ -160,7 +160,7 @@ test('escalation: roles and bindings may only grant what the writer holds, unles
   };
   const plugin = createEscalationCheck(() => authz);
   const rbacDef = (plural: string) => ({ group: 'rbac.authorization.k8s.io', version: 'v1', plural }) as never;
-  const write = (plural: string, object: KubeObject) => plugin.validate!({ operation: 'CREATE', def: rbacDef(plural), namespace: 'ns', name: object.metadata.name!, object, subresource: '', user: alice, dryRun: false });
+  const write = async (plural: string, object: KubeObject): Promise<void> => plugin.validate!({ operation: 'CREATE', def: rbacDef(plural), namespace: 'ns', name: object.metadata.name!, object, subresource: '', user: alice, dryRun: false });
   await write('roles', obj('Role', 'ok', { rules: [{ verbs: ['get'], apiGroups: [''], resources: ['configmaps'] }] }, 'ns'));
   await assert.rejects(write('roles', obj('Role', 'bad', { rules: [{ verbs: ['get', 'delete'], apiGroups: [''], resources: ['configmaps', 'secrets'] }] }, 'ns')), (e: unknown) => {
     const err = e as { code: number; message: string };
