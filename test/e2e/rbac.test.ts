@@ -188,6 +188,21 @@ rules: [{apiGroups: [""], resources: [podtemplates], verbs: [get, list]}]
   assert.deepEqual(JSON.parse(asGroup).status.userInfo, { username: 'someone', groups: [`${RUN}-editors`, 'system:authenticated'] });
   await forbiddenAs(as(bob, ['get', 'pods', '-n', NS, `--as=${carol.name}`]), `users "${carol.name}" is forbidden: User "${bob.name}" cannot impersonate resource "users" in API group "" at the cluster scope`);
 
+  // Escalation: a namespace admin may hand out view in the namespace, not cluster-admin.
+  const erin = await certUser(`${RUN}-erin`);
+  await ok(server, ['create', 'rolebinding', 'erin-admin', '-n', NS, '--clusterrole=admin', `--user=${erin.name}`]);
+  await okAs(as(erin, ['create', 'rolebinding', 'carol-view', '-n', NS, '--clusterrole=view', `--user=${carol.name}`]), 'erin delegates view');
+  await poll('carol can read pods once erin bound her', async () => (await as(carol, ['get', 'pods', '-n', NS])).code === 0, 10_000, 100);
+  const esc = await as(erin, ['create', 'rolebinding', 'erin-root', '-n', NS, '--clusterrole=cluster-admin', `--user=${erin.name}`]);
+  assert.equal(esc.code, 1, show(esc));
+  assert.equal(
+    esc.stderr.trim(),
+    `error: failed to create rolebinding: rolebindings.rbac.authorization.k8s.io "erin-root" is forbidden: user "${erin.name}" (groups=["system:authenticated"]) is attempting to grant RBAC permissions not currently held:\n{APIGroups:["*"], Resources:["*"], Verbs:["*"]}\n{NonResourceURLs:["*"], Verbs:["*"]}`,
+  );
+  const escRole = await as(erin, ['create', 'role', 'nodes-too', '-n', NS, '--verb=get', '--resource=pods,nodes']);
+  assert.equal(escRole.code, 1, show(escRole));
+  assert.match(escRole.stderr, /is attempting to grant RBAC permissions not currently held:\n\{APIGroups:\[""\], Resources:\["nodes"\], Verbs:\["get"\]\}/);
+
   // kubectl 1.27 speaks the same reviews.
   assert.equal((await okAs(as(alice, ['auth', 'can-i', 'watch', 'pods', '-n', NS], KUBECTL_1_27), 'can-i 1.27')).trim(), 'yes');
 });
