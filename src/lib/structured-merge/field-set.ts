@@ -96,16 +96,19 @@ export class FieldSet {
 
   /** Only the subtree at root element `element` (the element itself included). */
   only(element: PathElement): FieldSet {
-    const root = new Node();
     const n = this.root.children.get(element);
-    if (n) root.children.set(element, cloneNode(n, true));
+    if (!n) return FieldSet.empty();
+    if (this.root.children.size === 1) return this;
+    const root = new Node();
+    root.children.set(element, n);
     return new FieldSet(root);
   }
 
   /** Everything but the subtree at root element `element`. */
   without(element: PathElement): FieldSet {
-    const root = cloneNode(this.root, true);
-    root.children.delete(element);
+    if (!this.root.children.has(element)) return this;
+    const root = new Node();
+    for (const [k, c] of this.root.children) if (k !== element) root.children.set(k, c);
     return new FieldSet(root);
   }
 
