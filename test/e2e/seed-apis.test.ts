@@ -9,10 +9,10 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { FIXTURES, type KObj, type TestServer, createNamespace, fails, getJson, ok, startServer } from './lib/kube.js';
+import { FIXTURES, KUBECTL_1_27, KUBECTL_1_33, type KObj, type TestServer, createNamespace, fails, getJson, ok, startServer } from './lib/kube.js';
 
 const SEED = join(FIXTURES, 'seed');
 const f = (name: string) => join(SEED, name);
@@ -200,3 +200,35 @@ test('kubectl scale drives the Rollout scale subresource', async () => {
   const ro = await getJson<{ spec: { replicas: number } }>(server, ['rollout', 'myapp-canary', '-n', 'production']);
   assert.equal(ro.spec.replicas, 4);
 });
+
+for (const [label, binary] of [
+  ['1.27', KUBECTL_1_27],
+  ['1.33', KUBECTL_1_33],
+] as const) {
+  test(`kubectl ${label}: apply (strict validation), Warnings, get and explain of the seed kinds`, async () => {
+    assert.ok(existsSync(binary), `${binary} is missing: the machine image ships kubectl ${label} under /usr/lib/google-cloud-sdk/bin`);
+    const ns = `seed-v${label.replace('.', '')}`;
+    await createNamespace(server, ns);
+    const input = ['destination-rule.yaml', 'rollout.yaml', 'virtual-service.yaml', 'vpa.yaml']
+      .map((n) => readFileSync(f(n), 'utf8').replace('namespace: production', `namespace: ${ns}`))
+      .join('---\n');
+    const r = await server.kubectl(['apply', '-f', '-'], { binary, input });
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(r.stdout.trim().split('\n'), [
+      'destinationrule.networking.istio.io/backend-destination created',
+      'rollout.argoproj.io/myapp-canary created',
+      'virtualservice.networking.istio.io/myapp-routes created',
+      'verticalpodautoscaler.autoscaling.k8s.io/myapp-vpa created',
+    ]);
+    assert.deepEqual(r.stderr.trim().split('\n'), WARNINGS);
+    const again = await server.kubectl(['apply', '-f', '-'], { binary, input });
+    assert.equal(again.code, 0, again.stderr);
+    assert.ok(again.stdout.trim().split('\n').every((l) => l.endsWith(' unchanged')), again.stdout);
+    const vs = await server.kubectl(['get', 'vs', '-n', ns], { binary });
+    assert.equal(vs.code, 0, vs.stderr);
+    assert.deepEqual(vs.stdout.split('\n')[0]!.trim().split(/\s{2,}/), ['NAME', 'GATEWAYS', 'HOSTS', 'AGE']);
+    const ex = await server.kubectl(['explain', 'ro.spec.strategy.canary.analysis'], { binary });
+    assert.equal(ex.code, 0, ex.stderr);
+    assert.match(ex.stdout, /successCondition/);
+  });
+}
