@@ -187,3 +187,23 @@ test('embedded resources keep their type meta and need apiVersion and kind', () 
     'spec.typed.kind: Invalid value: "bad_kind": may have mixed case, but should otherwise match: a DNS-1035 label must consist of lower case alphanumeric characters or \'-\', start with an alphabetic character, and end with an alphanumeric character (e.g. \'my-name\',  or \'abc-123\', regex used for validation is \'[a-z]([-a-z0-9]*[a-z0-9])?\')',
   ]);
 });
+
+test('allOf, anyOf, oneOf and not restrict values', () => {
+  const c = crd(() => {}, {
+    type: 'object',
+    properties: {
+      spec: {
+        type: 'object',
+        properties: { a: { type: 'string' }, b: { type: 'string' }, n: { type: 'integer', not: { enum: [13] } } },
+        oneOf: [{ required: ['a'] }, { required: ['b'] }],
+      },
+    },
+  });
+  assert.deepEqual(validateCrd(c).map(String), []);
+  const def = customResourceDefs(c)[0]!;
+  const v = (spec: unknown) =>
+    def.strategy!.validate!({ apiVersion: 'example.com/v1', kind: 'Foo', metadata: { name: 'x' }, spec }, { now: new Date(), user: { username: 'u', groups: [] }, subresource: '' }).map(String);
+  assert.deepEqual(v({ a: 'x' }), []);
+  assert.deepEqual(v({ a: 'x', b: 'y' }), ['spec: Invalid value: "object": spec in body must validate one and only one schema (oneOf)']);
+  assert.deepEqual(v({ b: 'y', n: 13 }), ['spec.n: Invalid value: "integer": spec.n in body must not validate the schema (not)']);
+});

@@ -7,13 +7,13 @@
  */
 import type { KubeObject, ResourceDef, Strategy, TableColumn, TableDef } from '../../types.js';
 import { apiVersionOf } from '../../types.js';
-import { checkTypes, typeMismatchFieldError, validateValues } from '../../schema/engine/index.js';
+import { checkTypes, jsonTypeName, typeMismatchFieldError, validateValues } from '../../schema/engine/index.js';
 import { humanAge } from '../../../lib/duration/index.js';
 import { FieldError, fieldErrors } from '../../../lib/field-error.js';
 import { isDNS1035Label } from '../../../lib/validation/names.js';
 import type { Schema } from '../../schema/schema.js';
-import { customResourceSchema } from './schema-convert.js';
-import type { CustomResourceColumnDefinition, CustomResourceDefinitionNames, CustomResourceDefinitionVersion, V1CustomResourceDefinition } from './types.js';
+import { customResourceSchema, toEngineSchema } from './schema-convert.js';
+import type { CustomResourceColumnDefinition, CustomResourceDefinitionNames, CustomResourceDefinitionVersion, JSONSchemaProps, V1CustomResourceDefinition } from './types.js';
 import { storageVersionOf } from './types.js';
 
 const NAME_DESCRIPTION =
@@ -89,12 +89,13 @@ function versionDef(crd: V1CustomResourceDefinition, v: CustomResourceDefinition
 }
 
 function customResourceStrategy(schema: ResourceDef['schema'], v: CustomResourceDefinitionVersion, group: string, kind: string, crd: V1CustomResourceDefinition): Strategy {
+  const root = v.schema?.openAPIV3Schema;
   const strategy: Strategy = {
     validate(obj) {
       // Custom resources are decoded without a Go struct: type mismatches are validation errors (422).
       const errs = checkTypes(obj, schema, '', { style: 'openapi' }).map(typeMismatchFieldError);
       if (errs.length) return errs;
-      return [...validateValues(obj, schema), ...validateEmbedded(obj, schema)];
+      return [...validateValues(obj, schema), ...(root ? validateJunctors(obj, root, '') : []), ...validateEmbedded(obj, schema)];
     },
   };
   if (v.deprecated) {
@@ -102,6 +103,55 @@ function customResourceStrategy(schema: ResourceDef['schema'], v: CustomResource
     strategy.warnings = () => [text];
   }
   return strategy;
+}
+
+const junctorCache = new WeakMap<JSONSchemaProps, Map<string, Schema>>();
+
+/**
+ * Whether `value` satisfies one branch of a logic junctor (types, value constraints, nested
+ * junctors). Branches usually carry no type (structural rules forbid it); they constrain the
+ * value as whatever type it has.
+ */
+function satisfies(value: unknown, p: JSONSchemaProps): boolean {
+  const jt = jsonTypeName(value);
+  let byType = junctorCache.get(p);
+  if (!byType) junctorCache.set(p, (byType = new Map()));
+  let s = byType.get(jt);
+  if (!s) {
+    s = toEngineSchema(p);
+    if (!s.type && jt !== 'null') s = { ...s, type: jt };
+    byType.set(jt, s);
+  }
+  if (checkTypes(value, s, '', { style: 'openapi' }).length) return false;
+  if (validateValues(value, s).length) return false;
+  return validateJunctors(value, p, '').length === 0;
+}
+
+/**
+ * allOf / anyOf / oneOf / not of a structural schema (value validations only), with kube-openapi's
+ * wording: `spec: Invalid value: "object": spec in body must validate one and only one schema (oneOf)`.
+ */
+export function validateJunctors(value: unknown, p: JSONSchemaProps, path: string): FieldError[] {
+  const errs: FieldError[] = [];
+  if (value === undefined) return errs;
+  const at = path || '<nil>';
+  const bad = (what: string) => errs.push(new FieldError('FieldValueInvalid', path, jsonTypeName(value), `${at} in body ${what}`));
+  if (p.allOf?.length && !p.allOf.every((x) => satisfies(value, x))) bad('must validate all the schemas (allOf)');
+  if (p.anyOf?.length && !p.anyOf.some((x) => satisfies(value, x))) bad('must validate at least one schema (anyOf)');
+  if (p.oneOf?.length && p.oneOf.filter((x) => satisfies(value, x)).length !== 1) bad('must validate one and only one schema (oneOf)');
+  if (p.not && satisfies(value, p.not)) bad('must not validate the schema (not)');
+  if (value === null || typeof value !== 'object') return errs;
+  if (Array.isArray(value)) {
+    const items = p.items && !Array.isArray(p.items) ? p.items : undefined;
+    if (items) value.forEach((x, i) => errs.push(...validateJunctors(x, items, `${path}[${i}]`)));
+    return errs;
+  }
+  for (const [k, x] of Object.entries(value as Record<string, unknown>)) {
+    const sub = p.properties?.[k];
+    if (sub) errs.push(...validateJunctors(x, sub, path ? `${path}.${k}` : k));
+    else if (p.additionalProperties && typeof p.additionalProperties === 'object') errs.push(...validateJunctors(x, p.additionalProperties, `${path}[${k}]`));
+  }
+  return errs;
 }
 
 /**
