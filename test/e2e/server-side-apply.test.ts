@@ -10,7 +10,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { FIXTURES, KUBECTL_1_27, KUBECTL_1_33, type TestServer, configMapYaml, createNamespace, deploymentYaml, fails, getJson, ok, startServer } from './lib/kube.js';
+import { FIXTURES, KUBECTL_1_27, KUBECTL_1_33, type TestServer, configMapYaml, createNamespace, deploymentYaml, fails, getJson, ok, spawnKubectl, startServer, tempDir, write } from './lib/kube.js';
 
 interface Entry {
   manager: string;
@@ -78,6 +78,43 @@ test('conflicts: upstream text and exit 1, nothing written; --force-conflicts ta
   });
   assert.match(l.stderr, /^error: Apply failed with \d conflicts?: /m);
   assert.match(l.stderr, /conflicts? with "kubectl-label" using apps\/v1/);
+});
+
+test('imperative writes record their managers: kubectl-create, kubectl-edit, kubectl-replace', async (t) => {
+  await createNamespace(server, 'ssa-imp');
+  await ok(server, ['create', 'deployment', 'web', '-n', 'ssa-imp', '--image=nginx:1.25'], {}).catch(async () => {
+    // Without protobuf request bodies kubectl's generators may be refused: fall back to a manifest.
+    await ok(server, ['create', '-f', '-'], { input: deploymentYaml('web', 'ssa-imp') });
+  });
+  let mf = await managed('deploy', 'web', 'ssa-imp');
+  const created = mf.find((e) => e.manager === 'kubectl-create');
+  assert.ok(created, JSON.stringify(mf));
+  assert.equal(created.operation, 'Update');
+  assert.equal(created.apiVersion, 'apps/v1');
+  const tmpl = ((created.fieldsV1['f:spec'] as Record<string, Record<string, unknown>>)['f:template']!['f:spec'] as Record<string, Record<string, unknown>>)['f:containers']!;
+  assert.ok(Object.keys(tmpl).some((k) => k.startsWith('k:{"name":')), JSON.stringify(tmpl));
+
+  const dir = tempDir(t);
+  const editor = write(dir, 'editor.sh', `#!/bin/sh\nset -e\nsed -i -e 's#image: nginx:1.25#image: nginx:1.26#' "$1"\n`, 0o755);
+  const edit = spawnKubectl(t, server, ['edit', 'deployment/web', '-n', 'ssa-imp'], { env: { EDITOR: editor, KUBE_EDITOR: editor } });
+  assert.equal(await edit.exited, 0, edit.stderr());
+  mf = await managed('deploy', 'web', 'ssa-imp');
+  const edited = mf.find((e) => e.manager === 'kubectl-edit');
+  assert.ok(edited, JSON.stringify(mf));
+  assert.match(JSON.stringify(edited.fieldsV1), /"f:image":\{\}/);
+  assert.doesNotMatch(JSON.stringify(mf.find((e) => e.manager === 'kubectl-create')!.fieldsV1), /"f:image"/, 'the image moved to kubectl-edit');
+
+  const current = JSON.parse(await ok(server, ['get', 'deploy', 'web', '-n', 'ssa-imp', '-o', 'json'])) as { spec: { replicas: number } };
+  current.spec.replicas = 3;
+  await ok(server, ['replace', '-f', '-'], { input: JSON.stringify(current) });
+  mf = await managed('deploy', 'web', 'ssa-imp');
+  assert.deepEqual((mf.find((e) => e.manager === 'kubectl-replace')?.fieldsV1['f:spec'] as Record<string, unknown>)['f:replicas'], {}, JSON.stringify(mf));
+
+  // Then a server-side apply of the image by "ci" conflicts with kubectl-edit, named with its version.
+  const name = (await getJson<{ spec: { template: { spec: { containers: Array<{ name: string }> } } } }>(server, ['deploy', 'web', '-n', 'ssa-imp'])).spec.template.spec.containers[0]!.name;
+  const manifest = deploymentYaml('web', 'ssa-imp', { replicas: 3, image: 'nginx:2' }).replace('- name: main', `- name: ${name}`);
+  const c = await fails(server, ['apply', '--server-side', '--field-manager=ci', '-f', '-'], { input: manifest });
+  assert.match(c.stderr, new RegExp(`conflict with "kubectl-edit" using apps/v1: \\.spec\\.template\\.spec\\.containers\\[name="${name}"\\]\\.image`));
 });
 
 test('fields the applier no longer applies are removed, unless another manager owns them', async () => {
