@@ -10,6 +10,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { body, encodeObject, envelope } from '../../src/api/protobuf/testing/encode.js';
 import { createNamespace, getJson, KUBECTL_1_27, KUBECTL_1_33, ok, show, startServer, tempDir, type KObj, type TestServer } from './lib/kube.js';
@@ -111,6 +112,14 @@ test('kubectl create configmap / secret generic / secret tls / serviceaccount (p
   assert.match(Buffer.from((tls['data'] as Record<string, string>)['tls.crt']!, 'base64').toString(), /BEGIN CERTIFICATE/);
 
   await sameAsJson(['create', 'serviceaccount', 'pb-sa', '-n', NS], ['serviceaccount', 'pb-sa', '-n', NS]);
+
+  // A non-UTF-8 file lands in binaryData (bytes on the wire, base64 in JSON).
+  const bin = join(certDir, 'blob.bin');
+  writeFileSync(bin, Buffer.from([0x00, 0xff, 0xfe, 0x80, 0x01]));
+  const cmBin = await sameAsJson(['create', 'configmap', 'pb-bin', '-n', NS, `--from-file=${bin}`, '--from-literal=text=héllo'], ['configmap', 'pb-bin', '-n', NS]);
+  assert.deepEqual(cmBin['binaryData'], { 'blob.bin': 'AP/+gAE=' });
+  assert.deepEqual(cmBin['data'], { text: 'héllo' });
+  await sameAsJson(['create', 'secret', 'docker-registry', 'pb-reg', '-n', NS, '--docker-server=registry.example', '--docker-username=u', '--docker-password=p'], ['secret', 'pb-reg', '-n', NS]);
 });
 
 test('kubectl create deployment / service clusterip / job / cronjob (protobuf) equal the JSON path', async () => {
@@ -128,6 +137,8 @@ test('kubectl create quota / pdb / ingress / priorityclass and kubectl autoscale
   await sameAsJson(['create', 'quota', 'pb-quota', '-n', NS, '--hard=pods=2,requests.cpu=500m'], ['resourcequota', 'pb-quota', '-n', NS]);
   const pdb = await sameAsJson(['create', 'pdb', 'pb-pdb', '-n', NS, '--selector=app=pb', '--min-available=1'], ['pdb', 'pb-pdb', '-n', NS]);
   assert.equal(pdb.spec.minAvailable, 1);
+  const pdbPct = await sameAsJson(['create', 'pdb', 'pb-pdb-pct', '-n', NS, '--selector=app=pb', '--max-unavailable=50%'], ['pdb', 'pb-pdb-pct', '-n', NS]);
+  assert.equal(pdbPct.spec.maxUnavailable, '50%');
   const ing = await sameAsJson(['create', 'ingress', 'pb-ing', '-n', NS, '--rule=foo.example/bar=svc1:8080', '--class=nginx'], ['ingress', 'pb-ing', '-n', NS]);
   assert.equal(ing.spec.rules[0].http.paths[0].backend.service.port.number, 8080);
   const pc = await sameAsJson(['create', 'priorityclass', 'pb-pc', '--value=1000', '--description=protobuf e2e'], ['priorityclass', 'pb-pc']);

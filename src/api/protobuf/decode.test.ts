@@ -207,3 +207,16 @@ test('time and duration formats match Go', () => {
   assert.equal(formatDuration(150_000_000), '150ms');
   assert.equal(formatDuration(-2_000), '-2µs');
 });
+
+test('embedded protobuf objects (RawExtension) decode, nesting is bounded', () => {
+  const inner = body('v1', 'ConfigMap', { metadata: { name: 'c' }, data: { a: 'b' } });
+  const rev = ok(body('apps/v1', 'ControllerRevision', { metadata: { name: 'r' }, data: { raw: inner }, revision: 1 }));
+  assert.deepEqual(rev.object['data'], { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' }, data: { a: 'b' } });
+  const json = ok(body('apps/v1', 'ControllerRevision', { metadata: { name: 'r' }, data: { raw: Buffer.from('{"spec":{"x":1}}') }, revision: 2 }));
+  assert.deepEqual(json.object['data'], { spec: { x: 1 } });
+  let nested: Buffer = inner;
+  for (let i = 0; i < 8; i++) nested = body('apps/v1', 'ControllerRevision', { metadata: { name: `r${i}` }, data: { raw: nested }, revision: i });
+  const deep = decodeProtobufBody(nested);
+  assert.equal(deep.ok, false);
+  assert.match(deep.ok ? '' : deep.message, /nested deeper than 4/);
+});

@@ -73,6 +73,22 @@ function hasPrefix(body: Uint8Array): boolean {
 
 /** Decodes a protobuf request body; `defaults` fills a missing kind or version. */
 export function decodeProtobufBody(body: Uint8Array, defaults?: GroupVersionKindRef): ProtobufDecodeResult {
+  return decodeEnvelope(body, defaults, 0);
+}
+
+/**
+ * Embedded objects (RawExtension) may themselves be protobuf envelopes; `depth` bounds that
+ * nesting so a crafted body cannot recurse until the stack runs out.
+ */
+const MAX_EMBEDDED_DEPTH = 4;
+
+/** Per-decode state: fields skipped so far, and how deep in embedded envelopes we are. */
+interface Ctx {
+  dropped: string[];
+  depth: number;
+}
+
+function decodeEnvelope(body: Uint8Array, defaults: GroupVersionKindRef | undefined, depth: number): ProtobufDecodeResult {
   if (body.length === 0) return { ok: false, stage: 'envelope', message: 'empty data' };
   if (!hasPrefix(body))
     return { ok: false, stage: 'envelope', message: 'provided data does not appear to be a protobuf message, expected prefix [107 56 115 0]' };
@@ -96,10 +112,10 @@ export function decodeProtobufBody(body: Uint8Array, defaults?: GroupVersionKind
       message: `no kind ${JSON.stringify(gvk.kind)} is registered for version ${JSON.stringify(gvk.apiVersion)} in scheme "pkg/api/legacyscheme/scheme.go:30"`,
     };
   }
-  const dropped: string[] = [];
+  const ctx: Ctx = { dropped: [], depth };
   try {
-    const object = decodeMessage(type, unk.raw ?? new Uint8Array(0), '', dropped);
-    return { ok: true, ...gvk, object, dropped };
+    const object = decodeMessage(type, unk.raw ?? new Uint8Array(0), '', ctx);
+    return { ok: true, ...gvk, object, dropped: ctx.dropped };
   } catch (e) {
     return { ok: false, stage: 'object', ...gvk, message: wireMessage(e) };
   }
@@ -226,7 +242,7 @@ function scalarJson(v: string | number | boolean | Uint8Array): unknown {
  * Decodes one message into its JSON object. `path` names where it sits (for `dropped`).
  * Repeated fields accumulate; a repeated non-packed scalar and a packed run both work.
  */
-function decodeMessage(type: protobuf.Type, buf: Uint8Array, path: string, dropped: string[]): Record<string, unknown> {
+function decodeMessage(type: protobuf.Type, buf: Uint8Array, path: string, ctx: Ctx): Record<string, unknown> {
   const r = protobuf.Reader.create(buf);
   const out: Record<string, unknown> = {};
   const inline: Record<string, unknown>[] = [];
@@ -238,14 +254,14 @@ function decodeMessage(type: protobuf.Type, buf: Uint8Array, path: string, dropp
     const field = type.fieldsById[id];
     if (!field) {
       skip(r, wt, id);
-      dropped.push(`${type.fullName.slice(1)} field ${id}${path ? ` at ${path}` : ''}`);
+      ctx.dropped.push(`${type.fullName.slice(1)} field ${id}${path ? ` at ${path}` : ''}`);
       continue;
     }
     const name = field.name;
     if (field instanceof protobuf.MapField) {
       const fpath = path ? `${path}.${name}` : name;
       if (wt !== 2) throw new WireError(`proto: wrong wireType = ${wt} for field ${goName(name)}`);
-      const [k, v] = decodeMapEntry(field, r.bytes(), fpath, dropped);
+      const [k, v] = decodeMapEntry(field, r.bytes(), fpath, ctx);
       const m = (out[name] as Record<string, unknown> | undefined) ?? {};
       m[k] = v;
       out[name] = m;
@@ -254,7 +270,7 @@ function decodeMessage(type: protobuf.Type, buf: Uint8Array, path: string, dropp
     const resolved = field.resolvedType;
     if (resolved instanceof protobuf.Type) {
       if (wt !== 2) throw new WireError(`proto: wrong wireType = ${wt} for field ${goName(name)}`);
-      const value = messageValue(resolved, r.bytes(), path ? `${path}.${name}` : name, dropped);
+      const value = messageValue(resolved, r.bytes(), path ? `${path}.${name}` : name, ctx);
       if (field.repeated) {
         const list = (out[name] as unknown[] | undefined) ?? [];
         list.push(value);
@@ -286,7 +302,7 @@ function decodeMessage(type: protobuf.Type, buf: Uint8Array, path: string, dropp
   return inline.length ? Object.assign({}, ...inline, out) : out;
 }
 
-function decodeMapEntry(field: protobuf.MapField, buf: Uint8Array, path: string, dropped: string[]): [string, unknown] {
+function decodeMapEntry(field: protobuf.MapField, buf: Uint8Array, path: string, ctx: Ctx): [string, unknown] {
   const r = protobuf.Reader.create(buf);
   let key = '';
   let value: unknown;
@@ -301,53 +317,54 @@ function decodeMapEntry(field: protobuf.MapField, buf: Uint8Array, path: string,
       valueSeen = true;
       if (vt instanceof protobuf.Type) {
         if (wt !== 2) throw new WireError(`proto: wrong wireType = ${wt} for field value`);
-        value = messageValue(vt, r.bytes(), `${path}[${key}]`, dropped);
+        value = messageValue(vt, r.bytes(), `${path}[${key}]`, ctx);
       } else {
         if (wt !== expectedWireType(field.type)) throw new WireError(`proto: wrong wireType = ${wt} for field value`);
         value = scalarJson(readScalar(r, field.type));
       }
     } else skip(r, wt, id);
   }
-  if (!valueSeen) value = vt instanceof protobuf.Type ? messageValue(vt, new Uint8Array(0), path, dropped) : field.type === 'string' || field.type === 'bytes' ? '' : 0;
+  if (!valueSeen) value = vt instanceof protobuf.Type ? messageValue(vt, new Uint8Array(0), path, ctx) : field.type === 'string' || field.type === 'bytes' ? '' : 0;
   return [key, value];
 }
 
 /** A nested message as JSON, with the special apimachinery types converted. */
-function messageValue(type: protobuf.Type, buf: Uint8Array, path: string, dropped: string[]): unknown {
+function messageValue(type: protobuf.Type, buf: Uint8Array, path: string, ctx: Ctx): unknown {
   switch (type.fullName) {
     case SPECIAL.time:
     case SPECIAL.microTime: {
       if (buf.length === 0) return null;
-      const t = decodeMessage(type, buf, path, dropped) as { seconds?: number; nanos?: number };
+      const t = decodeMessage(type, buf, path, ctx) as { seconds?: number; nanos?: number };
       return type.fullName === SPECIAL.time ? formatTime(t.seconds ?? 0) : formatMicroTime(t.seconds ?? 0, t.nanos ?? 0);
     }
     case SPECIAL.duration:
-      return formatDuration((decodeMessage(type, buf, path, dropped) as { duration?: number }).duration ?? 0);
+      return formatDuration((decodeMessage(type, buf, path, ctx) as { duration?: number }).duration ?? 0);
     case SPECIAL.quantity: {
-      const q = (decodeMessage(type, buf, path, dropped) as { string?: string }).string;
+      const q = (decodeMessage(type, buf, path, ctx) as { string?: string }).string;
       return q === undefined || q === '' ? '0' : q;
     }
     case SPECIAL.intOrString: {
-      const v = decodeMessage(type, buf, path, dropped) as { type?: number; intVal?: number; strVal?: string };
+      const v = decodeMessage(type, buf, path, ctx) as { type?: number; intVal?: number; strVal?: string };
       return v.type === 1 ? (v.strVal ?? '') : (v.intVal ?? 0);
     }
     case SPECIAL.rawExtension:
-      return rawJson((decodeMessage(type, buf, path, dropped) as { raw?: string }).raw, path, dropped);
+      return rawJson((decodeMessage(type, buf, path, ctx) as { raw?: string }).raw, path, ctx);
     case SPECIAL.fieldsV1:
-      return rawJson((decodeMessage(type, buf, path, dropped) as { Raw?: string }).Raw, path, dropped) ?? {};
+      return rawJson((decodeMessage(type, buf, path, ctx) as { Raw?: string }).Raw, path, ctx) ?? {};
     default:
-      return decodeMessage(type, buf, path, dropped);
+      return decodeMessage(type, buf, path, ctx);
   }
 }
 
 /** Embedded raw bytes (already base64 from scalarJson): JSON as is, a nested protobuf object decoded. */
-function rawJson(b64: string | undefined, path: string, dropped: string[]): unknown {
+function rawJson(b64: string | undefined, path: string, ctx: Ctx): unknown {
   if (b64 === undefined || b64 === '') return null;
   const bytes = Buffer.from(b64, 'base64');
   if (hasPrefix(bytes)) {
-    const inner = decodeProtobufBody(bytes);
+    if (ctx.depth >= MAX_EMBEDDED_DEPTH) throw new WireError(`embedded objects nested deeper than ${MAX_EMBEDDED_DEPTH} at ${path}`);
+    const inner = decodeEnvelope(bytes, undefined, ctx.depth + 1);
     if (inner.ok) {
-      dropped.push(...inner.dropped.map((d) => `${d} (in ${path})`));
+      ctx.dropped.push(...inner.dropped.map((d) => `${d} (in ${path})`));
       return { apiVersion: inner.apiVersion, kind: inner.kind, ...inner.object };
     }
     throw new WireError(inner.message);
