@@ -17,6 +17,12 @@ import { AuthorizationPolicySpec } from './security.js';
 export { DestinationRuleSpec, GatewaySpec, ServiceEntrySpec, VirtualServiceSpec, AuthorizationPolicySpec };
 
 const PRODUCT = 'Istio';
+/** Istio's Age column (its description as crd-all.gen.yaml words it). */
+const ISTIO_AGE: PrinterColumn = {
+  ...AGE,
+  description:
+    'CreationTimestamp is a timestamp representing the server time when this object was created. It is not guaranteed to be set in happens-before order across separate operations. Clients may not set this value. It is represented in RFC3339 form and is in UTC. Populated by the system. Read-only. Null for lists. More info: https://git.k8s.io/community/contributors/devel/api-conventions.md#metadata',
+};
 const STATUS = s.looseObject({}, { description: 'Status of the resource, written by Istio components.' });
 
 interface KindSpec {
@@ -64,7 +70,7 @@ const kinds: KindSpec[] = [
     shortNames: ['dr'],
     categories: NET_CATEGORIES,
     spec: DestinationRuleSpec,
-    columns: [{ name: 'Host', type: 'string', jsonPath: '.spec.host', description: 'The name of a service from the service registry' }, AGE],
+    columns: [{ name: 'Host', type: 'string', jsonPath: '.spec.host', description: 'The name of a service from the service registry' }, ISTIO_AGE],
   },
   {
     group: NETWORKING,
@@ -86,7 +92,7 @@ const kinds: KindSpec[] = [
       { name: 'Hosts', type: 'string', jsonPath: '.spec.hosts', description: 'The hosts associated with the ServiceEntry' },
       { name: 'Location', type: 'string', jsonPath: '.spec.location', description: 'Whether the service is external to the mesh or part of the mesh (MESH_EXTERNAL or MESH_INTERNAL)' },
       { name: 'Resolution', type: 'string', jsonPath: '.spec.resolution', description: 'Service resolution mode for the hosts (NONE, STATIC, or DNS)' },
-      AGE,
+      ISTIO_AGE,
     ],
   },
   {
@@ -99,7 +105,7 @@ const kinds: KindSpec[] = [
     columns: [
       { name: 'Gateways', type: 'string', jsonPath: '.spec.gateways', description: 'The names of gateways and sidecars that should apply these routes' },
       { name: 'Hosts', type: 'string', jsonPath: '.spec.hosts', description: 'The destination hosts to which traffic is being sent' },
-      AGE,
+      ISTIO_AGE,
     ],
   },
   {
@@ -109,7 +115,7 @@ const kinds: KindSpec[] = [
     shortNames: ['ap'],
     categories: ['istio-io', 'security-istio-io'],
     spec: AuthorizationPolicySpec,
-    columns: [{ name: 'Action', type: 'string', jsonPath: '.spec.action', description: 'The operation to take.' }, AGE],
+    columns: [{ name: 'Action', type: 'string', jsonPath: '.spec.action', description: 'The operation to take.' }, ISTIO_AGE],
   },
 ];
 
