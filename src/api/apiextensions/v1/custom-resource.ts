@@ -90,12 +90,15 @@ function versionDef(crd: V1CustomResourceDefinition, v: CustomResourceDefinition
 
 function customResourceStrategy(schema: ResourceDef['schema'], v: CustomResourceDefinitionVersion, group: string, kind: string, crd: V1CustomResourceDefinition): Strategy {
   const root = v.schema?.openAPIV3Schema;
+  // Walks that find nothing in most schemas are skipped unless the schema uses them.
+  const junctors = Boolean(root && anyNode(root, (x) => Boolean(x.allOf?.length || x.anyOf?.length || x.oneOf?.length || x.not)));
+  const embedded = Boolean(root && anyNode(root, (x) => Boolean(x['x-kubernetes-embedded-resource'])));
   const strategy: Strategy = {
     validate(obj) {
       // Custom resources are decoded without a Go struct: type mismatches are validation errors (422).
       const errs = checkTypes(obj, schema, '', { style: 'openapi' }).map(typeMismatchFieldError);
       if (errs.length) return errs;
-      return [...validateValues(obj, schema), ...(root ? validateJunctors(obj, root, '') : []), ...validateEmbedded(obj, schema)];
+      return [...validateValues(obj, schema), ...(junctors ? validateJunctors(obj, root!, '') : []), ...(embedded ? validateEmbedded(obj, schema) : [])];
     },
   };
   if (v.deprecated) {
@@ -103,6 +106,14 @@ function customResourceStrategy(schema: ResourceDef['schema'], v: CustomResource
     strategy.warnings = () => [text];
   }
   return strategy;
+}
+
+/** Whether any node of a schema (properties, items, additionalProperties) matches. */
+function anyNode(p: JSONSchemaProps, test: (x: JSONSchemaProps) => boolean): boolean {
+  if (test(p)) return true;
+  if (Object.values(p.properties ?? {}).some((x) => x && anyNode(x, test))) return true;
+  if (p.items && !Array.isArray(p.items) && anyNode(p.items, test)) return true;
+  return Boolean(p.additionalProperties && typeof p.additionalProperties === 'object' && anyNode(p.additionalProperties, test));
 }
 
 const junctorCache = new WeakMap<JSONSchemaProps, Map<string, Schema>>();
