@@ -234,5 +234,17 @@ test('bad protobuf bodies: upstream 400 Status, JSON answer, nothing written', a
   const created = await post(cms, good);
   assert.equal(created.status, 201, created.body);
   assert.match(String(created.headers['content-type']), /^application\/json/);
-  assert.deepEqual((JSON.parse(created.body) as KObj)['data'], { a: 'b' });
+  const cm = JSON.parse(created.body) as KObj;
+  assert.deepEqual(cm['data'], { a: 'b' });
+
+  // An update (PUT) as client-go's Update sends it: protobuf with the resourceVersion precondition.
+  const put = (b: Buffer) =>
+    server.request(`${cms}/pb-raw`, { method: 'PUT', headers: { 'Content-Type': 'application/vnd.kubernetes.protobuf', Accept: 'application/vnd.kubernetes.protobuf, application/json' }, body: b });
+  const updated = await put(body('v1', 'ConfigMap', { metadata: { name: 'pb-raw', namespace: NS, resourceVersion: cm.metadata.resourceVersion }, data: { a: 'c' } }));
+  assert.equal(updated.status, 200, updated.body);
+  assert.deepEqual((JSON.parse(updated.body) as KObj)['data'], { a: 'c' });
+  const stale = await put(body('v1', 'ConfigMap', { metadata: { name: 'pb-raw', namespace: NS, resourceVersion: cm.metadata.resourceVersion }, data: { a: 'd' } }));
+  assert.equal(stale.status, 409, stale.body);
+  assert.equal((JSON.parse(stale.body) as { reason: string }).reason, 'Conflict');
+  assert.deepEqual((await getJson(server, ['configmap', 'pb-raw', '-n', NS]))['data'], { a: 'c' });
 });
