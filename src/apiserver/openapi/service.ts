@@ -17,7 +17,7 @@ import { buildGroupVersionDocument, gvPath, type DocumentInfo } from './document
 import { encodeSwaggerProto, swaggerFromV3 } from './v2.js';
 import type { JsonObject } from './well-known.js';
 import type { UpstreamDocs } from './upstream-docs.js';
-import { loadUpstreamDocs } from './upstream-docs-loader.js';
+import { loadUpstreamDocs, loadUpstreamDocsAsync } from './upstream-docs-loader.js';
 
 export interface OpenApiDocument {
   /** Serialized JSON. */
@@ -57,6 +57,7 @@ export class OpenApiV3Service {
   private readonly info: DocumentInfo;
   private readonly unsubscribe: () => void;
   private upstream: UpstreamDocs | undefined;
+  private warmTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly registry: ApiRegistry,
@@ -107,6 +108,43 @@ export class OpenApiV3Service {
     return doc;
   }
 
+  /**
+   * Builds every document ahead of the first client, one group/version per event-loop turn (and
+   * the upstream descriptions read asynchronously), so the first `kubectl explain` or `apply`
+   * after start does not hold the server's thread for the whole build (the merged v2 is built in one
+   * piece at the end). Safe to call again (after
+   * registry changes only changed documents are rebuilt); never rejects.
+   */
+  async warm(): Promise<void> {
+    const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+    try {
+      this.upstream ??= (await loadUpstreamDocsAsync()).docs;
+      const keys: string[] = [];
+      for (const group of this.registry.groups())
+        for (const version of this.registry.versions(group)) if (this.registry.resources(group, version).length) keys.push(gvPath(group, version));
+      for (const key of keys) {
+        await turn();
+        this.document(key);
+      }
+      await turn();
+      this.index();
+      await turn();
+      this.v2(); // one piece (it merges every document); kubectl 1.27/1.28 ask for it first
+    } catch {
+      // A document that cannot be built fails again, with its error, when a client asks for it.
+    }
+  }
+
+  /**
+   * warm() after `delayMs` (a server calls this once it is ready: short-lived servers in tests
+   * never pay for it). The timer does not keep the process alive; close() cancels it.
+   */
+  warmSoon(delayMs: number): void {
+    if (this.warmTimer) return;
+    this.warmTimer = setTimeout(() => void this.warm(), delayMs);
+    this.warmTimer.unref();
+  }
+
   /** Forgets the index (called on registry changes); documents revalidate against the registry lazily. */
   invalidate(): void {
     this.cachedIndex = undefined;
@@ -133,8 +171,9 @@ export class OpenApiV3Service {
     return this.cachedV2;
   }
 
-  /** Stops listening to the registry. */
+  /** Stops listening to the registry and cancels a pending warmSoon(). */
   close(): void {
+    if (this.warmTimer) clearTimeout(this.warmTimer);
     this.unsubscribe();
   }
 }

@@ -9,14 +9,16 @@
  * so a broken install costs descriptions, not the API.
  */
 import { readFileSync, readdirSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { NO_UPSTREAM_DOCS, upstreamDocsFrom, type UpstreamDocs } from './upstream-docs.js';
+import { NO_UPSTREAM_DOCS, upstreamDocsBuilder, upstreamDocsFrom, type UpstreamDocs } from './upstream-docs.js';
 
 /** The packages read, in lookup order. */
 export const UPSTREAM_DOC_PACKAGES = ['kubernetes-models', '@kubernetes-models/apimachinery'] as const;
 
 let loaded: { docs: UpstreamDocs; error?: string } | undefined;
+let loading: Promise<{ docs: UpstreamDocs; error?: string }> | undefined;
 
 /**
  * The documentation table of the installed packages (read on first call, then shared). `error`
@@ -41,6 +43,46 @@ export function loadUpstreamDocs(): { docs: UpstreamDocs; error?: string } {
   const docs = texts.length ? upstreamDocsFrom(texts, sources.join(', ')) : NO_UPSTREAM_DOCS;
   loaded = errors.length ? { docs, error: errors.join('; ') } : { docs };
   return loaded;
+}
+
+/**
+ * The same table, read without blocking: files are read asynchronously and parsed in slices with
+ * a yield between them, so a server can load it in the background after start (about 2 ms of
+ * parsing at a time). Shares the result with loadUpstreamDocs.
+ */
+export function loadUpstreamDocsAsync(): Promise<{ docs: UpstreamDocs; error?: string }> {
+  if (loaded) return Promise.resolve(loaded);
+  loading ??= (async () => {
+    const require = createRequire(import.meta.url);
+    const texts: string[] = [];
+    const sources: string[] = [];
+    const errors: string[] = [];
+    for (const pkg of UPSTREAM_DOC_PACKAGES) {
+      try {
+        const manifest = require.resolve(`${pkg}/package.json`);
+        const { version } = JSON.parse(await readFile(manifest, 'utf8')) as { version?: string };
+        sources.push(`${pkg}@${version ?? '?'}`);
+        const files = declarationFiles(dirname(manifest));
+        for (let i = 0; i < files.length; i += 64) texts.push(...(await Promise.all(files.slice(i, i + 64).map((f) => readFile(f, 'utf8')))));
+      } catch (err) {
+        errors.push(`${pkg}: ${(err as Error).message}`);
+      }
+    }
+    const docs = texts.length ? await upstreamDocsSliced(texts, sources.join(', ')) : NO_UPSTREAM_DOCS;
+    loaded ??= errors.length ? { docs, error: errors.join('; ') } : { docs };
+    return loaded;
+  })();
+  return loading;
+}
+
+/** upstreamDocsFrom over `texts`, yielding to the event loop every 32 files. */
+async function upstreamDocsSliced(texts: readonly string[], source: string): Promise<UpstreamDocs> {
+  const b = upstreamDocsBuilder(source);
+  for (let i = 0; i < texts.length; i++) {
+    b.add(texts[i]!);
+    if (i % 32 === 31) await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+  return b.done();
 }
 
 /** Definition files under a package root: every `.d.ts` except index files and compiled validators. */

@@ -199,3 +199,16 @@ test('an unnamed object is documented from the definition upstream gives its fie
   assert.equal(widget.properties.spec.description, 'Widget spec.');
   assert.equal(widget.properties.spec.properties.size.description, 'How big.');
 });
+
+test('warm(): documents built ahead, one group/version per turn, identical to lazily built ones', async () => {
+  const defs = builtinResources();
+  const warmed = new OpenApiV3Service(new ApiRegistry(defs), { version: 'v1.32.0' });
+  let turns = 0;
+  const counter = setInterval(() => turns++, 0);
+  await warmed.warm();
+  clearInterval(counter);
+  const lazy = new OpenApiV3Service(new ApiRegistry(defs), { version: 'v1.32.0', docs: loadUpstreamDocs().docs });
+  assert.deepEqual(warmed.index(), lazy.index());
+  assert.equal(warmed.v2().hash, lazy.v2().hash);
+  assert.ok(turns > 0, 'timers ran while warming');
+});

@@ -182,18 +182,23 @@ function braceDepth(s: string): number {
   return d;
 }
 
-/** A lookup table over parsed files. Later files do not replace earlier ones with the same alias. */
-export function upstreamDocsFrom(files: Iterable<string>, source: string): UpstreamDocs {
+/** Builds a lookup table file by file. A later file does not replace an earlier one with the same alias. */
+export function upstreamDocsBuilder(source: string): { add(text: string): void; done(): UpstreamDocs } {
   const table = new Map<string, UpstreamType>();
-  for (const text of files) {
-    const parsed = parseDeclarationFile(text);
-    if (parsed && !table.has(parsed.alias)) table.set(parsed.alias, parsed.type);
-  }
   return {
-    type: (name) => table.get(aliasOf(name)),
-    size: table.size,
-    source,
+    add(text) {
+      const parsed = parseDeclarationFile(text);
+      if (parsed && !table.has(parsed.alias)) table.set(parsed.alias, parsed.type);
+    },
+    done: () => ({ type: (name) => table.get(aliasOf(name)), size: table.size, source }),
   };
+}
+
+/** A lookup table over parsed files. */
+export function upstreamDocsFrom(files: Iterable<string>, source: string): UpstreamDocs {
+  const b = upstreamDocsBuilder(source);
+  for (const text of files) b.add(text);
+  return b.done();
 }
 
 /** An empty table: documents keep only our own descriptions. */
