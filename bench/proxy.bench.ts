@@ -31,6 +31,7 @@ import { discardLogger } from '../src/lib/log.js';
 import { buildServiceRules, type ProxyConfig } from '../src/proxy/nftables/model.js';
 import { diffScript } from '../src/proxy/nftables/script.js';
 import { removeServiceProxyTable, startServiceProxy } from '../src/proxy/service-proxy.js';
+import { nftApplier } from '../src/proxy/nft.js';
 import { fakeInformer } from '../src/proxy/testing/fake-informer.js';
 import { createNetns, deleteNetns, type Netns } from '../test/support/netns.js';
 
@@ -110,8 +111,10 @@ async function changeBench(n: number): Promise<void> {
   let bytes = 0;
   try {
     for (let c = 0; c < CHANGES; c++) {
-      const i = Math.floor((c * n) / CHANGES);
-      // Alternate: add a third endpoint / back to two (one new chain, one rewritten choice chain).
+      // Pairs of changes on one Service: add a third endpoint, then back to two (each a real
+      // change; before, the odd changes hit another Service with its own two endpoints: no-ops
+      // that halved the medians).
+      const i = Math.floor(((c - (c % 2)) * n) / CHANGES);
       const ips = [ipOf((244 << 16) + 2 * i + 2), ipOf((244 << 16) + 2 * i + 3)];
       if (c % 2 === 0) ips.push(ipOf((245 << 16) + c));
       const c0 = performance.now();
@@ -134,6 +137,28 @@ async function changeBench(n: number): Promise<void> {
   }
   console.log(`${n} Services (two endpoints each, one chain per Service): full sync ${full.toFixed(0)} ms (nft ${fullStats.lastApplyMs.toFixed(0)} ms, ${(fullStats.lastScriptBytes / 1e6).toFixed(1)} MB script)`);
   console.log(`  one Service change, event → applied: ${fmt(total)}  [compute ${fmt(compute)}; nft -f - ${fmt(apply)}; delta ${bytes} bytes]  (upstream nftables: ~141 ms at 10,000)`);
+  // Baseline of the same moment: what one tiny nft transaction costs on this machine right now
+  // (process start + netlink), so a loaded machine shows as such.
+  const base = await nftBaseline(CHANGES);
+  console.log(`  baseline, same run: one rule replaced in a one-chain table of its own: ${fmt(base)}; load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+}
+
+async function nftBaseline(n: number): Promise<number[]> {
+  const t = `ip flt-${HEX}-nftbase`;
+  const apply = nftApplier();
+  const out: number[] = [];
+  try {
+    await apply(`add table ${t}\nadd chain ${t} c\n`);
+    for (let i = 0; i < n; i++) {
+      const t0 = performance.now();
+      const r = await apply(`flush chain ${t} c\nadd rule ${t} c ip daddr 10.0.${i % 250}.1 tcp dport 80 accept\n`);
+      out.push(performance.now() - t0);
+      if (!r.ok) throw new Error(r.error);
+    }
+  } finally {
+    await apply(`add table ${t}\ndelete table ${t}\n`);
+  }
+  return out;
 }
 
 // ---- ClusterIP vs direct --------------------------------------------------------------------------
