@@ -207,3 +207,11 @@ test('allOf, anyOf, oneOf and not restrict values', () => {
   assert.deepEqual(v({ a: 'x', b: 'y' }), ['spec: Invalid value: "object": spec in body must validate one and only one schema (oneOf)']);
   assert.deepEqual(v({ b: 'y', n: 13 }), ['spec.n: Invalid value: "integer": spec.n in body must not validate the schema (not)']);
 });
+
+test('a CRD schema may restrict metadata.name', () => {
+  const c = crd(() => {}, { type: 'object', properties: { metadata: { type: 'object', properties: { name: { type: 'string', maxLength: 5 } } } } });
+  assert.deepEqual(validateCrd(c).map(String), []);
+  const def = customResourceDefs(c)[0]!;
+  const errs = def.strategy!.validate!({ apiVersion: 'example.com/v1', kind: 'Foo', metadata: { name: 'toolong' } }, { now: new Date(), user: { username: 'u', groups: [] }, subresource: '' }).map(String);
+  assert.deepEqual(errs, ['metadata.name: Too long: may not be longer than 5']);
+});

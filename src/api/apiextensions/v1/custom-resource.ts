@@ -93,12 +93,22 @@ function customResourceStrategy(schema: ResourceDef['schema'], v: CustomResource
   // Walks that find nothing in most schemas are skipped unless the schema uses them.
   const junctors = Boolean(root && anyNode(root, (x) => Boolean(x.allOf?.length || x.anyOf?.length || x.oneOf?.length || x.not)));
   const embedded = Boolean(root && anyNode(root, (x) => Boolean(x['x-kubernetes-embedded-resource'])));
+  // The only metadata a CRD schema may restrict: name and generateName (e.g. a maxLength).
+  const metaProps = root?.properties?.['metadata']?.properties ?? {};
+  const metaSchemas = (['name', 'generateName'] as const).filter((k) => metaProps[k]).map((k) => [k, toEngineSchema(metaProps[k]!)] as const);
+  const metaNameErrors = (obj: KubeObject): FieldError[] =>
+    metaSchemas.flatMap(([k, s]) => (obj.metadata?.[k] === undefined ? [] : validateValues(obj.metadata[k], s, `metadata.${k}`)));
   const strategy: Strategy = {
     validate(obj) {
       // Custom resources are decoded without a Go struct: type mismatches are validation errors (422).
       const errs = checkTypes(obj, schema, '', { style: 'openapi' }).map(typeMismatchFieldError);
       if (errs.length) return errs;
-      return [...validateValues(obj, schema), ...(junctors ? validateJunctors(obj, root!, '') : []), ...(embedded ? validateEmbedded(obj, schema) : [])];
+      return [
+        ...validateValues(obj, schema),
+        ...metaNameErrors(obj),
+        ...(junctors ? validateJunctors(obj, root!, '') : []),
+        ...(embedded ? validateEmbedded(obj, schema) : []),
+      ];
     },
   };
   if (v.deprecated) {
