@@ -416,6 +416,26 @@ test('changing the storage version migrates stored objects (apiVersion only) and
   assert.equal((await srv.backend.list('/registry/stable.example.com/moves/', {})).items.length, 0);
 });
 
+test('cluster-scoped custom resources are served without a namespace', async () => {
+  const body = crd('clusterthings', 'ClusterThing', { scope: 'Cluster' });
+  assert.equal((await srv.request('POST', CRDS, body)).status, 201);
+  await established('clusterthings.stable.example.com');
+  const C = '/apis/stable.example.com/v1/clusterthings';
+  const c = await srv.request('POST', C, { apiVersion: 'stable.example.com/v1', kind: 'ClusterThing', metadata: { name: 'c', namespace: 'ignored' }, spec: { image: 'i' } });
+  assert.equal(c.status, 201, c.text);
+  assert.equal(c.json<{ metadata: { namespace?: string } }>().metadata.namespace, undefined);
+  assert.equal((await srv.request('GET', `${C}/c`)).status, 200);
+  assert.equal((await srv.request('GET', '/apis/stable.example.com/v1/namespaces/default/clusterthings/c')).status, 404);
+  const agg = (await srv.request('GET', '/apis', undefined, { accept: 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList' })).json<{
+    items: { metadata: { name: string }; versions: { version: string; resources: { resource: string; scope: string }[] }[] }[];
+  }>();
+  const r = agg.items.find((g) => g.metadata.name === 'stable.example.com')!.versions.find((v) => v.version === 'v1')!.resources.find((x) => x.resource === 'clusterthings')!;
+  assert.equal(r.scope, 'Cluster');
+  assert.equal((await srv.request('DELETE', `${CRDS}/clusterthings.stable.example.com`)).status, 200);
+  await gone(`${CRDS}/clusterthings.stable.example.com`);
+  assert.equal((await srv.backend.list('/registry/stable.example.com/clusterthings/', {})).items.length, 0);
+});
+
 // Last: closing the second server closes the shared backend.
 test('Established CRDs are served again after a restart on the same storage', async () => {
   assert.equal((await srv.request('POST', CRDS, crd('persisted', 'Persisted'))).status, 201);
