@@ -135,7 +135,7 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
   // RBAC's escalation check runs after the configured plugins (it needs the authorizer, created below).
   const admission = new AdmissionChain([...(opts.admission ?? []), createEscalationCheck(() => authz)]);
   const cache = new WatchCache(backend, { logger: log, windowMs: opts.watchWindowMs });
-  const openapi = new OpenApiV3Service(registry);
+  const openapi = new OpenApiV3Service(registry, { version: versionInfo(platform).gitVersion });
   const stores = new Map<ResourceDef, ResourceStore>();
   const listers = new Map<ResourceDef, CachedLister>();
   const keyLocks = new KeyLocks();
@@ -506,6 +506,7 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
       await gc.start();
       await startServiceAllocation();
       ready = true;
+      openapi.warmSoon(1000); // documents built before kubectl asks, off the request path
       log.info('apiserver ready', { resources: registry.all().length });
     },
     async close() {
@@ -517,6 +518,7 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
       crds?.stop();
       gc?.stop();
       if (kubernetesServiceTimer) clearInterval(kubernetesServiceTimer);
+      openapi.close();
       const leases = registry.get('coordination.k8s.io', 'v1', 'leases');
       if (serviceAlloc && apiEndpoint && leases)
         await releaseEndpointLease(storeFor(leases), apiEndpoint, now()).catch((e: unknown) => log.warn('endpoint lease release failed', { err: e instanceof Error ? e.message : String(e) }));
