@@ -6,8 +6,7 @@
  *   (the caller's rules in spec.namespace);
  * - authentication.k8s.io/v1 SelfSubjectReview (the caller's user info) and TokenReview
  *   (spec.token through the bearer-token authenticators).
- * Bodies are read with the shared body parser (JSON, YAML; protobuf once the decoder knows these
- * kinds).
+ * Bodies are read with the shared body parser (JSON, YAML, protobuf).
  */
 import type { IncomingMessage } from 'node:http';
 import type { UserInfo } from '../../api/types.js';
@@ -47,7 +46,8 @@ export async function handleReview(r: ResourceRequest, deps: ReviewDeps): Promis
   const { def, info } = r;
   const kind = REVIEW_KINDS[`${def.group}/${def.plural}`]!;
   if (info.verb !== 'create' || info.subresource || info.name) throw methodNotSupported({ group: def.group, resource: def.plural }, info.verb);
-  const { value } = parseBody(await readBody(r.req), r.req.headers['content-type']);
+  // Protobuf bodies (client-go's typed clients) name their kind; `into` is the one expected here.
+  const { value } = parseBody(await readBody(r.req), r.req.headers['content-type'], { apiVersion: `${def.group}/${def.version}`, kind });
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw badRequest(`the object provided is not a ${kind}`);
   const obj = value as Record<string, unknown>;
   const apiVersion = `${def.group}/v1`;
