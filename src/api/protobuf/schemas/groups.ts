@@ -209,7 +209,7 @@ message IngressPortStatus { optional int32 port = 1${K}; optional string protoco
 message IngressClass { optional ${OM} metadata = 1; optional IngressClassSpec spec = 2; }
 message IngressClassSpec { optional string controller = 1; optional IngressClassParametersReference parameters = 2; }
 message IngressClassParametersReference {
-  optional string apiGroup = 1${K}; optional string kind = 2${K}; optional string name = 3${K}; optional string scope = 4${K}; optional string namespace = 5${K};
+  optional string apiGroup = 1${KN}; optional string kind = 2${K}; optional string name = 3${K}; optional string scope = 4${KN}; optional string namespace = 5${K};
 }
 message NetworkPolicy { optional ${OM} metadata = 1; optional NetworkPolicySpec spec = 2; }
 message NetworkPolicySpec {
