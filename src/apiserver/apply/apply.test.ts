@@ -221,3 +221,24 @@ test('apply: version mismatch and managedFields in the config are 400; dry run s
     assert.match(mf.text, /metadata.managedFields must be nil/);
   });
 });
+
+test('apply: duplicate keys in an associative list are refused as upstream (500), nothing written', async () => {
+  await withServer(async (srv) => {
+    const dep = {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'dup', namespace: 'default' },
+      spec: {
+        selector: { matchLabels: { app: 'd' } },
+        template: { metadata: { labels: { app: 'd' } }, spec: { containers: [{ name: 'c', image: 'i', env: [{ name: 'A', value: '1' }, { name: 'A', value: '2' }] }] } },
+      },
+    };
+    const r = await srv.request('PATCH', `${DEPLOY}/dup?fieldManager=m`, dep, APPLY);
+    assert.equal(r.status, 500, r.text);
+    assert.equal(
+      r.json<{ message: string }>().message,
+      'failed to create typed patch object (default/dup; apps/v1, Kind=Deployment): .spec.template.spec.containers[name="c"].env: duplicate entries for key [name="A"]',
+    );
+    assert.equal((await srv.request('GET', `${DEPLOY}/dup`)).status, 404);
+  });
+});

@@ -15,6 +15,7 @@ import {
   apply as smdApply,
   update as smdUpdate,
   compare,
+  duplicateKeys,
   isObject,
   pathString,
   toFieldSet,
@@ -260,6 +261,13 @@ export function applyObject(ctx: WriteContext, live: KubeObject | undefined, con
   if (config.kind !== def.kind) throw badRequest(`the kind in the apply patch (${String(config.kind ?? '')}) does not match the expected kind (${def.kind})`);
   if (config.metadata.managedFields !== undefined) throw badRequest('metadata.managedFields must be nil');
   const t = fieldTypeOf(def.schema);
+  const dups = duplicateKeys(asJson(config), t);
+  if (dups.length) {
+    // Upstream fails typing the configuration with a bare error: a 500 with this text.
+    // Named after the configuration as sent (kubectl puts the namespace in it).
+    const where = `${config.metadata.namespace ?? ''}/${config.metadata.name ?? ''}`;
+    throw new ApiError('InternalError', 500, `failed to create typed patch object (${where}; ${def.group}/${def.version}, Kind=${def.kind}): ${dups.length === 1 ? dups[0] : `errors:\n  ${dups.join('\n  ')}`}`);
+  }
   let d: Decoded;
   try {
     d = decode(live?.metadata.managedFields);

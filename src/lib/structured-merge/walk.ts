@@ -3,7 +3,7 @@
  * sets, the difference between two values, the merge of an applied configuration into a live
  * object, and the removal of a set of fields. Pure; inputs are never changed.
  */
-import { FieldSet, SetBuilder, fieldElement, keyElement, valueElement, type PathElement, type PathLink } from './field-set.js';
+import { FieldSet, SetBuilder, fieldElement, keyElement, pathString, valueElement, type PathElement, type PathLink } from './field-set.js';
 import { fieldOf, isObject, shapeOf, type FieldType, type Json, type ListType } from './types.js';
 
 /** The path element of a list item: by value for sets, by key fields for associative lists. */
@@ -16,6 +16,39 @@ export function itemElement(t: ListType, item: Json, index: number): PathElement
     if (v !== undefined && v !== null) keys[k] = v as Json;
   }
   return keyElement(keys);
+}
+
+/**
+ * Associative list items that share a key, as upstream reports them when it types an applied
+ * configuration: `.spec.containers: duplicate entries for key [name="web"]`.
+ */
+export function duplicateKeys(v: Json, t: FieldType): string[] {
+  const errs: string[] = [];
+  const visit = (val: Json, type: FieldType, path: PathLink): void => {
+    const shape = shapeOf(type, val);
+    if (shape === 'leaf') return;
+    if (shape === 'map') {
+      for (const k in val as Record<string, Json>) visit((val as Record<string, Json>)[k]!, fieldOf(type, k).type, { parent: path, element: fieldElement(k) });
+      return;
+    }
+    const lt = type as ListType;
+    const seen = new Set<PathElement>();
+    const items = val as Json[];
+    for (let i = 0; i < items.length; i++) {
+      const pe = itemElement(lt, items[i]!, i);
+      if (lt.listType === 'map' && seen.has(pe)) errs.push(`${pathString(linkPath(path))}: duplicate entries for key ${pathString([pe])}`);
+      seen.add(pe);
+      visit(items[i]!, lt.element, { parent: path, element: pe });
+    }
+  };
+  visit(v, t, undefined);
+  return [...new Set(errs)];
+}
+
+function linkPath(link: PathLink): PathElement[] {
+  const out: PathElement[] = [];
+  for (let l = link; l; l = l.parent) out.push(l.element);
+  return out.reverse();
 }
 
 /** Every field `v` sets, as upstream's ToFieldSet (map entries of undeclared keys are members). */
