@@ -184,3 +184,46 @@ test('every served kind has a protobuf message, and every proto field name exist
   const pruned = [/\.resourceClaims\.source \(/, /^Deployment\.spec\.podReplacementPolicy /, /conditions\.observedGeneration \(\.k8s\.io\.api\.autoscaling\.v2/];
   assert.deepEqual(problems.filter((p) => !pruned.some((re) => re.test(p))), []);
 });
+
+test('client-go Events (events.k8s.io/v1 and core/v1) and Leases: same object as the JSON path', () => {
+  const eventTime = { seconds: 1700000000, nanos: 123456000 };
+  sameAsJson(
+    def('events.k8s.io', 'Event'),
+    body('events.k8s.io/v1', 'Event', {
+      metadata: { ...Z, name: 'e.1', namespace: 'default' },
+      eventTime, reportingController: 'flotilla.io/test', reportingInstance: 'test-1', action: 'Pulled', reason: 'Pulled',
+      regarding: { kind: 'Pod', namespace: 'default', name: 'p', uid: 'u', apiVersion: 'v1', resourceVersion: '', fieldPath: '' },
+      note: 'pulled', type: 'Normal', deprecatedSource: { component: '', host: '' }, deprecatedFirstTimestamp: {}, deprecatedLastTimestamp: {}, deprecatedCount: 0,
+    }),
+    {
+      kind: 'Event', apiVersion: 'events.k8s.io/v1', metadata: { name: 'e.1', namespace: 'default', creationTimestamp: null },
+      eventTime: '2023-11-14T22:13:20.123456Z', reportingController: 'flotilla.io/test', reportingInstance: 'test-1', action: 'Pulled', reason: 'Pulled',
+      regarding: { kind: 'Pod', namespace: 'default', name: 'p', uid: 'u', apiVersion: 'v1' }, note: 'pulled', type: 'Normal',
+      deprecatedSource: {}, deprecatedFirstTimestamp: null, deprecatedLastTimestamp: null,
+    },
+  );
+  sameAsJson(
+    def('', 'Event'),
+    body('v1', 'Event', {
+      metadata: { ...Z, name: 'p.1', namespace: 'default' },
+      involvedObject: { kind: 'Pod', namespace: 'default', name: 'p', uid: '', apiVersion: 'v1', resourceVersion: '', fieldPath: '' },
+      reason: 'Scheduled', message: 'ok', source: { component: 'default-scheduler', host: '' },
+      firstTimestamp: { seconds: 1700000000 }, lastTimestamp: { seconds: 1700000000 }, count: 1, type: 'Normal', eventTime: {},
+      action: '', reportingComponent: 'default-scheduler', reportingInstance: '',
+    }),
+    {
+      kind: 'Event', apiVersion: 'v1', metadata: { name: 'p.1', namespace: 'default', creationTimestamp: null },
+      involvedObject: { kind: 'Pod', namespace: 'default', name: 'p', apiVersion: 'v1' }, reason: 'Scheduled', message: 'ok',
+      source: { component: 'default-scheduler' }, firstTimestamp: '2023-11-14T22:13:20Z', lastTimestamp: '2023-11-14T22:13:20Z', count: 1,
+      type: 'Normal', eventTime: null, reportingComponent: 'default-scheduler', reportingInstance: '',
+    },
+  );
+  sameAsJson(
+    def('coordination.k8s.io', 'Lease'),
+    body('coordination.k8s.io/v1', 'Lease', { metadata: { ...Z, name: 'ctrl', namespace: 'kube-system' }, spec: { holderIdentity: 'me_1', leaseDurationSeconds: 15, acquireTime: eventTime, renewTime: eventTime, leaseTransitions: 0 } }),
+    {
+      kind: 'Lease', apiVersion: 'coordination.k8s.io/v1', metadata: { name: 'ctrl', namespace: 'kube-system', creationTimestamp: null },
+      spec: { holderIdentity: 'me_1', leaseDurationSeconds: 15, acquireTime: '2023-11-14T22:13:20.123456Z', renewTime: '2023-11-14T22:13:20.123456Z', leaseTransitions: 0 },
+    },
+  );
+});
