@@ -19,6 +19,7 @@ import type { Schema } from '../schema/schema.js';
 import { validateValues } from '../schema/engine/index.js';
 import { seedFieldWarnings } from './seed-fields.js';
 import { humanAge } from '../../lib/duration/index.js';
+import { jsonEqual } from '../../lib/patch/index.js';
 
 /** One entry of a CRD version's additionalPrinterColumns. */
 export interface PrinterColumn {
@@ -129,6 +130,17 @@ export function printerColumns(columns: readonly PrinterColumn[]): TableDef {
 export function crdStrategy(schema: Schema, product: string, extra: Strategy = {}): Strategy {
   return {
     ...extra,
+    /**
+     * As apiextensions' customresource strategy: metadata.generation moves when spec changed,
+     * compared after defaulting (a patch that only drops defaulted values changes nothing).
+     */
+    prepareForUpdate(obj, old, ctx) {
+      if (ctx.subresource === '' && schema.properties?.['spec']) {
+        const oldGen = old.metadata.generation ?? 1;
+        obj.metadata.generation = jsonEqual(obj['spec'], old['spec']) ? oldGen : oldGen + 1;
+      }
+      extra.prepareForUpdate?.(obj, old, ctx);
+    },
     validate(obj, ctx) {
       const view: Record<string, unknown> = { ...obj, metadata: undefined };
       return [...validateValues(view, schema), ...(extra.validate?.(obj, ctx) ?? [])];

@@ -218,3 +218,18 @@ test('upstream field markers resolve against the holder of the seed-only field',
   assert.equal(resolveUpstreamField('../../outlierDetection.interval', ['spec', 'trafficPolicy', 'portLevelSettings', '[0]', 'connectionPool', 'http']), 'spec.trafficPolicy.portLevelSettings[0].outlierDetection.interval');
   assert.equal(resolveUpstreamField('use the other one', ['spec']), 'use the other one');
 });
+
+test('a patch that only drops CRD-defaulted values writes nothing (generation compared after defaulting)', async () => {
+  await withServer(async (srv, defs) => {
+    const es = fixture('external-secret.yaml');
+    const path = collectionPath(defFor(es, defs), 'production');
+    const created = (await srv.request('POST', path, es)).json<KubeObject>();
+    const res = await srv.request('PATCH', `${path}/database-secret`, { spec: { data: (es['spec'] as { data: unknown }).data } }, { 'content-type': 'application/merge-patch+json' });
+    assert.equal(res.status, 200, res.text);
+    const got = res.json<KubeObject>();
+    assert.equal(got.metadata.generation, 1);
+    assert.equal(got.metadata.resourceVersion, created.metadata.resourceVersion);
+    const changed = await srv.request('PATCH', `${path}/database-secret`, { spec: { refreshInterval: '2h' } }, { 'content-type': 'application/merge-patch+json' });
+    assert.equal(changed.json<KubeObject>().metadata.generation, 2);
+  });
+});
