@@ -83,7 +83,7 @@ export const Metric = s.object(
 
 export const AnalysisTemplateSpec = s.object(
   {
-    metrics: s.array(Metric, { description: 'Metrics contains the list of metrics to query as part of an analysis run', 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['name'] }),
+    metrics: s.array(Metric, { description: 'Metrics contains the list of metrics to query as part of an analysis run' }),
     args: s.array(Argument, { description: 'Args are the list of arguments to the template' }),
     dryRun: DryRun,
     measurementRetention: MeasurementRetention,
