@@ -248,3 +248,22 @@ test('bad protobuf bodies: upstream 400 Status, JSON answer, nothing written', a
   assert.equal((JSON.parse(stale.body) as { reason: string }).reason, 'Conflict');
   assert.deepEqual((await getJson(server, ['configmap', 'pb-raw', '-n', NS]))['data'], { a: 'c' });
 });
+
+test('a protobuf Scale (client-go UpdateScale) scales a Deployment, to zero too', async () => {
+  await createProtobuf(['create', 'deployment', 'pb-scale', '-n', NS, '--image=busybox', '--replicas=2']);
+  const put = (replicas: number) =>
+    server.request(`/apis/apps/v1/namespaces/${NS}/deployments/pb-scale/scale`, {
+      method: 'PUT',
+      headers: { 'Content-Type': 'application/vnd.kubernetes.protobuf', Accept: 'application/vnd.kubernetes.protobuf, application/json' },
+      // ScaleSpec.replicas is a Go value field with omitempty: client-go writes it even when 0.
+      body: body('autoscaling/v1', 'Scale', { metadata: { name: 'pb-scale', namespace: NS }, spec: { replicas }, status: { replicas: 0, selector: '' } }),
+    });
+  for (const n of [5, 0]) {
+    const r = await put(n);
+    assert.equal(r.status, 200, r.body);
+    const scale = JSON.parse(r.body) as { kind: string; spec: { replicas?: number } };
+    assert.equal(scale.kind, 'Scale');
+    assert.equal(scale.spec.replicas ?? 0, n);
+    assert.equal((await getJson(server, ['deployment', 'pb-scale', '-n', NS])).spec.replicas, n);
+  }
+});
