@@ -80,3 +80,19 @@ export function conntrackAvailable(opts: { binary?: string } = {}): Promise<bool
     execFile(opts.binary ?? 'conntrack', ['--version'], { timeout: 5_000 }, (err) => resolve(!err));
   });
 }
+
+/** Lists the UDP conntrack entries of one family (`conntrack -L`), as text for parseConntrackUdp. */
+export type ConntrackList = (family: 'ipv4' | 'ipv6') => Promise<{ ok: true; text: string } | { ok: false; error: string; missing: boolean }>;
+
+/** The real lister: `conntrack -L -f <family> -p udp`, bounded in time and output. */
+export function conntrackLister(opts: { binary?: string; timeoutMs?: number } = {}): ConntrackList {
+  const bin = opts.binary ?? 'conntrack';
+  return (family) =>
+    new Promise((resolve) => {
+      execFile(bin, ['-L', '-f', family, '-p', 'udp'], { timeout: opts.timeoutMs ?? 10_000, maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' }, (err, stdout, stderr) => {
+        if (!err) return resolve({ ok: true, text: stdout });
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return resolve({ ok: false, error: CONNTRACK_MISSING, missing: true });
+        resolve({ ok: false, error: (stderr || err.message).trim().slice(0, 2000), missing: false });
+      });
+    });
+}

@@ -3,7 +3,8 @@
  * "pod" keeps sending datagrams from one source port to a UDP ClusterIP (one conntrack entry, kept
  * alive by the traffic) while the Service's only endpoint is replaced. Without the proxy deleting
  * the entry, every datagram would keep going to the old endpoint (whose server is still running
- * here, so the staleness is visible) until the client stops for the UDP timeout.
+ * here, so the staleness is visible) until the client stops for the UDP timeout. Also across a
+ * proxy restart (the full sync reconciles a listing of the conntrack table).
  * Per-run names (`flt-<hex>`, bridge `fu<hex>`, table `ip flt-<hex>-udp`); everything is removed at
  * the end, also on failure. Traffic only between our namespaces through our bridge.
  */
@@ -192,5 +193,28 @@ describe('service proxy: stale UDP conntrack entries (root; nftables, conntrack,
     assert.deepEqual(lastFrom(250), ['old']);
     assert.ok(proxy!.stats().conntrackDeleted >= 1, 'entries were deleted');
     assert.equal(proxy!.stats().conntrackFailures, 0);
+  });
+
+  test('an endpoint replaced while the proxy is down: the restarted proxy\'s full sync finds the stale entry in a conntrack listing', async () => {
+    await proxy!.stop();
+    proxy = undefined;
+    slices.set(slice([pods[1]!.ip]));
+    await new Promise((r) => setTimeout(r, 500));
+    assert.deepEqual(lastFrom(300), ['old'], 'while no proxy runs, the flow stays on the old endpoint');
+    const t0 = Date.now();
+    proxy = await startServiceProxy({
+      client: {} as Client,
+      nodeName: 'n1',
+      clusterCIDRs: [POD_CIDR],
+      serviceCIDRs: [SVC_CIDR],
+      logger: discardLogger,
+      informers: { services, endpointSlices: slices },
+      table: TABLE,
+      minSyncPeriodMs: 0,
+    });
+    const took = await firstFrom('new', t0, 5_000);
+    assert.ok(took !== undefined && took < 1_500, `new endpoint answered ${took} ms after the proxy started`);
+    await new Promise((r) => setTimeout(r, 300));
+    assert.deepEqual(lastFrom(250), ['new']);
   });
 });

@@ -7,7 +7,7 @@ import type { Client } from '../client/types.js';
 import { createLogger, type LogRecord } from '../lib/log.js';
 import { proxyModeNotice, removeServiceProxyTable, startServiceProxy } from './service-proxy.js';
 import { fakeInformer } from './testing/fake-informer.js';
-import { CONNTRACK_MISSING, type ConntrackDelete, type NftApply } from './nft.js';
+import { CONNTRACK_MISSING, type ConntrackDelete, type ConntrackList, type NftApply } from './nft.js';
 import { conntrackDeleteArgs } from './nftables/conntrack.js';
 
 const service = (name: string, ip: string): KubeObject => ({
@@ -25,7 +25,7 @@ const slice = (svc: string, ips: string[]): KubeObject => ({
   endpoints: ips.map((ip) => ({ addresses: [ip], conditions: { ready: true } })),
 });
 
-function setup(opts: { fail?: (script: string) => boolean; minSyncPeriodMs?: number; mode?: string; syncPeriodMs?: number; tableExists?: () => Promise<boolean>; conntrack?: ConntrackDelete; serviceCIDRs?: string[] } = {}) {
+function setup(opts: { fail?: (script: string) => boolean; minSyncPeriodMs?: number; mode?: string; syncPeriodMs?: number; tableExists?: () => Promise<boolean>; conntrack?: ConntrackDelete; conntrackList?: ConntrackList; serviceCIDRs?: string[] } = {}) {
   const services = fakeInformer(R.services);
   const slices = fakeInformer(R.endpointslices);
   const nodes = fakeInformer(R.nodes);
@@ -55,6 +55,7 @@ function setup(opts: { fail?: (script: string) => boolean; minSyncPeriodMs?: num
       informers: { services, endpointSlices: slices, nodes },
       nft,
       conntrack,
+      ...(opts.conntrackList ? { conntrackList: opts.conntrackList } : {}),
       tableExists: opts.tableExists ?? (async () => true),
       ...(opts.syncPeriodMs !== undefined ? { syncPeriodMs: opts.syncPeriodMs } : {}),
       table: 'flt-test',
@@ -294,6 +295,39 @@ test('dual-stack: an IPv6 service CIDR adds table ip6 in the same transaction; a
     assert.doesNotMatch(s.scripts[1]!, / ip flt-test /, 'the IPv4 table is not touched');
     assert.match(s.scripts[1]!, /^flush chain ip6 flt-test service-default\/web\/tcp\/http$/m);
     assert.equal(p.stats().services, 1);
+  } finally {
+    await p.stop();
+  }
+});
+
+test('UDP: a full sync reconciles a conntrack listing — entries to an endpoint that went away while the agent was down are deleted; deltas do not list', async () => {
+  const listed: string[] = [];
+  const s = setup({
+    conntrackList: async (family) => {
+      listed.push(family);
+      return {
+        ok: true,
+        text: [
+          'udp      17 28 src=10.244.0.7 dst=10.96.0.10 sport=40053 dport=53 src=10.244.0.4 dst=10.244.0.7 sport=5353 dport=40053 mark=0 use=1',
+          'udp      17 28 src=10.244.0.8 dst=10.96.0.10 sport=40054 dport=53 src=10.244.0.5 dst=10.244.0.8 sport=5353 dport=40054 mark=0 use=1',
+          'udp      17 28 src=10.244.0.8 dst=10.96.9.9 sport=40055 dport=53 src=10.244.0.4 dst=10.244.0.8 sport=5353 dport=40055 mark=0 use=1',
+        ].join('\n'),
+      };
+    },
+  });
+  s.services.set(udpService('dns', '10.96.0.10'));
+  s.slices.set(udpSlice('dns', ['10.244.0.5']));
+  const p = await s.start();
+  try {
+    assert.deepEqual(listed, ['ipv4']);
+    assert.deepEqual(s.calls, [
+      'nft',
+      'ct -D -p udp --orig-dst 10.96.0.10 --orig-port-dst 53 --reply-src 10.96.0.10',
+      'ct -D -p udp --orig-dst 10.96.0.10 --orig-port-dst 53 --reply-src 10.244.0.4',
+    ]);
+    s.slices.set(udpSlice('dns', ['10.244.0.6']));
+    await p.syncNow();
+    assert.deepEqual(listed, ['ipv4'], 'no listing for a delta');
   } finally {
     await p.stop();
   }

@@ -22,8 +22,8 @@ import { R, type Client } from '../client/types.js';
 import type { Logger } from '../lib/log.js';
 import { buildServiceRules, SERVICE_NAME_LABEL, type EndpointSliceLike, type ProxyConfig, type ServiceLike, type ServiceRules } from './nftables/model.js';
 import { deleteTableScript, diffScript, fullSyncScript, type ServiceChange } from './nftables/script.js';
-import { staleConntrackFilters } from './nftables/conntrack.js';
-import { CONNTRACK_MISSING, conntrackAvailable, conntrackDeleter, nftApplier, nftListTables, type ConntrackDelete, type NftApply } from './nft.js';
+import { conntrackDeleteArgs, parseConntrackUdp, staleConntrackFilters, staleFromListing } from './nftables/conntrack.js';
+import { CONNTRACK_MISSING, conntrackAvailable, conntrackDeleter, conntrackLister, nftApplier, nftListTables, type ConntrackDelete, type ConntrackList, type NftApply } from './nft.js';
 import { familyOps, normaliseCIDR, type Family } from './nftables/family.js';
 
 /** The Node label naming its zone (topology hints). */
@@ -86,6 +86,11 @@ export interface ServiceProxyOptions {
    * logged as an error at start). `false`: never (tests without root).
    */
   conntrack?: ConntrackDelete | false;
+  /**
+   * How a full sync lists UDP conntrack entries to reconcile (default: `conntrack -L` when
+   * `conntrack` is the default too; otherwise none unless given).
+   */
+  conntrackList?: ConntrackList | false;
 }
 
 export interface ServiceProxyStats {
@@ -153,6 +158,7 @@ export async function startServiceProxy(opts: ServiceProxyOptions): Promise<Runn
   if (v6.serviceCIDRs.length > 0) fams.push({ cfg: v6, applied: new Map() });
   const cfg = fams[0]!.cfg;
   const conntrack = opts.conntrack === false ? undefined : (opts.conntrack ?? conntrackDeleter());
+  const listConntrack = opts.conntrack === false || opts.conntrackList === false ? undefined : (opts.conntrackList ?? (opts.conntrack === undefined ? conntrackLister() : undefined));
   if (opts.conntrack === undefined && !(await conntrackAvailable())) log.error(CONNTRACK_MISSING);
   let conntrackMissingLogged = false;
   const nft = opts.nft ?? nftApplier();
@@ -228,9 +234,23 @@ export async function startServiceProxy(opts: ServiceProxyOptions): Promise<Runn
   const st: ServiceProxyStats = { services: 0, syncs: 0, fullSyncs: 0, failures: 0, lastApplyMs: 0, lastSyncMs: 0, lastScriptBytes: 0, conntrackDeleted: 0, conntrackFailures: 0, zone: '' };
 
   // After the rules are in place (new packets get the new DNAT), entries they made stale go.
-  const flushConntrack = async (changes: ServiceChange[]) => {
+  // A full sync also reconciles a listing of the table (what went stale while we were not looking).
+  const flushConntrack = async (changes: ServiceChange[], reconcile = false) => {
     if (!conntrack) return;
     const filters = staleConntrackFilters(changes);
+    if (reconcile && listConntrack) {
+      for (const f of fams) {
+        const frontends = [...f.applied.values()].flatMap((r) => r.udp);
+        if (frontends.length === 0) continue;
+        const l = await listConntrack(f.cfg.family === 'ip6' ? 'ipv6' : 'ipv4');
+        if (!l.ok) {
+          if (!l.missing) log.warn('listing UDP conntrack entries failed', { error: l.error });
+          continue;
+        }
+        const seen = new Set(filters.map((x) => conntrackDeleteArgs(x).join(' ')));
+        for (const x of staleFromListing(parseConntrackUdp(l.text), frontends)) if (!seen.has(conntrackDeleteArgs(x).join(' '))) filters.push(x);
+      }
+    }
     if (filters.length === 0) return;
     const r = await conntrack(filters);
     st.conntrackDeleted += r.deleted;
@@ -281,7 +301,7 @@ export async function startServiceProxy(opts: ServiceProxyOptions): Promise<Runn
       lastFull = Date.now();
       st.fullSyncs++;
       log.v(2).info('service rules fully synced', { services: serviceCount(), bytes: script.length, ms: Math.round(st.lastApplyMs) });
-      await flushConntrack(changes);
+      await flushConntrack(changes, true);
     } else {
       if (dirty.size === 0) return;
       const keys = [...dirty];

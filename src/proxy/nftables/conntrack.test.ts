@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { conntrackDeleteArgs, deletedCount, staleConntrackFilters } from './conntrack.js';
+import { conntrackDeleteArgs, deletedCount, parseConntrackUdp, staleConntrackFilters, staleFromListing } from './conntrack.js';
 import { buildServiceRules, type EndpointSliceLike, type ProxyConfig, type ServiceLike } from './model.js';
 
 const cfg: ProxyConfig = { table: 'flotilla-proxy', nodeName: 'n1', clusterCIDRs: ['10.244.0.0/16'], serviceCIDRs: ['10.96.0.0/16'], localhostNodePorts: false, masqueradeBit: 0x4000 };
@@ -78,4 +78,42 @@ test('conntrack arguments and its deleted-count line', () => {
   assert.equal(deletedCount('conntrack v1.4.7 (conntrack-tools): 3 flow entries have been deleted.'), 3);
   assert.equal(deletedCount('conntrack v1.4.7 (conntrack-tools): 0 flow entries have been deleted.'), 0);
   assert.equal(deletedCount(''), 0);
+});
+
+test('listing: parsed from conntrack -L (original dst/dport, reply src); other protocols and odd lines skipped', () => {
+  const text = [
+    'udp      17 28 src=10.244.0.7 dst=10.96.0.10 sport=40053 dport=53 src=10.244.0.5 dst=10.244.0.7 sport=5353 dport=40053 mark=0 use=1',
+    'udp      17 29 src=10.244.0.8 dst=10.96.0.10 sport=40054 dport=53 [UNREPLIED] src=10.96.0.10 dst=10.244.0.8 sport=53 dport=40054 mark=0 use=1',
+    'tcp      6 431999 ESTABLISHED src=10.244.0.7 dst=10.96.0.20 sport=1 dport=80 src=10.244.0.6 dst=10.244.0.7 sport=8080 dport=1 [ASSURED] mark=0 use=1',
+    'udp      17 5 src=192.0.2.9 dst=192.0.2.1 sport=5000 dport=30053 src=10.244.0.9 dst=192.0.2.1 sport=5353 dport=5000 mark=0 use=1',
+    'conntrack v1.4.7 (conntrack-tools): 4 flow entries have been shown.',
+    '',
+  ].join('\n');
+  assert.deepEqual(parseConntrackUdp(text), [
+    { origDst: '10.96.0.10', origPortDst: 53, replySrc: '10.244.0.5' },
+    { origDst: '10.96.0.10', origPortDst: 53, replySrc: '10.96.0.10' },
+    { origDst: '192.0.2.1', origPortDst: 30053, replySrc: '10.244.0.9' },
+  ]);
+});
+
+test('listing reconciled as upstream: entries to a frontend with serving endpoints not answered by one of them go (never-DNATed included); frontends without endpoints are left', () => {
+  const entries = [
+    { origDst: '10.96.0.10', origPortDst: 53, replySrc: '10.244.0.5' },
+    { origDst: '10.96.0.10', origPortDst: 53, replySrc: '10.244.0.6' },
+    { origDst: '10.96.0.10', origPortDst: 53, replySrc: '10.96.0.10' },
+    { origDst: '10.96.0.10', origPortDst: 54, replySrc: '10.244.0.9' },
+    { origDst: '10.96.0.11', origPortDst: 53, replySrc: '10.244.0.9' },
+    { origDst: '192.0.2.1', origPortDst: 30053, replySrc: '10.244.0.9' },
+    { origDst: '192.0.2.1', origPortDst: 30053, replySrc: '10.244.0.5' },
+  ];
+  const frontends = [
+    { ip: '10.96.0.10', port: 53, endpoints: ['10.244.0.5'] },
+    { ip: '10.96.0.11', port: 53, endpoints: [] },
+    { port: 30053, endpoints: ['10.244.0.5'] },
+  ];
+  assert.deepEqual(staleFromListing(entries, frontends), [
+    { origDst: '10.96.0.10', origPortDst: 53, replySrc: '10.244.0.6' },
+    { origDst: '10.96.0.10', origPortDst: 53, replySrc: '10.96.0.10' },
+    { origPortDst: 30053, replySrc: '10.244.0.9' },
+  ]);
 });

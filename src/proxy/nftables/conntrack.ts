@@ -18,6 +18,10 @@
  *
  * Serving endpoints are all endpoints with `serving` (ready or terminating, any node or topology):
  * traffic policy and topology changes do not move existing flows, as upstream.
+ *
+ * At a full sync (start, hourly, after a failure) nothing is known of the past, so the proxy also
+ * reconciles a listing of the UDP conntrack table as kube-proxy ≥ 1.31 does (staleFromListing):
+ * that finds entries to endpoints which went away while the agent was down.
  */
 import type { ServiceRules, UdpFrontend } from './model.js';
 
@@ -62,4 +66,59 @@ export function conntrackDeleteArgs(f: ConntrackFilter): string[] {
 export function deletedCount(output: string): number {
   const m = output.match(/(\d+) flow entries have been deleted/);
   return m ? Number(m[1]) : 0;
+}
+
+/** One UDP entry of a `conntrack -L` listing: where it was sent and who answers (after NAT). */
+export interface ConntrackEntry {
+  origDst: string;
+  origPortDst: number;
+  replySrc: string;
+}
+
+/**
+ * Parses `conntrack -L -p udp` output (one entry per line: `udp 17 29 src=… dst=… sport=… dport=…
+ * [UNREPLIED] src=… dst=… sport=… dport=… …`): the first dst/dport are the original direction's,
+ * the second src the reply's. Lines of other protocols or of another shape are skipped.
+ */
+export function parseConntrackUdp(text: string): ConntrackEntry[] {
+  const out: ConntrackEntry[] = [];
+  for (const line of text.split('\n')) {
+    const words = line.trim().split(/\s+/);
+    if (words[0] !== 'udp') continue;
+    const seen: Record<string, string[]> = {};
+    for (const w of words) {
+      const i = w.indexOf('=');
+      if (i <= 0) continue;
+      (seen[w.slice(0, i)] ??= []).push(w.slice(i + 1));
+    }
+    const origDst = seen.dst?.[0];
+    const port = Number(seen.dport?.[0]);
+    const replySrc = seen.src?.[1];
+    if (!origDst || !replySrc || !Number.isInteger(port)) continue;
+    out.push({ origDst, origPortDst: port, replySrc });
+  }
+  return out;
+}
+
+/**
+ * kube-proxy's reconciliation (pkg/proxy/conntrack CleanStaleEntries) over a listing: an entry to
+ * a UDP frontend that has serving endpoints (IP and port; NodePorts by port alone) whose reply
+ * does not come from one of them is stale. Frontends without serving endpoints are left alone.
+ */
+export function staleFromListing(entries: readonly ConntrackEntry[], frontends: Iterable<UdpFrontend>): ConntrackFilter[] {
+  const byIP = new Map<string, Set<string>>();
+  const byNodePort = new Map<number, Set<string>>();
+  for (const f of frontends) {
+    if (f.endpoints.length === 0) continue;
+    if (f.ip) byIP.set(`${f.ip}|${f.port}`, new Set(f.endpoints));
+    else byNodePort.set(f.port, new Set(f.endpoints));
+  }
+  const out = new Map<string, ConntrackFilter>();
+  for (const e of entries) {
+    const eps = byIP.get(`${e.origDst}|${e.origPortDst}`);
+    if (eps && !eps.has(e.replySrc)) out.set(`${e.origDst}|${e.origPortDst}|${e.replySrc}`, { origDst: e.origDst, origPortDst: e.origPortDst, replySrc: e.replySrc });
+    const np = byNodePort.get(e.origPortDst);
+    if (np && !np.has(e.replySrc)) out.set(`*|${e.origPortDst}|${e.replySrc}`, { origPortDst: e.origPortDst, replySrc: e.replySrc });
+  }
+  return [...out.values()];
 }
