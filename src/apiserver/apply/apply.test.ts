@@ -242,3 +242,17 @@ test('apply: duplicate keys in an associative list are refused as upstream (500)
     assert.equal((await srv.request('GET', `${DEPLOY}/dup`)).status, 404);
   });
 });
+
+test('apply: fields the schema does not declare fail whatever fieldValidation says (upstream types the configuration)', async () => {
+  await withServer(async (srv) => {
+    for (const v of ['Ignore', 'Warn', 'Strict']) {
+      const r = await srv.request('PATCH', `${CM}/u?fieldManager=m&fieldValidation=${v}`, { ...(cm('u', { a: '1' }) as object), metadata: { name: 'u', namespace: 'default', bogus: 1 }, extra: true }, APPLY);
+      assert.equal(r.status, 500, r.text);
+      assert.equal(
+        r.json<{ message: string }>().message,
+        'failed to create typed patch object (default/u; /v1, Kind=ConfigMap): errors:\n  .metadata.bogus: field not declared in schema\n  .extra: field not declared in schema',
+      );
+    }
+    assert.equal((await srv.request('GET', `${CM}/u`)).status, 404);
+  });
+});

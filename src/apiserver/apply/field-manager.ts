@@ -15,7 +15,7 @@ import {
   apply as smdApply,
   update as smdUpdate,
   compare,
-  duplicateKeys,
+  typeErrors,
   isObject,
   pathString,
   toFieldSet,
@@ -261,13 +261,7 @@ export function applyObject(ctx: WriteContext, live: KubeObject | undefined, con
   if (config.kind !== def.kind) throw badRequest(`the kind in the apply patch (${String(config.kind ?? '')}) does not match the expected kind (${def.kind})`);
   if (config.metadata.managedFields !== undefined) throw badRequest('metadata.managedFields must be nil');
   const t = fieldTypeOf(def.schema);
-  const dups = duplicateKeys(asJson(config), t);
-  if (dups.length) {
-    // Upstream fails typing the configuration with a bare error: a 500 with this text.
-    // Named after the configuration as sent (kubectl puts the namespace in it).
-    const where = `${config.metadata.namespace ?? ''}/${config.metadata.name ?? ''}`;
-    throw new ApiError('InternalError', 500, `failed to create typed patch object (${where}; ${def.group}/${def.version}, Kind=${def.kind}): ${dups.length === 1 ? dups[0] : `errors:\n  ${dups.join('\n  ')}`}`);
-  }
+  checkTyped(def, config);
   let d: Decoded;
   try {
     d = decode(live?.metadata.managedFields);
@@ -307,6 +301,20 @@ export function applyObject(ctx: WriteContext, live: KubeObject | undefined, con
   if (encoded) out.metadata.managedFields = encoded;
   else delete out.metadata.managedFields;
   return out;
+}
+
+/**
+ * An applied configuration must fit the kind's schema exactly, whatever `fieldValidation` says
+ * (upstream types it before merging): unknown fields and duplicate list keys fail the request
+ * with upstream's bare error, a 500 with this text, named after the configuration as sent
+ * (kubectl puts the namespace in it).
+ * @throws ApiError 500
+ */
+export function checkTyped(def: ResourceDef, config: KubeObject): void {
+  const errs = typeErrors(config as unknown as Json, fieldTypeOf(def.schema));
+  if (!errs.length) return;
+  const where = `${config.metadata?.namespace ?? ''}/${config.metadata?.name ?? ''}`;
+  throw new ApiError('InternalError', 500, `failed to create typed patch object (${where}; ${def.group}/${def.version}, Kind=${def.kind}): ${errs.length === 1 ? errs[0] : `errors:\n  ${errs.join('\n  ')}`}`);
 }
 
 /**

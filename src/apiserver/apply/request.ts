@@ -4,12 +4,13 @@
  * Handlers stay in charge of decoding options and encoding answers.
  */
 import type { KubeObject, ResourceDef, StrategyContext } from '../../api/types.js';
+import { apiVersionOf } from '../../api/types.js';
 import { applyDefaults } from '../../api/schema/engine/index.js';
 import { ApiError, badRequest, conflict, OBJECT_MODIFIED } from '../../lib/errors.js';
 import { decodeObject, parseBody, type FieldValidation } from '../decode.js';
 import type { ResourceStore, WriteResult } from '../registry/store.js';
 import { parseResourceVersion } from '../registry/store.js';
-import { applyObject, trackUpdate, type WriteContext } from './field-manager.js';
+import { applyObject, checkTyped, trackUpdate, type WriteContext } from './field-manager.js';
 
 function deepClone<T>(v: T): T {
   return JSON.parse(JSON.stringify(v)) as T;
@@ -75,6 +76,8 @@ export async function serverSideApply(a: ApplyRequest): Promise<{ code: 200 | 20
     throw e;
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw badRequest('error decoding YAML: the apply configuration must be an object');
+  const raw = value as KubeObject;
+  if (raw.apiVersion === apiVersionOf(def.group, def.version) && raw.kind === def.kind) checkTyped(def, raw);
   const { obj: config, warnings } = decodeObject(Buffer.from(JSON.stringify(value)), 'application/json', def, a.validation);
   const meta = config.metadata;
   if (meta.name !== undefined && meta.name !== a.name) throw badRequest(`the name of the object (${meta.name}) does not match the name on the URL (${a.name})`);

@@ -4,5 +4,5 @@
  */
 export { FieldSet, fieldElement, keyElement, valueElement, pathString, type Path, type PathElement } from './field-set.js';
 export { SCALAR, UNTYPED, isObject, type FieldType, type Json, type ListType, type MapType } from './types.js';
-export { compare, duplicateKeys, merge, removeItems, toFieldSet, jsonEqual, itemElement, namedFieldsAsMembers, type Comparison } from './walk.js';
+export { compare, typeErrors, merge, removeItems, toFieldSet, jsonEqual, itemElement, namedFieldsAsMembers, type Comparison } from './walk.js';
 export { apply, update, updateOthers, type ApplyResult, type Conflict, type ManagedFields, type UpdateResult, type VersionedSet } from './updater.js';

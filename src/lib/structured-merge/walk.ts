@@ -19,16 +19,24 @@ export function itemElement(t: ListType, item: Json, index: number): PathElement
 }
 
 /**
- * Associative list items that share a key, as upstream reports them when it types an applied
- * configuration: `.spec.containers: duplicate entries for key [name="web"]`.
+ * What upstream reports when it types an applied configuration, in walk order: fields the type
+ * does not declare (`.spec.foo: field not declared in schema`) and associative list items that
+ * share a key (`.spec.containers: duplicate entries for key [name="web"]`).
  */
-export function duplicateKeys(v: Json, t: FieldType): string[] {
+export function typeErrors(v: Json, t: FieldType): string[] {
   const errs: string[] = [];
   const visit = (val: Json, type: FieldType, path: PathLink): void => {
     const shape = shapeOf(type, val);
     if (shape === 'leaf') return;
     if (shape === 'map') {
-      for (const k in val as Record<string, Json>) visit((val as Record<string, Json>)[k]!, fieldOf(type, k).type, { parent: path, element: fieldElement(k) });
+      for (const k in val as Record<string, Json>) {
+        const p: PathLink = { parent: path, element: fieldElement(k) };
+        if (type.kind === 'map' && type.field(k) === undefined) {
+          errs.push(`${pathString(linkPath(p))}: field not declared in schema`);
+          continue;
+        }
+        visit((val as Record<string, Json>)[k]!, fieldOf(type, k).type, p);
+      }
       return;
     }
     const lt = type as ListType;
