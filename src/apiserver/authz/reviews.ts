@@ -50,7 +50,7 @@ export async function handleReview(r: ResourceRequest, deps: ReviewDeps): Promis
   const { value } = parseBody(await readBody(r.req), r.req.headers['content-type'], { apiVersion: `${def.group}/${def.version}`, kind });
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw badRequest(`the object provided is not a ${kind}`);
   const obj = value as Record<string, unknown>;
-  const apiVersion = `${def.group}/v1`;
+  const apiVersion = `${def.group}/${def.version}`;
   if (obj['kind'] !== undefined && obj['kind'] !== kind)
     throw badRequest(`the object provided is unrecognized (must be of type ${kind}): kind "${String(obj['kind'])}" does not match`);
   if (obj['apiVersion'] !== undefined && obj['apiVersion'] !== apiVersion && !(typeof obj['apiVersion'] === 'string' && obj['apiVersion'].startsWith(`${def.group}/`)))
