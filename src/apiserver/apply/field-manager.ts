@@ -306,15 +306,16 @@ export function applyObject(ctx: WriteContext, live: KubeObject | undefined, con
 /**
  * An applied configuration must fit the kind's schema exactly, whatever `fieldValidation` says
  * (upstream types it before merging): unknown fields and duplicate list keys fail the request
- * with upstream's bare error, a 500 with this text, named after the configuration as sent
- * (kubectl puts the namespace in it).
- * @throws ApiError 500
+ * with upstream's text, named after the configuration as sent (kubectl puts the namespace in
+ * it). Upstream answers a bare 500; the configuration is the client's mistake, so this is a 400
+ * (as for malformed strategic patches, and as upstream's pending fix kubernetes#139255 does).
+ * @throws ApiError 400
  */
 export function checkTyped(def: ResourceDef, config: KubeObject): void {
   const errs = typeErrors(config as unknown as Json, fieldTypeOf(def.schema));
   if (!errs.length) return;
   const where = `${config.metadata?.namespace ?? ''}/${config.metadata?.name ?? ''}`;
-  throw new ApiError('InternalError', 500, `failed to create typed patch object (${where}; ${def.group}/${def.version}, Kind=${def.kind}): ${errs.length === 1 ? errs[0] : `errors:\n  ${errs.join('\n  ')}`}`);
+  throw badRequest(`failed to create typed patch object (${where}; ${def.group}/${def.version}, Kind=${def.kind}): ${errs.length === 1 ? errs[0] : `errors:\n  ${errs.join('\n  ')}`}`);
 }
 
 /**
