@@ -3,7 +3,8 @@
  * 2,000-object Table list of a CRD-served kind (schema with defaults, enum/bounds/pattern
  * validation, status subresource) vs ConfigMaps (baseline). Rounds alternate between the two kinds
  * so background load hits both alike. Also: CRD create → Established → first custom object
- * accepted (ms).
+ * accepted (ms); N CRDs created at once (an operator's chart) → all Established, and the
+ * discovery and OpenAPI v3 index latency with them (baseline: the same requests before).
  *
  * Run: node --import tsx bench/crd.bench.ts [--creates 2000] [--rounds 3]   (dist/ built)
  * Bounded in count; the server is stopped by PID at the end.
@@ -13,8 +14,9 @@ import { parseArgs } from 'node:util';
 import { JsonClient, readKubeconfig, runConcurrent } from './lib/https-client.js';
 import { startServer } from '../test/support/cluster.js';
 
-const { values } = parseArgs({ options: { creates: { type: 'string', default: '2000' }, rounds: { type: 'string', default: '3' } } });
+const { values } = parseArgs({ options: { creates: { type: 'string', default: '2000' }, rounds: { type: 'string', default: '3' }, crds: { type: 'string', default: '100' } } });
 const CREATES = Number(values.creates);
+const MANY_CRDS = Number(values.crds);
 const ROUNDS = Number(values.rounds);
 const CONCURRENCY = 32;
 
@@ -74,10 +76,10 @@ const KINDS = {
 } as const;
 
 /** GET as a Table (what `kubectl get` asks for). */
-function getTable(c: JsonClient, kubeconfig: string, path: string): Promise<string> {
+function getTable(c: JsonClient, kubeconfig: string, path: string, accept = 'application/json;as=Table;v=v1;g=meta.k8s.io'): Promise<string> {
   const url = new URL(readKubeconfig(kubeconfig).server);
   return new Promise((resolve, reject) => {
-    const req = request({ host: url.hostname, port: url.port, path, agent: c.agent, headers: { accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' } }, (res) => {
+    const req = request({ host: url.hostname, port: url.port, path, agent: c.agent, headers: { accept } }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (b: Buffer) => chunks.push(b));
       res.on('end', () => (res.statusCode === 200 ? resolve(Buffer.concat(chunks).toString('utf8')) : reject(new Error(`${path}: ${res.statusCode}`))));
@@ -110,6 +112,43 @@ async function main(): Promise<void> {
     console.log(`CRD create → Established: ${established.toFixed(0)} ms; first custom object create: ${(performance.now() - f0).toFixed(1)} ms`);
     // warm-up
     await runConcurrent(500, CONCURRENCY, async () => void (await c.call('GET', '/api/v1/namespaces/first')));
+
+    // Many CRDs at once, as a big chart installs them.
+    const timed = async (path: string, accept?: string) => {
+      const a0 = performance.now();
+      if (accept) await getTable(c, server.kubeconfig, path, accept);
+      else await c.call('GET', path);
+      return performance.now() - a0;
+    };
+    const AGG = 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList';
+    await timed('/apis', AGG);
+    await timed('/openapi/v3');
+    const before = { apis: await timed('/apis', AGG), openapi: await timed('/openapi/v3') };
+    const m0 = performance.now();
+    await runConcurrent(MANY_CRDS, 8, async (i) => {
+      const body = structuredClone(CRD) as typeof CRD;
+      body.metadata.name = `things${i}.many.example.com`;
+      body.spec.group = 'many.example.com';
+      body.spec.names = { plural: `things${i}`, kind: `Thing${i}` };
+      const res = await c.call('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', body);
+      if (res.status !== 201) throw new Error(`CRD ${i}: ${res.status} ${res.body}`);
+    });
+    const created = performance.now() - m0;
+    for (let i = 0; i < 1200; i++) {
+      const list = JSON.parse((await c.call('GET', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions')).body) as { items: { status?: { conditions?: { type: string; status: string }[] } }[] };
+      const n = list.items.filter((x) => x.status?.conditions?.some((k) => k.type === 'Established' && k.status === 'True')).length;
+      if (n >= MANY_CRDS + 1) break;
+      // Listing 100 CRDs costs the server too: poll gently.
+      await new Promise((res) => setTimeout(res, 100));
+    }
+    const allEstablished = performance.now() - m0;
+    const afterFirst = { apis: await timed('/apis', AGG), openapi: await timed('/openapi/v3') };
+    const after = { apis: await timed('/apis', AGG), openapi: await timed('/openapi/v3') };
+    console.log(
+      `${MANY_CRDS} CRDs at once: created in ${created.toFixed(0)} ms, all Established after ${allEstablished.toFixed(0)} ms; ` +
+        `aggregated /apis ${before.apis.toFixed(1)} → ${afterFirst.apis.toFixed(1)} (first) / ${after.apis.toFixed(1)} ms, ` +
+        `/openapi/v3 index ${before.openapi.toFixed(1)} → ${afterFirst.openapi.toFixed(1)} (first, rebuilt) / ${after.openapi.toFixed(1)} ms`,
+    );
 
     const rows: string[][] = [];
     for (let round = 0; round < ROUNDS; round++) {

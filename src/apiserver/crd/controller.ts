@@ -218,7 +218,8 @@ export function createCrdController(deps: CrdControllerDeps): CrdController {
         cur.status = desiredStatus(cur, usedNames(cur.spec.group ?? '', name, known.values(), builtins, cur), now);
       });
       // Names this CRD no longer claims may free another one's.
-      for (const other of known.keys()) if (other !== name && !isServable(known.get(other)!.status)) enqueue(other);
+      for (const [other, o] of known)
+        if (other !== name && o.spec?.group === crd.spec.group && o.status?.conditions?.some((c) => c.type === 'NamesAccepted' && c.status === 'False')) enqueue(other);
     }
     return true;
   };
