@@ -133,7 +133,7 @@ test('kubectl get prints each kind with its CRD printer columns (short names too
     [['get', 'analysistemplate'], ['NAME', 'AGE'], ['success-rate']],
     [['get', 'sealedsecret'], ['NAME', 'STATUS', 'SYNCED', 'AGE'], ['database-credentials']],
     [['get', 'ss'], ['NAME', 'AGE', 'STATUS', 'CAPABILITIES', 'READY'], ['vault-backend']],
-    [['get', 'es'], ['NAME', 'STORE', 'REFRESH INTERVAL', 'STATUS', 'READY'], ['database-secret', 'vault-backend', '1h']],
+    [['get', 'es'], ['NAME', 'STORETYPE', 'STORE', 'REFRESH INTERVAL', 'STATUS', 'READY'], ['database-secret', 'SecretStore', 'vault-backend', '1h']],
     [['get', 'gw'], ['NAME', 'AGE'], ['myapp-gateway']],
     [['get', 'vs'], ['NAME', 'GATEWAYS', 'HOSTS', 'AGE'], ['myapp-routes', '["myapp-gateway"]', '["api.mycompany.com","app.mycompany.com"]']],
     [['get', 'dr'], ['NAME', 'HOST', 'AGE'], ['backend-destination', 'backend-service']],
@@ -147,7 +147,8 @@ test('kubectl get prints each kind with its CRD printer columns (short names too
     assert.deepEqual(head.trim().split(/\s{2,}/), columns, args.join(' '));
     const row = out.split('\n')[1]!;
     // Columns are aligned under their headers: read each cell at its header's offset.
-    const starts = columns.map((c) => head.indexOf(c));
+    const starts: number[] = [];
+    for (const c of columns) starts.push(head.indexOf(c, starts.length ? starts[starts.length - 1]! + 1 : 0));
     const cells = starts.map((s, i) => row.slice(s, i + 1 < starts.length ? starts[i + 1] : undefined).trim());
     for (let i = 0; i < first.length; i++) {
       // A value the object does not have is a null cell, which kubectl prints blank (as for CRDs).

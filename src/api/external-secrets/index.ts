@@ -14,6 +14,10 @@ const GROUP = 'external-secrets.io';
 const VERSION = 'v1beta1';
 const PRODUCT = 'External Secrets';
 const str = (description: string, opts: Partial<Schema> = {}): Schema => s.string({ description, ...opts });
+/** A DNS-1123 subdomain, as ESO's CRDs constrain object names. */
+const objectName = (description: string): Schema => str(description, { maxLength: 253, minLength: 1, pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$' });
+/** A Secret data key. */
+const secretKey = (description: string): Schema => str(description, { maxLength: 253, minLength: 1, pattern: '^[-._a-zA-Z0-9]+$' });
 
 const SecretKeySelector = s.object(
   {
@@ -132,27 +136,37 @@ const RemoteRef = s.object(
 
 const SourceRef = s.object(
   {
-    storeRef: s.object({ name: str('Name of the SecretStore resource'), kind: s.enumOf(['SecretStore', 'ClusterSecretStore'], { description: 'Kind of the SecretStore resource (SecretStore or ClusterSecretStore) Defaults to `SecretStore`' }) }, { required: ['name'], description: 'SecretStoreRef defines which SecretStore to fetch the ExternalSecret data.' }),
-    generatorRef: s.object({ apiVersion: str('Specify the apiVersion of the generator resource', { default: 'generators.external-secrets.io/v1alpha1' }), kind: str('Specify the Kind of the resource, e.g. Password, ACRAccessToken etc.'), name: str('Specify the name of the generator resource') }, { required: ['kind', 'name'], description: 'GeneratorRef points to a generator custom resource.' }),
+    storeRef: s.object({ name: objectName('Name of the SecretStore resource'), kind: s.enumOf(['SecretStore', 'ClusterSecretStore'], { description: 'Kind of the SecretStore resource (SecretStore or ClusterSecretStore) Defaults to `SecretStore`' }) }, { description: 'SecretStoreRef defines which SecretStore to fetch the ExternalSecret data.' }),
+    generatorRef: s.object({ apiVersion: str('Specify the apiVersion of the generator resource', { default: 'generators.external-secrets.io/v1alpha1' }), kind: str('Specify the Kind of the generator resource'), name: objectName('Specify the name of the generator resource') }, { required: ['kind', 'name'], description: 'GeneratorRef points to a generator custom resource.' }),
   },
-  { description: 'SourceRef allows you to override the source from which the value will pulled from.' },
+  { maxProperties: 1, minProperties: 1, description: 'SourceRef allows you to override the source from which the value will be pulled.' },
 );
 
 const ExternalSecretSpec = s.object(
   {
     secretStoreRef: s.object(
       {
-        name: str('Name of the SecretStore resource'),
+        name: objectName('Name of the SecretStore resource'),
         kind: s.enumOf(['SecretStore', 'ClusterSecretStore'], { description: 'Kind of the SecretStore resource (SecretStore or ClusterSecretStore) Defaults to `SecretStore`' }),
       },
-      { required: ['name'], description: 'SecretStoreRef defines which SecretStore to fetch the ExternalSecret data.' },
+      { description: 'SecretStoreRef defines which SecretStore to fetch the ExternalSecret data.' },
     ),
     target: s.object(
       {
-        name: str('The name of the Secret resource to be managed. Defaults to the .metadata.name of the ExternalSecret resource'),
+        name: objectName('The name of the Secret resource to be managed. Defaults to the .metadata.name of the ExternalSecret resource'),
         creationPolicy: s.enumOf(['Owner', 'Orphan', 'Merge', 'None'], { default: 'Owner', description: 'CreationPolicy defines rules on how to create the resulting Secret. Defaults to "Owner"' }),
         deletionPolicy: s.enumOf(['Delete', 'Merge', 'Retain'], { default: 'Retain', description: 'DeletionPolicy defines rules on how to delete the resulting Secret. Defaults to "Retain"' }),
-        template: s.looseObject({}, { description: 'Template defines a blueprint for the created Secret resource.' }),
+        template: s.object(
+          {
+            type: s.string(),
+            engineVersion: s.enumOf(['v1', 'v2'], { default: 'v2', description: 'EngineVersion specifies the template engine version that should be used to compile/execute the template specified in .data and .templateFrom[].' }),
+            mergePolicy: s.enumOf(['Replace', 'Merge'], { default: 'Replace' }),
+            metadata: s.object({ annotations: s.map(s.string()), labels: s.map(s.string()) }, { description: 'ExternalSecretTemplateMetadata defines metadata fields for the Secret blueprint.' }),
+            data: s.map(s.string()),
+            templateFrom: s.array(s.looseObject({})),
+          },
+          { description: 'Template defines a blueprint for the created Secret resource.' },
+        ),
         immutable: s.bool({ description: 'Immutable defines if the final secret will be immutable' }),
       },
       { default: { creationPolicy: 'Owner', deletionPolicy: 'Retain' }, description: 'ExternalSecretTarget defines the Kubernetes Secret to be created There can be only one target per ExternalSecret.' },
@@ -160,7 +174,7 @@ const ExternalSecretSpec = s.object(
     refreshInterval: str('RefreshInterval is the amount of time before the values are read again from the SecretStore provider, specified as Golang Duration strings. Valid time units are "ns", "us" (or "µs"), "ms", "s", "m", "h" Example values: "1h", "2h30m", "5d", "10s" May be set to zero to fetch and create it once. Defaults to 1h.', { default: '1h' }),
     data: s.array(
       s.object(
-        { secretKey: str('The key in the Kubernetes Secret to store the value.'), remoteRef: RemoteRef, sourceRef: SourceRef },
+        { secretKey: secretKey('The key in the Kubernetes Secret to store the value.'), remoteRef: RemoteRef, sourceRef: SourceRef },
         { required: ['remoteRef', 'secretKey'], description: 'ExternalSecretData defines the connection between the Kubernetes Secret key (spec.data.<key>) and the Provider data.' },
       ),
       { description: 'Data defines the connection between the Kubernetes Secret keys and the Provider data' },
@@ -241,6 +255,7 @@ export const externalSecret = esoKind({
   spec: ExternalSecretSpec,
   status: ExternalSecretStatus,
   columns: [
+    { name: 'StoreType', type: 'string', jsonPath: '.spec.secretStoreRef.kind' },
     { name: 'Store', type: 'string', jsonPath: '.spec.secretStoreRef.name' },
     { name: 'Refresh Interval', type: 'string', jsonPath: '.spec.refreshInterval' },
     ...ready('secret'),

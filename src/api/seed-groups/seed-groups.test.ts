@@ -145,7 +145,7 @@ test('Tables carry the upstream CRDs\' printer columns', async () => {
       ['gateway.yaml', ['Name', 'Age'], ['myapp-gateway']],
       ['authorization-policy.yaml', ['Name', 'Action', 'Age'], ['backend-access-control', null]],
       ['vpa.yaml', ['Name', 'Mode', 'CPU', 'Mem', 'Provided', 'Age'], ['myapp-vpa', 'Auto', null, null, null]],
-      ['external-secret.yaml', ['Name', 'Store', 'Refresh Interval', 'Status', 'Ready'], ['database-secret', 'vault-backend', '1h', null, null]],
+      ['external-secret.yaml', ['Name', 'StoreType', 'Store', 'Refresh Interval', 'Status', 'Ready'], ['database-secret', 'SecretStore', 'vault-backend', '1h', null, null]],
       ['secret-store.yaml', ['Name', 'AGE', 'Status', 'Capabilities', 'Ready'], ['vault-backend']],
       ['sealed-secret.yaml', ['Name', 'Status', 'Synced', 'Age'], ['database-credentials', null, null]],
       ['analysis-template.yaml', ['Name', 'Age'], ['success-rate']],
