@@ -238,84 +238,139 @@ function scalarJson(v: string | number | boolean | Uint8Array): unknown {
   return v instanceof Uint8Array ? Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64') : v;
 }
 
+/** What decoding needs to know about a field, computed once per message type. */
+interface FieldPlan {
+  name: string;
+  kind: 'map' | 'message' | 'scalar';
+  /** Scalar type (or a map's value type). */
+  type: string;
+  keyType: string;
+  /** Message type of a message field or a map's message values. */
+  message: protobuf.Type | undefined;
+  repeated: boolean;
+  keep: boolean;
+  inline: boolean;
+  /** Wire type a scalar (or a map's key) arrives with. */
+  want: number;
+}
+
+interface TypePlan {
+  name: string;
+  fullName: string;
+  /** Which apimachinery special type this is, if any (Time, Quantity...). */
+  special: string | undefined;
+  fields: Map<number, FieldPlan>;
+  /** Fields printed as null when absent. */
+  nullFields: string[];
+}
+
+const plans = new WeakMap<protobuf.Type, TypePlan>();
+const SPECIAL_NAMES = new Set<string>(Object.values(SPECIAL));
+
+/** The decoding plan of a message type (protobufjs' reflection getters are too slow per field). */
+function planOf(type: protobuf.Type): TypePlan {
+  let plan = plans.get(type);
+  if (plan) return plan;
+  const fullName = type.fullName;
+  const fields = new Map<number, FieldPlan>();
+  const nullFields: string[] = [];
+  for (const f of type.fieldsArray) {
+    const isMap = f instanceof protobuf.MapField;
+    const message = f.resolvedType instanceof protobuf.Type ? f.resolvedType : undefined;
+    fields.set(f.id, {
+      name: f.name,
+      kind: isMap ? 'map' : message ? 'message' : 'scalar',
+      type: f.type,
+      keyType: isMap ? (f as protobuf.MapField).keyType : '',
+      message,
+      repeated: f.repeated,
+      keep: f.options?.['(keep)'] === true,
+      inline: f.options?.['(inline)'] === true,
+      want: expectedWireType(isMap ? (f as protobuf.MapField).keyType : f.type),
+    });
+    if (f.options?.['(null)'] === true) nullFields.push(f.name);
+  }
+  plan = { name: type.name, fullName, special: SPECIAL_NAMES.has(fullName) ? fullName : undefined, fields, nullFields };
+  plans.set(type, plan);
+  return plan;
+}
+
 /**
  * Decodes one message into its JSON object. `path` names where it sits (for `dropped`).
  * Repeated fields accumulate; a repeated non-packed scalar and a packed run both work.
  */
 function decodeMessage(type: protobuf.Type, buf: Uint8Array, path: string, ctx: Ctx): Record<string, unknown> {
+  const plan = planOf(type);
   const r = protobuf.Reader.create(buf);
   const out: Record<string, unknown> = {};
-  const inline: Record<string, unknown>[] = [];
+  let inline: Record<string, unknown>[] | undefined;
   while (r.pos < r.len) {
     const tag = r.uint32();
     const id = tag >>> 3;
     const wt = tag & 7;
-    if (wt === 4 || id <= 0) readTagError(type.name, id, wt);
-    const field = type.fieldsById[id];
+    if (wt === 4 || id <= 0) readTagError(plan.name, id, wt);
+    const field = plan.fields.get(id);
     if (!field) {
       skip(r, wt, id);
-      ctx.dropped.push(`${type.fullName.slice(1)} field ${id}${path ? ` at ${path}` : ''}`);
+      ctx.dropped.push(`${plan.fullName.slice(1)} field ${id}${path ? ` at ${path}` : ''}`);
       continue;
     }
     const name = field.name;
-    if (field instanceof protobuf.MapField) {
-      const fpath = path ? `${path}.${name}` : name;
+    if (field.kind === 'map') {
       if (wt !== 2) throw new WireError(`proto: wrong wireType = ${wt} for field ${goName(name)}`);
-      const [k, v] = decodeMapEntry(field, r.bytes(), fpath, ctx);
+      const [k, v] = decodeMapEntry(field, r.bytes(), path ? `${path}.${name}` : name, ctx);
       const m = (out[name] as Record<string, unknown> | undefined) ?? {};
       m[k] = v;
       out[name] = m;
       continue;
     }
-    const resolved = field.resolvedType;
-    if (resolved instanceof protobuf.Type) {
+    if (field.kind === 'message') {
       if (wt !== 2) throw new WireError(`proto: wrong wireType = ${wt} for field ${goName(name)}`);
-      const value = messageValue(resolved, r.bytes(), path ? `${path}.${name}` : name, ctx);
+      const value = messageValue(field.message!, r.bytes(), path ? `${path}.${name}` : name, ctx);
       if (field.repeated) {
         const list = (out[name] as unknown[] | undefined) ?? [];
         list.push(value);
         out[name] = list;
-      } else if (field.options?.['(inline)'] === true) inline.push(value as Record<string, unknown>);
+      } else if (field.inline) (inline ??= []).push(value as Record<string, unknown>);
       else out[name] = value;
       continue;
     }
-    const want = expectedWireType(field.type);
-    if (field.repeated && wt === 2 && want !== 2) {
+    if (field.repeated && wt === 2 && field.want !== 2) {
       const end = r.uint32() + r.pos;
       const list = (out[name] as unknown[] | undefined) ?? [];
       while (r.pos < end) list.push(scalarJson(readScalar(r, field.type)));
       out[name] = list;
       continue;
     }
-    if (wt !== want) throw new WireError(`proto: wrong wireType = ${wt} for field ${goName(name)}`);
+    if (wt !== field.want) throw new WireError(`proto: wrong wireType = ${wt} for field ${goName(name)}`);
     const v = readScalar(r, field.type);
     if (field.repeated) {
       const list = (out[name] as unknown[] | undefined) ?? [];
       list.push(scalarJson(v));
       out[name] = list;
-    } else if (!isZero(v) || field.options?.['(keep)'] === true) out[name] = scalarJson(v);
+    } else if (field.keep || !isZero(v)) out[name] = scalarJson(v);
     else delete out[name];
   }
   // Nil-able Go fields without omitempty: absent means nil, which Go's JSON prints as null.
-  for (const f of type.fieldsArray) if (f.options?.['(null)'] === true && !(f.name in out)) out[f.name] = null;
+  for (const n of plan.nullFields) if (!(n in out)) out[n] = null;
   // Inline structs come first in Go's output order; the parent's own fields win on a clash.
-  return inline.length ? Object.assign({}, ...inline, out) : out;
+  return inline ? Object.assign({}, ...inline, out) : out;
 }
 
-function decodeMapEntry(field: protobuf.MapField, buf: Uint8Array, path: string, ctx: Ctx): [string, unknown] {
+function decodeMapEntry(field: FieldPlan, buf: Uint8Array, path: string, ctx: Ctx): [string, unknown] {
   const r = protobuf.Reader.create(buf);
   let key = '';
   let value: unknown;
   let valueSeen = false;
-  const vt = field.resolvedType;
+  const vt = field.message;
   while (r.pos < r.len) {
     const { id, wt } = readTag(r, 'MapEntry');
     if (id === 1) {
-      if (wt !== expectedWireType(field.keyType)) throw new WireError(`proto: wrong wireType = ${wt} for field key`);
+      if (wt !== field.want) throw new WireError(`proto: wrong wireType = ${wt} for field key`);
       key = String(readScalar(r, field.keyType));
     } else if (id === 2) {
       valueSeen = true;
-      if (vt instanceof protobuf.Type) {
+      if (vt) {
         if (wt !== 2) throw new WireError(`proto: wrong wireType = ${wt} for field value`);
         value = messageValue(vt, r.bytes(), `${path}[${key}]`, ctx);
       } else {
@@ -324,18 +379,20 @@ function decodeMapEntry(field: protobuf.MapField, buf: Uint8Array, path: string,
       }
     } else skip(r, wt, id);
   }
-  if (!valueSeen) value = vt instanceof protobuf.Type ? messageValue(vt, new Uint8Array(0), path, ctx) : field.type === 'string' || field.type === 'bytes' ? '' : 0;
+  if (!valueSeen) value = vt ? messageValue(vt, new Uint8Array(0), path, ctx) : field.type === 'string' || field.type === 'bytes' ? '' : 0;
   return [key, value];
 }
 
 /** A nested message as JSON, with the special apimachinery types converted. */
 function messageValue(type: protobuf.Type, buf: Uint8Array, path: string, ctx: Ctx): unknown {
-  switch (type.fullName) {
+  const special = planOf(type).special;
+  if (special === undefined) return decodeMessage(type, buf, path, ctx);
+  switch (special) {
     case SPECIAL.time:
     case SPECIAL.microTime: {
       if (buf.length === 0) return null;
       const t = decodeMessage(type, buf, path, ctx) as { seconds?: number; nanos?: number };
-      return type.fullName === SPECIAL.time ? formatTime(t.seconds ?? 0) : formatMicroTime(t.seconds ?? 0, t.nanos ?? 0);
+      return special === SPECIAL.time ? formatTime(t.seconds ?? 0) : formatMicroTime(t.seconds ?? 0, t.nanos ?? 0);
     }
     case SPECIAL.duration:
       return formatDuration((decodeMessage(type, buf, path, ctx) as { duration?: number }).duration ?? 0);
