@@ -233,3 +233,28 @@ test('a patch that only drops CRD-defaulted values writes nothing (generation co
     assert.equal(changed.json<KubeObject>().metadata.generation, 2);
   });
 });
+
+test('ClusterAnalysisTemplate is cluster-scoped; AnalysisRun status goes through its status subresource and shows in the table', async () => {
+  await withServer(async (srv) => {
+    const tmpl = fixture('analysis-template.yaml');
+    const cat = { ...tmpl, kind: 'ClusterAnalysisTemplate', metadata: { name: 'success-rate' } };
+    let res = await srv.request('POST', '/apis/argoproj.io/v1alpha1/clusteranalysistemplates', cat);
+    assert.equal(res.status, 201, res.text);
+    const run = { apiVersion: 'argoproj.io/v1alpha1', kind: 'AnalysisRun', metadata: { name: 'run-1', namespace: 'production' }, spec: { metrics: (tmpl['spec'] as { metrics: unknown }).metrics }, status: { phase: 'Running' } };
+    const path = '/apis/argoproj.io/v1alpha1/namespaces/production/analysisruns';
+    res = await srv.request('POST', path, run);
+    assert.equal(res.status, 201, res.text);
+    const created = res.json<KubeObject>();
+    assert.equal(created['status'], undefined, 'status is not settable on create');
+    res = await srv.request('PUT', `${path}/run-1/status`, { ...created, status: { phase: 'Successful' } });
+    assert.equal(res.status, 200, res.text);
+    const t = (await srv.request('GET', path, undefined, { accept: 'application/json;as=Table;g=meta.k8s.io;v=v1' })).json<{ columnDefinitions: { name: string }[]; rows: { cells: unknown[] }[] }>();
+    assert.deepEqual(t.columnDefinitions.map((c) => c.name), ['Name', 'Status', 'Age']);
+    assert.deepEqual(t.rows[0]!.cells.slice(0, 2), ['run-1', 'Successful']);
+    // A metric without its provider is refused as the CRD's `required` does.
+    const bad = { ...run, metadata: { name: 'run-2', namespace: 'production' }, spec: { metrics: [{ name: 'm' }] } };
+    res = await srv.request('POST', path, bad);
+    assert.equal(res.status, 422, res.text);
+    assert.match(res.json<{ message: string }>().message, /spec\.metrics\[0\]\.provider: Required value/);
+  });
+});
