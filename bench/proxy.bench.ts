@@ -56,6 +56,9 @@ const CONC = Math.max(1, Math.min(64, Number(values.concurrency)));
 const TARGETS = new Set(values.targets!.split(','));
 const KEEP_ALIVE = values['keep-alive'] === 'on' ? [true] : values['keep-alive'] === 'off' ? [false] : [false, true];
 
+// Output piped into `head` must not kill the run before it removes what it made (EPIPE).
+process.stdout.on('error', () => {});
+
 if (process.getuid?.() !== 0) {
   console.error('proxy bench needs root (nftables, network namespaces)');
   process.exit(1);
