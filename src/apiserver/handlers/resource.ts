@@ -19,7 +19,7 @@ import { buildFilter } from '../selectors.js';
 import { applyPatch } from '../patch.js';
 import { scaleFromObject, applyScaleToObject } from '../scale.js';
 import { prune } from '../../api/schema/engine/index.js';
-import { managerName, recordUpdate, serverSideApply, updateTracked } from '../apply/index.js';
+import { managerName, recordUpdate, serverSideApply, trackedScale, updateTracked } from '../apply/index.js';
 
 export interface HandlerEnv {
   now: () => Date;
@@ -383,20 +383,22 @@ async function updateScale(r: ResourceRequest, env: HandlerEnv, body: Buffer, dr
   checkScaleKind(value, r);
   const scale = value as { spec?: { replicas?: unknown }; metadata?: { resourceVersion?: string } };
   const precondition = scale.metadata?.resourceVersion ? parseResourceVersion(scale.metadata.resourceVersion) : undefined;
-  const result = await r.store.guaranteedUpdate(r.info.namespace, r.info.name, precondition, { dryRun }, ctxOf(r, env, ''), (cur) =>
-    applyScaleToObject(r.def, cur, scale),
+  const ctx = ctxOf(r, env, '');
+  const result = await r.store.guaranteedUpdate(r.info.namespace, r.info.name, precondition, { dryRun }, ctx, (cur) =>
+    trackedScale(r.def, ctx.now, managerOf(r), cur, (o) => applyScaleToObject(r.def, o, scale)),
   );
   sendObject(r.res, 200, scaleFromObject(r.def, result.object), { warnings: result.warnings });
 }
 
 async function patchScale(r: ResourceRequest, env: HandlerEnv, type: NonNullable<ReturnType<typeof patchType>>, patchText: string, dryRun: boolean): Promise<void> {
-  const result = await r.store.guaranteedUpdate(r.info.namespace, r.info.name, undefined, { dryRun }, ctxOf(r, env, ''), (cur) => {
+  const ctx = ctxOf(r, env, '');
+  const result = await r.store.guaranteedUpdate(r.info.namespace, r.info.name, undefined, { dryRun }, ctx, (cur) => {
     const scale = scaleFromObject(r.def, cur);
     const patched = applyPatch(type === 'apply' ? 'merge' : type, scale as unknown as KubeObject, patchText, undefined) as unknown as {
       spec?: { replicas?: unknown };
     };
     checkScaleKind(patched, r);
-    return applyScaleToObject(r.def, cur, patched);
+    return trackedScale(r.def, ctx.now, managerOf(r), cur, (o) => applyScaleToObject(r.def, o, patched));
   });
   sendObject(r.res, 200, scaleFromObject(r.def, result.object), { warnings: result.warnings });
 }
