@@ -256,3 +256,29 @@ test('apply: fields the schema does not declare fail whatever fieldValidation sa
     assert.equal((await srv.request('GET', `${CM}/u`)).status, 404);
   });
 });
+
+test('scale subresource writes are Update entries with subresource "scale"; an apply of replicas then conflicts with them', async () => {
+  await withServer(async (srv) => {
+    const dep = (replicas: number) => ({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 's', namespace: 'default' },
+      spec: { replicas, selector: { matchLabels: { app: 's' } }, template: { metadata: { labels: { app: 's' } }, spec: { containers: [{ name: 'c', image: 'i' }] } } },
+    });
+    assert.equal((await srv.request('PATCH', `${DEPLOY}/s?fieldManager=kubectl`, dep(1), APPLY)).status, 201);
+    const sc = await srv.request('PATCH', `${DEPLOY}/s/scale?fieldManager=kubectl-scale`, { spec: { replicas: 3 } }, { 'content-type': 'application/merge-patch+json' });
+    assert.equal(sc.status, 200, sc.text);
+    const o = (await srv.request('GET', `${DEPLOY}/s`)).json<Obj>();
+    const e = o.metadata.managedFields!.find((m) => m.manager === 'kubectl-scale')!;
+    assert.deepEqual([e.operation, e.subresource, e.fieldsV1], ['Update', 'scale', { 'f:spec': { 'f:replicas': {} } }]);
+    assert.equal((entry(o, 'kubectl')!.fieldsV1 as any)['f:spec']['f:replicas'], undefined, 'replicas taken from the applier');
+    const res = await srv.request('PATCH', `${DEPLOY}/s?fieldManager=kubectl`, dep(5), APPLY);
+    assert.equal(res.status, 409, res.text);
+    assert.equal(res.json<{ message: string }>().message, 'Apply failed with 1 conflict: conflict with "kubectl-scale" with subresource "scale" using apps/v1: .spec.replicas');
+    const put = await srv.request('PUT', `${DEPLOY}/s/scale?fieldManager=hpa`, { apiVersion: 'autoscaling/v1', kind: 'Scale', metadata: { name: 's', namespace: 'default' }, spec: { replicas: 4 } });
+    assert.equal(put.status, 200, put.text);
+    const o2 = (await srv.request('GET', `${DEPLOY}/s`)).json<Obj>();
+    assert.ok(o2.metadata.managedFields!.some((m) => m.manager === 'hpa' && m.subresource === 'scale'));
+    assert.ok(!o2.metadata.managedFields!.some((m) => m.manager === 'kubectl-scale'), 'kubectl-scale lost its only field');
+  });
+});

@@ -22,15 +22,26 @@ function deepClone<T>(v: T): T {
  * `next` itself is only given its managedFields. Subresource writes are not recorded (yet).
  */
 export function recordUpdate(def: ResourceDef, subresource: string, now: Date, live: KubeObject | undefined, next: KubeObject, manager: string): void {
-  // The store keeps the old metadata on subresource writes (status, finalize), so an entry made
-  // here would be dropped anyway: not computed until the store carries managedFields through.
-  if (subresource !== '') return;
+  // The store keeps the old metadata on status and finalize writes, so an entry made here would be
+  // dropped anyway: not computed until the store carries managedFields through. Scale writes are
+  // stored as main-resource writes, so theirs stays.
+  if (subresource !== '' && subresource !== 'scale') return;
   const copy = deepClone(next);
   applyDefaults(copy, def.schema);
   def.strategy?.defaults?.(copy);
   trackUpdate({ def, subresource, now }, live, copy, manager);
   if (copy.metadata.managedFields) next.metadata.managedFields = copy.metadata.managedFields;
   else delete next.metadata.managedFields;
+}
+
+/**
+ * A write through the scale subresource: `scale` changes a copy of the live object; the change is
+ * recorded as an Update with subresource "scale" (`kubectl scale` → "kubectl-scale").
+ */
+export function trackedScale(def: ResourceDef, now: Date, manager: string, live: KubeObject, scale: (copy: KubeObject) => KubeObject): KubeObject {
+  const next = scale(deepClone(live));
+  recordUpdate(def, 'scale', now, live, next, manager);
+  return next;
 }
 
 /** PUT with managedFields tracking: the store's update rules, ownership taken against the live object. */
