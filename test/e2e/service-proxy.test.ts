@@ -2,7 +2,8 @@
  * The service proxy with real pods (root, containerd, CNI): a `flotilla server` with its node
  * agent runs busybox httpd pods (each answering its own hostname); the EndpointSlice controller
  * publishes them; the proxy programs nftables; connections go through the ClusterIP from the host
- * and from a pod, and through the NodePort on the gateway and on 127.0.0.1.
+ * and from a pod, and through the NodePort on the gateway and on 127.0.0.1; a LoadBalancer
+ * Service's loadBalancerSourceRanges decide who reaches its pool address.
  *
  * (busybox's `wget -T` crashes in this image, so pods bound their requests with `timeout`.)
  * When the agent runs the proxy itself (table `proxyTableName(bridge)` present), the test uses it;
@@ -12,7 +13,7 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { connect } from 'node:net';
 import { gatewayAddress } from '../../src/agent/network/index.js';
@@ -25,6 +26,8 @@ let server: TestServer;
 let proxy: RunningServiceProxy | undefined;
 let gateway = '';
 const table = `flt-${randomBytes(3).toString('hex')}-proxy`;
+/** A per-run LoadBalancer pool (routed onto the test node's bridge by the agent). */
+const LB_POOL = `10.${randomInt(64, 127)}.${randomInt(0, 255)}.0/29`;
 
 async function ok(args: string[], input?: string): Promise<string> {
   const r = await server.kubectl(args, input === undefined ? { timeoutMs: 60_000 } : { input, timeoutMs: 60_000 });
@@ -111,7 +114,7 @@ let nodePort = 0;
 let emptyIP = '';
 
 before(async () => {
-  server = await startServer({ agent: true, controlPlane: true });
+  server = await startServer({ agent: true, controlPlane: true, extraArgs: ['--service-lb-pool', LB_POOL] });
   const node = server.node!;
   await eventually('node Ready', async () => / Ready /.test(await ok(['get', 'node', node.name, '--no-headers'])) || undefined);
   const podCIDR = await eventually('podCIDR', async () => (await ok(['get', 'node', node.name, '-o', 'jsonpath={.spec.podCIDR}'])).trim() || undefined);
@@ -224,4 +227,30 @@ test('blue → green: switching the selector moves new connections within about 
   const seen = distinct(await hostMany(clusterIP, 80, 30));
   assert.deepEqual(seen, green);
   console.log(`# blue → green: new connections on green ${moved.toFixed(0)} ms after the patch`);
+});
+
+test('LoadBalancer with loadBalancerSourceRanges: the node and pods outside the ranges are dropped at the LB IP; once listed they get through', async () => {
+  const blue = await podNames('version=blue', true);
+  await ok(['apply', '-f', '-'], `apiVersion: v1
+kind: Service
+metadata: {name: web-lb}
+spec:
+  type: LoadBalancer
+  selector: {app: web, version: blue}
+  loadBalancerSourceRanges: [192.0.2.0/24]
+  ports: [{name: http, port: 80, targetPort: http}]
+`);
+  const lbIP = await eventually('an LB address from the pool', async () => (await ok(['get', 'svc', 'web-lb', '-o', 'jsonpath={.status.loadBalancer.ingress[0].ip}'])).trim() || undefined);
+  // The node's traffic to the LB IP leaves from the bridge address (the gateway): not listed.
+  await eventually('dropped from the node', async () => (await get(lbIP, 80, 1_000).then(() => false, () => true)) || undefined, 20_000);
+  const fromPod = async () => (await server.kubectl(['exec', 'client', '--', 'sh', '-c', `timeout 2 wget -qO- http://${lbIP}/ || echo ERR`], { timeoutMs: 30_000 })).stdout.trim();
+  assert.equal(await fromPod(), 'ERR', 'dropped from a pod');
+  const podCIDR = (await ok(['get', 'node', server.node!.name, '-o', 'jsonpath={.spec.podCIDR}'])).trim();
+  await ok(['patch', 'svc', 'web-lb', '-p', JSON.stringify({ spec: { loadBalancerSourceRanges: [`${gateway}/32`, podCIDR] } })]);
+  const reached = await eventually('the node gets through once listed', async () => {
+    const r = await get(lbIP, 80, 1_000).catch(() => '');
+    return blue.includes(r) ? r : undefined;
+  }, 20_000);
+  assert.ok(blue.includes(reached));
+  assert.ok(blue.includes(await fromPod()), 'and the pod network');
 });
