@@ -65,8 +65,17 @@ test('conflicts: upstream text and exit 1, nothing written; --force-conflicts ta
   assert.equal((kubectl.fieldsV1['f:spec'] as Record<string, unknown>)['f:replicas'], undefined, 'replicas moved to ci');
   assert.deepEqual((ci.fieldsV1['f:spec'] as Record<string, unknown>)['f:replicas'], {});
 
-  // An imperative update owns what it changed: `kubectl scale` is an Update by kubectl (subresource
-  // writes are not tracked yet), `kubectl label` by kubectl-label.
+  // `kubectl scale` writes through the scale subresource: an Update entry with subresource "scale"
+  // that takes replicas from ci, so ci's next apply of another value conflicts with it.
+  await ok(server, ['scale', 'deploy', 'web', '-n', 'ssa-conf', '--replicas=7']);
+  const scaled = (await managed('deploy', 'web', 'ssa-conf')).find((e) => e.subresource === 'scale');
+  assert.ok(scaled, JSON.stringify(await managed('deploy', 'web', 'ssa-conf')));
+  assert.deepEqual([scaled.operation, scaled.apiVersion, scaled.fieldsV1], ['Update', 'apps/v1', { 'f:spec': { 'f:replicas': {} } }]);
+  const sc = await fails(server, ['apply', '--server-side', '--field-manager=ci', '-f', '-'], { input: deploymentYaml('web', 'ssa-conf', { replicas: 5 }) });
+  assert.match(sc.stderr, new RegExp(`^error: Apply failed with 1 conflict: conflict with "${scaled.manager}" with subresource "scale" using apps/v1: \\.spec\\.replicas$`, 'm'));
+  await ok(server, ['apply', '--server-side', '--field-manager=ci', '--force-conflicts', '-f', '-'], { input: deploymentYaml('web', 'ssa-conf', { replicas: 5 }) });
+
+  // An imperative update owns what it changed: `kubectl label` is an Update by kubectl-label.
   await ok(server, ['label', 'deploy', 'web', '-n', 'ssa-conf', 'tier=front']);
   const labeled = (await managed('deploy', 'web', 'ssa-conf')).find((e) => e.manager === 'kubectl-label');
   assert.ok(labeled, JSON.stringify(await managed('deploy', 'web', 'ssa-conf')));
