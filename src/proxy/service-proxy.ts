@@ -46,11 +46,17 @@ export interface ServiceProxyOptions {
   /** The API (the node's identity may list and watch Services and EndpointSlices). */
   client: Client;
   nodeName: string;
-  /** The node's addresses (informational: NodePorts answer on every local address, as `fib daddr type local`). */
+  /**
+   * The node's addresses: a loadBalancerSourceRanges entry covering one admits the LB IPs as
+   * sources (kube-proxy's rule). NodePorts answer on every local address anyway (`fib daddr type local`).
+   */
   nodeIPs?: string[];
-  /** Pod network CIDRs (IPv4 used); traffic to a ClusterIP from outside them is masqueraded. */
+  /** Pod network CIDRs (each family's go to its table); traffic to a ClusterIP from outside them is masqueraded. */
   clusterCIDRs: string[];
-  /** Service CIDRs (IPv4 used); traffic to an unallocated ClusterIP is dropped. */
+  /**
+   * Service CIDRs; traffic to an unallocated ClusterIP is dropped. An IPv6 one here adds the
+   * `table ip6` of the same name (dual-stack); IPv4 single-stack has only `table ip`.
+   */
   serviceCIDRs: string[];
   logger: Logger;
   /**
@@ -79,7 +85,7 @@ export interface ServiceProxyOptions {
   fullSyncPeriodMs?: number;
   /** How scripts reach the kernel (default `nft -f -`); tests may record instead. */
   nft?: NftApply;
-  /** Whether our table still exists (default: `nft list tables ip`); undefined = unknown. */
+  /** Whether our table(s) still exist (default: `nft list tables ip` / `ip6`); undefined = unknown. */
   tableExists?: (table: string) => Promise<boolean | undefined>;
   /**
    * How stale UDP conntrack entries are deleted (default: the `conntrack` tool; its absence is
