@@ -282,3 +282,20 @@ test('scale subresource writes are Update entries with subresource "scale"; an a
     assert.ok(!o2.metadata.managedFields!.some((m) => m.manager === 'kubectl-scale'), 'kubectl-scale lost its only field');
   });
 });
+
+test('at most ten Update managers: the oldest merge into "ancient-changes"', async () => {
+  await withServer(async (srv) => {
+    await srv.request('POST', `${CM}?fieldManager=m0`, cm('many', { k0: '0' }));
+    for (let i = 1; i <= 11; i++) {
+      const r = await srv.request('PATCH', `${CM}/many?fieldManager=m${i}`, { data: { [`k${i}`]: String(i) } }, { 'content-type': 'application/merge-patch+json' });
+      assert.equal(r.status, 200, r.text);
+    }
+    const o = (await srv.request('GET', `${CM}/many`)).json<Obj>();
+    const updaters = o.metadata.managedFields!.filter((e) => e.operation === 'Update');
+    assert.equal(updaters.length, 10, JSON.stringify(updaters.map((e) => e.manager)));
+    const ancient = updaters.find((e) => e.manager === 'ancient-changes');
+    assert.ok(ancient);
+    assert.ok(Object.keys((ancient.fieldsV1 as Record<string, Record<string, unknown>>)['f:data']!).includes('f:k0'));
+    assert.ok(updaters.some((e) => e.manager === 'm11'));
+  });
+});

@@ -154,18 +154,20 @@ function asJson(obj: KubeObject): Json {
 
 /** Merges the oldest update managers into "ancient-changes" until at most ten remain. */
 function capManagers(d: Decoded): void {
-  const updaters = [...d.managers.keys()].filter((id) => !d.managers.get(id)!.applied);
-  if (updaters.length <= MAX_UPDATE_MANAGERS) return;
+  const updaters = () => [...d.managers.keys()].filter((id) => !d.managers.get(id)!.applied);
+  if (updaters().length <= MAX_UPDATE_MANAGERS) return;
   const t = (id: string) => Date.parse(d.times.get(id) ?? '') || 0;
-  updaters.sort((a, b) => t(a) - t(b));
-  for (let i = 0; updaters.length - i > MAX_UPDATE_MANAGERS; i++) {
-    const id = updaters[i]!;
+  const oldest = updaters()
+    .filter((id) => parseIdentifier(id).manager !== ANCIENT)
+    .sort((a, b) => t(a) - t(b));
+  for (const id of oldest) {
+    if (updaters().length <= MAX_UPDATE_MANAGERS) break;
     const vs = d.managers.get(id)!;
     const bucket = identifier({ manager: ANCIENT, operation: 'Update', apiVersion: vs.apiVersion });
-    if (bucket === id) continue;
     const prev = d.managers.get(bucket);
     d.managers.set(bucket, { set: prev ? prev.set.union(vs.set) : vs.set, apiVersion: vs.apiVersion, applied: false });
-    d.times.set(bucket, d.times.get(id));
+    const times = [d.times.get(bucket), d.times.get(id)].filter((x): x is string => Boolean(x)).sort();
+    d.times.set(bucket, times[times.length - 1]);
     d.managers.delete(id);
     d.times.delete(id);
   }
