@@ -94,6 +94,9 @@ test('a CRD becomes Established and its custom resources work with kubectl', asy
   await ok(server, ['wait', '--for', 'condition=established', '--timeout=30s', 'crd/crontabs.stable.example.com']);
   const crd = await getJson(server, ['crd', 'crontabs.stable.example.com']);
   assert.deepEqual(crd.status.acceptedNames.shortNames, ['ct']);
+  // re-applying and diffing the same CRD changes nothing
+  assert.match(await ok(server, ['apply', '-f', '-'], { input: CRD }), /unchanged/);
+  await ok(server, ['diff', '-f', '-'], { input: CRD });
   assert.deepEqual(crd.status.storedVersions, ['v1']);
 
   await createNamespace(server, 'crd-a');

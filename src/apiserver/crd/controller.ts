@@ -8,11 +8,11 @@
  * - a CRD that describes a built-in resource again (same group, plural, kind: an installer's copy
  *   of the Argo Rollouts or Istio CRDs) is Established but the built-in keeps serving, and
  *   deleting that CRD deletes nothing;
- * - a deleted CRD has every custom resource deleted, then its resources are unregistered. With the
- *   customresourcecleanup finalizer on it (set by a client; see below) it first gets
- *   Terminating=True and disappears only after its objects; without it (the default here) the CRD
- *   goes at once and its objects follow. The generic ObjectMeta validation refuses that finalizer
- *   name on writes (it is not "fully qualified" by core rules), so the strategy cannot add it yet.
+ * - a deleted CRD (deletionTimestamp; the strategy keeps the customresourcecleanup finalizer on
+ *   every live CRD) gets Terminating=True, every custom object is deleted (objects with finalizers
+ *   of their own are waited for), Terminating turns False (InstanceDeletionCompleted), the
+ *   finalizer is removed so the CRD disappears, and its resources are unregistered. A CRD that
+ *   vanished without the finalizer (written before it existed) has its objects deleted afterwards.
  *
  * sync(name) re-reads the CRD from storage, is safe to run twice, and is retried with backoff.
  */

@@ -436,6 +436,33 @@ test('cluster-scoped custom resources are served without a namespace', async () 
   assert.equal((await srv.backend.list('/registry/stable.example.com/clusterthings/', {})).items.length, 0);
 });
 
+test('a deleted CRD stays Terminating until its objects are gone (customresourcecleanup finalizer)', async () => {
+  assert.equal((await srv.request('POST', CRDS, crd('holds', 'Hold'))).status, 201);
+  const got = await established('holds.stable.example.com') as { metadata: { finalizers?: string[] } };
+  assert.deepEqual(got.metadata.finalizers, ['customresourcecleanup.apiextensions.k8s.io']);
+  const H = '/apis/stable.example.com/v1/namespaces/default/holds';
+  const c = await srv.request('POST', H, { apiVersion: 'stable.example.com/v1', kind: 'Hold', metadata: { name: 'h', finalizers: ['example.com/hold'] }, spec: { image: 'i' } });
+  assert.equal(c.status, 201, c.text);
+  const d = await srv.request('DELETE', `${CRDS}/holds.stable.example.com`);
+  assert.equal(d.status, 200, d.text);
+  assert.ok(d.json<{ metadata: { deletionTimestamp?: string } }>().metadata.deletionTimestamp);
+  let term: { status: string; reason: string; message: string } | undefined;
+  for (let i = 0; i < 200 && term?.reason !== 'InstanceDeletionInProgress'; i++) {
+    term = (await srv.request('GET', `${CRDS}/holds.stable.example.com`)).json<{ status: { conditions: { type: string; status: string; reason: string; message: string }[] } }>().status.conditions.find((x) => x.type === 'Terminating');
+    if (term?.reason !== 'InstanceDeletionInProgress') await new Promise((r) => setTimeout(r, 20));
+  }
+  assert.deepEqual([term?.status, term?.reason, term?.message], ['True', 'InstanceDeletionInProgress', 'CustomResource deletion is in progress']);
+  const h = await srv.request('GET', `${H}/h`);
+  assert.equal(h.status, 200, 'still served while Terminating');
+  assert.ok(h.json<{ metadata: { deletionTimestamp?: string } }>().metadata.deletionTimestamp);
+  await new Promise((r) => setTimeout(r, 300));
+  assert.equal((await srv.request('GET', `${CRDS}/holds.stable.example.com`)).status, 200, 'the CRD waits for its objects');
+  const p = await srv.request('PATCH', `${H}/h`, { metadata: { finalizers: null } }, { 'content-type': 'application/merge-patch+json' });
+  assert.equal(p.status, 200, p.text);
+  await gone(`${CRDS}/holds.stable.example.com`);
+  assert.equal((await srv.request('GET', H)).status, 404);
+});
+
 // Last: closing the second server closes the shared backend.
 test('Established CRDs are served again after a restart on the same storage', async () => {
   assert.equal((await srv.request('POST', CRDS, crd('persisted', 'Persisted'))).status, 201);

@@ -6,7 +6,7 @@
 import type { KubeObject, ResourceDef, Strategy } from '../../types.js';
 import { CustomResourceDefinitionSchema } from './schema.js';
 import { validateCrd, validateCrdUpdate, validateStatus } from './validation.js';
-import { storageVersionOf, type V1CustomResourceDefinition } from './types.js';
+import { CUSTOM_RESOURCE_CLEANUP_FINALIZER, storageVersionOf, type V1CustomResourceDefinition } from './types.js';
 
 export * from './types.js';
 export { validateCrd, validateCrdUpdate, validateStatus, validateSimpleJsonPath } from './validation.js';
@@ -37,17 +37,46 @@ function recordStorageVersion(crd: V1CustomResourceDefinition): void {
   if (!stored.includes(storage)) stored.push(storage);
 }
 
+/** Set by prepareForUpdate on the object being written: the cleanup finalizer was on it. */
+const HAD_CLEANUP: unique symbol = Symbol('hadCleanupFinalizer');
+type Marked = V1CustomResourceDefinition & { [HAD_CLEANUP]?: boolean };
+
+function stripCleanup(crd: V1CustomResourceDefinition): boolean {
+  const f = crd.metadata.finalizers;
+  if (!f?.includes(CUSTOM_RESOURCE_CLEANUP_FINALIZER)) return false;
+  crd.metadata.finalizers = f.filter((x) => x !== CUSTOM_RESOURCE_CLEANUP_FINALIZER);
+  if (!crd.metadata.finalizers.length) delete crd.metadata.finalizers;
+  return true;
+}
+
+function addCleanup(crd: V1CustomResourceDefinition): void {
+  const f = (crd.metadata.finalizers ??= []);
+  if (!f.includes(CUSTOM_RESOURCE_CLEANUP_FINALIZER)) f.push(CUSTOM_RESOURCE_CLEANUP_FINALIZER);
+}
+
+/**
+ * The customresourcecleanup finalizer: every live CRD carries it, so a DELETE only marks the CRD
+ * (deletionTimestamp) and the controller deletes its custom objects before removing the finalizer
+ * (upstream adds it on the first DELETE, which the generic store has no hook for).
+ *
+ * The generic ObjectMeta validation applies the core rule that finalizer names contain a '/'
+ * (apiextensions uses apimachinery's rules, which do not), so the finalizer is taken off before
+ * validation (prepareFor*) and put back after it (in `warnings`, the last hook of a write). It is
+ * kept while the write had it; a write of a deleting CRD without it (the controller, at the end)
+ * removes it.
+ */
 export const crdStrategy: Strategy = {
   defaults: defaultCrd,
   prepareForCreate(o) {
     const crd = asCrd(o);
     crd.status = {};
     recordStorageVersion(crd);
+    stripCleanup(crd);
   },
   prepareForUpdate(o, _old, ctx) {
-    if (ctx.subresource !== '') return;
-    const crd = asCrd(o);
-    recordStorageVersion(crd);
+    const crd = asCrd(o) as Marked;
+    if (ctx.subresource === '') recordStorageVersion(crd);
+    crd[HAD_CLEANUP] = stripCleanup(crd);
   },
   validate(o, ctx) {
     if (ctx.subresource === 'status') return validateStatus(asCrd(o));
@@ -56,6 +85,15 @@ export const crdStrategy: Strategy = {
   validateUpdate(o, old, ctx) {
     if (ctx.subresource === 'status') return [];
     return validateCrdUpdate(asCrd(o), asCrd(old));
+  },
+  warnings(o, old) {
+    const crd = asCrd(o) as Marked;
+    const had = crd[HAD_CLEANUP] === true;
+    delete crd[HAD_CLEANUP];
+    if (!old) {
+      if (!crd.metadata.deletionTimestamp) addCleanup(crd);
+    } else if (had || !crd.metadata.deletionTimestamp) addCleanup(crd);
+    return [];
   },
 };
 
