@@ -1,25 +1,39 @@
 /**
  * A minimal protobuf wire-format writer (proto3 semantics: empty strings, false and 0 are omitted;
- * embedded messages are written whenever the caller asks). Each writer owns one growable buffer;
- * embedding a finished child copies its bytes once.
+ * embedded messages are written whenever the caller asks). A writer keeps its bytes as a list of
+ * sealed chunks plus the chunk being written: embedding a finished child appends the child's
+ * chunks by reference, so deep nesting (a Swagger document is a dozen levels deep) copies every
+ * byte once, in finish(), not once per level. A child must not be written to after it is embedded.
  */
 const encoder = new TextEncoder();
+const NONE = new Uint8Array(0);
 
 export class PbWriter {
-  private buf = new Uint8Array(64);
+  private parts: Uint8Array[] = [];
+  /** Bytes in `parts`. */
+  private sealed = 0;
+  /** Allocated on first write (most writers are small, and there are thousands of them). */
+  private buf = NONE;
+  /** First byte of `buf` not yet in `parts`. */
+  private start = 0;
   private pos = 0;
 
   get length(): number {
-    return this.pos;
+    return this.sealed + this.pos - this.start;
+  }
+
+  private seal(): void {
+    if (this.pos === this.start) return;
+    this.parts.push(this.buf.subarray(this.start, this.pos));
+    this.sealed += this.pos - this.start;
+    this.start = this.pos;
   }
 
   private ensure(n: number): void {
     if (this.pos + n <= this.buf.length) return;
-    let size = this.buf.length * 2;
-    while (size < this.pos + n) size *= 2;
-    const next = new Uint8Array(size);
-    next.set(this.buf.subarray(0, this.pos));
-    this.buf = next;
+    this.seal();
+    this.buf = new Uint8Array(this.buf === NONE ? Math.max(64, n) : Math.max(1024, n * 2));
+    this.start = this.pos = 0;
   }
 
   private varint(n: number): void {
@@ -46,25 +60,11 @@ export class PbWriter {
   }
 
   private bytesOfString(s: string): void {
-    // Worst case 3 bytes per UTF-16 unit; write after a max-size length slot, then fix the slot.
-    const max = s.length * 3;
-    this.ensure(max + 5);
-    let ascii = true;
-    for (let i = 0; i < s.length; i++)
-      if (s.charCodeAt(i) > 0x7f) {
-        ascii = false;
-        break;
-      }
-    if (ascii) {
-      this.varint(s.length);
-      for (let i = 0; i < s.length; i++) this.buf[this.pos++] = s.charCodeAt(i);
-      return;
-    }
-    const bytes = encoder.encode(s);
-    this.varint(bytes.length);
-    this.ensure(bytes.length);
-    this.buf.set(bytes, this.pos);
-    this.pos += bytes.length;
+    const n = Buffer.byteLength(s, 'utf8');
+    this.varint(n);
+    this.ensure(n);
+    encoder.encodeInto(s, this.buf.subarray(this.pos, this.pos + n));
+    this.pos += n;
   }
 
   string(field: number, s: string | undefined): this {
@@ -106,14 +106,22 @@ export class PbWriter {
 
   message(field: number, w: PbWriter): this {
     this.tag(field, 2);
-    this.varint(w.pos);
-    this.ensure(w.pos);
-    this.buf.set(w.buf.subarray(0, w.pos), this.pos);
-    this.pos += w.pos;
+    this.varint(w.length);
+    this.seal();
+    w.seal();
+    for (const p of w.parts) this.parts.push(p);
+    this.sealed += w.sealed;
     return this;
   }
 
   finish(): Uint8Array {
-    return this.buf.slice(0, this.pos);
+    this.seal();
+    const out = new Uint8Array(this.sealed);
+    let at = 0;
+    for (const p of this.parts) {
+      out.set(p, at);
+      at += p.length;
+    }
+    return out;
   }
 }

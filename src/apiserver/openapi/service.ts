@@ -14,7 +14,7 @@ import { createHash } from 'node:crypto';
 import type { ApiRegistry } from '../../api/registry.js';
 import type { ResourceDef } from '../../api/types.js';
 import { buildGroupVersionDocument, gvPath, type DocumentInfo } from './document.js';
-import { encodeSwaggerProto, swaggerFromV3 } from './v2.js';
+import { encodeSwaggerProto, encodeSwaggerProtoAsync, swaggerFromV3, swaggerFromV3Async } from './v2.js';
 import type { JsonObject } from './well-known.js';
 import type { UpstreamDocs } from './upstream-docs.js';
 import { loadUpstreamDocs, loadUpstreamDocsAsync } from './upstream-docs-loader.js';
@@ -58,6 +58,8 @@ export class OpenApiV3Service {
   private readonly unsubscribe: () => void;
   private upstream: UpstreamDocs | undefined;
   private warmTimer: NodeJS.Timeout | undefined;
+  /** Bumped by invalidate(): a v2 built across turns is kept only if no change came meanwhile. */
+  private generation = 0;
 
   constructor(
     private readonly registry: ApiRegistry,
@@ -111,8 +113,8 @@ export class OpenApiV3Service {
   /**
    * Builds every document ahead of the first client, one group/version per event-loop turn (and
    * the upstream descriptions read asynchronously), so the first `kubectl explain` or `apply`
-   * after start does not hold the server's thread for the whole build (the merged v2 is built in one
-   * piece at the end). Safe to call again (after
+   * after start does not hold the server's thread for the whole build (the merged v2 likewise, 50
+   * paths or definitions per turn). Safe to call again (after
    * registry changes only changed documents are rebuilt); never rejects.
    */
   async warm(): Promise<void> {
@@ -128,8 +130,7 @@ export class OpenApiV3Service {
       }
       await turn();
       this.index();
-      await turn();
-      this.v2(); // one piece (it merges every document); kubectl 1.27/1.28 ask for it first
+      await this.v2Async(turn); // kubectl 1.27/1.28 ask for it first
     } catch {
       // A document that cannot be built fails again, with its error, when a client asks for it.
     }
@@ -147,6 +148,7 @@ export class OpenApiV3Service {
 
   /** Forgets the index (called on registry changes); documents revalidate against the registry lazily. */
   invalidate(): void {
+    this.generation++;
     this.cachedIndex = undefined;
     this.cachedV2 = undefined;
   }
@@ -168,6 +170,26 @@ export class OpenApiV3Service {
     const swagger = swaggerFromV3(objects, this.info);
     const json = JSON.stringify(swagger);
     this.cachedV2 = { json, protobuf: encodeSwaggerProto(swagger), hash: sha512(json) };
+    return this.cachedV2;
+  }
+
+  /** v2() built in slices, awaiting `turn` between them; the result is cached as v2()'s. */
+  private async v2Async(turn: () => Promise<void>): Promise<OpenApiV2Document> {
+    if (this.cachedV2) return this.cachedV2;
+    const generation = this.generation;
+    const objects: JsonObject[] = [];
+    const keys = Object.keys(this.index().paths);
+    for (const key of keys) {
+      this.document(key);
+      const entry = this.docs.get(key);
+      if (entry) objects.push(entry.object);
+    }
+    const swagger = await swaggerFromV3Async(objects, this.info, turn);
+    const json = JSON.stringify(swagger);
+    const protobuf = await encodeSwaggerProtoAsync(swagger, turn);
+    // A registry change meanwhile: this result may be stale, do not keep it.
+    if (generation !== this.generation) return { json, protobuf, hash: sha512(json) };
+    this.cachedV2 ??= { json, protobuf, hash: sha512(json) };
     return this.cachedV2;
   }
 

@@ -28,9 +28,36 @@ export const OPENAPI_V2_PROTOBUF_CONTENT_TYPE = 'application/com.github.proto-op
 
 /** Merges v3 group/version documents into one Swagger 2.0 document (JSON form). */
 export function swaggerFromV3(docs: readonly JsonObject[], info: { title: string; version: string }): JsonObject {
+  return runSteps(swaggerSteps(docs, info));
+}
+
+/** swaggerFromV3 with a pause (`turn`) after each group/version document. */
+export function swaggerFromV3Async(docs: readonly JsonObject[], info: { title: string; version: string }, turn: () => Promise<void>): Promise<JsonObject> {
+  return runStepsAsync(swaggerSteps(docs, info), turn);
+}
+
+/** Runs a step generator to its end at once. */
+function runSteps<T>(g: Generator<void, T>): T {
+  let r = g.next();
+  while (!r.done) r = g.next();
+  return r.value;
+}
+
+/** Runs a step generator, awaiting `turn` between steps (other work runs in between). */
+async function runStepsAsync<T>(g: Generator<void, T>, turn: () => Promise<void>): Promise<T> {
+  let r = g.next();
+  while (!r.done) {
+    await turn();
+    r = g.next();
+  }
+  return r.value;
+}
+
+function* swaggerSteps(docs: readonly JsonObject[], info: { title: string; version: string }): Generator<void, JsonObject> {
   const paths: JsonObject = {};
   const definitions: JsonObject = {};
   for (const doc of docs) {
+    yield;
     const p = (doc.paths ?? {}) as Record<string, JsonObject>;
     for (const [path, item] of Object.entries(p)) paths[path] = convertPathItem(item);
     const schemas = ((doc.components as JsonObject | undefined)?.schemas ?? {}) as Record<string, JsonObject>;
@@ -168,17 +195,31 @@ function convertParameter(p: JsonObject): JsonObject {
 
 /** Encodes a Swagger 2.0 JSON document as gnostic's openapi.v2.Document message. */
 export function encodeSwaggerProto(doc: JsonObject): Uint8Array {
+  return runSteps(encodeSteps(doc));
+}
+
+/** encodeSwaggerProto with a pause (`turn`) after every 50 paths or definitions. */
+export function encodeSwaggerProtoAsync(doc: JsonObject, turn: () => Promise<void>): Promise<Uint8Array> {
+  return runStepsAsync(encodeSteps(doc), turn);
+}
+
+function* encodeSteps(doc: JsonObject): Generator<void, Uint8Array> {
+  let n = 0;
   const w = new PbWriter();
   w.string(1, doc.swagger as string);
   const info = (doc.info ?? {}) as JsonObject;
   w.message(2, new PbWriter().string(1, info.title as string).string(2, info.version as string));
   const paths = new PbWriter();
-  for (const [name, item] of Object.entries((doc.paths ?? {}) as Record<string, JsonObject>))
+  for (const [name, item] of Object.entries((doc.paths ?? {}) as Record<string, JsonObject>)) {
     paths.message(2, new PbWriter().string(1, name).message(2, pathItem(item)));
+    if (++n % 50 === 0) yield;
+  }
   w.message(8, paths);
   const defs = new PbWriter();
-  for (const [name, s] of Object.entries((doc.definitions ?? {}) as Record<string, JsonObject>))
+  for (const [name, s] of Object.entries((doc.definitions ?? {}) as Record<string, JsonObject>)) {
     defs.message(1, new PbWriter().string(1, name).message(2, schema(s)));
+    if (++n % 50 === 0) yield;
+  }
   w.message(9, defs);
   for (const req of (doc.security ?? []) as Record<string, string[]>[]) {
     const sr = new PbWriter();
