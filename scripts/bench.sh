@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh --test
 which=("$@")
 if [ "${#which[@]}" -eq 0 ]; then
-  which=(startup storage apiserver scheduler sim dns endpointslice protobuf)
+  which=(startup storage apiserver scheduler sim dns endpointslice protobuf openapi)
   [ "$(id -u)" = 0 ] && which+=(runtime images agent stats netpol proxy)
 fi
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), node $(node --version), $(uname -r)"
@@ -32,6 +32,7 @@ for b in "${which[@]}"; do
     netpol) node --import tsx bench/netpol.bench.ts ;;
     cluster) node --import tsx bench/cluster.bench.ts ;;
     protobuf) node --import tsx bench/protobuf.bench.ts ;;
-    *) echo "bench: unknown benchmark $b (startup, storage, apiserver, scheduler, sim, dns, endpointslice, runtime, images, agent, stats, netpol, proxy, cluster, protobuf)" >&2; exit 2 ;;
+    openapi) node --import tsx bench/openapi.bench.ts ;;
+    *) echo "bench: unknown benchmark $b (startup, storage, apiserver, scheduler, sim, dns, endpointslice, runtime, images, agent, stats, netpol, proxy, cluster, protobuf, openapi)" >&2; exit 2 ;;
   esac
 done
