@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `npm run bench`: every benchmark, each printing its figures next to a baseline measured in the
 # same run. Set-up first (npm packages, build, etcd for the etcd figures). Bounded in time.
-#   scripts/bench.sh [startup|storage|apiserver|scheduler|sim|dns|endpointslice|runtime|images|agent|stats|netpol|proxy|cluster|protobuf]...
+#   scripts/bench.sh [startup|storage|apiserver|scheduler|sim|dns|endpointslice|runtime|images|agent|stats|netpol|proxy|cluster|protobuf|openapi]...
 #   (default: all but cluster, which is long; runtime, images, agent and stats need root and containerd;
 #   netpol and proxy need root and nftables)
 set -euo pipefail
