@@ -299,3 +299,18 @@ test('at most ten Update managers: the oldest merge into "ancient-changes"', asy
     assert.ok(updaters.some((e) => e.manager === 'm11'));
   });
 });
+
+test('apply: a resourceVersion in the configuration is a precondition; a no-op apply writes nothing and keeps the entry time', async () => {
+  await withServer(async (srv) => {
+    const first = await srv.request('PATCH', `${CM}/rv?fieldManager=m`, cm('rv', { a: '1' }), APPLY);
+    const o = first.json<Obj>();
+    const stale = await srv.request('PATCH', `${CM}/rv?fieldManager=m`, { ...(cm('rv', { a: '2' }) as object), metadata: { name: 'rv', resourceVersion: '1' } }, APPLY);
+    assert.equal(stale.status, 409, stale.text);
+    await new Promise((r) => setTimeout(r, 1100));
+    const same = await srv.request('PATCH', `${CM}/rv?fieldManager=m`, cm('rv', { a: '1' }), APPLY);
+    assert.equal(same.status, 200);
+    const s = same.json<Obj>();
+    assert.equal(s.metadata.resourceVersion, o.metadata.resourceVersion, 'nothing written');
+    assert.equal(entry(s, 'm')!.time, entry(o, 'm')!.time);
+  });
+});
