@@ -66,6 +66,8 @@ export interface Authorization {
   authorize(attrs: Attributes): Promise<AuthorizationResult>;
   /** Synchronous decision on the current index (benchmarks, reviews of other users). */
   authorizeNow(attrs: Attributes): AuthorizationResult;
+  /** Why RBAC allows a request (SubjectAccessReview status.reason), '' otherwise. */
+  allowReason(attrs: Attributes): string;
   /** Rules of a user in a namespace (SelfSubjectRulesReview). */
   rulesFor(user: UserInfo, namespace: string): RulesResult;
   /** Rules of a Role/ClusterRole as the authorizer sees them (undefined: no such role). */
@@ -287,6 +289,7 @@ export function createAuthorization(opts: AuthorizationOptions, deps: Authorizat
       return result;
     },
     roleRules: (kind, namespace, name) => index.roleRules(kind, namespace, name),
+    allowReason: (attrs) => (rbacOn && !attrs.user.groups.includes(SYSTEM_MASTERS) ? index.allowReason(attrs) : ''),
     async sync() {
       if (!rbacOn) return;
       const rev = await deps.backend.currentRevision();

@@ -49,6 +49,9 @@ test('RBAC index: role bindings apply only in their namespace, cluster bindings 
   assert.equal(idx.authorize(attrs(alice, 'get', 'nodes', { name: 'n2' })).decision, 'no-opinion');
   const bot: UserInfo = { username: 'system:serviceaccount:team:bot', groups: ['system:serviceaccounts'] };
   assert.equal(idx.authorize(attrs(bot, 'get', 'pods', { namespace: 'team' })).decision, 'allow');
+  assert.equal(idx.allowReason(attrs(bot, 'get', 'pods', { namespace: 'team' })), 'RBAC: allowed by RoleBinding "sa/team" of Role "pod-reader" to ServiceAccount "bot/team"');
+  assert.equal(idx.allowReason(attrs(alice, 'get', 'nodes', { name: 'n1' })), 'RBAC: allowed by ClusterRoleBinding "crb" of ClusterRole "node-reader" to Group "dev"');
+  assert.equal(idx.allowReason(attrs(alice, 'get', 'nodes', { name: 'n2' })), '');
   // Deleting the binding takes the access away; replacing it moves it.
   idx.delete('RoleBinding', 'team', 'rb');
   assert.equal(idx.authorize(attrs(alice, 'list', 'pods', { namespace: 'team' })).decision, 'no-opinion');
@@ -153,6 +156,7 @@ test('escalation: roles and bindings may only grant what the writer holds, unles
     authorize: async (a: Attributes) => idx.authorize(a),
     authorizeNow: (a: Attributes) => idx.authorize(a),
     rulesFor: (u: UserInfo, ns: string) => idx.rulesFor(u, ns),
+    allowReason: (a: Attributes) => idx.allowReason(a),
     roleRules: (k: 'Role' | 'ClusterRole', ns: string, n: string) => idx.roleRules(k, ns, n),
     sync: async () => {},
     start: async () => {},

@@ -141,6 +141,19 @@ export class RbacIndex implements Authorizer, RuleResolver {
     return { decision: 'no-opinion', reason: `RBAC: ${agg}`, evaluationError: agg };
   }
 
+  /**
+   * Upstream's reason for an allowed request (`RBAC: allowed by RoleBinding "b/ns" of ClusterRole
+   * "view" to User "alice"`), for SubjectAccessReview statuses; '' when RBAC does not allow it.
+   */
+  allowReason(attrs: Attributes): string {
+    let reason = '';
+    this.visit(attrs.user, attrs.namespace, [], (v) => {
+      for (const r of v.rules) if (ruleAllows(attrs, r)) return !!(reason = `RBAC: allowed by ${v.source()}`);
+      return false;
+    });
+    return reason;
+  }
+
   rulesFor(user: UserInfo, namespace: string): RulesResult {
     const errors: string[] = [];
     const resourceRules: ResourceRuleOut[] = [];
@@ -173,7 +186,7 @@ export class RbacIndex implements Authorizer, RuleResolver {
           errors.push(`clusterrole.rbac.authorization.k8s.io "${b.roleName}" not found`);
           continue;
         }
-        if (visitor({ source: () => `ClusterRoleBinding "${b.name}" of ClusterRole "${b.roleName}"`, rules })) return;
+        if (visitor({ source: () => `ClusterRoleBinding "${b.name}" of ClusterRole "${b.roleName}" to ${describeSubject(user, b.subjects, '')}`, rules })) return;
       }
     }
     if (!namespace) return;
@@ -191,7 +204,7 @@ export class RbacIndex implements Authorizer, RuleResolver {
           errors.push(b.roleKind === 'ClusterRole' ? `clusterrole.rbac.authorization.k8s.io "${b.roleName}" not found` : `role.rbac.authorization.k8s.io "${b.roleName}" not found`);
           continue;
         }
-        if (visitor({ source: () => `RoleBinding "${b.name}/${namespace}" of ${b.roleKind} "${b.roleName}"`, rules })) return;
+        if (visitor({ source: () => `RoleBinding "${b.name}/${namespace}" of ${b.roleKind} "${b.roleName}" to ${describeSubject(user, b.subjects, namespace)}`, rules })) return;
       }
     }
   }
@@ -233,6 +246,14 @@ export class RbacIndex implements Authorizer, RuleResolver {
     }
     if (byKey.size === 0) this.nsBySubject.delete(namespace);
   }
+}
+
+/** describeSubject of the first subject that applies: `User "alice"`, `ServiceAccount "name/ns"`. */
+function describeSubject(user: UserInfo, subjects: readonly Subject[], namespace: string): string {
+  const s = subjects.find((x) => subjectAppliesTo(user, x, namespace));
+  if (!s) return '';
+  if (s.kind === 'ServiceAccount') return `${s.kind} ${JSON.stringify(`${s.name}/${s.namespace || namespace}`)}`;
+  return `${s.kind} ${JSON.stringify(s.name)}`;
 }
 
 const ALLOW: AuthorizationResult = Object.freeze({ decision: 'allow', reason: '' });

@@ -79,10 +79,11 @@ export async function handleReview(r: ResourceRequest, deps: ReviewDeps): Promis
           : { username: spec.user ?? '', groups: [...(spec.groups ?? [])], ...(spec.uid ? { uid: spec.uid } : {}), ...(spec.extra ? { extra: spec.extra } : {}) };
       const attrs = attributesOf(spec, user);
       const res = await deps.authorization.authorize(attrs);
+      const reason = res.decision === 'allow' ? deps.authorization.allowReason(attrs) : res.reason;
       sar.status = {
         allowed: res.decision === 'allow',
         ...(res.decision === 'deny' ? { denied: true } : {}),
-        ...(res.reason ? { reason: res.reason } : {}),
+        ...(reason ? { reason } : {}),
         ...(res.evaluationError ? { evaluationError: res.evaluationError } : {}),
       };
       sendObject(r.res, 201, sar);
