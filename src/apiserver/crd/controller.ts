@@ -112,7 +112,8 @@ export function createCrdController(deps: CrdControllerDeps): CrdController {
 
   const serve = (crd: V1CustomResourceDefinition) => {
     const name = crd.metadata.name!;
-    const fingerprint = JSON.stringify([crd.spec, crd.status?.acceptedNames]);
+    const terminating = crd.status?.conditions?.some((c) => c.type === 'Terminating' && c.status === 'True');
+    const fingerprint = JSON.stringify([crd.spec, crd.status?.acceptedNames, terminating]);
     const cur = served.get(name);
     if (cur?.fingerprint === fingerprint) return;
     const defs = customResourceDefs(crd);
@@ -230,6 +231,12 @@ export function createCrdController(deps: CrdControllerDeps): CrdController {
     const term = crd.status?.conditions?.find((c) => c.type === 'Terminating');
     if (term?.reason !== TERMINATING_IN_PROGRESS.reason && term?.reason !== TERMINATING_COMPLETED.reason)
       await writeStatus(name, (cur) => setCondition((cur.status ??= {}), TERMINATING_IN_PROGRESS, now));
+    if (served.has(name)) {
+      // Still served for reads and deletes; creates are refused from now on.
+      const status = structuredClone(crd.status ?? {});
+      setCondition(status, TERMINATING_IN_PROGRESS, now);
+      serve({ ...crd, status });
+    }
     if (!(await deleteInstances(crd))) return false;
     await writeStatus(name, (cur) => setCondition((cur.status ??= {}), TERMINATING_COMPLETED, now));
     unserve(name);

@@ -454,6 +454,9 @@ test('a deleted CRD stays Terminating until its objects are gone (customresource
   assert.deepEqual([term?.status, term?.reason, term?.message], ['True', 'InstanceDeletionInProgress', 'CustomResource deletion is in progress']);
   const h = await srv.request('GET', `${H}/h`);
   assert.equal(h.status, 200, 'still served while Terminating');
+  const refused = await srv.request('POST', H, { apiVersion: 'stable.example.com/v1', kind: 'Hold', metadata: { name: 'late' }, spec: { image: 'i' } });
+  assert.equal(refused.status, 405, refused.text);
+  assert.equal(refused.json<{ message: string }>().message, 'create not allowed while custom resource definition is terminating');
   assert.ok(h.json<{ metadata: { deletionTimestamp?: string } }>().metadata.deletionTimestamp);
   await new Promise((r) => setTimeout(r, 300));
   assert.equal((await srv.request('GET', `${CRDS}/holds.stable.example.com`)).status, 200, 'the CRD waits for its objects');

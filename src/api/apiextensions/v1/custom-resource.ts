@@ -10,6 +10,7 @@ import { apiVersionOf } from '../../types.js';
 import { checkTypes, jsonTypeName, typeMismatchFieldError, validateValues } from '../../schema/engine/index.js';
 import { humanAge } from '../../../lib/duration/index.js';
 import { FieldError, fieldErrors } from '../../../lib/field-error.js';
+import { ApiError } from '../../../lib/errors.js';
 import { isDNS1035Label } from '../../../lib/validation/names.js';
 import type { Schema } from '../../schema/schema.js';
 import { customResourceSchema, toEngineSchema } from './schema-convert.js';
@@ -111,6 +112,15 @@ function customResourceStrategy(schema: ResourceDef['schema'], v: CustomResource
       ];
     },
   };
+  if (crd.status?.conditions?.some((c) => c.type === 'Terminating' && c.status === 'True')) {
+    // As upstream's crdHandler: objects of a CRD being deleted can be read and deleted, not created.
+    strategy.prepareForCreate = () => {
+      throw new ApiError('MethodNotAllowed', 405, 'create not allowed while custom resource definition is terminating', {
+        group,
+        kind: crd.status?.acceptedNames?.plural ?? crd.spec.names?.plural ?? '',
+      });
+    };
+  }
   if (v.deprecated) {
     const text = v.deprecationWarning ?? defaultDeprecationWarning(crd, v.name!, group, kind);
     strategy.warnings = () => [text];
