@@ -16,7 +16,7 @@
  *   A third target, one plain `dnat` rule in a table of its own, is the baseline for what the
  *   kernel's DNAT + conntrack cost by themselves.
  * Run: node --import tsx bench/proxy.bench.ts [--sizes 1000,10000 | 0] [--changes 20] [--seconds 3] [--rounds 4] [--concurrency 8]
- *        [--targets direct,clusterip,plain] [--keep-alive both|on|off]
+ *        [--targets direct,clusterip,plain] [--keep-alive both|on|off] [--client host|pod]
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -44,6 +44,7 @@ const { values } = parseArgs({
     concurrency: { type: 'string', default: '8' },
     targets: { type: 'string', default: 'direct,clusterip,plain' },
     'keep-alive': { type: 'string', default: 'both' },
+    client: { type: 'string', default: 'host' },
   },
 });
 // `--sizes 0`: only the ClusterIP vs direct part.
@@ -55,6 +56,8 @@ const CONC = Math.max(1, Math.min(64, Number(values.concurrency)));
 /** Which targets run (e.g. one alone under `perf record -a`): direct, clusterip, plain. */
 const TARGETS = new Set(values.targets!.split(','));
 const KEEP_ALIVE = values['keep-alive'] === 'on' ? [true] : values['keep-alive'] === 'off' ? [false] : [false, true];
+/** Where the HTTP client runs: this process on the host (output path), or a "pod" on the bridge (forwarded path). */
+const CLIENT_IN_POD = values.client === 'pod';
 
 // Output piped into `head` must not kill the run before it removes what it made (EPIPE).
 process.stdout.on('error', () => {});
@@ -180,6 +183,19 @@ const GW3 = `10.${OCT}.9.3`;
 /** A second virtual IP, DNAT'd by one plain rule in a table of its own (no service proxy ruleset). */
 const PLAIN_IP = `10.${OCT}.10.30`;
 const PLAIN_TABLE = `flt-${HEX}-plain`;
+/** The client pod's three addresses (one per target, as GW/GW2/GW3 for the host client). */
+const CL = [`10.${OCT}.9.21`, `10.${OCT}.9.22`, `10.${OCT}.9.23`];
+
+/**
+ * The load loop as a script for a client "pod": reads one JSON job per stdin line
+ * ({host, port, local, seconds, keepAlive, conc}), answers one JSON line {lat, errors, cpuMs, ms}.
+ */
+const POD_CLIENT = `const http=require('http');const rl=require('readline').createInterface({input:process.stdin});
+rl.on('line',async(l)=>{const j=JSON.parse(l);const lat=[];let errors=0;const agent=j.keepAlive?new http.Agent({keepAlive:true,maxSockets:j.conc}):false;
+const end=performance.now()+j.seconds*1000;const c0=process.cpuUsage();const t0=performance.now();
+const one=()=>new Promise(r=>{const t=performance.now();const q=http.request({host:j.host,port:j.port,path:'/',agent,localAddress:j.local,timeout:5000},(s)=>{s.resume();s.on('end',()=>{lat.push(performance.now()-t);r()})});q.on('timeout',()=>q.destroy(new Error('timeout')));q.on('error',()=>{errors++;r()});q.end()});
+await Promise.all(Array.from({length:j.conc},async()=>{while(performance.now()<end)await one()}));const ms=performance.now()-t0;if(agent)agent.destroy();const c=process.cpuUsage(c0);
+console.log(JSON.stringify({lat,errors,cpuMs:(c.user+c.system)/1000,ms}))});console.log('ready')`;
 const POD = `10.${OCT}.9.10`;
 const CIP = `10.${OCT}.10.20`;
 
@@ -231,6 +247,8 @@ function load(host: string, port: number, seconds: number, agent: Agent | false,
 
 async function throughputBench(): Promise<void> {
   let ns: Netns | undefined;
+  let clientNs: Netns | undefined;
+  let podClient: ChildProcess | undefined;
   let server: ChildProcess | undefined;
   const services = fakeInformer(R.services);
   const slices = fakeInformer(R.endpointslices);
@@ -269,12 +287,54 @@ async function throughputBench(): Promise<void> {
     // Baseline for the kernel's own DNAT + conntrack cost: one dnat rule in a table of its own at
     // a priority before ours (the first NAT binding wins, so our nat chains are skipped for it;
     // our filter chains still see it, as they see the direct connections).
-    const plain = `table ip ${PLAIN_TABLE} {\n chain out { type nat hook output priority -101; policy accept; ip daddr ${PLAIN_IP} tcp dport 80 dnat to ${POD}:8080; }\n}\n`;
+    const plain = `table ip ${PLAIN_TABLE} {\n chain out { type nat hook output priority -101; policy accept; ip daddr ${PLAIN_IP} tcp dport 80 dnat to ${POD}:8080; }\n chain pre { type nat hook prerouting priority -101; policy accept; ip daddr ${PLAIN_IP} tcp dport 80 dnat to ${POD}:8080; }\n}\n`;
     execFileSync('nft', ['-f', '-'], { input: plain, timeout: 10_000 });
-    console.log(`client pid ${process.pid}, server pid ${server.pid} (for perf report --pid)`);
-    await load(POD, 8080, 1, false, GW); // warm-up
-    await load(CIP, 80, 1, false, GW2);
-    await load(PLAIN_IP, 80, 1, false, GW3);
+    let run = (host: string, port: number, seconds: number, agent: Agent | false, local: string) => load(host, port, seconds, agent, local).then((r) => ({ ...r, cpuMs: NaN }));
+    let clientPid = process.pid;
+    const locals = CLIENT_IN_POD ? CL : [GW, GW2, GW3];
+    if (CLIENT_IN_POD) {
+      clientNs = createNetns(`flt-${HEX}`);
+      sh('ip', ['link', 'add', `fb${HEX}c`, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', clientNs.name]);
+      sh('ip', ['link', 'set', `fb${HEX}c`, 'master', BR]);
+      sh('ip', ['link', 'set', `fb${HEX}c`, 'up']);
+      for (const a of CL) sh('ip', ['-n', clientNs.name, 'addr', 'add', `${a}/24`, 'dev', 'eth0']);
+      sh('ip', ['-n', clientNs.name, 'link', 'set', 'eth0', 'up']);
+      sh('ip', ['-n', clientNs.name, 'route', 'add', 'default', 'via', GW]);
+      const child = spawn('ip', ['netns', 'exec', clientNs.name, process.execPath, '-e', POD_CLIENT], { stdio: ['pipe', 'pipe', 'inherit'] });
+      podClient = child;
+      const lines: string[] = [];
+      const waiters: ((l: string) => void)[] = [];
+      let buf = '';
+      child.stdout!.on('data', (d: Buffer) => {
+        buf += d.toString();
+        let i: number;
+        while ((i = buf.indexOf('\n')) >= 0) {
+          const l = buf.slice(0, i);
+          buf = buf.slice(i + 1);
+          const w = waiters.shift();
+          if (w) w(l);
+          else lines.push(l);
+        }
+      });
+      const next = (timeoutMs: number) =>
+        new Promise<string>((resolve, reject) => {
+          const l = lines.shift();
+          if (l !== undefined) return resolve(l);
+          const t = setTimeout(() => reject(new Error('client pod did not answer')), timeoutMs);
+          waiters.push((x) => (clearTimeout(t), resolve(x)));
+        });
+      if ((await next(10_000)) !== 'ready') throw new Error('client pod not ready');
+      clientPid = child.pid!;
+      run = async (host, port, seconds, agent, local) => {
+        child.stdin!.write(JSON.stringify({ host, port, local, seconds, keepAlive: agent !== false, conc: CONC }) + '\n');
+        const r = JSON.parse(await next(seconds * 1000 + 30_000)) as { lat: number[]; errors: number; cpuMs: number; ms: number };
+        return { rps: r.lat.length / (r.ms / 1000), lat: r.lat, errors: r.errors, cpuMs: r.cpuMs };
+      };
+    }
+    console.log(`client pid ${clientPid}${CLIENT_IN_POD ? ' (a pod on the bridge: forwarded path)' : ' (this process: the host\'s output path)'}, server pid ${server.pid} (for perf report --pid)`);
+    await run(POD, 8080, 1, false, locals[0]!); // warm-up
+    await run(CIP, 80, 1, false, locals[1]!);
+    await run(PLAIN_IP, 80, 1, false, locals[2]!);
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
     const median = (xs: number[]) => {
       const s = [...xs].sort((a, b) => a - b);
@@ -288,14 +348,15 @@ async function throughputBench(): Promise<void> {
       const viaCip = acc0();
       const viaPlain = acc0();
       for (let r = 0; r < ROUNDS; r++) {
-        for (const [name, target, acc] of [['direct', [POD, 8080, GW], direct], ['clusterip', [CIP, 80, GW2], viaCip], ['plain', [PLAIN_IP, 80, GW3], viaPlain]] as const) {
+        for (const [name, target, acc] of [['direct', [POD, 8080, locals[0]!], direct], ['clusterip', [CIP, 80, locals[1]!], viaCip], ['plain', [PLAIN_IP, 80, locals[2]!], viaPlain]] as const) {
           if (!TARGETS.has(name)) continue;
           const agent = keepAlive ? new Agent({ keepAlive: true, maxSockets: CONC }) : false;
           const c0 = process.cpuUsage();
           const s0 = procCpuMs(server!.pid!);
-          const res = await load(target[0], target[1], SECONDS, agent, target[2]);
+          const res = await run(target[0], target[1], SECONDS, agent, target[2]);
           const c1 = process.cpuUsage(c0);
-          acc.cpu += (c1.user + c1.system) / 1000 + (procCpuMs(server!.pid!) - s0);
+          const clientCpu = CLIENT_IN_POD ? res.cpuMs : (c1.user + c1.system) / 1000;
+          acc.cpu += clientCpu + (procCpuMs(server!.pid!) - s0);
           acc.n += res.lat.length;
           if (agent) agent.destroy();
           acc.rps.push(res.rps);
@@ -320,7 +381,9 @@ async function throughputBench(): Promise<void> {
     await removeServiceProxyTable({ table: TABLE });
     quiet('nft', ['delete', 'table', 'ip', PLAIN_TABLE]);
     if (server?.exitCode === null && server.pid) server.kill('SIGKILL');
+    if (podClient?.exitCode === null && podClient.pid) podClient.kill('SIGKILL');
     if (ns) deleteNetns(ns);
+    if (clientNs) deleteNetns(clientNs);
     quiet('ip', ['route', 'del', `10.${OCT}.10.0/24`, 'dev', BR]);
     quiet('ip', ['link', 'del', BR]);
   }
