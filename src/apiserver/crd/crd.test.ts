@@ -466,6 +466,26 @@ test('a deleted CRD stays Terminating until its objects are gone (customresource
   assert.equal((await srv.request('GET', H)).status, 404);
 });
 
+test('custom objects may carry finalizer names without a "/" (a warning, as upstream)', async () => {
+  assert.equal((await srv.request('POST', CRDS, crd('fins', 'Fin'))).status, 201);
+  await established('fins.stable.example.com');
+  const F = '/apis/stable.example.com/v1/namespaces/default/fins';
+  const c = await srv.request('POST', F, { apiVersion: 'stable.example.com/v1', kind: 'Fin', metadata: { name: 'f', finalizers: ['finalizer.example.com', 'example.com/x'] }, spec: { image: 'i' } });
+  assert.equal(c.status, 201, c.text);
+  assert.deepEqual(c.json<{ metadata: { finalizers: string[] } }>().metadata.finalizers, ['finalizer.example.com', 'example.com/x']);
+  assert.equal(c.headers.get('warning'), '299 - "metadata.finalizers[0]: \\"finalizer.example.com\\": prefer a domain-qualified finalizer name to avoid accidental conflicts with other finalizer writers"');
+  const u = await srv.request('PATCH', `${F}/f`, { spec: { image: 'j' } }, { 'content-type': 'application/merge-patch+json' });
+  assert.equal(u.status, 200, u.text);
+  assert.deepEqual(u.json<{ metadata: { finalizers: string[] } }>().metadata.finalizers, ['finalizer.example.com', 'example.com/x']);
+  const bad = await srv.request('POST', F, { apiVersion: 'stable.example.com/v1', kind: 'Fin', metadata: { name: 'g', finalizers: ['-bad'] }, spec: { image: 'i' } });
+  assert.equal(bad.status, 422, bad.text);
+  assert.equal((await srv.request('DELETE', `${F}/f`)).status, 200);
+  assert.equal((await srv.request('PATCH', `${F}/f`, { metadata: { finalizers: null } }, { 'content-type': 'application/merge-patch+json' })).status, 200);
+  await gone(`${F}/f`);
+  assert.equal((await srv.request('DELETE', `${CRDS}/fins.stable.example.com`)).status, 200);
+  await gone(`${CRDS}/fins.stable.example.com`);
+});
+
 // Last: closing the second server closes the shared backend.
 test('Established CRDs are served again after a restart on the same storage', async () => {
   assert.equal((await srv.request('POST', CRDS, crd('persisted', 'Persisted'))).status, 201);
