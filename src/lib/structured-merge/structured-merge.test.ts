@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { FieldSet, SCALAR, UNTYPED, apply, compare, merge, pathString, toFieldSet, update, type FieldType, type Json, type ManagedFields } from './index.js';
+import { FieldSet, SCALAR, UNTYPED, apply, compare, itemElement, merge, pathString, toFieldSet, update, type FieldType, type Json, type ManagedFields, type Path } from './index.js';
 
 const struct = (fields: Record<string, FieldType>, opts: { extra?: FieldType; atomic?: boolean } = {}): FieldType => ({
   kind: 'map',
@@ -46,10 +46,14 @@ const arbSet = fc
   .array(fc.array(fc.constantFrom('f:a', 'f:b', 'k:{"name":"x"}', 'v:"t"', 'f:c'), { minLength: 1, maxLength: 4 }), { maxLength: 8 })
   .map((paths) => FieldSet.of(paths));
 
-/** Whether `obj` has every field of `config` with config's value (nothing removed or changed). */
+/**
+ * Whether `obj` has every field `config` sets, with config's value (empty lists set nothing, as
+ * upstream: they may be gone).
+ */
 function holds(obj: Json, config: Json): boolean {
   const c = compare(config, obj, ROOT);
-  return c.removed.isEmpty() && c.modified.isEmpty();
+  const set = toFieldSet(config, ROOT);
+  return c.removed.intersection(set).isEmpty() && c.modified.intersection(set).isEmpty();
 }
 
 test('FieldsV1: "." marks a member with children; round trip; bad input refused', () => {
@@ -178,4 +182,64 @@ test('update: the writer owns what it changed, others lose it, removal drops own
   m = update({ spec: { replicas: 1, labels: { k1: '1' } } }, { spec: { replicas: 2, labels: {} } }, ROOT, 'v1', m, 'edit');
   assert.deepEqual(m.get('edit')!.set.toFieldsV1(), { 'f:spec': { 'f:replicas': {} } });
   assert.deepEqual(m.get('create')!.set.toFieldsV1(), { 'f:spec': { '.': {}, 'f:labels': {} } });
+});
+
+/** Whether the field or item at `path` exists in `v` (typed by `t`). */
+function exists(v: Json | undefined, path: Path, t: FieldType): boolean {
+  let cur: Json | undefined = v;
+  let type: FieldType = t;
+  for (const e of path) {
+    if (cur === undefined || cur === null || typeof cur !== 'object') return false;
+    if (e.startsWith('f:')) {
+      if (Array.isArray(cur)) return false;
+      const k = e.slice(2);
+      if (!Object.hasOwn(cur, k)) return false;
+      cur = cur[k];
+      type = type.kind === 'map' ? (type.field(k)?.type ?? UNTYPED) : UNTYPED;
+    } else {
+      if (!Array.isArray(cur) || type.kind !== 'list') return false;
+      const lt = type;
+      const items: Json[] = cur;
+      const i = items.findIndex((item, idx) => itemElement(lt, item, idx) === e);
+      if (i < 0) return false;
+      cur = items[i];
+      type = lt.element;
+    }
+  }
+  return true;
+}
+
+test('any sequence of applies and updates by several managers: every owned field exists in the object', () => {
+  const op = fc.record({
+    kind: fc.constantFrom('apply', 'update'),
+    manager: fc.constantFrom('a', 'b', 'c'),
+    value: arbObj,
+    force: fc.boolean(),
+  });
+  fc.assert(
+    fc.property(fc.array(op, { minLength: 1, maxLength: 8 }), (ops) => {
+      let obj: Json = {};
+      let managers: ManagedFields = new Map();
+      for (const o of ops) {
+        if (o.kind === 'update') {
+          managers = update(obj, o.value, ROOT, 'v1', managers, `u-${o.manager}`);
+          obj = o.value;
+        } else {
+          const r = apply(obj, o.value, ROOT, 'v1', managers, o.manager, o.force);
+          if (!r.ok) {
+            assert.ok(!o.force);
+            continue;
+          }
+          obj = r.object;
+          managers = r.managers;
+          assert.ok(holds(obj, o.value), 'the applied configuration holds');
+        }
+        for (const [m, vs] of managers) {
+          assert.ok(!vs.set.isEmpty(), `${m} has an empty set`);
+          for (const p of vs.set.paths()) assert.ok(exists(obj, p, ROOT), `${m} owns ${pathString(p)}, missing from ${JSON.stringify(obj)}`);
+        }
+      }
+    }),
+    { numRuns: 300 },
+  );
 });

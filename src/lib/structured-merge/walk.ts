@@ -233,8 +233,8 @@ function mergeList(l: Json[], r: Json[], t: ListType, item: (a: Json | undefined
 
 /**
  * `v` without the members of `set` (upstream's RemoveItems): a member removes the whole field or
- * item; members below it remove parts. Atomic values are never split. A map or list emptied by
- * the removal goes too (Go's omitempty would drop it).
+ * item; members below it remove parts. Atomic values are never split. A map entry emptied by the
+ * removal goes too; a declared field stays, emptied.
  */
 export function removeItems(v: Json, set: FieldSet, t: FieldType): Json {
   const rm = (val: Json, s: FieldSet, type: FieldType): Json => {
@@ -248,8 +248,11 @@ export function removeItems(v: Json, set: FieldSet, t: FieldType): Json {
         const sub = s.child(pe);
         if (sub.isEmpty()) out[k] = c;
         else {
-          const r = rm(c, sub, fieldOf(type, k).type);
-          if (!emptied(c, r)) out[k] = r;
+          const f = fieldOf(type, k);
+          const r = rm(c, sub, f.type);
+          // A declared field stays (it may be owned as such, e.g. an applied `spec: {}`); a map
+          // entry emptied by the removal goes.
+          if (f.declared || !emptied(c, r)) out[k] = r;
         }
       }
       return out;
