@@ -5,13 +5,12 @@ export const Time = s.dateTime({ id: 'io.k8s.apimachinery.pkg.apis.meta.v1.Time'
 
 export const OwnerReference = s.object(
   {
-    apiVersion: s.string({ description: 'API version of the referent.' }),
-    kind: s.string({ description: 'Kind of the referent.' }),
-    name: s.string({ description: 'Name of the referent.' }),
-    uid: s.string({ description: 'UID of the referent.' }),
-    controller: s.bool({ description: 'If true, this reference points to the managing controller.' }),
+    apiVersion: s.string(),
+    kind: s.string(),
+    name: s.string(),
+    uid: s.string(),
+    controller: s.bool(),
     blockOwnerDeletion: s.bool({
-      description: 'If true, AND if the owner has the "foregroundDeletion" finalizer, then the owner cannot be deleted from the key-value store until this reference is removed.',
     }),
   },
   {
@@ -36,13 +35,13 @@ export const ManagedFieldsEntry = s.object(
 
 export const ObjectMeta = s.object(
   {
-    name: s.string({ description: 'Name must be unique within a namespace.' }),
+    name: s.string(),
     generateName: s.string({ description: 'Optional prefix used by the server to generate a unique name.' }),
-    namespace: s.string({ description: 'Namespace defines the space within which each name must be unique.' }),
+    namespace: s.string(),
     selfLink: s.string(),
-    uid: s.string({ description: 'UID is the unique in time and space value for this object.' }),
+    uid: s.string(),
     resourceVersion: s.string({ description: 'An opaque value that represents the internal version of this object.' }),
-    generation: s.int64({ description: 'A sequence number representing a specific generation of the desired state.' }),
+    generation: s.int64(),
     creationTimestamp: Time,
     deletionTimestamp: Time,
     deletionGracePeriodSeconds: s.int64(),
@@ -108,8 +107,8 @@ export function kindSchema(
 ): Schema {
   return s.object(
     {
-      apiVersion: s.string({ description: 'APIVersion defines the versioned schema of this representation of an object.' }),
-      kind: s.string({ description: 'Kind is a string value representing the REST resource this object represents.' }),
+      apiVersion: s.string(),
+      kind: s.string(),
       metadata: ObjectMeta,
       ...fields,
     },

@@ -50,6 +50,9 @@ const COPIED_KEYS = [
 /** Keys that describe how a field is patched; on a named type they stay with each reference. */
 const FIELD_LEVEL_KEYS = ['x-kubernetes-patch-merge-key', 'x-kubernetes-patch-strategy'] as const;
 
+/** An upstream kind whose `metadata` carries the standard "Standard object's metadata" text. */
+const STANDARD_METADATA_FROM = 'io.k8s.api.core.v1.ConfigMap';
+
 /** Our schemas that well-known components depend on, by id. */
 const SCHEMA_BY_ID: Record<string, Schema> = { [ID.objectMeta]: ObjectMeta };
 
@@ -198,6 +201,13 @@ export class SchemaEmitter {
     return typeMeta === undefined ? f : { ...f, description: typeMeta };
   }
 
+  /** Upstream's text for a kind's apiVersion, kind and metadata (identical on every upstream kind). */
+  private standardKindField(name: string, f: UpstreamField | undefined): UpstreamField | undefined {
+    const from = name === 'metadata' ? STANDARD_METADATA_FROM : name === 'apiVersion' || name === 'kind' ? ID.status : undefined;
+    const description = from !== undefined ? this.docs.type(from)?.properties.get(name)?.description : undefined;
+    return description === undefined ? f : { ...f, description };
+  }
+
   private fieldDescription(up: UpstreamType, name: string): string | undefined {
     return this.upstreamField(up, name)?.description;
   }
@@ -226,7 +236,15 @@ export class SchemaEmitter {
       if (isComponent && up?.description !== undefined) out.description = up.description;
       if (schema.properties) {
         const props: JsonObject = {};
-        for (const name of Object.keys(schema.properties)) props[name] = this.field(schema.properties[name]!, this.upstreamField(up, name));
+        const kind = isComponent && schema['x-kubernetes-group-version-kind'] !== undefined;
+        for (const name of Object.keys(schema.properties)) {
+          const sub = schema.properties[name]!;
+          let f = this.upstreamField(up, name);
+          // Any kind (custom and seed kinds too) gets upstream's standard text for its type and
+          // object metadata when it brings none, as kube-apiserver does for custom resources.
+          if (kind && f?.description === undefined && sub.description === undefined) f = this.standardKindField(name, f);
+          props[name] = this.field(sub, f);
+        }
         out.properties = props;
         if (out.type === undefined) out.type = 'object';
       }

@@ -9,12 +9,11 @@ export const ControllerRevisionSchema: Schema = kindSchema(
   'io.k8s.api.apps.v1.ControllerRevision',
   { group: 'apps', version: 'v1', kind: 'ControllerRevision' },
   {
-    data: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true, description: 'Data is the serialized representation of the state.' },
-    revision: s.int64({ description: 'Revision indicates the revision of the state represented by Data.' }),
+    data: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
+    revision: s.int64(),
   },
   {
     required: ['revision'],
-    description: 'ControllerRevision implements an immutable snapshot of state data. Clients are responsible for serializing and deserializing the objects that contain their internal state.',
   },
 );
 

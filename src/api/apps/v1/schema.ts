@@ -11,11 +11,11 @@ function conditionSchema(kind: string, withUpdateTime: boolean): Schema {
   return s.object(
     {
       type: s.string({ description: `Type of ${kind.toLowerCase()} condition.` }),
-      status: s.string({ description: 'Status of the condition, one of True, False, Unknown.' }),
-      ...(withUpdateTime ? { lastUpdateTime: s.withOpts(Time, { description: 'The last time this condition was updated.' }) } : {}),
-      lastTransitionTime: s.withOpts(Time, { description: 'Last time the condition transitioned from one status to another.' }),
+      status: s.string(),
+      ...(withUpdateTime ? { lastUpdateTime: Time } : {}),
+      lastTransitionTime: Time,
       reason: s.string({ description: "The reason for the condition's last transition." }),
-      message: s.string({ description: 'A human readable message indicating details about the transition.' }),
+      message: s.string(),
     },
     { id: `${P}.${kind}Condition`, required: ['type', 'status'] },
   );
@@ -44,21 +44,21 @@ export const RollingUpdateDeployment = s.object(
 
 export const DeploymentStrategy = s.object(
   {
-    type: s.string({ description: 'Type of deployment. Can be "Recreate" or "RollingUpdate". Default is RollingUpdate.' }),
-    rollingUpdate: s.withOpts(RollingUpdateDeployment, { description: 'Rolling update config params. Present only if DeploymentStrategyType = RollingUpdate.' }),
+    type: s.string(),
+    rollingUpdate: RollingUpdateDeployment,
   },
   { id: `${P}.DeploymentStrategy` },
 );
 
 export const DeploymentSpec = s.object(
   {
-    replicas: s.int32({ description: 'Number of desired pods. This is a pointer to distinguish between explicit zero and not specified. Defaults to 1.' }),
+    replicas: s.int32(),
     selector: selector('deployment'),
-    template: s.withOpts(PodTemplateSpec, { description: 'Template describes the pods that will be created. The only allowed template.spec.restartPolicy value is "Always".' }),
-    strategy: s.withOpts(DeploymentStrategy, { 'x-kubernetes-patch-strategy': 'retainKeys', description: 'The deployment strategy to use to replace existing pods with new ones.' }),
+    template: PodTemplateSpec,
+    strategy: s.withOpts(DeploymentStrategy, { 'x-kubernetes-patch-strategy': 'retainKeys' }),
     minReadySeconds: s.int32({ description: 'Minimum number of seconds for which a newly created pod should be ready without any of its container crashing, for it to be considered available. Defaults to 0.' }),
     revisionHistoryLimit: s.int32({ description: 'The number of old ReplicaSets to retain to allow rollback. Defaults to 10.' }),
-    paused: s.bool({ description: 'Indicates that the deployment is paused.' }),
+    paused: s.bool(),
     progressDeadlineSeconds: s.int32({ description: 'The maximum time in seconds for a deployment to make progress before it is considered to be failed. Defaults to 600s.' }),
   },
   { id: `${P}.DeploymentSpec`, required: ['selector', 'template'] },
@@ -66,13 +66,13 @@ export const DeploymentSpec = s.object(
 
 export const DeploymentStatus = s.object(
   {
-    observedGeneration: s.int64({ description: 'The generation observed by the deployment controller.' }),
-    replicas: s.int32({ description: 'Total number of non-terminating pods targeted by this deployment (their labels match the selector).' }),
-    updatedReplicas: s.int32({ description: 'Total number of non-terminating pods targeted by this deployment that have the desired template spec.' }),
-    readyReplicas: s.int32({ description: 'Total number of non-terminating pods targeted by this Deployment with a Ready Condition.' }),
-    availableReplicas: s.int32({ description: 'Total number of available non-terminating pods (ready for at least minReadySeconds) targeted by this deployment.' }),
-    unavailableReplicas: s.int32({ description: 'Total number of unavailable pods targeted by this deployment.' }),
-    terminatingReplicas: s.int32({ description: 'Total number of terminating pods targeted by this deployment.' }),
+    observedGeneration: s.int64(),
+    replicas: s.int32(),
+    updatedReplicas: s.int32(),
+    readyReplicas: s.int32(),
+    availableReplicas: s.int32(),
+    unavailableReplicas: s.int32(),
+    terminatingReplicas: s.int32(),
     conditions: conditions('Deployment', true),
     collisionCount: s.int32({ description: 'Count of hash collisions for the Deployment, used to create a unique name for the newest ReplicaSet.' }),
   },
@@ -80,7 +80,6 @@ export const DeploymentStatus = s.object(
 );
 
 export const DeploymentSchema: Schema = kindSchema(`${P}.Deployment`, gvk('Deployment'), { spec: DeploymentSpec, status: DeploymentStatus }, {
-  description: 'Deployment enables declarative updates for Pods and ReplicaSets.',
 });
 
 export const ReplicaSetSpec = s.object(
@@ -88,14 +87,14 @@ export const ReplicaSetSpec = s.object(
     replicas: s.int32({ description: 'Replicas is the number of desired pods. Defaults to 1.' }),
     minReadySeconds: s.int32(),
     selector: s.withOpts(LabelSelector, { description: 'Selector is a label query over pods that should match the replica count. It must match the pod template\'s labels.' }),
-    template: s.withOpts(PodTemplateSpec, { description: 'Template is the object that describes the pod that will be created if insufficient replicas are detected.' }),
+    template: PodTemplateSpec,
   },
   { id: `${P}.ReplicaSetSpec`, required: ['selector'] },
 );
 
 export const ReplicaSetStatus = s.object(
   {
-    replicas: s.int32({ description: 'Replicas is the most recently observed number of non-terminating pods.' }),
+    replicas: s.int32(),
     fullyLabeledReplicas: s.int32(),
     readyReplicas: s.int32(),
     availableReplicas: s.int32(),
@@ -107,20 +106,19 @@ export const ReplicaSetStatus = s.object(
 );
 
 export const ReplicaSetSchema: Schema = kindSchema(`${P}.ReplicaSet`, gvk('ReplicaSet'), { spec: ReplicaSetSpec, status: ReplicaSetStatus }, {
-  description: 'ReplicaSet ensures that a specified number of pod replicas are running at any given time.',
 });
 
 export const StatefulSetSpec = s.object(
   {
     replicas: s.int32({ description: 'replicas is the desired number of replicas of the given Template. Defaults to 1.' }),
     selector: s.withOpts(LabelSelector, { description: "selector is a label query over pods that should match the replica count. It must match the pod template's labels." }),
-    template: s.withOpts(PodTemplateSpec, { description: 'template is the object that describes the pod that will be created if insufficient replicas are detected.' }),
-    volumeClaimTemplates: s.array(PersistentVolumeClaimInline, { listType: 'atomic', description: 'volumeClaimTemplates is a list of claims that pods are allowed to reference.' }),
-    serviceName: s.string({ description: 'serviceName is the name of the service that governs this StatefulSet.' }),
+    template: PodTemplateSpec,
+    volumeClaimTemplates: s.array(PersistentVolumeClaimInline, { listType: 'atomic' }),
+    serviceName: s.string(),
     podManagementPolicy: s.string({ description: 'podManagementPolicy controls how pods are created during initial scale up, when replacing pods on nodes, or when scaling down. Default OrderedReady.' }),
     updateStrategy: s.object(
       {
-        type: s.string({ description: 'Type indicates the type of the StatefulSetUpdateStrategy. Default is RollingUpdate.' }),
+        type: s.string(),
         rollingUpdate: s.object(
           {
             partition: s.int32({ description: 'Partition indicates the ordinal at which the StatefulSet should be partitioned for updates. Default 0.' }),
@@ -129,7 +127,7 @@ export const StatefulSetSpec = s.object(
           { id: `${P}.RollingUpdateStatefulSetStrategy` },
         ),
       },
-      { id: `${P}.StatefulSetUpdateStrategy`, description: 'updateStrategy indicates the StatefulSetUpdateStrategy that will be employed to update Pods in the StatefulSet when a revision is made to Template.' },
+      { id: `${P}.StatefulSetUpdateStrategy` },
     ),
     revisionHistoryLimit: s.int32({ description: 'revisionHistoryLimit is the maximum number of revisions that will be maintained in the StatefulSet\'s revision history. Defaults to 10.' }),
     minReadySeconds: s.int32(),
@@ -141,7 +139,7 @@ export const StatefulSetSpec = s.object(
       { id: `${P}.StatefulSetPersistentVolumeClaimRetentionPolicy` },
     ),
     ordinals: s.object(
-      { start: s.int32({ description: 'start is the number representing the first replica\'s index.' }) },
+      { start: s.int32() },
       { id: `${P}.StatefulSetOrdinals` },
     ),
   },
@@ -151,7 +149,7 @@ export const StatefulSetSpec = s.object(
 export const StatefulSetStatus = s.object(
   {
     observedGeneration: s.int64(),
-    replicas: s.int32({ description: 'replicas is the number of Pods created by the StatefulSet controller.' }),
+    replicas: s.int32(),
     readyReplicas: s.int32(),
     currentReplicas: s.int32(),
     updatedReplicas: s.int32(),
@@ -165,7 +163,6 @@ export const StatefulSetStatus = s.object(
 );
 
 export const StatefulSetSchema: Schema = kindSchema(`${P}.StatefulSet`, gvk('StatefulSet'), { spec: StatefulSetSpec, status: StatefulSetStatus }, {
-  description: 'StatefulSet represents a set of pods with consistent identities.',
 });
 
 export const DaemonSetSpec = s.object(
@@ -174,7 +171,7 @@ export const DaemonSetSpec = s.object(
     template: s.withOpts(PodTemplateSpec, { description: 'An object that describes the pod that will be created. The only allowed template.spec.restartPolicy value is "Always".' }),
     updateStrategy: s.object(
       {
-        type: s.string({ description: 'Type of daemon set update. Can be "RollingUpdate" or "OnDelete". Default is RollingUpdate.' }),
+        type: s.string(),
         rollingUpdate: s.object(
           {
             maxUnavailable: s.intOrString({ description: 'The maximum number of DaemonSet pods that can be unavailable during the update. Default 1.' }),
@@ -208,5 +205,4 @@ export const DaemonSetStatus = s.object(
 );
 
 export const DaemonSetSchema: Schema = kindSchema(`${P}.DaemonSet`, gvk('DaemonSet'), { spec: DaemonSetSpec, status: DaemonSetStatus }, {
-  description: 'DaemonSet represents the configuration of a daemon set.',
 });

@@ -10,13 +10,13 @@ export const MicroTime = s.dateTime({ id: 'io.k8s.apimachinery.pkg.apis.meta.v1.
 
 export const LeaseSpec = s.object(
   {
-    holderIdentity: s.string({ description: 'holderIdentity contains the identity of the holder of a current lease.' }),
-    leaseDurationSeconds: s.int32({ description: 'leaseDurationSeconds is a duration that candidates for a lease need to wait to force acquire it. This is measured against the time of last observed renewTime.' }),
-    acquireTime: s.withOpts(MicroTime, { description: 'acquireTime is a time when the current lease was acquired.' }),
-    renewTime: s.withOpts(MicroTime, { description: 'renewTime is a time when the current holder of a lease has last updated the lease.' }),
-    leaseTransitions: s.int32({ description: 'leaseTransitions is the number of transitions of a lease between holders.' }),
-    strategy: s.string({ description: 'Strategy indicates the strategy for picking the leader for coordinated leader election.' }),
-    preferredHolder: s.string({ description: 'PreferredHolder signals to a lease holder that the lease has a more optimal holder and should be given up.' }),
+    holderIdentity: s.string(),
+    leaseDurationSeconds: s.int32(),
+    acquireTime: MicroTime,
+    renewTime: MicroTime,
+    leaseTransitions: s.int32(),
+    strategy: s.string(),
+    preferredHolder: s.string(),
   },
   { id: 'io.k8s.api.coordination.v1.LeaseSpec' },
 );
@@ -25,7 +25,7 @@ export const LeaseSchema: Schema = kindSchema(
   'io.k8s.api.coordination.v1.Lease',
   { group: 'coordination.k8s.io', version: 'v1', kind: 'Lease' },
   { spec: LeaseSpec },
-  { description: 'Lease defines a lease concept.' },
+  {},
 );
 
 export interface LeaseSpecView {

@@ -10,18 +10,18 @@ const CORE = 'io.k8s.api.core.v1';
 export const ResourceList = s.map(s.quantity({ id: 'io.k8s.apimachinery.pkg.api.resource.Quantity' }));
 
 export const LocalObjectReference = s.object(
-  { name: s.string({ default: '', description: 'Name of the referent.' }) },
+  { name: s.string({ default: '' }) },
   { id: `${CORE}.LocalObjectReference`, 'x-kubernetes-map-type': 'atomic' },
 );
 
 export const ObjectReference = s.object(
   {
-    kind: s.string({ description: 'Kind of the referent.' }),
-    namespace: s.string({ description: 'Namespace of the referent.' }),
-    name: s.string({ description: 'Name of the referent.' }),
-    uid: s.string({ description: 'UID of the referent.' }),
-    apiVersion: s.string({ description: 'API version of the referent.' }),
-    resourceVersion: s.string({ description: 'Specific resourceVersion to which this reference is made, if any.' }),
+    kind: s.string(),
+    namespace: s.string(),
+    name: s.string(),
+    uid: s.string(),
+    apiVersion: s.string(),
+    resourceVersion: s.string(),
     fieldPath: s.string({ description: 'If referring to a piece of an object instead of an entire object, the JSONPath of that piece.' }),
   },
   { id: `${CORE}.ObjectReference`, 'x-kubernetes-map-type': 'atomic' },
@@ -44,8 +44,8 @@ export const TypedObjectReference = s.object(
 
 export const ObjectFieldSelector = s.object(
   {
-    apiVersion: s.string({ description: 'Version of the schema the FieldPath is written in terms of, defaults to "v1".' }),
-    fieldPath: s.string({ description: 'Path of the field to select in the specified API version.' }),
+    apiVersion: s.string(),
+    fieldPath: s.string(),
   },
   { id: `${CORE}.ObjectFieldSelector`, required: ['fieldPath'], 'x-kubernetes-map-type': 'atomic' },
 );
@@ -61,8 +61,8 @@ export const ResourceFieldSelector = s.object(
 
 export const Taint = s.object(
   {
-    key: s.string({ description: 'Required. The taint key to be applied to a node.' }),
-    value: s.string({ description: 'The taint value corresponding to the taint key.' }),
+    key: s.string(),
+    value: s.string(),
     effect: s.string({ enum: ['NoExecute', 'NoSchedule', 'PreferNoSchedule'], description: 'Required. The effect of the taint on pods that do not tolerate the taint: NoSchedule, PreferNoSchedule or NoExecute.' }),
     timeAdded: s.dateTime({ description: 'TimeAdded represents the time at which the taint was added (NoExecute taints only).' }),
   },
@@ -71,7 +71,7 @@ export const Taint = s.object(
 
 export const NodeSelectorRequirement = s.object(
   {
-    key: s.string({ description: 'The label key that the selector applies to.' }),
+    key: s.string(),
     operator: s.string({ enum: ['DoesNotExist', 'Exists', 'Gt', 'In', 'Lt', 'NotIn'], description: 'Operator: In, NotIn, Exists, DoesNotExist, Gt and Lt.' }),
     values: s.array(s.string(), { listType: 'atomic' }),
   },
@@ -87,7 +87,7 @@ export const NodeSelectorTerm = s.object(
 );
 
 export const NodeSelector = s.object(
-  { nodeSelectorTerms: s.array(NodeSelectorTerm, { listType: 'atomic', description: 'Required. A list of node selector terms. The terms are ORed.' }) },
+  { nodeSelectorTerms: s.array(NodeSelectorTerm, { listType: 'atomic' }) },
   { id: `${CORE}.NodeSelector`, required: ['nodeSelectorTerms'], 'x-kubernetes-map-type': 'atomic' },
 );
 

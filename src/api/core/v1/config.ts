@@ -18,7 +18,7 @@ export const ConfigMapSchema = kindSchema(
     data: s.map(s.string(), { description: 'Configuration data (UTF-8 strings). Keys: alphanumeric characters, -, _ or .' }),
     binaryData: s.map(s.bytes(), { description: 'Binary configuration data (base64). Keys may not overlap with data.' }),
   },
-  { description: 'ConfigMap holds configuration data for pods to consume.' },
+  {},
 );
 
 export const SecretSchema = kindSchema(
@@ -30,7 +30,7 @@ export const SecretSchema = kindSchema(
     stringData: s.map(s.string(), { description: 'Write-only convenience field: plain-text values merged into data on write.' }),
     type: s.string({ description: 'Used to facilitate programmatic handling of secret data. Defaults to Opaque.' }),
   },
-  { description: 'Secret holds secret data of a certain type. The total bytes of the values in the Data field must be less than MaxSecretSize bytes.' },
+  {},
 );
 
 export interface V1ConfigMap extends KubeObject {

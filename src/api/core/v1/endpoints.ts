@@ -23,9 +23,9 @@ const CORE = 'io.k8s.api.core.v1';
 
 const EndpointAddress = s.object(
   {
-    ip: s.string({ description: 'The IP of this endpoint.' }),
+    ip: s.string(),
     hostname: s.string({ description: 'The Hostname of this endpoint.' }),
-    nodeName: s.string({ description: 'Node hosting this endpoint.' }),
+    nodeName: s.string(),
     targetRef: ObjectReference,
   },
   { id: `${CORE}.EndpointAddress`, required: ['ip'], 'x-kubernetes-map-type': 'atomic' },
@@ -40,7 +40,7 @@ export const EndpointSubset = s.object(
   {
     addresses: s.array(EndpointAddress, { listType: 'atomic', description: 'IP addresses which offer the related ports and are ready.' }),
     notReadyAddresses: s.array(EndpointAddress, { listType: 'atomic', description: 'IP addresses which offer the related ports but are not ready.' }),
-    ports: s.array(EndpointPort, { listType: 'atomic', description: 'Port numbers available on the related IP addresses.' }),
+    ports: s.array(EndpointPort, { listType: 'atomic' }),
   },
   { id: `${CORE}.EndpointSubset` },
 );
@@ -48,8 +48,8 @@ export const EndpointSubset = s.object(
 export const EndpointsSchema = kindSchema(
   `${CORE}.Endpoints`,
   { group: '', version: 'v1', kind: 'Endpoints' },
-  { subsets: s.array(EndpointSubset, { listType: 'atomic', description: 'The set of all endpoints is the union of all subsets.' }) },
-  { description: 'Endpoints is a collection of endpoints that implement the actual service.' },
+  { subsets: s.array(EndpointSubset, { listType: 'atomic' }) },
+  {},
 );
 
 interface V1EndpointAddress { ip?: string; hostname?: string; nodeName?: string }

@@ -35,7 +35,7 @@ export const NamespaceSchema = kindSchema(
       { id: `${CORE}.NamespaceStatus`, description: 'The current status of a Namespace.' },
     ),
   },
-  { description: 'Namespace provides a scope for Names.' },
+  {},
 );
 
 interface V1Namespace extends KubeObject {

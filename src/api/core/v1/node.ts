@@ -22,7 +22,7 @@ export const NodeSpec = s.object(
     unschedulable: s.bool({ description: 'Unschedulable controls node schedulability of new pods. Default false.' }),
     taints: s.array(Taint, { listType: 'atomic', description: "If specified, the node's taints." }),
     configSource: s.looseObject({}, { id: `${CORE}.NodeConfigSource`, description: 'Deprecated: no longer used by the kubelet.' }),
-    externalID: s.string({ description: 'Deprecated. Not all kubelets will set this field.' }),
+    externalID: s.string(),
   },
   { id: `${CORE}.NodeSpec` },
 );
@@ -30,7 +30,7 @@ export const NodeSpec = s.object(
 const NodeCondition = s.object(
   {
     type: s.string({ description: 'Type of node condition: Ready, MemoryPressure, DiskPressure, PIDPressure, NetworkUnavailable.' }),
-    status: s.string({ description: 'True, False, Unknown.' }),
+    status: s.string(),
     lastHeartbeatTime: Time,
     lastTransitionTime: Time,
     reason: s.string(),
@@ -40,7 +40,7 @@ const NodeCondition = s.object(
 );
 
 const NodeAddress = s.object(
-  { type: s.string({ description: 'Hostname, ExternalIP or InternalIP.' }), address: s.string() },
+  { type: s.string(), address: s.string() },
   { id: `${CORE}.NodeAddress`, required: ['type', 'address'] },
 );
 
@@ -52,8 +52,8 @@ export const NodeSystemInfo = s.object(
     kernelVersion: s.string({ description: "Kernel Version reported by the node from 'uname -r'." }),
     osImage: s.string({ description: 'OS Image reported by the node from /etc/os-release.' }),
     containerRuntimeVersion: s.string({ description: 'ContainerRuntime Version reported by the node (e.g. containerd://1.7.0).' }),
-    kubeletVersion: s.string({ description: 'Kubelet Version reported by the node.' }),
-    kubeProxyVersion: s.string({ description: 'Deprecated: KubeProxy Version reported by the node.' }),
+    kubeletVersion: s.string(),
+    kubeProxyVersion: s.string(),
     operatingSystem: s.string(),
     architecture: s.string(),
     swap: s.object({ capacity: s.int64() }, { id: `${CORE}.NodeSwapStatus` }),
@@ -66,11 +66,11 @@ export const NodeSystemInfo = s.object(
 
 export const NodeStatus = s.object(
   {
-    capacity: { ...ResourceList, description: 'Capacity represents the total resources of a node.' },
-    allocatable: { ...ResourceList, description: 'Allocatable represents the resources of a node that are available for scheduling. Defaults to Capacity.' },
+    capacity: { ...ResourceList },
+    allocatable: { ...ResourceList },
     phase: s.string({ description: 'Deprecated: NodePhase is the recently observed lifecycle phase of the node.' }),
-    conditions: s.array(NodeCondition, { mergeKey: 'type', strategy: 'merge', listType: 'map', mapKeys: ['type'], description: 'Conditions is an array of current observed node conditions.' }),
-    addresses: s.array(NodeAddress, { mergeKey: 'type', strategy: 'merge', listType: 'map', mapKeys: ['type'], description: 'List of addresses reachable to the node.' }),
+    conditions: s.array(NodeCondition, { mergeKey: 'type', strategy: 'merge', listType: 'map', mapKeys: ['type'] }),
+    addresses: s.array(NodeAddress, { mergeKey: 'type', strategy: 'merge', listType: 'map', mapKeys: ['type'] }),
     daemonEndpoints: s.object(
       { kubeletEndpoint: s.object({ Port: s.int32() }, { id: `${CORE}.DaemonEndpoint`, required: ['Port'] }) },
       { id: `${CORE}.NodeDaemonEndpoints` },
@@ -101,10 +101,10 @@ export const NodeSchema = kindSchema(
   `${CORE}.Node`,
   { group: '', version: 'v1', kind: 'Node' },
   {
-    spec: { ...NodeSpec, description: 'Spec defines the behavior of a node.' },
-    status: { ...NodeStatus, description: 'Most recently observed status of the node.' },
+    spec: { ...NodeSpec },
+    status: { ...NodeStatus },
   },
-  { description: 'Node is a worker node in Kubernetes. Each node will have a unique identifier in the cache (i.e. in etcd).' },
+  {},
 );
 
 interface V1Taint { key?: string; value?: string; effect?: string; timeAdded?: string }

@@ -25,8 +25,8 @@ const atomicStrings = (description?: string) => s.array(s.string(), description 
 
 export const ConfigMapKeySelector = s.object(
   {
-    name: s.string({ default: '', description: 'Name of the referent.' }),
-    key: s.string({ description: 'The key to select.' }),
+    name: s.string({ default: '' }),
+    key: s.string(),
     optional: s.bool({ description: 'Specify whether the ConfigMap or its key must be defined.' }),
   },
   { id: id('ConfigMapKeySelector'), required: ['key'], 'x-kubernetes-map-type': 'atomic' },
@@ -34,8 +34,8 @@ export const ConfigMapKeySelector = s.object(
 
 export const SecretKeySelector = s.object(
   {
-    name: s.string({ default: '', description: 'Name of the referent.' }),
-    key: s.string({ description: 'The key of the secret to select from. Must be a valid secret key.' }),
+    name: s.string({ default: '' }),
+    key: s.string(),
     optional: s.bool({ description: 'Specify whether the Secret or its key must be defined.' }),
   },
   { id: id('SecretKeySelector'), required: ['key'], 'x-kubernetes-map-type': 'atomic' },
@@ -53,7 +53,7 @@ export const EnvVarSource = s.object(
 
 export const EnvVar = s.object(
   {
-    name: s.string({ description: 'Name of the environment variable.' }),
+    name: s.string(),
     value: s.string({ description: 'Value, with $(VAR_NAME) references expanded. Defaults to "".' }),
     valueFrom: withDesc(EnvVarSource, "Source for the environment variable's value. Cannot be used if value is not empty."),
   },
@@ -80,7 +80,7 @@ export const ContainerPort = s.object(
     hostPort: s.int32({ description: 'Number of the port to expose on the host.' }),
     containerPort: s.int32({ description: "Number of the port to expose on the pod's IP address. 0 < x < 65536." }),
     protocol: s.string({ default: 'TCP', enum: ['SCTP', 'TCP', 'UDP'], description: 'Protocol for port: UDP, TCP, or SCTP. Defaults to "TCP".' }),
-    hostIP: s.string({ description: 'What host IP to bind the external port to.' }),
+    hostIP: s.string(),
   },
   { id: id('ContainerPort'), required: ['containerPort'] },
 );
@@ -106,8 +106,8 @@ export const ContainerResizePolicy = s.object(
 
 export const VolumeMount = s.object(
   {
-    name: s.string({ description: 'This must match the Name of a Volume.' }),
-    readOnly: s.bool({ description: 'Mounted read-only if true, read-write otherwise (false or unspecified).' }),
+    name: s.string(),
+    readOnly: s.bool(),
     recursiveReadOnly: s.string({ description: 'Whether read-only mounts should be handled recursively: Disabled, IfPossible, Enabled.' }),
     mountPath: s.string({ description: "Path within the container at which the volume should be mounted. Must not contain ':'." }),
     subPath: s.string({ description: "Path within the volume from which the container's volume should be mounted." }),
@@ -133,32 +133,32 @@ export const HTTPHeader = s.object({ name: s.string(), value: s.string() }, { id
 
 export const HTTPGetAction = s.object(
   {
-    path: s.string({ description: 'Path to access on the HTTP server.' }),
-    port: s.intOrString({ description: 'Name or number of the port to access on the container.' }),
-    host: s.string({ description: 'Host name to connect to, defaults to the pod IP.' }),
-    scheme: s.string({ enum: ['HTTP', 'HTTPS'], description: 'Scheme to use for connecting to the host. Defaults to HTTP.' }),
-    httpHeaders: s.array(HTTPHeader, { listType: 'atomic', description: 'Custom headers to set in the request.' }),
+    path: s.string(),
+    port: s.intOrString(),
+    host: s.string(),
+    scheme: s.string({ enum: ['HTTP', 'HTTPS'] }),
+    httpHeaders: s.array(HTTPHeader, { listType: 'atomic' }),
   },
   { id: id('HTTPGetAction'), required: ['port'] },
 );
 
 export const TCPSocketAction = s.object(
   {
-    port: s.intOrString({ description: 'Number or name of the port to access on the container.' }),
-    host: s.string({ description: 'Optional: Host name to connect to, defaults to the pod IP.' }),
+    port: s.intOrString(),
+    host: s.string(),
   },
   { id: id('TCPSocketAction'), required: ['port'] },
 );
 
 export const GRPCAction = s.object(
   {
-    port: s.int32({ description: 'Port number of the gRPC service.' }),
+    port: s.int32(),
     service: s.string({ default: '', description: 'Name of the service to place in the gRPC HealthCheckRequest.' }),
   },
   { id: id('GRPCAction'), required: ['port'] },
 );
 
-export const SleepAction = s.object({ seconds: s.int64({ description: 'Seconds is the number of seconds to sleep.' }) }, { id: id('SleepAction'), required: ['seconds'] });
+export const SleepAction = s.object({ seconds: s.int64() }, { id: id('SleepAction'), required: ['seconds'] });
 
 export const Probe = s.object(
   {
@@ -167,11 +167,11 @@ export const Probe = s.object(
     tcpSocket: withDesc(TCPSocketAction, 'TCPSocket specifies a connection to a TCP port.'),
     grpc: withDesc(GRPCAction, 'GRPC specifies a GRPC HealthCheckRequest.'),
     initialDelaySeconds: s.int32({ description: 'Number of seconds after the container has started before probes are initiated.' }),
-    timeoutSeconds: s.int32({ description: 'Number of seconds after which the probe times out. Defaults to 1 second.' }),
-    periodSeconds: s.int32({ description: 'How often (in seconds) to perform the probe. Default to 10 seconds.' }),
-    successThreshold: s.int32({ description: 'Minimum consecutive successes for the probe to be considered successful after having failed. Defaults to 1.' }),
-    failureThreshold: s.int32({ description: 'Minimum consecutive failures for the probe to be considered failed after having succeeded. Defaults to 3.' }),
-    terminationGracePeriodSeconds: s.int64({ description: 'Optional duration in seconds the pod needs to terminate gracefully upon probe failure.' }),
+    timeoutSeconds: s.int32(),
+    periodSeconds: s.int32(),
+    successThreshold: s.int32(),
+    failureThreshold: s.int32(),
+    terminationGracePeriodSeconds: s.int64(),
   },
   { id: id('Probe') },
 );
@@ -234,10 +234,10 @@ export const SecurityContext = s.object(
     privileged: s.bool({ description: 'Run container in privileged mode. Defaults to false.' }),
     seLinuxOptions: SELinuxOptions,
     windowsOptions: WindowsSecurityContextOptions,
-    runAsUser: s.int64({ description: 'The UID to run the entrypoint of the container process.' }),
-    runAsGroup: s.int64({ description: 'The GID to run the entrypoint of the container process.' }),
-    runAsNonRoot: s.bool({ description: 'Indicates that the container must run as a non-root user.' }),
-    readOnlyRootFilesystem: s.bool({ description: 'Whether this container has a read-only root filesystem. Default is false.' }),
+    runAsUser: s.int64(),
+    runAsGroup: s.int64(),
+    runAsNonRoot: s.bool(),
+    readOnlyRootFilesystem: s.bool(),
     allowPrivilegeEscalation: s.bool({ description: 'Whether a process can gain more privileges than its parent process.' }),
     procMount: s.string({ description: 'The type of proc mount to use for the containers: Default or Unmasked.' }),
     seccompProfile: SeccompProfile,
@@ -252,12 +252,12 @@ export const PodSecurityContext = s.object(
   {
     seLinuxOptions: SELinuxOptions,
     windowsOptions: WindowsSecurityContextOptions,
-    runAsUser: s.int64({ description: 'The UID to run the entrypoint of the container process.' }),
-    runAsGroup: s.int64({ description: 'The GID to run the entrypoint of the container process.' }),
-    runAsNonRoot: s.bool({ description: 'Indicates that the container must run as a non-root user.' }),
+    runAsUser: s.int64(),
+    runAsGroup: s.int64(),
+    runAsNonRoot: s.bool(),
     supplementalGroups: s.array(s.int64(), { listType: 'atomic', description: 'Groups applied to the first process run in each container.' }),
     supplementalGroupsPolicy: s.string({ description: 'How supplemental groups of the first container processes are calculated: Merge or Strict.' }),
-    fsGroup: s.int64({ description: 'A special supplemental group that applies to all containers in a pod.' }),
+    fsGroup: s.int64(),
     sysctls: s.array(Sysctl, { listType: 'atomic', description: 'Namespaced sysctls used for the pod.' }),
     fsGroupChangePolicy: s.string({ description: 'OnRootMismatch or Always.' }),
     seccompProfile: SeccompProfile,
@@ -272,7 +272,7 @@ export const PodSecurityContext = s.object(
 function containerFields(ephemeral: boolean): Record<string, Schema> {
   const fields: Record<string, Schema> = {
     name: s.string({ description: 'Name of the container specified as a DNS_LABEL. Each container in a pod must have a unique name.' }),
-    image: s.string({ description: 'Container image name.' }),
+    image: s.string(),
     command: atomicStrings("Entrypoint array. Not executed within a shell. The image's ENTRYPOINT is used if not provided."),
     args: atomicStrings("Arguments to the entrypoint. The image's CMD is used if not provided."),
     workingDir: s.string({ description: "Container's working directory." }),
@@ -281,12 +281,11 @@ function containerFields(ephemeral: boolean): Record<string, Schema> {
       strategy: 'merge',
       listType: 'map',
       mapKeys: ['containerPort', 'protocol'],
-      description: 'List of ports to expose from the container.',
     }),
-    envFrom: s.array(EnvFromSource, { listType: 'atomic', description: 'List of sources to populate environment variables in the container.' }),
-    env: s.array(EnvVar, { mergeKey: 'name', strategy: 'merge', listType: 'map', mapKeys: ['name'], description: 'List of environment variables to set in the container.' }),
+    envFrom: s.array(EnvFromSource, { listType: 'atomic' }),
+    env: s.array(EnvVar, { mergeKey: 'name', strategy: 'merge', listType: 'map', mapKeys: ['name'] }),
     resources: withDesc(ResourceRequirements, 'Compute Resources required by this container.'),
-    resizePolicy: s.array(ContainerResizePolicy, { listType: 'atomic', description: 'Resources resize policy for the container.' }),
+    resizePolicy: s.array(ContainerResizePolicy, { listType: 'atomic' }),
     restartPolicy: s.string({ description: 'Restart behavior of an individual container; only "Always" is allowed, for init containers (sidecars).' }),
     volumeMounts: s.array(VolumeMount, {
       mergeKey: 'mountPath',
@@ -300,7 +299,6 @@ function containerFields(ephemeral: boolean): Record<string, Schema> {
       strategy: 'merge',
       listType: 'map',
       mapKeys: ['devicePath'],
-      description: 'volumeDevices is the list of block devices to be used by the container.',
     }),
     livenessProbe: withDesc(Probe, 'Periodic probe of container liveness. Container will be restarted if the probe fails.'),
     readinessProbe: withDesc(Probe, 'Periodic probe of container service readiness. Container will be removed from service endpoints if the probe fails.'),
@@ -310,8 +308,8 @@ function containerFields(ephemeral: boolean): Record<string, Schema> {
     terminationMessagePolicy: s.string({ enum: ['FallbackToLogsOnError', 'File'], description: 'Indicate how the termination message should be populated: File or FallbackToLogsOnError.' }),
     imagePullPolicy: s.string({ enum: ['Always', 'IfNotPresent', 'Never'], description: 'Image pull policy: Always, Never, IfNotPresent. Defaults to Always if :latest tag is specified, or IfNotPresent otherwise.' }),
     securityContext: withDesc(SecurityContext, 'SecurityContext defines the security options the container should be run with.'),
-    stdin: s.bool({ description: 'Whether this container should allocate a buffer for stdin in the container runtime.' }),
-    stdinOnce: s.bool({ description: 'Whether the container runtime should close the stdin channel after it has been opened by a single attach.' }),
+    stdin: s.bool(),
+    stdinOnce: s.bool(),
     tty: s.bool({ description: 'Whether this container should allocate a TTY for itself.' }),
   };
   if (ephemeral) fields.targetContainerName = s.string({ description: 'The name of the container from PodSpec that this ephemeral container targets.' });
@@ -321,7 +319,6 @@ function containerFields(ephemeral: boolean): Record<string, Schema> {
 export const Container = s.object(containerFields(false), {
   id: id('Container'),
   required: ['name'],
-  description: 'A single application container that you want to run within a pod.',
 });
 
 export const EphemeralContainer = s.object(containerFields(true), {
@@ -336,7 +333,7 @@ export const KeyToPath = s.object(
   {
     key: s.string({ description: 'The key to project.' }),
     path: s.string({ description: 'The relative path of the file to map the key to.' }),
-    mode: s.int32({ description: 'Optional: mode bits used to set permissions on this file.' }),
+    mode: s.int32(),
   },
   { id: id('KeyToPath'), required: ['key', 'path'] },
 );
@@ -526,7 +523,7 @@ export const Volume = s.object(
 // ---------------------------------------------------------------- scheduling
 
 export const PreferredSchedulingTerm = s.object(
-  { weight: s.int32({ description: 'Weight associated with matching the corresponding nodeSelectorTerm, in the range 1-100.' }), preference: NodeSelectorTerm },
+  { weight: s.int32(), preference: NodeSelectorTerm },
   { id: id('PreferredSchedulingTerm'), required: ['weight', 'preference'] },
 );
 
@@ -584,7 +581,7 @@ export const Toleration = s.object(
 );
 
 export const HostAlias = s.object(
-  { ip: s.string({ description: 'IP address of the host file entry.' }), hostnames: atomicStrings('Hostnames for the above IP address.') },
+  { ip: s.string(), hostnames: atomicStrings('Hostnames for the above IP address.') },
   { id: id('HostAlias'), required: ['ip'] },
 );
 
@@ -631,7 +628,6 @@ export const PodSpec = s.object(
       strategy: 'merge,retainKeys',
       listType: 'map',
       mapKeys: ['name'],
-      description: 'List of volumes that can be mounted by containers belonging to the pod.',
     }),
     initContainers: s.array(Container, {
       mergeKey: 'name',
@@ -666,7 +662,7 @@ export const PodSpec = s.object(
     hostNetwork: s.bool({ description: "Host networking requested for this pod. Default to false." }),
     hostPID: s.bool({ description: "Use the host's pid namespace. Default to false." }),
     hostIPC: s.bool({ description: "Use the host's ipc namespace. Default to false." }),
-    shareProcessNamespace: s.bool({ description: 'Share a single process namespace between all of the containers in a pod.' }),
+    shareProcessNamespace: s.bool(),
     securityContext: withDesc(PodSecurityContext, 'Pod-level security attributes and common container settings.'),
     imagePullSecrets: s.array(LocalObjectReference, {
       mergeKey: 'name',
@@ -813,8 +809,8 @@ export const PodStatus = s.object(
   {
     observedGeneration: s.int64(),
     phase: s.string({ enum: ['Failed', 'Pending', 'Running', 'Succeeded', 'Unknown'], description: 'Pending, Running, Succeeded, Failed or Unknown.' }),
-    conditions: s.array(PodCondition, { mergeKey: 'type', strategy: 'merge', listType: 'map', mapKeys: ['type'], description: 'Current service state of pod.' }),
-    message: s.string({ description: 'A human readable message indicating details about why the pod is in this condition.' }),
+    conditions: s.array(PodCondition, { mergeKey: 'type', strategy: 'merge', listType: 'map', mapKeys: ['type'] }),
+    message: s.string(),
     reason: s.string({ description: "A brief CamelCase message indicating why the pod is in this state, e.g. 'Evicted'." }),
     nominatedNodeName: s.string({ description: 'Set when this pod preempts other pods on the node.' }),
     hostIP: s.string({ description: 'The IP address of the host to which the pod is assigned.' }),
@@ -832,7 +828,7 @@ export const PodStatus = s.object(
       { mergeKey: 'name', strategy: 'merge,retainKeys', listType: 'map', mapKeys: ['name'] },
     ),
   },
-  { id: id('PodStatus'), description: 'Most recently observed status of the pod.' },
+  { id: id('PodStatus') },
 );
 
 // ---------------------------------------------------------------- top level
@@ -852,21 +848,21 @@ export const PodSchema = kindSchema(
     spec: withDesc(PodSpec, 'Specification of the desired behavior of the pod.'),
     status: withDesc(PodStatus, 'Most recently observed status of the pod. Read-only.'),
   },
-  { description: 'Pod is a collection of containers that can run on a host.' },
+  {},
 );
 
 export const PodTemplateSchema = kindSchema(
   id('PodTemplate'),
   { group: '', version: 'v1', kind: 'PodTemplate' },
   { template: withDesc(PodTemplateSpec, 'Template defines the pods that will be created from this pod template.') },
-  { description: 'PodTemplate describes a template for creating copies of a predefined pod.' },
+  {},
 );
 
 export const BindingSchema = kindSchema(
   id('Binding'),
   { group: '', version: 'v1', kind: 'Binding' },
   { target: withDesc(ObjectReference, 'The target object that you want to bind to the standard object.') },
-  { description: 'Binding ties one object to another; for example, a pod is bound to a node by a scheduler.', required: ['target'] },
+  { required: ['target'] },
 );
 
 /** Attaches a description to a shared (id'd) schema without mutating it. */

@@ -14,8 +14,8 @@ const CORE = 'io.k8s.api.core.v1';
 
 const ScopedResourceSelectorRequirement = s.object(
   {
-    scopeName: s.string({ description: 'The name of the scope that the selector applies to.' }),
-    operator: s.string({ description: 'In, NotIn, Exists, DoesNotExist.' }),
+    scopeName: s.string(),
+    operator: s.string(),
     values: s.array(s.string(), { listType: 'atomic' }),
   },
   { id: `${CORE}.ScopedResourceSelectorRequirement`, required: ['scopeName', 'operator'] },
@@ -28,20 +28,20 @@ export const ResourceQuotaSchema = kindSchema(
     spec: s.object(
       {
         hard: { ...ResourceList, description: 'The set of desired hard limits for each named resource.' },
-        scopes: s.array(s.string(), { listType: 'atomic', description: 'A collection of filters that must match each object tracked by a quota.' }),
+        scopes: s.array(s.string(), { listType: 'atomic' }),
         scopeSelector: s.object(
           { matchExpressions: s.array(ScopedResourceSelectorRequirement, { listType: 'atomic' }) },
           { id: `${CORE}.ScopeSelector`, 'x-kubernetes-map-type': 'atomic' },
         ),
       },
-      { id: `${CORE}.ResourceQuotaSpec`, description: 'Spec defines the desired quota.' },
+      { id: `${CORE}.ResourceQuotaSpec` },
     ),
     status: s.object(
       {
-        hard: { ...ResourceList, description: 'Hard is the set of enforced hard limits for each named resource.' },
-        used: { ...ResourceList, description: 'Used is the current observed total usage of the resource in the namespace.' },
+        hard: { ...ResourceList },
+        used: { ...ResourceList },
       },
-      { id: `${CORE}.ResourceQuotaStatus`, description: 'Status defines the actual enforced quota and its current usage.' },
+      { id: `${CORE}.ResourceQuotaStatus` },
     ),
   },
   { description: 'ResourceQuota sets aggregate quota restrictions enforced per namespace.' },
@@ -154,10 +154,10 @@ export const resourceQuotaResource: ResourceDef = {
 const LimitRangeItem = s.object(
   {
     type: s.string({ description: 'Type of resource that this limit applies to: Pod, Container, PersistentVolumeClaim.' }),
-    max: { ...ResourceList, description: 'Max usage constraints on this kind by resource name.' },
-    min: { ...ResourceList, description: 'Min usage constraints on this kind by resource name.' },
-    default: { ...ResourceList, description: 'Default resource requirement limit value by resource name if resource limit is omitted.' },
-    defaultRequest: { ...ResourceList, description: 'DefaultRequest is the default resource requirement request value by resource name if resource request is omitted.' },
+    max: { ...ResourceList },
+    min: { ...ResourceList },
+    default: { ...ResourceList },
+    defaultRequest: { ...ResourceList },
     maxLimitRequestRatio: { ...ResourceList, description: 'The named resource must have a request and limit that are both non-zero where limit divided by request is less than or equal to the enumerated value.' },
   },
   { id: `${CORE}.LimitRangeItem`, required: ['type'] },
@@ -168,11 +168,11 @@ export const LimitRangeSchema = kindSchema(
   { group: '', version: 'v1', kind: 'LimitRange' },
   {
     spec: s.object(
-      { limits: s.array(LimitRangeItem, { listType: 'atomic', description: 'Limits is the list of LimitRangeItem objects that are enforced.' }) },
-      { id: `${CORE}.LimitRangeSpec`, required: ['limits'], description: 'Spec defines the limits enforced.' },
+      { limits: s.array(LimitRangeItem, { listType: 'atomic' }) },
+      { id: `${CORE}.LimitRangeSpec`, required: ['limits'] },
     ),
   },
-  { description: 'LimitRange sets resource usage limits for each kind of resource in a Namespace.' },
+  {},
 );
 
 interface V1LimitRangeItem {

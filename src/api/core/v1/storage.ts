@@ -89,7 +89,7 @@ export const PersistentVolumeSchema = kindSchema(
       { id: `${CORE}.PersistentVolumeStatus`, description: 'Status represents the current information/status for the persistent volume.' },
     ),
   },
-  { description: 'PersistentVolume (PV) is a storage resource provisioned by an administrator.' },
+  {},
 );
 
 export const PersistentVolumeClaimSchema = kindSchema(

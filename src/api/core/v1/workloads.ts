@@ -30,9 +30,9 @@ export const ReplicationControllerSchema = kindSchema(
         replicas: s.int32({ description: 'The number of desired replicas. Defaults to 1.' }),
         minReadySeconds: s.int32({ description: 'Minimum number of seconds for which a newly created pod should be ready to be considered available.' }),
         selector: s.map(s.string(), { 'x-kubernetes-map-type': 'atomic', description: 'A label query over pods that should match the Replicas count.' }),
-        template: { ...PodTemplateSpec, description: 'Template is the object that describes the pod that will be created if insufficient replicas are detected.' },
+        template: { ...PodTemplateSpec },
       },
-      { id: `${CORE}.ReplicationControllerSpec`, description: 'Spec defines the specification of the desired behavior of the replication controller.' },
+      { id: `${CORE}.ReplicationControllerSpec` },
     ),
     status: s.object(
       {
@@ -49,7 +49,7 @@ export const ReplicationControllerSchema = kindSchema(
       { id: `${CORE}.ReplicationControllerStatus`, required: ['replicas'] },
     ),
   },
-  { description: 'ReplicationController represents the configuration of a replication controller.' },
+  {},
 );
 
 interface V1ReplicationController extends KubeObject {

@@ -13,9 +13,9 @@ const P = 'io.k8s.api.discovery.v1';
 
 export const EndpointConditions = s.object(
   {
-    ready: s.bool({ description: 'ready indicates that this endpoint is ready to receive traffic, according to whatever system is managing the endpoint.' }),
-    serving: s.bool({ description: 'serving indicates that this endpoint is able to receive traffic, according to whatever system is managing the endpoint.' }),
-    terminating: s.bool({ description: 'terminating indicates that this endpoint is terminating.' }),
+    ready: s.bool(),
+    serving: s.bool(),
+    terminating: s.bool(),
   },
   { id: `${P}.EndpointConditions` },
 );
@@ -30,13 +30,13 @@ export const EndpointHints = s.object(
 
 export const Endpoint = s.object(
   {
-    addresses: s.array(s.string(), { listType: 'set', description: 'addresses of this endpoint.' }),
+    addresses: s.array(s.string(), { listType: 'set' }),
     conditions: EndpointConditions,
-    hostname: s.string({ description: 'hostname of this endpoint.' }),
-    targetRef: s.withOpts(ObjectReferenceInline, { description: 'targetRef is a reference to a Kubernetes object that represents this endpoint.' }),
-    deprecatedTopology: s.map(s.string(), { description: 'deprecatedTopology contains topology information part of the v1beta1 API.' }),
-    nodeName: s.string({ description: 'nodeName represents the name of the Node hosting this endpoint.' }),
-    zone: s.string({ description: 'zone is the name of the Zone this endpoint exists in.' }),
+    hostname: s.string(),
+    targetRef: ObjectReferenceInline,
+    deprecatedTopology: s.map(s.string()),
+    nodeName: s.string(),
+    zone: s.string(),
     hints: EndpointHints,
   },
   { id: `${P}.Endpoint`, required: ['addresses'] },
@@ -44,10 +44,10 @@ export const Endpoint = s.object(
 
 export const EndpointPort = s.object(
   {
-    name: s.string({ description: 'name represents the name of this port.' }),
-    protocol: s.string({ description: 'protocol represents the IP protocol for this port. Must be UDP, TCP, or SCTP. Default is TCP.' }),
-    port: s.int32({ description: 'port represents the port number of the endpoint.' }),
-    appProtocol: s.string({ description: 'The application protocol for this port.' }),
+    name: s.string(),
+    protocol: s.string(),
+    port: s.int32(),
+    appProtocol: s.string(),
   },
   { id: `${P}.EndpointPort`, 'x-kubernetes-map-type': 'atomic' },
 );
@@ -57,10 +57,10 @@ export const EndpointSliceSchema: Schema = kindSchema(
   { group: 'discovery.k8s.io', version: 'v1', kind: 'EndpointSlice' },
   {
     addressType: s.string({ description: 'addressType specifies the type of address carried by this EndpointSlice: IPv4, IPv6 or FQDN.' }),
-    endpoints: s.array(Endpoint, { listType: 'atomic', description: 'endpoints is a list of unique endpoints in this slice.' }),
-    ports: s.array(EndpointPort, { listType: 'atomic', description: 'ports specifies the list of network ports exposed by each endpoint in this slice.' }),
+    endpoints: s.array(Endpoint, { listType: 'atomic' }),
+    ports: s.array(EndpointPort, { listType: 'atomic' }),
   },
-  { required: ['addressType', 'endpoints'], description: 'EndpointSlice represents a subset of the endpoints that implement a service.' },
+  { required: ['addressType', 'endpoints'] },
 );
 
 export interface EndpointView {

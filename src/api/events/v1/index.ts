@@ -21,8 +21,8 @@ const MicroTime = s.dateTime({ id: 'io.k8s.apimachinery.pkg.apis.meta.v1.MicroTi
 
 export const EventSeries = s.object(
   {
-    count: s.int32({ description: 'count is the number of occurrences in this series up to the last heartbeat time.' }),
-    lastObservedTime: s.withOpts(MicroTime, { description: 'lastObservedTime is the time when last Event from the series was seen before last heartbeat.' }),
+    count: s.int32(),
+    lastObservedTime: MicroTime,
   },
   { id: `${P}.EventSeries`, required: ['count', 'lastObservedTime'] },
 );
@@ -31,25 +31,25 @@ export const EventSchema: Schema = kindSchema(
   `${P}.Event`,
   { group: 'events.k8s.io', version: 'v1', kind: 'Event' },
   {
-    eventTime: s.withOpts(MicroTime, { description: 'eventTime is the time when this Event was first observed. It is required.' }),
-    series: s.withOpts(EventSeries, { description: 'series is data about the Event series this event represents or nil if it\'s a singleton Event.' }),
-    reportingController: s.string({ description: 'reportingController is the name of the controller that emitted this Event, e.g. `kubernetes.io/kubelet`. This field cannot be empty for new Events.' }),
-    reportingInstance: s.string({ description: 'reportingInstance is the ID of the controller instance, e.g. `kubelet-xyzf`. This field cannot be empty for new Events and it can have at most 128 characters.' }),
-    action: s.string({ description: 'action is what action was taken/failed regarding to the regarding object.' }),
-    reason: s.string({ description: 'reason is why the action was taken. It is human-readable.' }),
-    regarding: s.withOpts(ObjectReferenceInline, { description: 'regarding contains the object this Event is about.' }),
-    related: s.withOpts(ObjectReferenceInline, { description: 'related is the optional secondary object for more complex actions.' }),
+    eventTime: MicroTime,
+    series: EventSeries,
+    reportingController: s.string(),
+    reportingInstance: s.string(),
+    action: s.string(),
+    reason: s.string(),
+    regarding: ObjectReferenceInline,
+    related: ObjectReferenceInline,
     note: s.string({ description: 'note is a human-readable description of the status of this operation. Maximal length of the note is 1kB.' }),
-    type: s.string({ description: 'type is the type of this event (Normal, Warning), new types could be added in the future. It is machine-readable.' }),
+    type: s.string(),
     deprecatedSource: s.object(
-      { component: s.string({ description: 'Component from which the event is generated.' }), host: s.string({ description: 'Node name on which the event is generated.' }) },
-      { description: 'deprecatedSource is the deprecated field assuring backward compatibility with core.v1 Event type.' },
+      { component: s.string(), host: s.string() },
+      {},
     ),
-    deprecatedFirstTimestamp: s.withOpts(Time, { description: 'deprecatedFirstTimestamp is the deprecated field assuring backward compatibility with core.v1 Event type.' }),
-    deprecatedLastTimestamp: s.withOpts(Time, { description: 'deprecatedLastTimestamp is the deprecated field assuring backward compatibility with core.v1 Event type.' }),
-    deprecatedCount: s.int32({ description: 'deprecatedCount is the deprecated field assuring backward compatibility with core.v1 Event type.' }),
+    deprecatedFirstTimestamp: Time,
+    deprecatedLastTimestamp: Time,
+    deprecatedCount: s.int32(),
   },
-  { required: ['eventTime'], description: 'Event is a report of an event somewhere in the cluster.' },
+  { required: ['eventTime'] },
 );
 
 type Ref = Record<string, unknown>;

@@ -13,7 +13,7 @@ const P = 'io.k8s.api.policy.v1';
 export const PodDisruptionBudgetSpec = s.object(
   {
     minAvailable: s.intOrString({ description: 'An eviction is allowed if at least "minAvailable" pods selected by "selector" will still be available after the eviction. So for example you can prevent all voluntary evictions by specifying "100%".' }),
-    selector: s.withOpts(LabelSelector, { 'x-kubernetes-patch-strategy': 'replace', description: 'Label query over pods whose evictions are managed by the disruption budget.' }),
+    selector: s.withOpts(LabelSelector, { 'x-kubernetes-patch-strategy': 'replace' }),
     maxUnavailable: s.intOrString({ description: 'An eviction is allowed if at most "maxUnavailable" pods selected by "selector" are unavailable after the eviction.' }),
     unhealthyPodEvictionPolicy: s.string({ description: 'UnhealthyPodEvictionPolicy defines the criteria for when unhealthy pods should be considered for eviction: IfHealthyBudget or AlwaysAllow.' }),
   },
@@ -22,13 +22,13 @@ export const PodDisruptionBudgetSpec = s.object(
 
 export const PodDisruptionBudgetStatus = s.object(
   {
-    observedGeneration: s.int64({ description: 'Most recent generation observed when updating this PDB status.' }),
-    disruptedPods: s.map(Time, { description: 'DisruptedPods contains information about pods whose eviction was processed by the API server eviction subresource handler but has not yet been observed by the PodDisruptionBudget controller.' }),
-    disruptionsAllowed: s.int32({ description: 'Number of pod disruptions that are currently allowed.' }),
-    currentHealthy: s.int32({ description: 'current number of healthy pods' }),
-    desiredHealthy: s.int32({ description: 'minimum desired number of healthy pods' }),
-    expectedPods: s.int32({ description: 'total number of pods counted by this disruption budget' }),
-    conditions: s.array(Condition, { mergeKey: 'type', strategy: 'merge', listType: 'map', mapKeys: ['type'], description: 'Conditions contain conditions for PDB. The disruption controller sets the DisruptionAllowed condition.' }),
+    observedGeneration: s.int64(),
+    disruptedPods: s.map(Time),
+    disruptionsAllowed: s.int32(),
+    currentHealthy: s.int32(),
+    desiredHealthy: s.int32(),
+    expectedPods: s.int32(),
+    conditions: s.array(Condition, { mergeKey: 'type', strategy: 'merge', listType: 'map', mapKeys: ['type'] }),
   },
   { id: `${P}.PodDisruptionBudgetStatus`, required: ['disruptionsAllowed', 'currentHealthy', 'desiredHealthy', 'expectedPods'] },
 );
@@ -37,7 +37,7 @@ export const PodDisruptionBudgetSchema: Schema = kindSchema(
   `${P}.PodDisruptionBudget`,
   { group: 'policy', version: 'v1', kind: 'PodDisruptionBudget' },
   { spec: PodDisruptionBudgetSpec, status: PodDisruptionBudgetStatus },
-  { description: 'PodDisruptionBudget is an object to define the max disruption that can be caused to a collection of pods' },
+  {},
 );
 
 export interface PodDisruptionBudgetSpecView {

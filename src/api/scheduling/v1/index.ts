@@ -27,12 +27,12 @@ export const PriorityClassSchema: Schema = kindSchema(
   'io.k8s.api.scheduling.v1.PriorityClass',
   { group: 'scheduling.k8s.io', version: 'v1', kind: 'PriorityClass' },
   {
-    value: s.int32({ description: 'value represents the integer value of this priority class. This is the actual priority that pods receive when they have the name of this class in their pod spec.' }),
-    globalDefault: s.bool({ description: 'globalDefault specifies whether this PriorityClass should be considered as the default priority for pods that do not have any priority class. Only one PriorityClass can be marked as `globalDefault`. However, if more than one PriorityClasses exists with their `globalDefault` field set to true, the smallest value of such global default PriorityClasses will be used as the default priority.' }),
-    description: s.string({ description: 'description is an arbitrary string that usually provides guidelines on when this priority class should be used.' }),
-    preemptionPolicy: s.string({ description: 'preemptionPolicy is the Policy for preempting pods with lower priority. One of Never, PreemptLowerPriority. Defaults to PreemptLowerPriority if unset.' }),
+    value: s.int32(),
+    globalDefault: s.bool(),
+    description: s.string(),
+    preemptionPolicy: s.string(),
   },
-  { description: 'PriorityClass defines mapping from a priority class name to the priority integer value. The value can be any valid integer.', required: ['value'] },
+  { required: ['value'] },
 );
 
 /** Typed view of a PriorityClass. */
