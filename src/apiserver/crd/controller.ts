@@ -81,7 +81,16 @@ export function createCrdController(deps: CrdControllerDeps): CrdController {
       return;
     }
     queue.add(name);
-    running ??= drain().finally(() => (running = undefined));
+    kick();
+  };
+
+  /** Starts the drain loop unless it runs; a name queued while it was finishing restarts it. */
+  const kick = () => {
+    if (running || stopped) return;
+    running = drain().finally(() => {
+      running = undefined;
+      if (queue.size) kick();
+    });
   };
 
   const drain = async () => {
