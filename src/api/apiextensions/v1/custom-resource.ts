@@ -18,10 +18,8 @@ import { customResourceSchema, toEngineSchema } from './schema-convert.js';
 import type { CustomResourceColumnDefinition, CustomResourceDefinitionNames, CustomResourceDefinitionVersion, JSONSchemaProps, V1CustomResourceDefinition } from './types.js';
 import { storageVersionOf } from './types.js';
 
-const NAME_DESCRIPTION =
-  'Name must be unique within a namespace. Is required when creating resources, although some resources may allow a client to request the generation of an appropriate name automatically. Name is primarily intended for creation idempotence and configuration definition. Cannot be updated. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names#names';
-const AGE_DESCRIPTION =
-  'CreationTimestamp is a timestamp representing the server time when this object was created. It is not guaranteed to be set in happens-before order across separate operations. Clients may not set this value. It is represented in RFC3339 form and is in UTC.\n\nPopulated by the system. Read-only. Null for lists. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata';
+const NAME_DESCRIPTION = 'The name of the object, unique within its namespace (or cluster, for cluster-scoped kinds).';
+const AGE_DESCRIPTION = 'Time since the object was created (metadata.creationTimestamp).';
 
 /**
  * ResourceDefs for every served version of `crd`, in discovery priority order (v1 before v1beta1

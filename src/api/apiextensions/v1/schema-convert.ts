@@ -61,8 +61,9 @@ export function customResourceSchema(root: JSONSchemaProps | undefined, gvk: { g
     ...s,
     type: 'object',
     properties: {
-      apiVersion: { type: 'string', description: 'APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values.' },
-      kind: { type: 'string', description: 'Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase.' },
+      // Descriptions of apiVersion/kind/metadata: upstream's standard text, added by the OpenAPI service.
+      apiVersion: { type: 'string' },
+      kind: { type: 'string' },
       metadata: metaDescription ? { ...ObjectMeta, description: metaDescription } : ObjectMeta,
       ...rest,
     },
