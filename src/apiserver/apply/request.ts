@@ -26,9 +26,14 @@ export function recordUpdate(def: ResourceDef, subresource: string, now: Date, l
   // dropped anyway: not computed until the store carries managedFields through. Scale writes are
   // stored as main-resource writes, so theirs stays.
   if (subresource !== '' && subresource !== 'scale') return;
-  const copy = deepClone(next);
-  applyDefaults(copy, def.schema);
-  def.strategy?.defaults?.(copy);
+  let copy = deepClone(next);
+  try {
+    applyDefaults(copy, def.schema);
+    def.strategy?.defaults?.(copy);
+  } catch {
+    // Defaulting runs again in the write pipeline, which reports its errors: track undefaulted.
+    copy = deepClone(next);
+  }
   trackUpdate({ def, subresource, now }, live, copy, manager);
   if (copy.metadata.managedFields) next.metadata.managedFields = copy.metadata.managedFields;
   else delete next.metadata.managedFields;
