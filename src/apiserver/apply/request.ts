@@ -34,7 +34,14 @@ export function recordUpdate(def: ResourceDef, subresource: string, now: Date, l
     // Defaulting runs again in the write pipeline, which reports its errors: track undefaulted.
     copy = deepClone(next);
   }
-  trackUpdate({ def, subresource, now }, live, copy, manager);
+  try {
+    trackUpdate({ def, subresource, now }, live, copy, manager);
+  } catch {
+    // As upstream's UpdateNoErrors: a write never fails over field tracking; the object is stored
+    // without managedFields (tracked again from its next apply).
+    delete next.metadata.managedFields;
+    return;
+  }
   if (copy.metadata.managedFields) next.metadata.managedFields = copy.metadata.managedFields;
   else delete next.metadata.managedFields;
 }
