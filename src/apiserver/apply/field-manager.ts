@@ -17,6 +17,7 @@ import {
   compare,
   typeErrors,
   isObject,
+  jsonEqual,
   pathString,
   toFieldSet,
   type Conflict,
@@ -186,7 +187,9 @@ export function trackUpdate(ctx: WriteContext, live: KubeObject | undefined, nex
     return;
   }
   let d: Decoded | undefined;
-  if (requested?.length) {
+  // Whether the entries are the stored ones (a client that sent them back unchanged, or none).
+  const fromLive = !requested?.length || jsonEqual(requested, live?.metadata.managedFields);
+  if (requested?.length && !fromLive) {
     try {
       d = decode(requested);
     } catch {
@@ -203,10 +206,17 @@ export function trackUpdate(ctx: WriteContext, live: KubeObject | undefined, nex
   delete next.metadata.managedFields;
   if (live && d.managers.size === 0) return;
   const t = fieldTypeOf(ctx.def.schema);
+  const liveJson = live ? asJson(live) : emptyObject(ctx.def);
+  const comparison = compare(liveJson, asJson(next), t);
+  if (live && fromLive && comparison.added.isEmpty() && comparison.modified.isEmpty() && comparison.removed.isEmpty()) {
+    // Nothing changed: the stored entries stay as they are (they were encoded here before).
+    if (live.metadata.managedFields?.length) next.metadata.managedFields = live.metadata.managedFields;
+    return;
+  }
   const version = apiVersionOf(ctx.def.group, ctx.def.version);
   const self = identifier({ manager, operation: 'Update', apiVersion: version, subresource: ctx.subresource });
   const current = '{"manager":"current-operation"}';
-  const managers = strip(smdUpdate(live ? asJson(live) : emptyObject(ctx.def), asJson(next), t, version, d.managers, current, ownable(ctx.def, ctx.subresource)));
+  const managers = strip(smdUpdate(liveJson, asJson(next), t, version, d.managers, current, ownable(ctx.def, ctx.subresource), comparison));
   const mine = managers.get(current);
   managers.delete(current);
   if (mine) {

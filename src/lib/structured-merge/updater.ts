@@ -29,8 +29,15 @@ export type UpdateResult = { ok: true; managers: ManagedFields; comparison: Comp
  * taken from their owners (conflicts when `force` is false), removed fields are dropped from every
  * set; managers left with nothing disappear. Does not change its inputs.
  */
-export function updateOthers(live: Json, next: Json, t: FieldType, managers: ManagedFields, self: string, force: boolean): UpdateResult {
-  const comparison = compare(live, next, t);
+export function updateOthers(
+  live: Json,
+  next: Json,
+  t: FieldType,
+  managers: ManagedFields,
+  self: string,
+  force: boolean,
+  comparison: Comparison = compare(live, next, t),
+): UpdateResult {
   const changed = comparison.modified.union(comparison.added);
   const out: ManagedFields = new Map();
   const conflicts: Conflict[] = [];
@@ -56,7 +63,8 @@ export function updateOthers(live: Json, next: Json, t: FieldType, managers: Man
 /**
  * A non-apply write by `self` (upstream's Updater.Update): `self` gains what changed and loses
  * what was removed; others lose what `self` changed. `ignore` filters `self`'s new set (fields a
- * subresource's strategy resets). Never conflicts.
+ * subresource's strategy resets). Never conflicts. `comparison` is compare(live, next) when the
+ * caller has it already.
  */
 export function update(
   live: Json,
@@ -66,8 +74,9 @@ export function update(
   managers: ManagedFields,
   self: string,
   ignore: (s: FieldSet) => FieldSet = (s) => s,
+  comparison?: Comparison,
 ): ManagedFields {
-  const r = updateOthers(live, next, t, managers, self, true);
+  const r = updateOthers(live, next, t, managers, self, true, comparison);
   if (!r.ok) throw new Error('unreachable: forced update conflicted');
   const { added, modified, removed } = r.comparison;
   const prev = managers.get(self)?.set ?? FieldSet.empty();
