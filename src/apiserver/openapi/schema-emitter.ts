@@ -234,6 +234,14 @@ export class SchemaEmitter {
       // A component describes the type; its field-specific description stays on the references.
       if (isComponent && this.descriptions.get(schema.id ?? '')?.conflict) delete out.description;
       if (isComponent && up?.description !== undefined) out.description = up.description;
+      // `required` as upstream publishes it (documentation and kubectl's client-side validation;
+      // our engine keeps enforcing the schema's own list).
+      if (isComponent && up) {
+        const upRequired = [...up.properties].filter(([name, f]) => f.required && schema.properties?.[name] !== undefined).map(([name]) => name);
+        const have = new Set((out.required as string[] | undefined) ?? []);
+        const extra = upRequired.filter((n) => !have.has(n));
+        if (extra.length) out.required = [...have, ...extra];
+      }
       if (schema.properties) {
         const props: JsonObject = {};
         const kind = isComponent && schema['x-kubernetes-group-version-kind'] !== undefined;

@@ -54,7 +54,7 @@ test('parseDeclarationFile: type and field descriptions verbatim, field types, t
   assert.deepEqual([...parsed.type.properties.keys()], ['rollingUpdate', 'labels', 'undocumented', 'type', 'modes']);
   assert.deepEqual(parsed.type.properties.get('rollingUpdate'), { description: 'Rolling params.', type: 'IoK8sApiAppsV1RollingUpdateDeployment' });
   assert.deepEqual(parsed.type.properties.get('labels'), { description: 'Labels of the thing.', type: 'IoK8sApimachineryPkgApiResourceQuantity' });
-  assert.deepEqual(parsed.type.properties.get('undocumented'), {});
+  assert.deepEqual(parsed.type.properties.get('undocumented'), { required: true });
   assert.equal(parsed.type.properties.get('type')!.description, 'Possible enum values:\n - `"A"` first.');
   assert.deepEqual(parsed.type.properties.get('type')!.enum, ['A', 'B']);
   assert.deepEqual(parsed.type.properties.get('modes'), { itemEnum: ['', 'X'] });
@@ -211,4 +211,22 @@ test('warm(): documents built ahead, one group/version per turn, identical to la
   assert.deepEqual(warmed.index(), lazy.index());
   assert.equal(warmed.v2().hash, lazy.v2().hash);
   assert.ok(turns > 0, 'timers ran while warming');
+});
+
+test('required fields as upstream publishes them: the package marks them non-optional; documents list every one', () => {
+  const { docs } = loadUpstreamDocs();
+  assert.equal(docs.type('io.k8s.api.core.v1.Container')!.properties.get('name')!.required, true);
+  assert.equal(docs.type('io.k8s.api.core.v1.Container')!.properties.get('image')!.required, undefined);
+  assert.equal(docs.type('io.k8s.api.core.v1.ConfigMap')!.properties.get('apiVersion')!.required, undefined, 'a kind literal');
+  assert.equal(docs.type('io.k8s.apimachinery.pkg.apis.meta.v1.OwnerReference')!.properties.get('kind')!.required, true);
+  const svc = new OpenApiV3Service(new ApiRegistry(builtinResources()), { docs });
+  for (const key of Object.keys(svc.index().paths)) {
+    const d = JSON.parse(svc.document(key)!.body) as J;
+    for (const [id, c] of Object.entries(d.components.schemas as J)) {
+      const up = docs.type(id);
+      if (!up || !(c as J).properties) continue;
+      const want = [...up.properties].filter(([n, f]) => f.required && (c as J).properties[n]).map(([n]) => n);
+      for (const n of want) assert.ok(((c as J).required ?? []).includes(n), `${id}: ${n} required`);
+    }
+  }
 });

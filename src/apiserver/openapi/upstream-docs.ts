@@ -22,6 +22,8 @@ export interface UpstreamField {
   enum?: string[];
   /** The same for the items of an array field. */
   itemEnum?: string[];
+  /** Listed in the definition's `required`. */
+  required?: true;
 }
 
 /** One upstream definition. */
@@ -79,7 +81,7 @@ function commentText(lines: readonly string[]): string | undefined {
 
 const ALIAS_REF = /\bI(Io[A-Z][A-Za-z0-9]*)\b/;
 const EXPORT_ALIAS = /^export\s*\{\s*I\w+\s+as\s+I(\w+)\s*,/;
-const PROPERTY = /^ {4}(?:readonly\s+)?(?:"([^"]+)"|([A-Za-z_$][\w$]*))\??:\s*(.*)$/;
+const PROPERTY = /^ {4}(?:readonly\s+)?(?:"([^"]+)"|([A-Za-z_$][\w$]*))(\?)?:\s*(.*)$/;
 
 /**
  * Parses one generated declaration file. Returns the definition's alias and documentation, or
@@ -135,7 +137,7 @@ export function parseDeclarationFile(text: string): { alias: string; type: Upstr
       if (p) {
         const name = (p[1] ?? p[2])!;
         // A type may span lines (`{ [key: string]: ... }`): read until its braces balance.
-        let typeText = p[3]!;
+        let typeText = p[4]!;
         let depth = braceDepth(typeText);
         while (depth > 0 && i + 1 < lines.length) {
           i++;
@@ -146,6 +148,10 @@ export function parseDeclarationFile(text: string): { alias: string; type: Upstr
         const field: UpstreamField = {};
         if (lastComment !== undefined) field.description = lastComment;
         if (ref) field.type = ref[1];
+        // Upstream's `required` (the package types required fields as non-optional; a kind's
+        // apiVersion and kind are typed so too, as literals, but are never required upstream).
+        const kindLiteral = (name === 'apiVersion' || name === 'kind') && /^"/.test(typeText.trim());
+        if (p[3] === undefined && !kindLiteral) field.required = true;
         // A kind's apiVersion and kind are literals too, but no enum upstream.
         if (name !== 'apiVersion' && name !== 'kind') {
           const t = typeText.trim().replace(/;$/, '');
