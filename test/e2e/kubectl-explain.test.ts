@@ -25,7 +25,7 @@ after(async () => {
 const TYPE_META = 'io.k8s.apimachinery.pkg.apis.meta.v1.Status';
 
 /** What explain should show for `<kind definition>.<path...>`, from the package. */
-function expected(definition: string, path: string[]): { description: string; fields: Map<string, string> } {
+function expected(definition: string, path: string[]): { description: string; fields: Map<string, string>; required: string[] } {
   let type: UpstreamType | undefined = docs.type(definition);
   assert.ok(type, definition);
   const parts: string[] = [];
@@ -47,13 +47,14 @@ function expected(definition: string, path: string[]): { description: string; fi
     const d = f.description ?? typeMeta ?? '<no description>'; // kubectl's words for an undocumented field
     fields.set(name, d);
   }
-  return { description: parts.join('\n'), fields };
+  const required = [...(type?.properties ?? [])].filter(([, f]) => f.required).map(([n]) => n);
+  return { description: parts.join('\n'), fields, required };
 }
 
 const norm = (s: string) => s.replace(/\s+/g, ' ').trim();
 
 /** Splits explain's plaintext output into its DESCRIPTION text and its FIELDS (name → text). */
-function parseExplain(out: string): { description: string; fields: Map<string, string>; enums: Map<string, string> } {
+function parseExplain(out: string): { description: string; fields: Map<string, string>; enums: Map<string, string>; required: string[] } {
   const lines = out.split('\n');
   const d = lines.indexOf('DESCRIPTION:');
   const f = lines.indexOf('FIELDS:');
@@ -61,12 +62,14 @@ function parseExplain(out: string): { description: string; fields: Map<string, s
   const description = lines.slice(d + 1, f >= 0 ? f : undefined).join('\n');
   const fields = new Map<string, string>();
   const enums = new Map<string, string>();
+  const required: string[] = [];
   let current: string | undefined;
   for (const line of f >= 0 ? lines.slice(f + 1) : []) {
-    const m = /^ {2}(\S+)\t<.*>/.exec(line);
+    const m = /^ {2}(\S+)\t<.*>( -required-)?$/.exec(line);
     if (m) {
       current = m[1]!;
       fields.set(current, '');
+      if (m[2]) required.push(current);
       continue;
     }
     const e = /^ {2}enum: (.*)$/.exec(line);
@@ -76,7 +79,7 @@ function parseExplain(out: string): { description: string; fields: Map<string, s
     }
     if (current) fields.set(current, `${fields.get(current)} ${line}`);
   }
-  return { description, fields, enums };
+  return { description, fields, enums, required };
 }
 
 const CASES: Array<{ args: string; definition: string; path: string[] }> = [
@@ -100,6 +103,7 @@ test('explain prints upstream descriptions for kinds and nested fields (kubectl 
     assert.equal(norm(got.description), norm(want.description), `${c.args}: DESCRIPTION\n${out}`);
     assert.deepEqual([...got.fields.keys()].sort(), [...want.fields.keys()].sort(), `${c.args}: FIELDS\n${out}`);
     for (const [name, text] of want.fields) assert.equal(norm(got.fields.get(name)!), norm(text), `${c.args}.${name}\n${out}`);
+    assert.deepEqual(got.required.sort(), want.required.sort(), `${c.args}: -required- markers\n${out}`);
   }
 });
 
