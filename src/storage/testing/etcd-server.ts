@@ -116,6 +116,9 @@ async function waitHealthy(endpoint: string, tls: EtcdTlsFiles | undefined, cert
       req.on('timeout', () => req.destroy());
       req.end();
     });
+    // Checked again after the probe: on a loaded machine the process can stall between the check
+    // above and the connection, long enough for etcd to come up in time for a late probe.
+    if (Date.now() > deadline) throw new Error(`etcd did not become healthy at ${endpoint} in time: ${log()}`);
     if (ok) return;
     await new Promise((r) => setTimeout(r, 100));
   }
