@@ -1,5 +1,5 @@
 /**
- * kubectl's default `--validate=strict` for every built-in kind: kubectl finds the kind's PATCH
+ * kubectl's default `--validate=strict` for every served kind (built-ins and the seed's groups): kubectl finds the kind's PATCH
  * operation with a `fieldValidation` parameter in our OpenAPI (v3 for 1.29+, the v2 protobuf for
  * 1.27/1.28), sends `fieldValidation=Strict`, and the server refuses an unknown field with
  * upstream's `strict decoding error`. Were the kind missing from the OpenAPI, kubectl would fall
@@ -9,7 +9,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { builtinResources } from '../../src/api/builtin.js';
+import { servedResources } from '../../src/api/builtin.js';
 import type { ResourceDef } from '../../src/api/types.js';
 import { KUBECTL_1_27, KUBECTL_1_33, type TestServer, createNamespace, ok, show, startServer } from './lib/kube.js';
 
@@ -25,10 +25,10 @@ after(async () => {
   await server?.stop();
 });
 
-/** Kinds a client may write with `kubectl create -f` (POST on the collection). */
+/** Served kinds (built-ins and the seed's groups) a client may write with `kubectl create -f`. */
 function writableKinds(): ResourceDef[] {
   const seen = new Set<string>();
-  return builtinResources().filter((d) => {
+  return servedResources().filter((d) => {
     const key = `${d.group}/${d.version}/${d.kind}`;
     if (seen.has(key) || !(d.verbs ?? ['create']).includes('create')) return false;
     seen.add(key);
@@ -61,7 +61,7 @@ function manifest(def: ResourceDef, name: string): string {
   return `apiVersion: ${apiVersion}\nkind: ${def.kind}\nmetadata:\n${meta}fltBogusField: 1\n`;
 }
 
-test('--validate=strict (the default): every built-in kind refuses an unknown field with the server strict decoding error', async () => {
+test('--validate=strict (the default): every served kind refuses an unknown field with the server strict decoding error', async () => {
   const failures: string[] = [];
   const kinds = writableKinds();
   assert.ok(kinds.length >= 30, `only ${kinds.length} writable kinds`);
@@ -78,7 +78,7 @@ for (const [label, binary] of [
   ['1.28 (OpenAPI v2 protobuf)', KUBECTL_1_28],
   ['1.33', KUBECTL_1_33],
 ] as const) {
-  test(`kubectl ${label}: --validate=strict reaches the server for every built-in kind`, async () => {
+  test(`kubectl ${label}: --validate=strict reaches the server for every served kind`, async () => {
     if (!existsSync(binary)) throw new Error(`${binary} is missing: the machine image ships it under /usr/lib/google-cloud-sdk/bin`);
     const failures: string[] = [];
     await pool(writableKinds(), 4, async (def) => {

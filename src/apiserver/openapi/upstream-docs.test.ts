@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ApiRegistry } from '../../api/registry.js';
-import { builtinResources } from '../../api/builtin.js';
+import { builtinResources, servedResources } from '../../api/builtin.js';
 import type { ResourceDef } from '../../api/types.js';
 import { s } from '../../api/schema/index.js';
 import { kindSchema } from '../../api/meta/v1.js';
@@ -81,9 +81,23 @@ test('loadUpstreamDocs: every definition of both packages, once per process', ()
   assert.equal(loadUpstreamDocs(), first);
 });
 
-test('every built-in kind: upstream descriptions on the kind, its fields and its spec fields (v3 and v2)', (t) => {
+/**
+ * Seed-group kinds whose schemas (src/api/istio, src/api/external-secrets: not this module's)
+ * bring no description yet; reported to their owner. New gaps fail the test below.
+ */
+const KNOWN_UNDESCRIBED = new Set([
+  'io.external-secrets.v1beta1.ExternalSecret',
+  'io.external-secrets.v1beta1.ExternalSecret.status',
+  'io.external-secrets.v1beta1.SecretStore',
+  'io.external-secrets.v1beta1.ClusterSecretStore',
+  ...['v1', 'v1beta1', 'v1alpha3'].flatMap((v) => ['DestinationRule', 'Gateway', 'ServiceEntry', 'VirtualService'].map((k) => `io.istio.networking.${v}.${k}`)),
+  'io.istio.security.v1.AuthorizationPolicy',
+  'io.istio.security.v1beta1.AuthorizationPolicy',
+]);
+
+test('every served kind: upstream descriptions on the kind, its fields and its spec fields (v3 and v2); the seed groups\' kinds describe themselves', () => {
   const { docs } = loadUpstreamDocs();
-  const defs = builtinResources();
+  const defs = servedResources();
   const svc = new OpenApiV3Service(new ApiRegistry(defs), { version: 'v1.32.0', docs });
   const v2 = JSON.parse(svc.v2().json) as J;
   const resolve = (d: J, node: J): J | undefined => {
@@ -127,7 +141,8 @@ test('every built-in kind: upstream descriptions on the kind, its fields and its
     }
   }
   assert.ok(checked >= 30, `only ${checked} upstream kinds`);
-  if (own.length) t.diagnostic(`non-upstream kinds without descriptions: ${own.join(', ')}`);
+  const unknown = own.filter((x) => !KNOWN_UNDESCRIBED.has(x));
+  assert.deepEqual(unknown, [], 'non-upstream kinds without descriptions on the kind or its fields');
 });
 
 test('fields a document serves that upstream lacks are reported (diagnostic), nested names are documented through unnamed objects', (t) => {
