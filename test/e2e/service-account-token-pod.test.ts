@@ -52,6 +52,14 @@ test('the token mounted into a pod authenticates as its service account until th
     items: [
       { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } },
       { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'reader', namespace: ns } },
+      // RBAC is on: the account may list the pods of its namespace (view).
+      {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'RoleBinding',
+        metadata: { name: 'reader-view', namespace: ns },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'view' },
+        subjects: [{ kind: 'ServiceAccount', name: 'reader', namespace: ns }],
+      },
       {
         apiVersion: 'v1',
         kind: 'Pod',

@@ -45,8 +45,8 @@ function kubectlWithToken(server: TestServer, dir: string, token: string, args: 
 }
 
 /**
- * POST serviceaccounts/NAME/token as the admin, in JSON. (`kubectl create token` would be the
- * natural client, but it sends the TokenRequest as protobuf, which the server does not decode yet.)
+ * POST serviceaccounts/NAME/token as the admin, in JSON, with the exact body under test
+ * (`kubectl create token`, which sends it as protobuf, is covered by test/e2e/rbac.test.ts).
  */
 async function tokenRequest(server: TestServer, ns: string, name: string, audiences?: string[]): Promise<string> {
   const body = JSON.stringify({ apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: audiences ? { audiences } : {} });
@@ -65,6 +65,14 @@ const nsAndAccount = (ns: string) => ({
   items: [
     { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } },
     { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'robot', namespace: ns } },
+    // RBAC is on: the account may read ServiceAccounts and Secrets of its namespace (edit).
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: { name: 'robot-edit', namespace: ns },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'edit' },
+      subjects: [{ kind: 'ServiceAccount', name: 'robot', namespace: ns }],
+    },
   ],
 });
 
@@ -99,13 +107,12 @@ test('service-account tokens authenticate kubectl and HTTPS clients until the ac
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const ns = `flt-${randomBytes(3).toString('hex')}`;
 
-  // (apply, not `kubectl create namespace|serviceaccount`: imperative creates send protobuf bodies.)
   const setup = await server.kubectl(['apply', '-f', '-'], { input: JSON.stringify(nsAndAccount(ns)) });
   assert.equal(setup.code, 0, setup.stderr);
   const token = await tokenRequest(server, ns, 'robot');
   assert.match(token, /^[\w-]+\.[\w-]+\.[\w-]+$/);
 
-  // A read as the service account (no RBAC yet: authenticated means allowed).
+  // A read as the service account (allowed by its RoleBinding to edit).
   const list = await asToken(server, `/api/v1/namespaces/${ns}/serviceaccounts`, token);
   assert.equal(list.status, 200, list.body);
   assert.ok((JSON.parse(list.body) as { items: { metadata: { name: string } }[] }).items.some((i) => i.metadata.name === 'robot'));

@@ -21,8 +21,8 @@ after(async () => {
 });
 
 /**
- * `kubectl create -f -` of a Service in namespace svc (JSON: `kubectl create service` sends
- * protobuf, which this server does not decode for Services yet).
+ * `kubectl create -f -` of a Service in namespace svc, as JSON written by the test (the
+ * `kubectl create service` generators are covered by test/e2e/protobuf.test.ts).
  */
 function svcJson(name: string, spec: Record<string, unknown>): string {
   return JSON.stringify({ apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: 'svc' }, spec: { selector: { app: name }, ...spec } });
