@@ -67,11 +67,13 @@ export function buildGroupVersionDocument(
     if (!declared || !declared.some((g) => g.group === group && g.version === version && g.kind === def.kind))
       extra['x-kubernetes-group-version-kind'] = [...(declared ?? []), gvk];
     em.component(kindId, withTypeMeta(def.schema), extra);
-    const listId = `${kindId}List`;
-    em.wellKnown(ID.listMeta);
-    em.components.set(listId, em.describeComponent(listId, listComponent(def.kind, kindId, group, version)));
-
     const verbs = new Set(def.verbs ?? ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch']);
+    const listId = `${kindId}List`;
+    // Only listable kinds have a List type upstream (no BindingList, TokenReviewList...).
+    if (verbs.has('list')) {
+      em.wellKnown(ID.listMeta);
+      em.components.set(listId, em.describeComponent(listId, listComponent(def.kind, kindId, group, version)));
+    }
     const ns = def.namespaced;
     const nsSeg = ns ? 'namespaces/{namespace}/' : '';
     const nsWord = ns ? 'Namespaced' : '';
