@@ -60,6 +60,9 @@ const PURE_AGENT_MODULES = new Set([
   'controllers/endpointslice/util.ts',
   'proxy/nftables/model.ts',
   'proxy/nftables/script.ts',
+  'proxy/nftables/topology.ts',
+  'proxy/nftables/conntrack.ts',
+  'proxy/nftables/family.ts',
   'proxy/netpol/compile.ts',
   'proxy/netpol/ranges.ts',
   'proxy/netpol/nft-script.ts',
@@ -79,6 +82,13 @@ const PURE_AGENT_MODULES = new Set([
   'agent/stats/summary.ts',
   'agent/stats/host-parse.ts',
   'agent/stats/resource-metrics.ts',
+  'apiserver/authz/rules.ts',
+  'apiserver/authz/rbac-index.ts',
+  'apiserver/authz/bootstrap-policy.ts',
+  'apiserver/authz/aggregation.ts',
+  'apiserver/authz/forbidden.ts',
+  'apiserver/authz/node-authorizer.ts',
+  'apiserver/crd/reconcile.ts',
 ]);
 
 const violations: string[] = [];

@@ -325,7 +325,8 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
       nodeIPs: [facts.internalIP],
       clusterCIDRs: opts.cluster.clusterCIDRs,
       serviceCIDRs: opts.cluster.serviceCIDRs,
-      informers: { services, endpointSlices },
+      // The node's own object: its topology.kubernetes.io/zone label selects zone-hinted endpoints.
+      informers: { services, endpointSlices, nodes },
       table: proxyTableName(network.bridge),
       localnetInterfaces: [network.bridge],
       // kube-proxy's 1 s minimum between syncs guards full-ruleset rewrites; ours are per-Service
