@@ -183,6 +183,12 @@ export interface ResourceDef {
   validateName?: (name: string, prefix: boolean) => string[];
   /** Whether metadata.generation tracks spec changes. Default: true when the schema has `spec`. */
   generation?: boolean;
+  /**
+   * Served as apiextensions-apiserver serves a custom resource (CRDs, and the seed's CRD-served
+   * groups built in): bodies are decoded without Go types, so a type mismatch is the strategy's
+   * 422 validation error rather than a 400 decode error, and protobuf bodies are refused (415).
+   */
+  custom?: boolean;
 }
 
 export function apiVersionOf(group: string, version: string): string {

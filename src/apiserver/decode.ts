@@ -14,7 +14,7 @@
 import { parse as yamlParse, parseDocument } from 'yaml';
 import { apiVersionOf, type KubeObject, type ResourceDef } from '../api/types.js';
 import { decodeProtobufBody, type GroupVersionKindRef } from '../api/protobuf/index.js';
-import { badRequest, unsupportedMediaType } from '../lib/errors.js';
+import { ApiError, badRequest, unsupportedMediaType } from '../lib/errors.js';
 import { checkTypes, findStrictFieldIssues, formatDecodeError, formatStrictDecodingError, formatStrictIssue, prune } from '../api/schema/engine/index.js';
 import { bodyFormat } from './negotiation.js';
 
@@ -111,7 +111,14 @@ export function parseBody(body: Buffer, contentType: string | undefined, into?: 
 }
 
 export function decodeObject(body: Buffer, contentType: string | undefined, def: ResourceDef, validation: FieldValidation): Decoded {
-  if (bodyFormat(contentType) === 'protobuf') return decodeProtobufObject(body, def);
+  if (bodyFormat(contentType) === 'protobuf') {
+    // apiextensions-apiserver has no protobuf serializer for custom resources.
+    if (def.custom)
+      throw new ApiError('UnsupportedMediaType', 415, 'the body of the request was in an unknown format - accepted media types include: application/json, application/yaml', {
+        causes: [{ reason: 'UnexpectedServerResponse', message: contentType ?? '' }],
+      });
+    return decodeProtobufObject(body, def);
+  }
   const { value, text } = parseBody(body, contentType);
   if (value === null || typeof value !== 'object' || Array.isArray(value))
     throw badRequest(`${def.kind} in version ${JSON.stringify(def.version)} cannot be handled as a ${def.kind}: json: cannot unmarshal ${Array.isArray(value) ? 'array' : typeof value === 'string' ? 'string' : value === null ? 'null' : 'number'} into Go value of type struct`);
@@ -124,8 +131,11 @@ export function decodeObject(body: Buffer, contentType: string | undefined, def:
       for (const i of issues) warnings.push(formatStrictIssue(i));
     }
   }
-  const mismatches = checkTypes(obj, def.schema);
-  if (mismatches.length) throw badRequest(formatDecodeError(def.kind, def.version, mismatches[0]!));
+  if (!def.custom) {
+    // Custom resources have no Go type to decode into: their strategy reports mismatches (422).
+    const mismatches = checkTypes(obj, def.schema);
+    if (mismatches.length) throw badRequest(formatDecodeError(def.kind, def.version, mismatches[0]!));
+  }
   if (obj.metadata === undefined || obj.metadata === null) obj.metadata = {};
   return { obj: prune(obj, def.schema), text, warnings };
 }

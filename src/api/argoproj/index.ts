@@ -46,6 +46,7 @@ function argoKind(k: KindSpec, extra: Partial<ResourceDef> = {}): ResourceDef {
     ...(k.shortNames ? { shortNames: k.shortNames } : {}),
     schema,
     ...(k.status === false ? {} : { subresources: { status: true } }),
+    custom: true,
     strategy: crdStrategy(schema, PRODUCT),
     table: printerColumns(k.columns),
     ...extra,

@@ -115,6 +115,7 @@ export const verticalPodAutoscaler: ResourceDef = {
   shortNames: ['vpa'],
   schema,
   subresources: { status: true },
+  custom: true,
   strategy: crdStrategy(schema, 'Vertical Pod Autoscaler'),
   table: printerColumns([
     { name: 'Mode', type: 'string', jsonPath: '.spec.updatePolicy.updateMode' },

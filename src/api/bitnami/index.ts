@@ -66,6 +66,7 @@ export const sealedSecret: ResourceDef = {
   namespaced: true,
   schema,
   subresources: { status: true },
+  custom: true,
   strategy: crdStrategy(schema, 'sealed-secrets'),
   table: printerColumns([
     { name: 'Status', type: 'string', jsonPath: '.status.conditions[0].message' },

@@ -216,6 +216,7 @@ function esoKind(k: KindSpec): ResourceDef {
     categories: ['external-secrets'],
     schema,
     subresources: { status: true },
+    custom: true,
     strategy: crdStrategy(schema, PRODUCT),
     table: printerColumns(k.columns),
   };

@@ -53,6 +53,7 @@ function istioKind(k: KindSpec, version: string): ResourceDef {
     categories: k.categories,
     schema,
     subresources: { status: true },
+    custom: true,
     strategy: crdStrategy(schema, PRODUCT),
     table: printerColumns(k.columns),
   };

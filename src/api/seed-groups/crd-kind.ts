@@ -16,7 +16,7 @@
  */
 import type { KubeObject, ResourceDef, Strategy, TableColumn, TableDef, ColumnType } from '../types.js';
 import type { Schema } from '../schema/schema.js';
-import { validateValues } from '../schema/engine/index.js';
+import { checkTypes, typeMismatchFieldError, validateValues } from '../schema/engine/index.js';
 import { seedFieldWarnings } from './seed-fields.js';
 import { humanAge } from '../../lib/duration/index.js';
 import { jsonEqual } from '../../lib/patch/index.js';
@@ -143,6 +143,11 @@ export function crdStrategy(schema: Schema, product: string, extra: Strategy = {
     },
     validate(obj, ctx) {
       const view: Record<string, unknown> = { ...obj, metadata: undefined };
+      // Decoded without Go types (ResourceDef.custom): type mismatches are validation errors (422);
+      // metadata is the apiserver's business, checked apart.
+      const { metadata: _metadata, ...typed } = obj;
+      const mismatches = checkTypes(typed, schema, '', { style: 'openapi' }).map(typeMismatchFieldError);
+      if (mismatches.length) return mismatches;
       return [...validateValues(view, schema), ...(extra.validate?.(obj, ctx) ?? [])];
     },
     warnings(obj, old) {

@@ -316,10 +316,16 @@ test('type mismatches in custom objects are refused, nothing written', async () 
   await established('typed.stable.example.com');
   const T = '/apis/stable.example.com/v1/namespaces/default/typed';
   const r = await srv.request('POST', T, { apiVersion: 'stable.example.com/v1', kind: 'Typed', metadata: { name: 't' }, spec: { image: 'i', replicas: 'three' } });
-  // Upstream: 422 `Typed.stable.example.com "t" is invalid: spec.replicas: Invalid value: "string": spec.replicas in body must be of type integer: "string"`.
-  // The shared decoder answers 400 for every type mismatch before the CRD strategy runs (see the report).
-  assert.ok(r.status === 422 || r.status === 400, r.text);
-  assert.match(r.json<{ message: string }>().message, /Typed/);
+  // As upstream: decoded without Go types, the mismatch is a validation error.
+  assert.equal(r.status, 422, r.text);
+  assert.equal(
+    r.json<{ message: string }>().message,
+    'Typed.stable.example.com "t" is invalid: spec.replicas: Invalid value: "string": spec.replicas in body must be of type integer: "string"',
+  );
+  // No protobuf serializer for custom resources: 415.
+  const pb = await srv.request('POST', T, 'k8s\u0000\n\u0000', { 'content-type': 'application/vnd.kubernetes.protobuf' });
+  assert.equal(pb.status, 415, pb.text);
+  assert.equal(pb.json<{ reason: string }>().reason, 'UnsupportedMediaType');
   assert.equal((await srv.request('GET', `${T}/t`)).status, 404);
   assert.equal((await srv.request('DELETE', `${CRDS}/typed.stable.example.com`)).status, 200);
   await gone(`${CRDS}/typed.stable.example.com`);

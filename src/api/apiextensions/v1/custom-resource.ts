@@ -57,6 +57,7 @@ function versionDef(crd: V1CustomResourceDefinition, v: CustomResourceDefinition
     namespaced: crd.spec.scope !== 'Cluster',
     schema,
     generation: true,
+    custom: true,
     strategy: customResourceStrategy(schema, v, group, kind, crd),
     table: printerTable(v.additionalPrinterColumns ?? []),
   };
