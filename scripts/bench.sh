@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `npm run bench`: every benchmark, each printing its figures next to a baseline measured in the
 # same run. Set-up first (npm packages, build, etcd for the etcd figures). Bounded in time.
-#   scripts/bench.sh [startup|storage|apiserver|scheduler|sim|dns|endpointslice|runtime|images|agent|stats|netpol|proxy|cluster|protobuf|openapi]...
+#   scripts/bench.sh [startup|storage|apiserver|scheduler|sim|dns|endpointslice|runtime|images|agent|stats|netpol|proxy|cluster|protobuf|openapi|apply|crd|rbac]...
 #   (default: all but cluster, which is long; runtime, images, agent and stats need root and containerd;
 #   netpol and proxy need root and nftables)
 set -euo pipefail
@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh --test
 which=("$@")
 if [ "${#which[@]}" -eq 0 ]; then
-  which=(startup storage apiserver scheduler sim dns endpointslice protobuf openapi)
+  which=(startup storage apiserver scheduler sim dns endpointslice protobuf openapi apply crd rbac)
   [ "$(id -u)" = 0 ] && which+=(runtime images agent stats netpol proxy)
 fi
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), node $(node --version), $(uname -r)"
@@ -33,6 +33,9 @@ for b in "${which[@]}"; do
     cluster) node --import tsx bench/cluster.bench.ts ;;
     protobuf) node --import tsx bench/protobuf.bench.ts ;;
     openapi) node --import tsx bench/openapi.bench.ts ;;
-    *) echo "bench: unknown benchmark $b (startup, storage, apiserver, scheduler, sim, dns, endpointslice, runtime, images, agent, stats, netpol, proxy, cluster, protobuf, openapi)" >&2; exit 2 ;;
+    apply) node --import tsx bench/apply.bench.ts ;;
+    crd) node --import tsx bench/crd.bench.ts ;;
+    rbac) node --import tsx bench/rbac.bench.ts ;;
+    *) echo "bench: unknown benchmark $b (startup, storage, apiserver, scheduler, sim, dns, endpointslice, runtime, images, agent, stats, netpol, proxy, cluster, protobuf, openapi, apply, crd, rbac)" >&2; exit 2 ;;
   esac
 done
