@@ -16,7 +16,7 @@ import type { HandlerEnv, ResourceRequest } from './resource.js';
 /** `podStore` is the pods store; `r.info.name` is the pod (subresource form) or '' (bindings form). */
 export async function handleBinding(r: ResourceRequest, env: HandlerEnv, podStore: ResourceStore): Promise<void> {
   const body = await readBody(r.req);
-  const { value } = parseBody(body, r.req.headers['content-type']);
+  const { value } = parseBody(body, r.req.headers['content-type'], { apiVersion: 'v1', kind: 'Binding' });
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw badRequest('the object provided is not a Binding');
   const binding = value as V1Binding & { kind?: string; apiVersion?: string };
   if (binding.kind !== undefined && binding.kind !== 'Binding')

@@ -69,7 +69,7 @@ async function getOrUndefined(store: ResourceStore | undefined, ns: string, name
 export async function handleTokenRequest(r: ResourceRequest, env: HandlerEnv, deps: TokenRequestDeps): Promise<void> {
   const opts = deps.options;
   const body = await readBody(r.req);
-  const { value } = parseBody(body, r.req.headers['content-type']);
+  const { value } = parseBody(body, r.req.headers['content-type'], { apiVersion: TOKEN_REQUEST_API_VERSION, kind: 'TokenRequest' });
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw badRequest('the object provided is not a TokenRequest');
   const tr = value as V1TokenRequest;
   if (tr.kind !== undefined && tr.kind !== 'TokenRequest')
