@@ -220,3 +220,12 @@ test('embedded protobuf objects (RawExtension) decode, nesting is bounded', () =
   assert.equal(deep.ok, false);
   assert.match(deep.ok ? '' : deep.message, /nested deeper than 4/);
 });
+
+test('authentication.k8s.io/v1beta1 SelfSubjectReview (kubectl 1.27 whoami) decodes with the v1 UserInfo', () => {
+  assert.ok(messageFor('authentication.k8s.io/v1beta1', 'SelfSubjectReview'));
+  assert.equal(messageFor('authentication.k8s.io/v1beta1', 'TokenReview'), undefined);
+  const r = ok(body('authentication.k8s.io/v1beta1', 'SelfSubjectReview', { metadata: { ...ZERO_META }, status: { userInfo: { username: 'alice', groups: ['g'] } } }));
+  assert.equal(r.apiVersion, 'authentication.k8s.io/v1beta1');
+  assert.equal(r.kind, 'SelfSubjectReview');
+  assert.deepEqual(r.object, { metadata: { creationTimestamp: null }, status: { userInfo: { username: 'alice', groups: ['g'] } } });
+});

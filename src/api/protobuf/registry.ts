@@ -7,7 +7,7 @@ import protobuf from 'protobufjs';
 import { apimachinery, intstr, metaV1, resource } from './schemas/apimachinery.js';
 import { coreV1, coreV1Kinds } from './schemas/core-v1.js';
 import {
-  appsV1, authenticationV1, authorizationV1, autoscalingV1, autoscalingV2, batchV1, coordinationV1, discoveryV1, eventsV1,
+  appsV1, authenticationV1, authenticationV1beta1, authorizationV1, autoscalingV1, autoscalingV2, batchV1, coordinationV1, discoveryV1, eventsV1,
   networkingV1, policyV1, rbacV1, schedulingV1,
 } from './schemas/groups.js';
 
@@ -34,6 +34,7 @@ export const KIND_TABLE: readonly KindTable[] = [
     kinds: ['SubjectAccessReview', 'LocalSubjectAccessReview', 'SelfSubjectAccessReview', 'SelfSubjectRulesReview'],
   },
   { apiVersion: 'authentication.k8s.io/v1', pkg: 'k8s.io.api.authentication.v1', kinds: ['TokenReview', 'TokenRequest', 'SelfSubjectReview'] },
+  { apiVersion: 'authentication.k8s.io/v1beta1', pkg: 'k8s.io.api.authentication.v1beta1', kinds: ['SelfSubjectReview'] },
   { apiVersion: 'coordination.k8s.io/v1', pkg: 'k8s.io.api.coordination.v1', kinds: ['Lease'] },
   { apiVersion: 'events.k8s.io/v1', pkg: 'k8s.io.api.events.v1', kinds: ['Event'] },
   { apiVersion: 'scheduling.k8s.io/v1', pkg: 'k8s.io.api.scheduling.v1', kinds: ['PriorityClass'] },
@@ -41,7 +42,7 @@ export const KIND_TABLE: readonly KindTable[] = [
   { apiVersion: 'meta.k8s.io/v1', pkg: 'k8s.io.apimachinery.pkg.apis.meta.v1', kinds: ['DeleteOptions', 'CreateOptions', 'UpdateOptions', 'PatchOptions'] },
 ];
 
-const SOURCES = [apimachinery, intstr, resource, metaV1, coreV1, appsV1, batchV1, autoscalingV1, autoscalingV2, policyV1, networkingV1, rbacV1, authorizationV1, authenticationV1, coordinationV1, eventsV1, schedulingV1, discoveryV1];
+const SOURCES = [apimachinery, intstr, resource, metaV1, coreV1, appsV1, batchV1, autoscalingV1, autoscalingV2, policyV1, networkingV1, rbacV1, authorizationV1, authenticationV1, authenticationV1beta1, coordinationV1, eventsV1, schedulingV1, discoveryV1];
 
 let root: protobuf.Root | undefined;
 

@@ -1,11 +1,11 @@
 /**
- * authentication.k8s.io/v1beta1 SelfSubjectReview, still served (as upstream, where it is
- * deprecated in favour of v1): kubectl 1.27's `auth whoami` only knows v1beta1/v1alpha1. Same
- * fields as v1; answered by the same handler. Pure.
- *
- * Not in builtinResources() yet: every served kind needs its protobuf message first
- * (src/api/protobuf: package k8s.io.api.authentication.v1beta1, SelfSubjectReview{metadata=1,
- * status=2}, SelfSubjectReviewStatus{userInfo=1 of k8s.io.api.authentication.v1.UserInfo}).
+ * authentication.k8s.io/v1beta1 SelfSubjectReview: defined, and its protobuf message registered
+ * (src/api/protobuf), but not served, as upstream: kube-apiserver lists authentication.k8s.io/v1beta1
+ * in betaAPIGroupVersionsDisabledByDefault (KEP-3136, beta APIs off by default), so a 1.32 server
+ * answers 404 there unless --runtime-config enables it. kubectl 1.27's `auth whoami` (v1beta1, then
+ * v1alpha1) therefore prints upstream's "the selfsubjectreviews API is not enabled in the cluster"
+ * against it (test/e2e/auth-gaps.test.ts). Serving it is one line in builtinResources() once a
+ * runtime-config switch exists. Same fields as v1. Pure.
  */
 import type { ResourceDef } from '../../types.js';
 import { s } from '../../schema/index.js';

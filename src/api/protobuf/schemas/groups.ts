@@ -281,6 +281,14 @@ message SelfSubjectReviewStatus { optional UserInfo userInfo = 1; }
 message SelfSubjectReview { optional ${OM} metadata = 1; optional SelfSubjectReviewStatus status = 2; }
 `;
 
+/** authentication.k8s.io/v1beta1: only SelfSubjectReview (its status holds the v1 UserInfo, as upstream's generated.proto imports it). */
+export const authenticationV1beta1 = `
+syntax = "proto2";
+package k8s.io.api.authentication.v1beta1;
+message SelfSubjectReviewStatus { optional k8s.io.api.authentication.v1.UserInfo userInfo = 1; }
+message SelfSubjectReview { optional ${OM} metadata = 1; optional SelfSubjectReviewStatus status = 2; }
+`;
+
 export const coordinationV1 = `
 syntax = "proto2";
 package k8s.io.api.coordination.v1;
