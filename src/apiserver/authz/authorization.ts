@@ -25,6 +25,7 @@ import type { ResourceStore } from '../registry/store.js';
 import type { Subscription, WatchCache } from '../watch-cache.js';
 import { RbacIndex, type RbacKind } from './rbac-index.js';
 import { createNodeAuthorizer } from './node-authorizer.js';
+import { NodeGraph } from './node-graph.js';
 import { AUTOUPDATE_ANNOTATION, bootstrapClusterRoleBindings, bootstrapClusterRoles } from './bootstrap-policy.js';
 import { aggregatedRules } from './aggregation.js';
 import { covers } from './rules.js';
@@ -50,6 +51,12 @@ export function parseAuthorizationModes(value: string): AuthorizationMode[] {
 
 export interface AuthorizationOptions {
   modes: readonly AuthorizationMode[];
+  /**
+   * The Node authorizer subdivides secrets, configmaps, PVCs, PVs, service-account tokens, leases
+   * and CSINodes with upstream's graph of pods bound to nodes (node-graph.ts), fed from the watch
+   * cache. Off (default for now): those fall back to the static node rules, as before.
+   */
+  nodeGraph?: boolean;
 }
 
 export interface AuthorizationDeps {
@@ -92,8 +99,10 @@ export function createAuthorization(opts: AuthorizationOptions, deps: Authorizat
   const log = deps.logger.child('authorization');
   const modes = opts.modes;
   const rbacOn = modes.includes('RBAC');
+  const nodeGraphOn = modes.includes('Node') && opts.nodeGraph === true;
   const index = new RbacIndex();
-  const node = createNodeAuthorizer();
+  const graph = nodeGraphOn ? new NodeGraph() : undefined;
+  const node = createNodeAuthorizer(graph);
   const chain: Authorizer[] = [];
   for (const m of modes) {
     if (m === 'AlwaysAllow') chain.push({ name: m, authorize: () => ({ decision: 'allow', reason: '' }) });
@@ -176,6 +185,53 @@ export function createAuthorization(opts: AuthorizationOptions, deps: Authorizat
     }
     indexedRevision = Math.max(indexedRevision, rev);
   };
+
+  /**
+   * Keeps `sink` current with every object of one core/v1 kind (the Node graph's pods and PVs):
+   * list, then follow the watch cache; a closed subscription relists after a short delay.
+   */
+  const follow = async (plural: string, sink: { clear(): void; put(o: KubeObject): void; del(o: KubeObject): void }): Promise<void> => {
+    const def = deps.registry.get('', 'v1', plural);
+    if (!def || stopped) return;
+    const store = deps.storeFor(def);
+    const relist = () => {
+      if (stopped) return;
+      const t = setTimeout(() => {
+        timers.delete(t);
+        follow(plural, sink).catch((e: unknown) => log.error('node graph relist failed', { resource: plural, err: errText(e) }));
+      }, RELIST_DELAY_MS);
+      timers.add(t);
+    };
+    const list = await store.list({ namespace: '' });
+    sink.clear();
+    for (const o of list.items) sink.put(o);
+    const rev = Number(list.metadata.resourceVersion);
+    graphSubs.get(plural)?.close();
+    try {
+      graphSubs.set(
+        plural,
+        deps.cache.subscribe(
+          store.prefix,
+          rev,
+          (evs) => {
+            for (const e of evs) {
+              const obj = store.decode({ value: e.value, modRevision: e.revision });
+              if (e.type === 'delete') sink.del(obj);
+              else sink.put(obj);
+            }
+          },
+          () => {
+            graphSubs.delete(plural);
+            relist();
+          },
+        ),
+      );
+    } catch (e) {
+      log.warn('node graph watch could not start; relisting', { resource: plural, err: errText(e) });
+      relist();
+    }
+  };
+  const graphSubs = new Map<string, Subscription>();
 
   const scheduleAggregation = (): void => {
     if (aggregationScheduled || stopped) return;
@@ -277,7 +333,7 @@ export function createAuthorization(opts: AuthorizationOptions, deps: Authorizat
     authorizeNow: decide,
     async authorize(attrs) {
       const first = decide(attrs);
-      if (first.decision === 'allow' || !rbacOn) return first;
+      if (first.decision === 'allow' || (!rbacOn && !nodeGraphOn)) return first;
       // Deny path: make sure the index reflects every acknowledged write before refusing.
       const rev = await deps.backend.currentRevision();
       let result = first;
@@ -291,7 +347,7 @@ export function createAuthorization(opts: AuthorizationOptions, deps: Authorizat
     roleRules: (kind, namespace, name) => index.roleRules(kind, namespace, name),
     allowReason: (attrs) => (rbacOn && !attrs.user.groups.includes(SYSTEM_MASTERS) ? index.allowReason(attrs) : ''),
     async sync() {
-      if (!rbacOn) return;
+      if (!rbacOn && !nodeGraphOn) return;
       const rev = await deps.backend.currentRevision();
       if (deps.cache.latestRevision() < rev && (await deps.cache.waitFor(rev, CATCH_UP_MS))) await new Promise<void>((r) => setImmediate(r));
     },
@@ -316,6 +372,11 @@ export function createAuthorization(opts: AuthorizationOptions, deps: Authorizat
       return out;
     },
     async start() {
+      if (graph) {
+        await follow('pods', { clear: () => graph.clearPods(), put: (o) => graph.putPod(o), del: (o) => graph.deletePod(o.metadata.namespace ?? '', o.metadata.name ?? '') });
+        await follow('persistentvolumes', { clear: () => graph.clearPVs(), put: (o) => graph.putPV(o), del: (o) => graph.deletePV(o.metadata.name ?? '') });
+        log.info('node authorizer graph ready', { ...graph.size() });
+      }
       if (!rbacOn) return;
       for (const k of RBAC_KINDS) await load(k.kind, k.plural);
       await reconcileDefaults();
@@ -327,6 +388,8 @@ export function createAuthorization(opts: AuthorizationOptions, deps: Authorizat
       stopped = true;
       for (const s of subs.values()) s.close();
       subs.clear();
+      for (const s of graphSubs.values()) s.close();
+      graphSubs.clear();
       for (const t of timers) clearTimeout(t);
       timers.clear();
     },
