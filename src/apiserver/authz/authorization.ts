@@ -54,7 +54,8 @@ export interface AuthorizationOptions {
   /**
    * The Node authorizer subdivides secrets, configmaps, PVCs, PVs, service-account tokens, leases
    * and CSINodes with upstream's graph of pods bound to nodes (node-graph.ts), fed from the watch
-   * cache. Off (default for now): those fall back to the static node rules, as before.
+   * cache (default on, as upstream). `false`: those fall back to the static node rules (every
+   * secret and configmap readable by every node).
    */
   nodeGraph?: boolean;
 }
@@ -99,7 +100,7 @@ export function createAuthorization(opts: AuthorizationOptions, deps: Authorizat
   const log = deps.logger.child('authorization');
   const modes = opts.modes;
   const rbacOn = modes.includes('RBAC');
-  const nodeGraphOn = modes.includes('Node') && opts.nodeGraph === true;
+  const nodeGraphOn = modes.includes('Node') && opts.nodeGraph !== false;
   const index = new RbacIndex();
   const graph = nodeGraphOn ? new NodeGraph() : undefined;
   const node = createNodeAuthorizer(graph);

@@ -31,7 +31,7 @@ test('a node reads a secret or configmap only while a pod bound to it references
     registry: new ApiRegistry(builtinResources()),
     authenticators: [inProcessAuthenticator],
     logger: discardLogger,
-    authorization: { modes: ['Node', 'RBAC'], nodeGraph: true },
+    authorization: { modes: ['Node', 'RBAC'] },
   });
   await api.start();
   t.after(() => api.close());
