@@ -364,7 +364,11 @@ export function createAuthorization(opts: AuthorizationOptions, deps: Authorizat
           if (r.incomplete) out.incomplete = true;
           if (r.evaluationError) out.evaluationError = r.evaluationError;
         } else if (m === 'Node' && node.authorize({ user, verb: 'get', isResourceRequest: true, path: '', namespace: '', apiGroup: '', apiVersion: 'v1', resource: 'nodes', subresource: '', name: '' }).decision === 'allow') {
-          for (const r of node.rules()) out.resourceRules.push({ verbs: [...r.verbs], apiGroups: [...(r.apiGroups ?? [])], resources: [...(r.resources ?? [])], resourceNames: [...(r.resourceNames ?? [])] });
+          if (graph) {
+            // As upstream's NodeAuthorizer.RulesFor: a node's permissions depend on the graph.
+            out.incomplete = true;
+            out.evaluationError = 'node authorizer does not support user rule resolution';
+          } else for (const r of node.rules()) out.resourceRules.push({ verbs: [...r.verbs], apiGroups: [...(r.apiGroups ?? [])], resources: [...(r.resources ?? [])], resourceNames: [...(r.resourceNames ?? [])] });
         } else if (m === 'AlwaysAllow') {
           out.resourceRules.push({ verbs: ['*'], apiGroups: ['*'], resources: ['*'], resourceNames: [] });
           out.nonResourceRules.push({ verbs: ['*'], nonResourceURLs: ['*'] });

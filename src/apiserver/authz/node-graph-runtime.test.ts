@@ -62,6 +62,16 @@ test('a node reads a secret or configmap only while a pod bound to it references
   // Nodes, pods and the other static rules are unchanged.
   assert.equal(await outcome(node.list(R('pods'), {})), 200);
 
+  // A node's rules depend on the graph: its SelfSubjectRulesReview says so, as upstream.
+  const ssrr = (await node.create({ group: 'authorization.k8s.io', version: 'v1', resource: 'selfsubjectrulesreviews' }, '', {
+    apiVersion: 'authorization.k8s.io/v1',
+    kind: 'SelfSubjectRulesReview',
+    metadata: {},
+    spec: { namespace: 'app' },
+  } as KubeObject)) as KubeObject & { status?: { incomplete?: boolean; evaluationError?: string } };
+  assert.equal(ssrr.status?.incomplete, true);
+  assert.match(ssrr.status?.evaluationError ?? '', /node authorizer does not support user rule resolution/);
+
   // Once the pod is gone, so is the access (allowed requests do not wait: poll, bounded).
   await admin.delete(R('pods'), 'app', 'web', { gracePeriodSeconds: 0 });
   let last: number | string = 0;
