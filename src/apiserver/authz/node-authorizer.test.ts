@@ -96,3 +96,21 @@ test('Node authorizer without a graph keeps the static rules for every resource 
   assert.equal(a.authorize(attrs(n1, 'list', 'secrets')).decision, 'allow');
   assert.equal(a.authorize(attrs(n1, 'get', 'configmaps', { namespace: 'x', name: 'y' })).decision, 'allow');
 });
+
+test('list/watch with fieldSelector metadata.name=X are authorized for X (upstream RequestInfoFactory); invalid names are not', async () => {
+  const { parseRequestInfo } = await import('../request-info.js');
+  const { requestAttributes } = await import('./request.js');
+  const a = setup();
+  const decide = (url: string) => {
+    const u = new URL(url, 'https://x');
+    return a.authorize(requestAttributes(n1, parseRequestInfo('GET', u.pathname, u.searchParams))).decision;
+  };
+  assert.equal(decide('/api/v1/namespaces/app/secrets?fieldSelector=metadata.name%3Dcreds'), 'allow');
+  assert.equal(decide('/api/v1/namespaces/app/secrets?watch=true&fieldSelector=metadata.name%3D%3Dcreds'), 'allow');
+  assert.equal(decide('/api/v1/namespaces/app/secrets?fieldSelector=metadata.name%3Dother'), 'no-opinion');
+  assert.equal(decide('/api/v1/namespaces/app/secrets?fieldSelector=metadata.name!%3Dcreds'), 'no-opinion');
+  assert.equal(decide('/api/v1/namespaces/app/secrets?fieldSelector=metadata.name%3Da%2Fb'), 'no-opinion');
+  assert.equal(decide('/api/v1/namespaces/app/secrets'), 'no-opinion');
+  const info = parseRequestInfo('GET', '/api/v1/namespaces/app/secrets', new URLSearchParams('fieldSelector=metadata.name=creds'));
+  assert.equal(info.isResourceRequest && info.name, '', 'handlers still see a list');
+});
