@@ -17,6 +17,7 @@ import type { KubeObject } from '../api/types.js';
 import { createEventRecorder } from '../client/events.js';
 import { createInformer, createInformerFactory } from '../client/informer.js';
 import { R, type Client } from '../client/types.js';
+import { createObjectManager } from './objects/object-manager.js';
 import { isApiError } from '../lib/errors.js';
 import type { Logger } from '../lib/log.js';
 import { importBuiltinImages } from './images/index.js';
@@ -201,8 +202,10 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
         })
         .catch((e: unknown) => log.error('pod network setup failed', { podCIDR: cidr, err: e instanceof Error ? e.message : String(e) }));
     };
-    const configMaps = informers.for<KubeObject>(R.configmaps);
-    const secrets = informers.for<KubeObject>(R.secrets);
+    // ConfigMaps and Secrets: one single-object watch per object this node's pods reference (the
+    // Node authorizer allows nothing wider).
+    const objects = createObjectManager({ client: opts.client, logger: opts.logger });
+    undo.push(async () => objects.stop());
     // Services and EndpointSlices (service proxy, cluster DNS); every pod, namespace and
     // NetworkPolicy (policy peers can live on any node).
     const services = informers.for<KubeObject>(R.services);
@@ -260,8 +263,8 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
       dns: { clusterDNS: opts.cluster.clusterDNS, clusterDomain: opts.cluster.clusterDomain, ...(hostResolv ? { host: hostResolv } : {}), nodeIPs: [facts.internalIP] },
       node: { name: opts.nodeName, hostIP: facts.internalIP, memoryCapacityBytes: facts.memoryBytes },
       env: {
-        configMap: (ns, name) => (configMaps.get(ns, name) as { data?: Record<string, string> } | undefined)?.data ?? (configMaps.get(ns, name) ? {} : undefined),
-        secret: (ns, name) => decodeSecretData(secrets.get(ns, name)),
+        configMap: (ns, name) => (objects.configMap(ns, name) as { data?: Record<string, string> } | undefined)?.data ?? (objects.configMap(ns, name) ? {} : undefined),
+        secret: (ns, name) => decodeSecretData(objects.secret(ns, name)),
       },
       volumes: podVolumes,
       probes: { ready: (uid, name) => probes.readiness(uid, name), started: (uid, name) => probes.started(uid, name) },
@@ -269,7 +272,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
       pullAuth: (pod, image) => {
         const payloads: string[] = [];
         for (const ref of pod.spec?.imagePullSecrets ?? []) {
-          const data = decodeSecretData(secrets.get(pod.metadata.namespace ?? '', ref.name ?? ''));
+          const data = decodeSecretData(objects.secret(pod.metadata.namespace ?? '', ref.name ?? ''));
           const p = data?.['.dockerconfigjson'] ?? data?.['.dockercfg'];
           if (p) payloads.push(p);
         }
@@ -308,10 +311,40 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
       } else workers.poke(c.uid);
     });
     const pods = createInformer<V1Pod>(opts.client, R.pods, { fieldSelector: `spec.nodeName=${opts.nodeName}`, logger: opts.logger });
+    // A pod reaches its worker once the ConfigMaps and Secrets it references are cached (bounded
+    // wait, see objects/object-manager.ts); per pod, in the order the events came.
+    const podChains = new Map<string, Promise<void>>();
+    const inOrder = (p: V1Pod, step: () => Promise<void> | void) => {
+      const k = `${p.metadata.namespace ?? ''}/${p.metadata.name ?? ''}`;
+      const next = (podChains.get(k) ?? Promise.resolve())
+        .then(step)
+        .catch((e: unknown) => log.error('pod event failed', { pod: k, err: e instanceof Error ? e.message : String(e) }));
+      podChains.set(k, next);
+      void next.then(() => {
+        if (podChains.get(k) === next) podChains.delete(k);
+      });
+    };
     pods.addHandlers({
-      add: (p) => workers.update(p),
-      update: (_o, p) => workers.update(p),
-      delete: (p) => workers.remove(p.metadata.uid ?? ''),
+      add: (p) => inOrder(p, async () => {
+        await objects.register(p);
+        workers.update(p);
+      }),
+      update: (_o, p) => inOrder(p, async () => {
+        await objects.register(p);
+        workers.update(p);
+      }),
+      delete: (p) => inOrder(p, () => {
+        workers.remove(p.metadata.uid ?? '');
+        objects.unregister(p.metadata.namespace ?? '', p.metadata.name ?? '');
+      }),
+    });
+    // A referenced object appeared or changed: pods waiting for it (CreateContainerConfigError) retry.
+    objects.onChange((keys) => {
+      for (const k of keys) {
+        const i = k.indexOf('/');
+        const uid = pods.get(k.slice(0, i), k.slice(i + 1))?.metadata.uid;
+        if (uid) workers.poke(uid);
+      }
     });
     undo.push(async () => pods.stop());
     podLookup = (ns, name) => pods.get(ns, name);

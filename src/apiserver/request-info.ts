@@ -5,6 +5,8 @@
  * `namespaces/{name}` is itself the namespace resource unless followed by another resource.
  * Pure: no I/O.
  */
+import { exactMatch, parseFieldSelector } from '../lib/fields/index.js';
+
 export type RequestVerb =
   | 'get'
   | 'list'
@@ -27,6 +29,11 @@ export interface ResourceRequestInfo {
   resource: string;
   subresource: string;
   name: string;
+  /**
+   * list/watch without a name in the path whose fieldSelector requires `metadata.name=X`: X (the
+   * name upstream's RequestInfoFactory gives the authorizers; handlers keep using `name`).
+   */
+  selectorName?: string;
   /** Path segments after the version. */
   parts: string[];
 }
@@ -113,7 +120,25 @@ export function parseRequestInfo(method: string, path: string, query: URLSearchP
     default:
       info.verb = 'get';
   }
+  if (!info.name && (info.verb === 'list' || info.verb === 'watch')) {
+    const n = selectorName(query.get('fieldSelector'));
+    if (n) info.selectorName = n;
+  }
   return info;
+}
+
+/** metadata.name of a field selector that requires an exact match, when it is a valid path segment. */
+function selectorName(fieldSelector: string | null): string | undefined {
+  if (!fieldSelector) return undefined;
+  let n: string | undefined;
+  try {
+    n = exactMatch(parseFieldSelector(fieldSelector), 'metadata.name');
+  } catch {
+    return undefined;
+  }
+  // upstream: path.IsValidPathSegmentName
+  if (!n || n === '.' || n === '..' || n.includes('/') || n.includes('%')) return undefined;
+  return n;
 }
 
 const NAMESPACE_SUBRESOURCES = new Set(['status', 'finalize']);

@@ -25,6 +25,7 @@ import type { ResourceStore } from '../registry/store.js';
 import type { Subscription, WatchCache } from '../watch-cache.js';
 import { RbacIndex, type RbacKind } from './rbac-index.js';
 import { createNodeAuthorizer } from './node-authorizer.js';
+import { NodeGraph } from './node-graph.js';
 import { AUTOUPDATE_ANNOTATION, bootstrapClusterRoleBindings, bootstrapClusterRoles } from './bootstrap-policy.js';
 import { aggregatedRules } from './aggregation.js';
 import { covers } from './rules.js';
@@ -50,6 +51,13 @@ export function parseAuthorizationModes(value: string): AuthorizationMode[] {
 
 export interface AuthorizationOptions {
   modes: readonly AuthorizationMode[];
+  /**
+   * The Node authorizer subdivides secrets, configmaps, PVCs, PVs, service-account tokens, leases
+   * and CSINodes with upstream's graph of pods bound to nodes (node-graph.ts), fed from the watch
+   * cache (default on, as upstream). `false`: those fall back to the static node rules (every
+   * secret and configmap readable by every node).
+   */
+  nodeGraph?: boolean;
 }
 
 export interface AuthorizationDeps {
@@ -92,8 +100,10 @@ export function createAuthorization(opts: AuthorizationOptions, deps: Authorizat
   const log = deps.logger.child('authorization');
   const modes = opts.modes;
   const rbacOn = modes.includes('RBAC');
+  const nodeGraphOn = modes.includes('Node') && opts.nodeGraph !== false;
   const index = new RbacIndex();
-  const node = createNodeAuthorizer();
+  const graph = nodeGraphOn ? new NodeGraph() : undefined;
+  const node = createNodeAuthorizer(graph);
   const chain: Authorizer[] = [];
   for (const m of modes) {
     if (m === 'AlwaysAllow') chain.push({ name: m, authorize: () => ({ decision: 'allow', reason: '' }) });
@@ -176,6 +186,53 @@ export function createAuthorization(opts: AuthorizationOptions, deps: Authorizat
     }
     indexedRevision = Math.max(indexedRevision, rev);
   };
+
+  /**
+   * Keeps `sink` current with every object of one core/v1 kind (the Node graph's pods and PVs):
+   * list, then follow the watch cache; a closed subscription relists after a short delay.
+   */
+  const follow = async (plural: string, sink: { clear(): void; put(o: KubeObject): void; del(o: KubeObject): void }): Promise<void> => {
+    const def = deps.registry.get('', 'v1', plural);
+    if (!def || stopped) return;
+    const store = deps.storeFor(def);
+    const relist = () => {
+      if (stopped) return;
+      const t = setTimeout(() => {
+        timers.delete(t);
+        follow(plural, sink).catch((e: unknown) => log.error('node graph relist failed', { resource: plural, err: errText(e) }));
+      }, RELIST_DELAY_MS);
+      timers.add(t);
+    };
+    const list = await store.list({ namespace: '' });
+    sink.clear();
+    for (const o of list.items) sink.put(o);
+    const rev = Number(list.metadata.resourceVersion);
+    graphSubs.get(plural)?.close();
+    try {
+      graphSubs.set(
+        plural,
+        deps.cache.subscribe(
+          store.prefix,
+          rev,
+          (evs) => {
+            for (const e of evs) {
+              const obj = store.decode({ value: e.value, modRevision: e.revision });
+              if (e.type === 'delete') sink.del(obj);
+              else sink.put(obj);
+            }
+          },
+          () => {
+            graphSubs.delete(plural);
+            relist();
+          },
+        ),
+      );
+    } catch (e) {
+      log.warn('node graph watch could not start; relisting', { resource: plural, err: errText(e) });
+      relist();
+    }
+  };
+  const graphSubs = new Map<string, Subscription>();
 
   const scheduleAggregation = (): void => {
     if (aggregationScheduled || stopped) return;
@@ -277,7 +334,7 @@ export function createAuthorization(opts: AuthorizationOptions, deps: Authorizat
     authorizeNow: decide,
     async authorize(attrs) {
       const first = decide(attrs);
-      if (first.decision === 'allow' || !rbacOn) return first;
+      if (first.decision === 'allow' || (!rbacOn && !nodeGraphOn)) return first;
       // Deny path: make sure the index reflects every acknowledged write before refusing.
       const rev = await deps.backend.currentRevision();
       let result = first;
@@ -291,7 +348,7 @@ export function createAuthorization(opts: AuthorizationOptions, deps: Authorizat
     roleRules: (kind, namespace, name) => index.roleRules(kind, namespace, name),
     allowReason: (attrs) => (rbacOn && !attrs.user.groups.includes(SYSTEM_MASTERS) ? index.allowReason(attrs) : ''),
     async sync() {
-      if (!rbacOn) return;
+      if (!rbacOn && !nodeGraphOn) return;
       const rev = await deps.backend.currentRevision();
       if (deps.cache.latestRevision() < rev && (await deps.cache.waitFor(rev, CATCH_UP_MS))) await new Promise<void>((r) => setImmediate(r));
     },
@@ -307,7 +364,11 @@ export function createAuthorization(opts: AuthorizationOptions, deps: Authorizat
           if (r.incomplete) out.incomplete = true;
           if (r.evaluationError) out.evaluationError = r.evaluationError;
         } else if (m === 'Node' && node.authorize({ user, verb: 'get', isResourceRequest: true, path: '', namespace: '', apiGroup: '', apiVersion: 'v1', resource: 'nodes', subresource: '', name: '' }).decision === 'allow') {
-          for (const r of node.rules()) out.resourceRules.push({ verbs: [...r.verbs], apiGroups: [...(r.apiGroups ?? [])], resources: [...(r.resources ?? [])], resourceNames: [...(r.resourceNames ?? [])] });
+          if (graph) {
+            // As upstream's NodeAuthorizer.RulesFor: a node's permissions depend on the graph.
+            out.incomplete = true;
+            out.evaluationError = 'node authorizer does not support user rule resolution';
+          } else for (const r of node.rules()) out.resourceRules.push({ verbs: [...r.verbs], apiGroups: [...(r.apiGroups ?? [])], resources: [...(r.resources ?? [])], resourceNames: [...(r.resourceNames ?? [])] });
         } else if (m === 'AlwaysAllow') {
           out.resourceRules.push({ verbs: ['*'], apiGroups: ['*'], resources: ['*'], resourceNames: [] });
           out.nonResourceRules.push({ verbs: ['*'], nonResourceURLs: ['*'] });
@@ -316,6 +377,11 @@ export function createAuthorization(opts: AuthorizationOptions, deps: Authorizat
       return out;
     },
     async start() {
+      if (graph) {
+        await follow('pods', { clear: () => graph.clearPods(), put: (o) => graph.putPod(o), del: (o) => graph.deletePod(o.metadata.namespace ?? '', o.metadata.name ?? '') });
+        await follow('persistentvolumes', { clear: () => graph.clearPVs(), put: (o) => graph.putPV(o), del: (o) => graph.deletePV(o.metadata.name ?? '') });
+        log.info('node authorizer graph ready', { ...graph.size() });
+      }
       if (!rbacOn) return;
       for (const k of RBAC_KINDS) await load(k.kind, k.plural);
       await reconcileDefaults();
@@ -327,6 +393,8 @@ export function createAuthorization(opts: AuthorizationOptions, deps: Authorizat
       stopped = true;
       for (const s of subs.values()) s.close();
       subs.clear();
+      for (const s of graphSubs.values()) s.close();
+      graphSubs.clear();
       for (const t of timers) clearTimeout(t);
       timers.clear();
     },

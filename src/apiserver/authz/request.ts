@@ -51,7 +51,8 @@ export function requestAttributes(user: UserInfo, info: RequestInfo): Attributes
     apiVersion: info.version,
     resource: info.resource,
     subresource: info.subresource,
-    name: info.name,
+    // list/watch of one object by fieldSelector=metadata.name=X are authorized for X, as upstream.
+    name: info.name || info.selectorName || '',
   };
 }
 
