@@ -198,8 +198,8 @@ test('namespace deletion removes its contents; a terminating namespace accepts n
   assert.equal(nons.stderr.trim(), 'Error from server (NotFound): error when creating "STDIN": namespaces "no-such-ns" not found');
 });
 
-// Last in this file: if the bug is present, the namespaces really are deleted.
-test('the immortal namespaces (default, kube-system, kube-public) cannot be deleted', { todo: 'server bug: kubectl delete ns default succeeds (upstream: 403 this namespace may not be deleted)' }, async () => {
+// Last in this file: were the rule broken, the namespaces would really be deleted.
+test('the immortal namespaces (default, kube-system, kube-public) cannot be deleted', async () => {
   for (const protectedNs of ['default', 'kube-system', 'kube-public']) {
     const r = await server.kubectl(['delete', 'ns', protectedNs, '--wait=false']);
     assert.equal(r.code, 1, `kubectl delete ns ${protectedNs} must fail: ${r.stdout}${r.stderr}`);
