@@ -140,9 +140,9 @@ function goRoleRef(r: Partial<RoleRef>): string {
   return `rbac.RoleRef{APIGroup:${JSON.stringify(r.apiGroup ?? '')}, Kind:${JSON.stringify(r.kind ?? '')}, Name:${JSON.stringify(r.name ?? '')}}`;
 }
 
-const CREATED_AT = { name: 'Created At', type: 'date' as const, description: 'CreationTimestamp is a timestamp representing the server time when this object was created. It is not guaranteed to be set in happens-before order across separate operations. Clients may not set this value. It is represented in RFC3339 form and is in UTC.' };
-const NAME = { name: 'Name', type: 'string' as const, format: 'name', description: 'Name must be unique within a namespace. Is required when creating resources, although some resources may allow a client to request the generation of an appropriate name automatically. Name is primarily intended for creation idempotence and configuration definition. Cannot be updated.' };
-const AGE = { name: 'Age', type: 'string' as const, description: CREATED_AT.description };
+const CREATED_AT = { name: 'Created At', type: 'date' as const, description: 'When the object was created (metadata.creationTimestamp).' };
+const NAME = { name: 'Name', type: 'string' as const, format: 'name', description: 'The name of the object.' };
+const AGE = { name: 'Age', type: 'string' as const, description: 'Time since the object was created (metadata.creationTimestamp).' };
 
 /** printRole / printClusterRole: NAME, CREATED AT. */
 const roleTable = {
@@ -167,7 +167,7 @@ export function subjectsStrings(subjects: readonly Subject[] | null | undefined)
 const bindingTable = {
   columns: [
     NAME,
-    { name: 'Role', type: 'string' as const, description: 'RoleRef can reference a Role in the current namespace or a ClusterRole in the global namespace. If the RoleRef cannot be resolved, the Authorizer must return an error. This field is immutable.' },
+    { name: 'Role', type: 'string' as const, description: 'The kind and name of the role the binding grants (roleRef).' },
     AGE,
     { name: 'Users', type: 'string' as const, priority: 1, description: 'Users in the roleBinding' },
     { name: 'Groups', type: 'string' as const, priority: 1, description: 'Groups in the roleBinding' },
