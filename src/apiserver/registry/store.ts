@@ -385,6 +385,9 @@ export class ResourceStore {
           const areq = this.admissionRequest('UPDATE', namespace, name, obj, old, ctx, opts.dryRun);
           await this.deps.admission?.admit(areq);
           warnings = this.deps.pipeline.admitUpdate(this.def, obj, old, ctx);
+          // As upstream's PrepareForUpdate (run after decoding and defaulting): spec is compared
+          // once defaulted, so a write that only drops defaulted values does not move generation.
+          this.setGeneration(obj, old, ctx.subresource);
           if (ctx.subresource === '') finish = this.deps.hooks?.beginUpdate?.(obj, old, opts.dryRun);
           await this.deps.admission?.validate(areq);
         }
@@ -457,11 +460,17 @@ export class ResourceStore {
     else delete m.deletionGracePeriodSeconds;
     if (o.generateName !== undefined && m.generateName === undefined) m.generateName = o.generateName;
     delete m.selfLink;
+    this.setGeneration(obj, old, subresource);
+    return obj;
+  }
+
+  /** metadata.generation: the old one, plus one when a main-resource write changed spec. */
+  private setGeneration(obj: KubeObject, old: KubeObject, subresource: string): void {
+    const m = obj.metadata;
     if (this.tracksGeneration) {
-      const oldGen = o.generation ?? 1;
+      const oldGen = old.metadata.generation ?? 1;
       m.generation = subresource === '' && specChanged(obj, old) ? oldGen + 1 : oldGen;
     } else delete m.generation;
-    return obj;
   }
 
   async delete(ctx: StrategyContext, namespace: string, name: string, opts: DeleteOptions): Promise<DeleteResult> {
