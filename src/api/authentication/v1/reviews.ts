@@ -25,19 +25,18 @@ export interface V1TokenReview extends KubeObject {
 
 const UserInfoSchema = s.object(
   {
-    username: s.string({ description: 'The name that uniquely identifies this user among all active users.' }),
-    uid: s.string({ description: 'A unique value that identifies this user across time.' }),
-    groups: s.array(s.string(), { listType: 'atomic', description: 'The names of groups this user is a part of.' }),
-    extra: s.map(s.array(s.string()), { description: 'Any additional information provided by the authenticator.' }),
+    username: s.string(),
+    uid: s.string(),
+    groups: s.array(s.string(), { listType: 'atomic' }),
+    extra: s.map(s.array(s.string())),
   },
-  { id: `${P}.UserInfo`, description: 'UserInfo holds the information about the user needed to implement the user.Info interface.' },
+  { id: `${P}.UserInfo` },
 );
 
 export const SelfSubjectReviewSchema = kindSchema(
   `${P}.SelfSubjectReview`,
   gvk('SelfSubjectReview'),
   { status: s.object({ userInfo: UserInfoSchema }, { id: `${P}.SelfSubjectReviewStatus` }) },
-  { description: 'SelfSubjectReview contains the user information that the kube-apiserver has about the user making this request.' },
 );
 
 export const TokenReviewSchema = kindSchema(
@@ -46,8 +45,8 @@ export const TokenReviewSchema = kindSchema(
   {
     spec: s.object(
       {
-        token: s.string({ description: 'Token is the opaque bearer token.' }),
-        audiences: s.array(s.string(), { listType: 'atomic', description: 'Audiences is a list of the identifiers that the resource server presented with the token identifies as.' }),
+        token: s.string(),
+        audiences: s.array(s.string(), { listType: 'atomic' }),
       },
       { id: `${P}.TokenReviewSpec` },
     ),
@@ -61,7 +60,7 @@ export const TokenReviewSchema = kindSchema(
       { id: `${P}.TokenReviewStatus` },
     ),
   },
-  { required: ['spec'], description: 'TokenReview attempts to authenticate a token to a known user.' },
+  { required: ['spec'] },
 );
 
 const review = (kind: string, plural: string, schema: ResourceDef['schema']): ResourceDef => ({

@@ -15,19 +15,25 @@ const P = 'io.k8s.api.authentication.v1beta1';
 
 const UserInfoSchema = s.object(
   {
-    username: s.string({ description: 'The name that uniquely identifies this user among all active users.' }),
-    uid: s.string({ description: 'A unique value that identifies this user across time.' }),
-    groups: s.array(s.string(), { listType: 'atomic', description: 'The names of groups this user is a part of.' }),
-    extra: s.map(s.array(s.string()), { description: 'Any additional information provided by the authenticator.' }),
+    username: s.string(),
+    uid: s.string(),
+    groups: s.array(s.string(), { listType: 'atomic' }),
+    extra: s.map(s.array(s.string())),
   },
-  { id: 'io.k8s.api.authentication.v1.UserInfo', description: 'UserInfo holds the information about the user needed to implement the user.Info interface.' },
+  { id: 'io.k8s.api.authentication.v1.UserInfo' },
 );
 
 export const SelfSubjectReviewV1beta1Schema = kindSchema(
   `${P}.SelfSubjectReview`,
   { group: 'authentication.k8s.io', version: 'v1beta1', kind: 'SelfSubjectReview' },
-  { status: s.object({ userInfo: UserInfoSchema }, { id: `${P}.SelfSubjectReviewStatus` }) },
-  { description: 'SelfSubjectReview contains the user information that the kube-apiserver has about the user making this request.' },
+  {
+    status: s.object(
+      { userInfo: s.withOpts(UserInfoSchema, { description: 'Who the server takes the requesting client to be.' }) },
+      { id: `${P}.SelfSubjectReviewStatus`, description: 'Filled in by the server: the identity it authenticated for the request.' },
+    ),
+  },
+  // Our own words: the kubernetes-models package has no authentication.k8s.io/v1beta1 text.
+  { description: 'Asks the server who it thinks the caller is; the answer is in status (beta version of authentication.k8s.io/v1 SelfSubjectReview).' },
 );
 
 export const selfSubjectReviewV1beta1Resource: ResourceDef = {

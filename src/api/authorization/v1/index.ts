@@ -56,46 +56,46 @@ export interface V1SelfSubjectRulesReview extends KubeObject {
 
 const ResourceAttributesSchema = s.object(
   {
-    namespace: s.string({ description: 'Namespace is the namespace of the action being requested.' }),
-    verb: s.string({ description: 'Verb is a kubernetes resource API verb, like: get, list, watch, create, update, delete, proxy.  "*" means all.' }),
-    group: s.string({ description: 'Group is the API Group of the Resource.  "*" means all.' }),
-    version: s.string({ description: 'Version is the API Version of the Resource.  "*" means all.' }),
-    resource: s.string({ description: 'Resource is one of the existing resource types.  "*" means all.' }),
-    subresource: s.string({ description: 'Subresource is one of the existing resource types.  "" means none.' }),
-    name: s.string({ description: 'Name is the name of the resource being requested for a "get" or deleted for a "delete". "" (empty) means all.' }),
-    fieldSelector: s.anyValue({ description: 'fieldSelector describes the limitation on access based on field.' }),
-    labelSelector: s.anyValue({ description: 'labelSelector describes the limitation on access based on labels.' }),
+    namespace: s.string(),
+    verb: s.string(),
+    group: s.string(),
+    version: s.string(),
+    resource: s.string(),
+    subresource: s.string(),
+    name: s.string(),
+    fieldSelector: s.anyValue(),
+    labelSelector: s.anyValue(),
   },
-  { id: `${P}.ResourceAttributes`, description: 'ResourceAttributes includes the authorization attributes available for resource requests to the Authorizer interface' },
+  { id: `${P}.ResourceAttributes` },
 );
 const NonResourceAttributesSchema = s.object(
   {
-    path: s.string({ description: 'Path is the URL path of the request' }),
-    verb: s.string({ description: 'Verb is the standard HTTP verb' }),
+    path: s.string(),
+    verb: s.string(),
   },
-  { id: `${P}.NonResourceAttributes`, description: 'NonResourceAttributes includes the authorization attributes available for non-resource requests to the Authorizer interface' },
+  { id: `${P}.NonResourceAttributes` },
 );
 const SubjectAccessReviewStatusSchema = s.object(
   {
-    allowed: s.bool({ description: 'Allowed is required. True if the action would be allowed, false otherwise.' }),
-    denied: s.bool({ description: 'Denied is optional. True if the action would be denied, otherwise false.' }),
-    reason: s.string({ description: 'Reason is optional.  It indicates why a request was allowed or denied.' }),
-    evaluationError: s.string({ description: 'EvaluationError is an indication that some error occurred during the authorization check.' }),
+    allowed: s.bool(),
+    denied: s.bool(),
+    reason: s.string(),
+    evaluationError: s.string(),
   },
   { id: `${P}.SubjectAccessReviewStatus`, required: ['allowed'] },
 );
 const SelfSubjectAccessReviewSpecSchema = s.object(
   { resourceAttributes: ResourceAttributesSchema, nonResourceAttributes: NonResourceAttributesSchema },
-  { id: `${P}.SelfSubjectAccessReviewSpec`, description: 'SelfSubjectAccessReviewSpec is a description of the access request.  Exactly one of ResourceAuthorizationAttributes and NonResourceAuthorizationAttributes must be set' },
+  { id: `${P}.SelfSubjectAccessReviewSpec` },
 );
 const SubjectAccessReviewSpecSchema = s.object(
   {
     resourceAttributes: ResourceAttributesSchema,
     nonResourceAttributes: NonResourceAttributesSchema,
-    user: s.string({ description: 'User is the user you\'re testing for.' }),
-    groups: s.array(s.string(), { listType: 'atomic', description: "Groups is the groups you're testing for." }),
+    user: s.string(),
+    groups: s.array(s.string(), { listType: 'atomic' }),
     extra: s.map(s.array(s.string())),
-    uid: s.string({ description: 'UID information about the requesting user.' }),
+    uid: s.string(),
   },
   { id: `${P}.SubjectAccessReviewSpec` },
 );
@@ -115,21 +115,18 @@ const NonResourceRuleSchema = s.object(
 
 export const SelfSubjectAccessReviewSchema = kindSchema(`${P}.SelfSubjectAccessReview`, gvk('SelfSubjectAccessReview'), { spec: SelfSubjectAccessReviewSpecSchema, status: SubjectAccessReviewStatusSchema }, {
   required: ['spec'],
-  description: 'SelfSubjectAccessReview checks whether or the current user can perform an action.',
 });
 export const SubjectAccessReviewSchema = kindSchema(`${P}.SubjectAccessReview`, gvk('SubjectAccessReview'), { spec: SubjectAccessReviewSpecSchema, status: SubjectAccessReviewStatusSchema }, {
   required: ['spec'],
-  description: 'SubjectAccessReview checks whether or not a user or group can perform an action.',
 });
 export const LocalSubjectAccessReviewSchema = kindSchema(`${P}.LocalSubjectAccessReview`, gvk('LocalSubjectAccessReview'), { spec: SubjectAccessReviewSpecSchema, status: SubjectAccessReviewStatusSchema }, {
   required: ['spec'],
-  description: 'LocalSubjectAccessReview checks whether or not a user or group can perform an action in a given namespace.',
 });
 export const SelfSubjectRulesReviewSchema = kindSchema(
   `${P}.SelfSubjectRulesReview`,
   gvk('SelfSubjectRulesReview'),
   {
-    spec: s.object({ namespace: s.string({ description: 'Namespace to evaluate rules for. Required.' }) }, { id: `${P}.SelfSubjectRulesReviewSpec` }),
+    spec: s.object({ namespace: s.string() }, { id: `${P}.SelfSubjectRulesReviewSpec` }),
     status: s.object(
       {
         resourceRules: s.array(ResourceRuleSchema, { listType: 'atomic' }),
@@ -140,7 +137,7 @@ export const SelfSubjectRulesReviewSchema = kindSchema(
       { id: `${P}.SubjectRulesReviewStatus`, required: ['resourceRules', 'nonResourceRules', 'incomplete'] },
     ),
   },
-  { required: ['spec'], description: 'SelfSubjectRulesReview enumerates the set of actions the current user can perform within a namespace.' },
+  { required: ['spec'] },
 );
 
 /** ValidateSelfSubjectAccessReviewSpec / ValidateSubjectAccessReviewSpec. */
