@@ -11,8 +11,7 @@ import { checkTypes, jsonTypeName, typeMismatchFieldError, validateValues } from
 import { humanAge } from '../../../lib/duration/index.js';
 import { FieldError, fieldErrors } from '../../../lib/field-error.js';
 import { ApiError } from '../../../lib/errors.js';
-import { isDNS1035Label, isQualifiedName } from '../../../lib/validation/names.js';
-import { finalizerWarnings } from '../../validation/object-meta.js';
+import { isDNS1035Label } from '../../../lib/validation/names.js';
 import type { Schema } from '../../schema/schema.js';
 import { customResourceSchema, toEngineSchema } from './schema-convert.js';
 import type { CustomResourceColumnDefinition, CustomResourceDefinitionNames, CustomResourceDefinitionVersion, JSONSchemaProps, V1CustomResourceDefinition } from './types.js';
@@ -100,9 +99,6 @@ function customResourceStrategy(schema: ResourceDef['schema'], v: CustomResource
   const metaNameErrors = (obj: KubeObject): FieldError[] =>
     metaSchemas.flatMap(([k, s]) => (obj.metadata?.[k] === undefined ? [] : validateValues(obj.metadata[k], s, `metadata.${k}`)));
   const strategy: Strategy = {
-    prepareForCreate: (obj) => stashShortFinalizers(obj),
-    prepareForUpdate: (obj) => stashShortFinalizers(obj),
-    warnings: (obj) => restoreShortFinalizers(obj),
     validate(obj) {
       // Custom resources are decoded without a Go struct: type mismatches are validation errors (422).
       const errs = checkTypes(obj, schema, '', { style: 'openapi' }).map(typeMismatchFieldError);
@@ -126,7 +122,7 @@ function customResourceStrategy(schema: ResourceDef['schema'], v: CustomResource
   }
   if (v.deprecated) {
     const text = v.deprecationWarning ?? defaultDeprecationWarning(crd, v.name!, group, kind);
-    strategy.warnings = (obj) => [text, ...restoreShortFinalizers(obj)];
+    strategy.warnings = () => [text];
   }
   return strategy;
 }
@@ -227,37 +223,6 @@ export function validateEmbedded(value: unknown, schema: Schema, path = '', isRo
       errs.push(...validateEmbedded(v, schema.additionalProperties, `${path}[${key}]`, false));
   }
   return errs;
-}
-
-/** The finalizers of the object being written, as sent, when some had to be hidden from validation. */
-const STASHED_FINALIZERS: unique symbol = Symbol('stashedFinalizers');
-type WithStash = KubeObject & { [STASHED_FINALIZERS]?: string[] };
-const STANDARD_FINALIZER_NAMES = new Set(['kubernetes', 'orphan', 'foregroundDeletion']);
-
-/**
- * Custom objects follow apimachinery's ObjectMeta rules: a finalizer name without a '/' is a
- * warning (`prefer a domain-qualified finalizer name...`), not the error the core rule the generic
- * validation applies to every kind makes it. Such names are taken off before validation and put
- * back, in their place, by the last hook of the write (`warnings`), which also returns the warning.
- */
-function stashShortFinalizers(obj: KubeObject): void {
-  const f = obj.metadata?.finalizers;
-  if (!f?.some((x) => isShortFinalizer(x))) return;
-  (obj as WithStash)[STASHED_FINALIZERS] = [...f];
-  obj.metadata.finalizers = f.filter((x) => !isShortFinalizer(x));
-}
-
-function isShortFinalizer(f: string): boolean {
-  return typeof f === 'string' && !f.includes('/') && !STANDARD_FINALIZER_NAMES.has(f) && isQualifiedName(f).length === 0;
-}
-
-function restoreShortFinalizers(obj: KubeObject): string[] {
-  const o = obj as WithStash;
-  const stash = o[STASHED_FINALIZERS];
-  if (!stash) return [];
-  delete o[STASHED_FINALIZERS];
-  obj.metadata.finalizers = stash;
-  return finalizerWarnings(stash.filter(isShortFinalizer).length ? stash : [], 'metadata.finalizers').filter((w) => w.includes('prefer a domain-qualified'));
 }
 
 /** Upstream's default: `<group>/<version> <Kind> is deprecated; use <group>/<newer> <Kind>`. */
