@@ -31,11 +31,9 @@ export interface PrinterColumn {
   priority?: number;
 }
 
-const NAME_DESCRIPTION =
-  'Name must be unique within a namespace. Is required when creating resources, although some resources may allow a client to request the generation of an appropriate name automatically. Name is primarily intended for creation idempotence and configuration definition. Cannot be updated. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names#names';
+const NAME_DESCRIPTION = 'The name of the object, unique within its namespace (or cluster, for cluster-scoped kinds).';
 
-const CREATION_TIMESTAMP_DESCRIPTION =
-  'CreationTimestamp is a timestamp representing the server time when this object was created. It is not guaranteed to be set in happens-before order across separate operations. Clients may not set this value. It is represented in RFC3339 form and is in UTC.\n\nPopulated by the system. Read-only. Null for lists. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata';
+const CREATION_TIMESTAMP_DESCRIPTION = 'Time since the object was created (metadata.creationTimestamp).';
 
 /** The `Age` column a CRD gets when it declares none (and that most CRDs declare explicitly). */
 export const AGE: PrinterColumn = { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp', description: CREATION_TIMESTAMP_DESCRIPTION };

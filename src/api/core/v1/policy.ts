@@ -267,7 +267,7 @@ export const limitRangeResource: ResourceDef = {
     validate: (o) => validateLimitRange(asLR(o)),
   },
   table: {
-    columns: [NAME_COLUMN, { name: 'Created At', type: 'date', description: 'CreationTimestamp is a timestamp representing the server time when this object was created.' }],
+    columns: [NAME_COLUMN, { name: 'Created At', type: 'date', description: 'When the object was created (metadata.creationTimestamp).' }],
     cells: (o) => [o.metadata.name ?? '', o.metadata.creationTimestamp ?? ''],
   },
 };

@@ -6,13 +6,13 @@ export const NAME_COLUMN: TableColumn = {
   name: 'Name',
   type: 'string',
   format: 'name',
-  description: 'Name must be unique within a namespace. Cannot be updated.',
+  description: 'The name of the object, unique within its namespace (or cluster, for cluster-scoped kinds).',
 };
 
 export const AGE_COLUMN: TableColumn = {
   name: 'Age',
   type: 'string',
-  description: 'CreationTimestamp is a timestamp representing the server time when this object was created.',
+  description: 'Time since the object was created (metadata.creationTimestamp).',
 };
 
 /** translateTimestampSince(creationTimestamp). */
