@@ -70,7 +70,7 @@ const kinds: KindSpec[] = [
     shortNames: ['dr'],
     categories: NET_CATEGORIES,
     spec: DestinationRuleSpec,
-    columns: [{ name: 'Host', type: 'string', jsonPath: '.spec.host', description: 'The name of a service from the service registry' }, ISTIO_AGE],
+    columns: [{ name: 'Host', type: 'string', jsonPath: '.spec.host', description: 'The service the traffic policy applies to.' }, ISTIO_AGE],
   },
   {
     group: NETWORKING,
@@ -89,9 +89,9 @@ const kinds: KindSpec[] = [
     categories: NET_CATEGORIES,
     spec: ServiceEntrySpec,
     columns: [
-      { name: 'Hosts', type: 'string', jsonPath: '.spec.hosts', description: 'The hosts associated with the ServiceEntry' },
-      { name: 'Location', type: 'string', jsonPath: '.spec.location', description: 'Whether the service is external to the mesh or part of the mesh (MESH_EXTERNAL or MESH_INTERNAL)' },
-      { name: 'Resolution', type: 'string', jsonPath: '.spec.resolution', description: 'Service resolution mode for the hosts (NONE, STATIC, or DNS)' },
+      { name: 'Hosts', type: 'string', jsonPath: '.spec.hosts', description: 'The host names the entry adds to the mesh.' },
+      { name: 'Location', type: 'string', jsonPath: '.spec.location', description: 'MESH_EXTERNAL or MESH_INTERNAL: whether the service lives outside or inside the mesh.' },
+      { name: 'Resolution', type: 'string', jsonPath: '.spec.resolution', description: 'How the hosts are resolved to addresses: NONE, STATIC or DNS.' },
       ISTIO_AGE,
     ],
   },
@@ -103,8 +103,8 @@ const kinds: KindSpec[] = [
     categories: NET_CATEGORIES,
     spec: VirtualServiceSpec,
     columns: [
-      { name: 'Gateways', type: 'string', jsonPath: '.spec.gateways', description: 'The names of gateways and sidecars that should apply these routes' },
-      { name: 'Hosts', type: 'string', jsonPath: '.spec.hosts', description: 'The destination hosts to which traffic is being sent' },
+      { name: 'Gateways', type: 'string', jsonPath: '.spec.gateways', description: 'The gateways (and sidecars) the routes are attached to.' },
+      { name: 'Hosts', type: 'string', jsonPath: '.spec.hosts', description: 'The hosts whose traffic these routes handle.' },
       ISTIO_AGE,
     ],
   },
@@ -115,7 +115,7 @@ const kinds: KindSpec[] = [
     shortNames: ['ap'],
     categories: ['istio-io', 'security-istio-io'],
     spec: AuthorizationPolicySpec,
-    columns: [{ name: 'Action', type: 'string', jsonPath: '.spec.action', description: 'The operation to take.' }, ISTIO_AGE],
+    columns: [{ name: 'Action', type: 'string', jsonPath: '.spec.action', description: 'ALLOW, DENY, AUDIT or CUSTOM: what the policy does with matching requests.' }, ISTIO_AGE],
   },
 ];
 

@@ -61,8 +61,8 @@ export const controllerRevision: ResourceDef = {
   table: {
     columns: [
       NAME_COLUMN,
-      { name: 'Controller', type: 'string', description: 'Controller of the object' },
-      { name: 'Revision', type: 'string', description: 'Revision indicates the revision of the state represented by Data.' },
+      { name: 'Controller', type: 'string', description: 'The object that owns this revision (its controller owner reference).' },
+      { name: 'Revision', type: 'string', description: 'The revision number of the stored state.' },
       AGE_COLUMN,
     ],
     cells: (obj, now) => [obj.metadata.name ?? '', controllerOfName(obj), asControllerRevision(obj).revision ?? 0, ageCell(obj, now)],

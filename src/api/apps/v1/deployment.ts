@@ -170,8 +170,8 @@ export const deploymentStrategy: Strategy = {
   warnings: workloadWarnings,
 };
 
-const CONTAINERS_COLUMN = { name: 'Containers', type: 'string', priority: 1, description: 'Names of each container in the template.' } as const;
-const IMAGES_COLUMN = { name: 'Images', type: 'string', priority: 1, description: 'Images referenced by each container in the template.' } as const;
+const CONTAINERS_COLUMN = { name: 'Containers', type: 'string', priority: 1, description: 'The names of the pod template\'s containers.' } as const;
+const IMAGES_COLUMN = { name: 'Images', type: 'string', priority: 1, description: 'The images of the pod template\'s containers.' } as const;
 export const WIDE_POD_TEMPLATE_COLUMNS = [CONTAINERS_COLUMN, IMAGES_COLUMN] as const;
 
 export const deployment: ResourceDef = {
@@ -189,13 +189,13 @@ export const deployment: ResourceDef = {
   table: {
     columns: [
       NAME_COLUMN,
-      { name: 'Ready', type: 'string', description: 'Number of the pod with ready state' },
-      { name: 'Up-to-date', type: 'string', description: 'Total number of non-terminated pods targeted by this deployment that have the desired template spec.' },
-      { name: 'Available', type: 'string', description: 'Total number of available pods (ready for at least minReadySeconds) targeted by this deployment.' },
+      { name: 'Ready', type: 'string', description: 'Ready pods out of the desired count.' },
+      { name: 'Up-to-date', type: 'string', description: 'Pods already running the deployment\'s current template.' },
+      { name: 'Available', type: 'string', description: 'Pods that have been ready for at least minReadySeconds.' },
       AGE_COLUMN,
       CONTAINERS_COLUMN,
       IMAGES_COLUMN,
-      { name: 'Selector', type: 'string', priority: 1, description: 'Label selector for pods. Existing ReplicaSets whose pods are selected by this will be the ones affected by this deployment.' },
+      { name: 'Selector', type: 'string', priority: 1, description: 'The label selector choosing the pods the deployment manages.' },
     ],
     cells(obj, now) {
       const d = asDeployment(obj);
@@ -277,13 +277,13 @@ export const replicaSet: ResourceDef = {
   table: {
     columns: [
       NAME_COLUMN,
-      { name: 'Desired', type: 'integer', description: 'Replicas is the number of desired replicas.' },
-      { name: 'Current', type: 'integer', description: 'Replicas is the most recently observed number of replicas.' },
-      { name: 'Ready', type: 'integer', description: 'The number of ready replicas for this replica set.' },
+      { name: 'Desired', type: 'integer', description: 'The replica count the replica set asks for.' },
+      { name: 'Current', type: 'integer', description: 'Pods the replica set owns now (status.replicas).' },
+      { name: 'Ready', type: 'integer', description: 'The replica set\'s pods that are ready.' },
       AGE_COLUMN,
       CONTAINERS_COLUMN,
       IMAGES_COLUMN,
-      { name: 'Selector', type: 'string', priority: 1, description: 'Selector is a label query over pods that should match the replica count.' },
+      { name: 'Selector', type: 'string', priority: 1, description: 'The label selector choosing the pods the replica set counts.' },
     ],
     cells(obj, now) {
       const r = asReplicaSet(obj);

@@ -223,7 +223,7 @@ export const statefulSet: ResourceDef = {
     warnings: workloadWarnings,
   },
   table: {
-    columns: [NAME_COLUMN, { name: 'Ready', type: 'string', description: 'Number of the pod with ready state' }, AGE_COLUMN, ...WIDE_POD_TEMPLATE_COLUMNS],
+    columns: [NAME_COLUMN, { name: 'Ready', type: 'string', description: 'Ready pods out of the desired count.' }, AGE_COLUMN, ...WIDE_POD_TEMPLATE_COLUMNS],
     cells(obj, now) {
       const s = asStatefulSet(obj);
       const [names, images] = containerCells(s.spec?.template);
@@ -324,12 +324,12 @@ export const daemonSet: ResourceDef = {
   table: {
     columns: [
       NAME_COLUMN,
-      { name: 'Desired', type: 'integer', description: 'The total number of nodes that should be running the daemon pod (including nodes correctly running the daemon pod).' },
-      { name: 'Current', type: 'integer', description: 'The number of nodes that are running at least 1 daemon pod and are supposed to run the daemon pod.' },
-      { name: 'Ready', type: 'integer', description: 'numberReady is the number of nodes that should be running the daemon pod and have one or more of the daemon pod running with a Ready Condition.' },
-      { name: 'Up-to-date', type: 'integer', description: 'The total number of nodes that are running updated daemon pod' },
-      { name: 'Available', type: 'integer', description: 'The number of nodes that should be running the daemon pod and have one or more of the daemon pod running and available (ready for at least spec.minReadySeconds)' },
-      { name: 'Node Selector', type: 'string', description: 'NodeSelector is a selector which must be true for the pod to fit on a node.' },
+      { name: 'Desired', type: 'integer', description: 'Nodes that should run a daemon pod.' },
+      { name: 'Current', type: 'integer', description: 'Nodes that run a daemon pod and should.' },
+      { name: 'Ready', type: 'integer', description: 'Nodes whose daemon pod is ready.' },
+      { name: 'Up-to-date', type: 'integer', description: 'Nodes running the daemon set\'s current template.' },
+      { name: 'Available', type: 'integer', description: 'Nodes whose daemon pod has been ready for at least minReadySeconds.' },
+      { name: 'Node Selector', type: 'string', description: 'The node selector of the daemon set\'s pod template.' },
       AGE_COLUMN,
       ...WIDE_POD_TEMPLATE_COLUMNS,
       { name: 'Selector', type: 'string', priority: 1, description: "A label query over pods that are managed by the daemon set. Must match in order to be controlled. It must match the pod template's labels." },

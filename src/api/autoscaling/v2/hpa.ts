@@ -434,11 +434,11 @@ export function formatHPAMetrics(specs: MetricSpec[] | undefined, statuses: Metr
 export const hpaTable: TableDef = {
   columns: [
     NAME_COLUMN,
-    { name: 'Reference', type: 'string', description: 'scaleTargetRef points to the target resource to scale, and is used to the pods for which metrics should be collected, as well as to actually change the replica count.' },
-    { name: 'Targets', type: 'string', description: 'metrics contains the specifications for which to use to calculate the desired replica count (the maximum replica count across all metrics will be used).' },
-    { name: 'MinPods', type: 'string', description: 'minReplicas is the lower limit for the number of replicas to which the autoscaler can scale down. It defaults to 1 pod.' },
-    { name: 'MaxPods', type: 'string', description: 'maxReplicas is the upper limit for the number of replicas to which the autoscaler can scale up. It cannot be less that minReplicas.' },
-    { name: 'Replicas', type: 'string', description: 'currentReplicas is current number of replicas of pods managed by this autoscaler, as last seen by the autoscaler.' },
+    { name: 'Reference', type: 'string', description: 'The kind and name of the object being scaled.' },
+    { name: 'Targets', type: 'string', description: 'Current and target values of the metrics the autoscaler follows.' },
+    { name: 'MinPods', type: 'string', description: 'The fewest replicas the autoscaler will set.' },
+    { name: 'MaxPods', type: 'string', description: 'The most replicas the autoscaler will set.' },
+    { name: 'Replicas', type: 'string', description: 'Replicas the scaled object has now, as last seen by the autoscaler.' },
     AGE_COLUMN,
   ],
   cells(obj, now) {

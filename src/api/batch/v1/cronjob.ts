@@ -124,15 +124,15 @@ export const cronJob: ResourceDef = {
   table: {
     columns: [
       NAME_COLUMN,
-      { name: 'Schedule', type: 'string', description: 'The schedule in Cron format, see https://en.wikipedia.org/wiki/Cron.' },
-      { name: 'Timezone', type: 'string', description: 'The time zone name for the given schedule, see https://en.wikipedia.org/wiki/List_of_tz_database_time_zones.' },
-      { name: 'Suspend', type: 'boolean', description: 'This flag tells the controller to suspend subsequent executions, it does not apply to already started executions.  Defaults to false.' },
-      { name: 'Active', type: 'integer', description: 'A list of pointers to currently running jobs.' },
-      { name: 'Last Schedule', type: 'string', description: 'Information when was the last time the job was successfully scheduled.' },
+      { name: 'Schedule', type: 'string', description: 'When jobs are created, as a cron expression.' },
+      { name: 'Timezone', type: 'string', description: 'The time zone the schedule is read in, if set.' },
+      { name: 'Suspend', type: 'boolean', description: 'Whether new runs are paused.' },
+      { name: 'Active', type: 'integer', description: 'How many of its jobs are running now.' },
+      { name: 'Last Schedule', type: 'string', description: 'Time since a job was last scheduled.' },
       AGE_COLUMN,
-      { name: 'Containers', type: 'string', priority: 1, description: 'Names of each container in the template.' },
-      { name: 'Images', type: 'string', priority: 1, description: 'Images referenced by each container in the template.' },
-      { name: 'Selector', type: 'string', priority: 1, description: 'A label query over pods that should match the pod count.' },
+      { name: 'Containers', type: 'string', priority: 1, description: 'The names of the job template\'s containers.' },
+      { name: 'Images', type: 'string', priority: 1, description: 'The images of the job template\'s containers.' },
+      { name: 'Selector', type: 'string', priority: 1, description: 'The label selector of the job template.' },
     ],
     cells(obj, now) {
       const c = asCronJob(obj);

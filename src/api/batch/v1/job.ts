@@ -403,13 +403,13 @@ export const job: ResourceDef = {
   table: {
     columns: [
       NAME_COLUMN,
-      { name: 'Status', type: 'string', description: 'Status of the job.' },
-      { name: 'Completions', type: 'string', description: 'The number of pods which reached phase Succeeded.' },
-      { name: 'Duration', type: 'string', description: 'Time required to complete the job.' },
+      { name: 'Status', type: 'string', description: 'Running, Complete, Failed, Suspended, or another state derived from the conditions.' },
+      { name: 'Completions', type: 'string', description: 'Succeeded pods out of the completions wanted.' },
+      { name: 'Duration', type: 'string', description: 'How long the job ran (or has been running).' },
       AGE_COLUMN,
-      { name: 'Containers', type: 'string', priority: 1, description: 'Names of each container in the template.' },
-      { name: 'Images', type: 'string', priority: 1, description: 'Images referenced by each container in the template.' },
-      { name: 'Selector', type: 'string', priority: 1, description: 'A label query over pods that should match the pod count.' },
+      { name: 'Containers', type: 'string', priority: 1, description: 'The names of the pod template\'s containers.' },
+      { name: 'Images', type: 'string', priority: 1, description: 'The images of the pod template\'s containers.' },
+      { name: 'Selector', type: 'string', priority: 1, description: 'The label selector choosing the job\'s pods.' },
     ],
     cells(obj, now) {
       const j = asJob(obj);

@@ -70,7 +70,7 @@ export const lease: ResourceDef = {
   generation: false,
   strategy: { validate: (obj) => validateLeaseSpec(asLease(obj).spec) },
   table: {
-    columns: [NAME_COLUMN, { name: 'Holder', type: 'string', description: 'The holder of this lease' }, AGE_COLUMN],
+    columns: [NAME_COLUMN, { name: 'Holder', type: 'string', description: 'Who holds the lease now (spec.holderIdentity).' }, AGE_COLUMN],
     cells: (obj, now) => [obj.metadata.name ?? '', asLease(obj).spec?.holderIdentity ?? '', ageCell(obj, now)],
   },
 };

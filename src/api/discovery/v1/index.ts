@@ -223,9 +223,9 @@ export const endpointSlice: ResourceDef = {
   table: {
     columns: [
       NAME_COLUMN,
-      { name: 'AddressType', type: 'string', description: 'Type of address carried by this EndpointSlice.' },
-      { name: 'Ports', type: 'string', description: 'List of network ports exposed by each endpoint in this slice.' },
-      { name: 'Endpoints', type: 'string', description: 'List of unique endpoints in this slice.' },
+      { name: 'AddressType', type: 'string', description: 'The address family of the endpoints (IPv4, IPv6 or FQDN).' },
+      { name: 'Ports', type: 'string', description: 'The ports every endpoint of the slice serves.' },
+      { name: 'Endpoints', type: 'string', description: 'The addresses of the endpoints in the slice.' },
       AGE_COLUMN,
     ],
     cells: (obj, now) => {

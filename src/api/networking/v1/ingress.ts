@@ -238,10 +238,10 @@ export const ingress: ResourceDef = {
   table: {
     columns: [
       NAME_COLUMN,
-      { name: 'Class', type: 'string', description: 'The name of the IngressClass resource that should be used for this Ingress.' },
-      { name: 'Hosts', type: 'string', description: 'Hosts that incoming requests are matched against before the ingress rule' },
-      { name: 'Address', type: 'string', description: 'Address is a list containing ingress points for the load-balancer' },
-      { name: 'Ports', type: 'string', description: 'Ports of TLS configurations that open' },
+      { name: 'Class', type: 'string', description: 'The IngressClass that handles this Ingress.' },
+      { name: 'Hosts', type: 'string', description: 'The host names the rules match.' },
+      { name: 'Address', type: 'string', description: 'The load-balancer addresses reported in status.' },
+      { name: 'Ports', type: 'string', description: 'The ports served: 80, plus 443 when TLS is configured.' },
       AGE_COLUMN,
     ],
     cells(obj, now) {
@@ -319,8 +319,8 @@ export const ingressClass: ResourceDef = {
   table: {
     columns: [
       NAME_COLUMN,
-      { name: 'Controller', type: 'string', description: 'Controller that is responsible for handling this class' },
-      { name: 'Parameters', type: 'string', description: 'A reference to a resource with additional parameters' },
+      { name: 'Controller', type: 'string', description: 'The controller that implements this class.' },
+      { name: 'Parameters', type: 'string', description: 'The resource holding extra configuration for the controller, if any.' },
       AGE_COLUMN,
     ],
     cells(obj, now) {

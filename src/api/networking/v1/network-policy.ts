@@ -172,7 +172,7 @@ export const networkPolicy: ResourceDef = {
   table: {
     columns: [
       NAME_COLUMN,
-      { name: 'Pod-Selector', type: 'string', description: 'Selects the pods to which this NetworkPolicy object applies. The array of ingress rules is applied to any pods selected by this field. Multiple network policies can select the same set of pods. In this case, the ingress rules for each are combined additively. This field is NOT optional and follows standard label selector semantics. An empty podSelector matches all pods in this namespace.' },
+      { name: 'Pod-Selector', type: 'string', description: 'The label selector choosing the pods the policy applies to.' },
       AGE_COLUMN,
     ],
     cells: (obj, now) => [obj.metadata.name ?? '', formatLabelSelector(asNetworkPolicy(obj).spec?.podSelector ?? {}), ageCell(obj, now)],

@@ -112,9 +112,9 @@ export const podDisruptionBudget: ResourceDef = {
   table: {
     columns: [
       NAME_COLUMN,
-      { name: 'Min Available', type: 'string', description: 'The minimum number of pods that must be available simultaneously.  This can be either an integer or a string specifying a percentage, e.g. "28%".' },
-      { name: 'Max Unavailable', type: 'string', description: 'The maximum number of pods that may be unavailable simultaneously.  This can be either an integer or a string specifying a percentage, e.g. "28%".' },
-      { name: 'Allowed Disruptions', type: 'integer', description: 'Calculated number of pods that may be disrupted at this time.' },
+      { name: 'Min Available', type: 'string', description: 'Pods (number or percentage) that must stay available during voluntary disruptions.' },
+      { name: 'Max Unavailable', type: 'string', description: 'Pods (number or percentage) that may be unavailable during voluntary disruptions.' },
+      { name: 'Allowed Disruptions', type: 'integer', description: 'How many pods may be disrupted now, as computed by the disruption controller.' },
       AGE_COLUMN,
     ],
     cells(obj, now) {

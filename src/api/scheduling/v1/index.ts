@@ -98,10 +98,10 @@ export const priorityClass: ResourceDef = {
   table: {
     columns: [
       NAME_COLUMN,
-      { name: 'Value', type: 'integer', description: 'value represents the integer value of this priority class. This is the actual priority that pods receive when they have the name of this class in their pod spec.' },
-      { name: 'Global-Default', type: 'boolean', description: 'globalDefault specifies whether this PriorityClass should be considered as the default priority for pods that do not have any priority class. Only one PriorityClass can be marked as `globalDefault`. However, if more than one PriorityClasses exists with their `globalDefault` field set to true, the smallest value of such global default PriorityClasses will be used as the default priority.' },
+      { name: 'Value', type: 'integer', description: 'The class\'s priority value; pods using the class get it.' },
+      { name: 'Global-Default', type: 'boolean', description: 'Whether pods without a priorityClassName get this class.' },
       AGE_COLUMN,
-      { name: 'PreemptionPolicy', type: 'string', description: 'preemptionPolicy is the Policy for preempting pods with lower priority. One of Never, PreemptLowerPriority. Defaults to PreemptLowerPriority if unset.' },
+      { name: 'PreemptionPolicy', type: 'string', description: 'Whether pods of this class may preempt lower-priority pods (PreemptLowerPriority or Never).' },
     ],
     cells: (obj, now) => {
       const pc = asPriorityClass(obj);
