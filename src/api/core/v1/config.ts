@@ -207,7 +207,7 @@ export const configMapResource: ResourceDef = {
     validateUpdate: (o, old) => validateImmutableData(asCM(o), asCM(old), ['data', 'binaryData']),
   },
   table: {
-    columns: [NAME_COLUMN, col('Data', 'string', 'Data contains the configuration data.'), AGE_COLUMN],
+    columns: [NAME_COLUMN, col('Data', 'string', 'How many keys the config map holds.'), AGE_COLUMN],
     cells: (o, now) => [o.metadata.name ?? '', Object.keys(asCM(o).data ?? {}).length + Object.keys(asCM(o).binaryData ?? {}).length, age(o, now)],
   },
 };
@@ -233,8 +233,8 @@ export const secretResource: ResourceDef = {
   table: {
     columns: [
       NAME_COLUMN,
-      col('Type', 'string', 'Used to facilitate programmatic handling of secret data.'),
-      col('Data', 'string', 'Contains the secret data.'),
+      col('Type', 'string', 'The secret type.'),
+      col('Data', 'string', 'How many keys the secret holds.'),
       AGE_COLUMN,
     ],
     cells: (o, now) => [o.metadata.name ?? '', asSecret(o).type ?? '', Object.keys(asSecret(o).data ?? {}).length, age(o, now)],

@@ -151,7 +151,7 @@ export const endpointsResource: ResourceDef = {
     validate: (o) => validateEndpoints(asEp(o)),
   },
   table: {
-    columns: [NAME_COLUMN, col('Endpoints', 'string', 'Endpoints of the service'), AGE_COLUMN],
+    columns: [NAME_COLUMN, col('Endpoints', 'string', 'The first addresses and ports of the object (up to three, then a count of the rest).'), AGE_COLUMN],
     cells: (o, now) => [o.metadata.name ?? '', formatEndpoints(asEp(o)), age(o, now)],
   },
 };

@@ -108,7 +108,7 @@ export const namespaceResource: ResourceDef = {
     },
   },
   table: {
-    columns: [NAME_COLUMN, col('Status', 'string', 'The status of the namespace'), AGE_COLUMN],
+    columns: [NAME_COLUMN, col('Status', 'string', 'The namespace phase: Active or Terminating.'), AGE_COLUMN],
     cells: (o, now) => [o.metadata.name ?? '', asNs(o).status?.phase ?? '', age(o, now)],
   },
   fieldSelectors: {

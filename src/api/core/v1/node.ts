@@ -240,15 +240,15 @@ export const nodeResource: ResourceDef = {
   table: {
     columns: [
       NAME_COLUMN,
-      col('Status', 'string', 'The status of the node'),
-      col('Roles', 'string', 'The roles of the node'),
+      col('Status', 'string', 'Ready, NotReady or Unknown, plus SchedulingDisabled when cordoned.'),
+      col('Roles', 'string', 'The roles from the node-role.kubernetes.io labels.'),
       AGE_COLUMN,
-      col('Version', 'string', 'Kubelet Version reported by the node.'),
-      col('Internal-IP', 'string', 'List of addresses reachable to the node.', 1),
-      col('External-IP', 'string', 'List of addresses reachable to the node.', 1),
-      col('OS-Image', 'string', 'OS Image reported by the node from /etc/os-release (e.g. Debian GNU/Linux 7 (wheezy)).', 1),
-      col('Kernel-Version', 'string', "Kernel Version reported by the node from 'uname -r' (e.g. 3.16.0-0.bpo.4-amd64).", 1),
-      col('Container-Runtime', 'string', 'ContainerRuntime Version reported by the node through runtime remote API (e.g. containerd://1.4.2).', 1),
+      col('Version', 'string', 'The kubelet version.'),
+      col('Internal-IP', 'string', "The node's internal address.", 1),
+      col('External-IP', 'string', "The node's external address.", 1),
+      col('OS-Image', 'string', 'The operating system the node reports.', 1),
+      col('Kernel-Version', 'string', 'The kernel version the node reports.', 1),
+      col('Container-Runtime', 'string', 'The container runtime and version the node reports.', 1),
     ],
     cells(o, now) {
       const node = asNode(o);

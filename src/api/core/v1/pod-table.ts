@@ -115,14 +115,14 @@ function wideCells(pod: V1Pod): string[] {
 export const podTable: TableDef = {
   columns: [
     NAME_COLUMN,
-    col('Ready', 'string', 'The aggregate readiness state of this pod for accepting traffic.'),
-    col('Status', 'string', 'The aggregate status of the containers in this pod.'),
-    col('Restarts', 'string', 'The number of times the containers in this pod have been restarted and when the last container in this pod has restarted.'),
+    col('Ready', 'string', 'Ready containers out of all containers.'),
+    col('Status', 'string', 'A summary of the pod and container states (Running, Pending, CrashLoopBackOff...).'),
+    col('Restarts', 'string', 'Container restarts, with the time since the last one.'),
     AGE_COLUMN,
-    col('IP', 'string', 'IP address allocated to the pod. Routable at least within the cluster. Empty if not yet allocated.', 1),
-    col('Node', 'string', 'NodeName is a request to schedule this pod onto a specific node.', 1),
-    col('Nominated Node', 'string', 'nominatedNodeName is set when this pod preempts other pods on the node, but it cannot be scheduled right away as preemption victims receive their graceful termination periods.', 1),
-    col('Readiness Gates', 'string', 'If specified, all readiness gates will be evaluated for pod readiness.', 1),
+    col('IP', 'string', 'The pod IP address.', 1),
+    col('Node', 'string', 'The node the pod is bound to.', 1),
+    col('Nominated Node', 'string', 'The node the scheduler nominated after preempting pods, if any.', 1),
+    col('Readiness Gates', 'string', 'Readiness gates whose condition is True, out of all gates.', 1),
   ],
   cells(obj: KubeObject, now: Date): unknown[] {
     const pod = asPod(obj);

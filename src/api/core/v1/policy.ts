@@ -139,8 +139,8 @@ export const resourceQuotaResource: ResourceDef = {
     columns: [
       NAME_COLUMN,
       AGE_COLUMN,
-      col('Request', 'string', 'Request represents a minimum amount of cpu/memory that a container may consume.'),
-      col('Limit', 'string', 'Limits control the maximum amount of cpu/memory that a container may use independent of contention on the node.'),
+      col('Request', 'string', 'The default and limit requests per resource the range sets.'),
+      col('Limit', 'string', 'The default and maximum limits per resource the range sets.'),
     ],
     cells: (o, now) => {
       const [req, lim] = quotaCells(asQuota(o));

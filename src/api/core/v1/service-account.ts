@@ -33,7 +33,7 @@ export const serviceAccountResource: ResourceDef = {
   schema: ServiceAccountSchema,
   generation: false,
   table: {
-    columns: [NAME_COLUMN, col('Secrets', 'string', 'Secrets is a list of the secrets in the same namespace that pods running using this ServiceAccount are allowed to use.'), AGE_COLUMN],
+    columns: [NAME_COLUMN, col('Secrets', 'string', 'How many secrets the service account lists.'), AGE_COLUMN],
     cells: (o: KubeObject, now) => [o.metadata.name ?? '', Array.isArray(o.secrets) ? o.secrets.length : 0, age(o, now)],
   },
 };

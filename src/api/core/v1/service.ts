@@ -564,12 +564,12 @@ export const serviceResource: ResourceDef = {
   table: {
     columns: [
       NAME_COLUMN,
-      col('Type', 'string', 'type determines how the Service is exposed.'),
-      col('Cluster-IP', 'string', 'clusterIP is the IP address of the service and is usually assigned randomly.'),
-      col('External-IP', 'string', 'externalIPs is a list of IP addresses for which nodes in the cluster will also accept traffic for this service.'),
-      col('Port(s)', 'string', 'The list of ports that are exposed by this service.'),
+      col('Type', 'string', 'How the service is exposed: ClusterIP, NodePort, LoadBalancer or ExternalName.'),
+      col('Cluster-IP', 'string', 'The virtual IP the service is reached at inside the cluster.'),
+      col('External-IP', 'string', 'Addresses outside the cluster the service answers on (load-balancer ingress or external IPs).'),
+      col('Port(s)', 'string', 'The service ports with their protocols (and node ports).'),
       AGE_COLUMN,
-      col('Selector', 'string', 'Route service traffic to pods with label keys and values matching this selector.', 1),
+      col('Selector', 'string', 'The labels choosing the pods that back the service.', 1),
     ],
     cells(o, now) {
       const svc = asService(o);

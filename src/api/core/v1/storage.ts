@@ -301,16 +301,16 @@ export const persistentVolumeResource: ResourceDef = {
   table: {
     columns: [
       NAME_COLUMN,
-      col('Capacity', 'string', "capacity is the description of the persistent volume's resources and capacity."),
-      col('Access Modes', 'string', 'accessModes contains all ways the volume can be mounted.'),
-      col('Reclaim Policy', 'string', 'persistentVolumeReclaimPolicy defines what happens to a persistent volume when released from its claim.'),
-      col('Status', 'string', 'phase indicates if a volume is available, bound to a claim, or released by a claim.'),
-      col('Claim', 'string', 'claimRef is part of a bi-directional binding between PersistentVolume and PersistentVolumeClaim.'),
-      col('StorageClass', 'string', 'StorageClass of the pv'),
-      col('VolumeAttributesClass', 'string', 'VolumeAttributesClass of the pv'),
-      col('Reason', 'string', 'reason is a brief CamelCase string that describes any failure and is meant for machine parsing and tidy display in the CLI.'),
+      col('Capacity', 'string', 'The storage size of the volume.'),
+      col('Access Modes', 'string', 'How the volume can be mounted (RWO, ROX, RWX, RWOP).'),
+      col('Reclaim Policy', 'string', 'What happens to the volume once its claim is released.'),
+      col('Status', 'string', 'The volume phase (Available, Bound, Released, Failed).'),
+      col('Claim', 'string', 'The namespace/name of the claim bound to the volume.'),
+      col('StorageClass', 'string', 'The storage class of the volume.'),
+      col('VolumeAttributesClass', 'string', 'The volume attributes class of the volume.'),
+      col('Reason', 'string', 'Why the volume is in its phase, if a reason is reported.'),
       AGE_COLUMN,
-      col('VolumeMode', 'string', 'volumeMode defines if a volume is intended to be used with a formatted filesystem or to remain in raw block state.', 1),
+      col('VolumeMode', 'string', 'Filesystem or Block.', 1),
     ],
     cells(o, now) {
       const pv = asPV(o);
@@ -366,14 +366,14 @@ export const persistentVolumeClaimResource: ResourceDef = {
   table: {
     columns: [
       NAME_COLUMN,
-      col('Status', 'string', 'phase represents the current phase of PersistentVolumeClaim.'),
-      col('Volume', 'string', 'volumeName is the binding reference to the PersistentVolume backing this claim.'),
-      col('Capacity', 'string', 'capacity represents the actual resources of the underlying volume.'),
-      col('Access Modes', 'string', 'accessModes contains the desired access modes the volume should have.'),
-      col('StorageClass', 'string', 'StorageClass of the pvc'),
-      col('VolumeAttributesClass', 'string', 'VolumeAttributesClass of the pvc'),
+      col('Status', 'string', 'The claim phase (Pending, Bound, Lost).'),
+      col('Volume', 'string', 'The name of the volume bound to the claim.'),
+      col('Capacity', 'string', 'The storage size of the bound volume.'),
+      col('Access Modes', 'string', 'How the bound volume can be mounted (RWO, ROX, RWX, RWOP).'),
+      col('StorageClass', 'string', 'The storage class the claim asks for.'),
+      col('VolumeAttributesClass', 'string', 'The volume attributes class the claim asks for.'),
       AGE_COLUMN,
-      col('VolumeMode', 'string', 'volumeMode defines what type of volume is required by the claim.', 1),
+      col('VolumeMode', 'string', 'Filesystem or Block.', 1),
     ],
     cells(o, now) {
       const pvc = asPVC(o);

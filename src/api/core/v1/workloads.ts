@@ -125,13 +125,13 @@ export const replicationControllerResource: ResourceDef = {
   table: {
     columns: [
       NAME_COLUMN,
-      col('Desired', 'integer', 'Replicas is the number of desired replicas.'),
-      col('Current', 'integer', 'Replicas is the most recently observed number of replicas.'),
-      col('Ready', 'integer', 'The number of ready replicas for this replication controller.'),
+      col('Desired', 'integer', 'The replica count the controller asks for.'),
+      col('Current', 'integer', 'Pods the controller owns now (status.replicas).'),
+      col('Ready', 'integer', "The controller's pods that are ready."),
       AGE_COLUMN,
-      col('Containers', 'string', 'Names of each container in the template.', 1),
-      col('Images', 'string', 'Images referenced by each container in the template.', 1),
-      col('Selector', 'string', 'Selector is a label query over pods that should match the Replicas count.', 1),
+      col('Containers', 'string', "The names of the pod template's containers.", 1),
+      col('Images', 'string', "The images of the pod template's containers.", 1),
+      col('Selector', 'string', 'The label selector choosing the pods the controller counts.', 1),
     ],
     cells(o, now) {
       const rc = asRC(o);
@@ -164,9 +164,9 @@ export const podTemplateResource: ResourceDef = {
   table: {
     columns: [
       NAME_COLUMN,
-      col('Containers', 'string', 'Names of each container in the template.'),
-      col('Images', 'string', 'Images referenced by each container in the template.'),
-      col('Pod Labels', 'string', 'The labels for the pod template.'),
+      col('Containers', 'string', "The names of the template's containers."),
+      col('Images', 'string', "The images of the template's containers."),
+      col('Pod Labels', 'string', "The labels of the template's pods."),
     ],
     cells(o) {
       const [names, images] = containerCells(asPT(o).template);
