@@ -16,23 +16,40 @@ function deepClone<T>(v: T): T {
   return JSON.parse(JSON.stringify(v)) as T;
 }
 
+/** What a status or finalize write of `next` stores: live, with only that part (and metadata) from `next`. */
+function storedPart(subresource: 'status' | 'finalize', live: KubeObject, next: KubeObject): KubeObject {
+  const out = deepClone(live);
+  out.metadata = deepClone(next.metadata);
+  if (subresource === 'status') {
+    if (next['status'] === undefined) delete out['status'];
+    else out['status'] = deepClone(next['status']);
+  } else {
+    const spec = ((out['spec'] ??= {}) as Record<string, unknown>);
+    const wanted = ((next['spec'] ?? {}) as Record<string, unknown>)['finalizers'];
+    if (wanted === undefined) delete spec['finalizers'];
+    else spec['finalizers'] = deepClone(wanted);
+  }
+  return out;
+}
+
 /**
  * Sets `next.metadata.managedFields` for a non-apply write by `manager`. Ownership is computed on
  * a defaulted copy (upstream defaults while decoding, so defaulted fields belong to the writer);
- * `next` itself is only given its managedFields. Subresource writes are not recorded (yet).
+ * `next` itself is only given its managedFields. Writes of `status` and `finalize` (namespaces)
+ * are recorded with that subresource; other subresources (binding...) are not.
  */
 export function recordUpdate(def: ResourceDef, subresource: string, now: Date, live: KubeObject | undefined, next: KubeObject, manager: string): void {
-  // The store keeps the old metadata on status and finalize writes, so an entry made here would be
-  // dropped anyway: not computed until the store carries managedFields through. Scale writes are
-  // stored as main-resource writes, so theirs stays.
-  if (subresource !== '' && subresource !== 'scale') return;
-  let copy = deepClone(next);
+  // status and finalize writes change only their part (the store keeps the rest from live), so
+  // ownership is computed on what will be stored, as upstream's reset fields: the writer of a
+  // status does not own the spec it happened to send.
+  if (subresource !== '' && subresource !== 'scale' && subresource !== 'status' && subresource !== 'finalize') return;
+  let copy = live && (subresource === 'status' || subresource === 'finalize') ? storedPart(subresource, live, next) : deepClone(next);
   try {
     applyDefaults(copy, def.schema);
     def.strategy?.defaults?.(copy);
   } catch {
     // Defaulting runs again in the write pipeline, which reports its errors: track undefaulted.
-    copy = deepClone(next);
+    copy = live && (subresource === 'status' || subresource === 'finalize') ? storedPart(subresource, live, next) : deepClone(next);
   }
   try {
     trackUpdate({ def, subresource, now }, live, copy, manager);

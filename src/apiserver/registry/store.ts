@@ -445,6 +445,13 @@ export class ResourceStore {
         else obj['status'] = deepClone(old['status']);
       }
     }
+    if (subresource === 'status' || subresource === 'finalize') {
+      // As upstream's status strategies: metadata stays the old one except managedFields, which
+      // carry the field manager's entry for this writer.
+      const mf = input.metadata?.managedFields;
+      if (mf === undefined) delete obj.metadata.managedFields;
+      else obj.metadata.managedFields = mf;
+    }
     const m = (obj.metadata ??= {});
     const o = old.metadata;
     m.name = o.name;

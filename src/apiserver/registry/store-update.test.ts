@@ -4,7 +4,8 @@ import { startTestServer, type TestServer } from '../testing/test-server.js';
 import { builtinResources } from '../../api/builtin.js';
 
 // metadata.generation is compared after defaulting, as upstream's PrepareForUpdate (which runs
-// after decoding and defaulting): dropping a defaulted value is no spec change.
+// after decoding and defaulting): dropping a defaulted value is no spec change. Status writes keep
+// their writer's managedFields entry (subresource "status").
 
 let srv: TestServer;
 before(async () => {
@@ -48,4 +49,35 @@ test('a write that only drops defaulted values does not bump generation; a real 
   assert.equal(gen(real), 2);
   const again = await srv.request('PATCH', `${DEPLOYS}/gen`, { spec: { revisionHistoryLimit: 5 } }, { 'content-type': 'application/merge-patch+json' });
   assert.equal(gen(again), 3);
+});
+
+test('status writes keep the field manager entry of their writer (subresource status); a spec apply by another manager does not conflict', async () => {
+  const name = 'mf';
+  const c = await srv.request('POST', DEPLOYS, { ...deployment(), metadata: { name } });
+  assert.equal(c.status, 201, c.text);
+  const st = await srv.request(
+    'PATCH',
+    `${DEPLOYS}/${name}/status?fieldManager=x`,
+    { status: { replicas: 1, observedGeneration: 1 } },
+    { 'content-type': 'application/merge-patch+json' },
+  );
+  assert.equal(st.status, 200, st.text);
+  type MF = { manager: string; operation: string; subresource?: string }[];
+  const entries = st.json<{ metadata: { managedFields: MF } }>().metadata.managedFields;
+  const x = entries.find((e) => e.manager === 'x');
+  assert.ok(x, JSON.stringify(entries));
+  assert.equal(x.operation, 'Update');
+  assert.equal(x.subresource, 'status');
+  const got = await srv.request('GET', `${DEPLOYS}/${name}`);
+  assert.ok(got.json<{ metadata: { managedFields: MF } }>().metadata.managedFields.some((e) => e.manager === 'x' && e.subresource === 'status'));
+  const applied = await srv.request(
+    'PATCH',
+    `${DEPLOYS}/${name}?fieldManager=y`,
+    { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name, labels: { team: 'a' } }, spec: { minReadySeconds: 5 } },
+    { 'content-type': 'application/apply-patch+yaml' },
+  );
+  assert.equal(applied.status, 200, applied.text);
+  const after = applied.json<{ metadata: { managedFields: MF } }>().metadata.managedFields;
+  assert.ok(after.some((e) => e.manager === 'x' && e.subresource === 'status'));
+  assert.ok(after.some((e) => e.manager === 'y' && e.operation === 'Apply'));
 });
