@@ -66,12 +66,12 @@ export const AnalysisTemplateRef = s.object({
 
 export const Condition = s.object(
   {
-    type: str('Type of deployment condition.'),
-    status: str('Phase of the condition, one of True, False, Unknown.'),
-    lastUpdateTime: s.dateTime({ description: 'The last time this condition was updated.' }),
-    lastTransitionTime: s.dateTime({ description: 'Last time the condition transitioned from one status to another.' }),
-    reason: str('The reason for the condition\'s last transition.'),
-    message: str('A human readable message indicating details about the transition.'),
+    type: str('The kind of condition.'),
+    status: str('True, False or Unknown.'),
+    lastUpdateTime: s.dateTime({ description: 'When the condition was last written.' }),
+    lastTransitionTime: s.dateTime({ description: 'When the condition last changed status.' }),
+    reason: str('A short machine-readable cause of the last status change.'),
+    message: str('Details of the last status change, for people.'),
   },
   { required: ['lastTransitionTime', 'lastUpdateTime', 'message', 'reason', 'status', 'type'] },
 );

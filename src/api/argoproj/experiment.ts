@@ -10,10 +10,10 @@ export const ExperimentSpec = s.object(
       s.object(
         {
           name: str('Name is a name for this template group'),
-          replicas: i32('Number of desired pods. This is a pointer to distinguish between explicit zero and not specified. Defaults to 1.'),
-          minReadySeconds: i32('Minimum number of seconds for which a newly created pod should be ready without any of its container crashing, for it to be considered available. Defaults to 0 (pod will be considered available as soon as it is ready)'),
+          replicas: i32('How many pods of this template to run (1 when unset).'),
+          minReadySeconds: i32('Seconds a new pod must stay ready before it counts as available (0 when unset).'),
           selector: s.withOpts(LabelSelector, { description: 'Label selector for pods. Existing ReplicaSets whose pods are selected by this will be the ones affected by this experiment. It must match the pod template\'s labels. Each selector must be unique to the other selectors in the other templates' }),
-          template: s.withOpts(PodTemplateSpec, { description: 'Template describes the pods that will be created.' }),
+          template: s.withOpts(PodTemplateSpec, { description: 'The pods this template runs.' }),
           service: s.object({ name: str('Name of the experiment service') }, { description: 'TemplateService describes how a service should be generated for template' }),
         },
         { required: ['name', 'selector', 'template'] },

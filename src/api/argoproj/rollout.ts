@@ -183,14 +183,14 @@ const CanaryStrategy = s.object(
 
 export const RolloutSpec = s.object(
   {
-    replicas: i32('Number of desired pods. This is a pointer to distinguish between explicit zero and not specified. Defaults to 1.'),
+    replicas: i32('How many pods the rollout runs (1 when unset).'),
     selector: s.withOpts(LabelSelector, { description: 'Label selector for pods. Existing ReplicaSets whose pods are selected by this will be the ones affected by this rollout. It must match the pod template\'s labels.' }),
-    template: s.withOpts(PodTemplateSpec, { description: 'Template describes the pods that will be created.' }),
+    template: s.withOpts(PodTemplateSpec, { description: 'The pods the rollout runs.' }),
     workloadRef: s.object(
       { apiVersion: str('API Version of the referent'), kind: str('Kind of the referent'), name: str('Name of the referent'), scaleDown: str('Automatically scale down deployment') },
       { description: 'WorkloadRef holds a references to a workload that provides Pod template' },
     ),
-    minReadySeconds: i32('Minimum number of seconds for which a newly created pod should be ready without any of its container crashing, for it to be considered available. Defaults to 0 (pod will be considered available as soon as it is ready)'),
+    minReadySeconds: i32('Seconds a new pod must stay ready before it counts as available (0 when unset).'),
     revisionHistoryLimit: i32('The number of old ReplicaSets to retain. If unspecified, will retain 10 old ReplicaSets'),
     paused: s.bool({ description: 'Paused pauses the rollout at its current step.' }),
     strategy: s.object({ blueGreen: BlueGreenStrategy, canary: CanaryStrategy }, { description: 'The deployment strategy to use to replace existing pods with new ones. +optional' }),

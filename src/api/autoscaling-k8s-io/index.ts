@@ -15,11 +15,11 @@ export const VerticalPodAutoscalerSpec = s.object(
   {
     targetRef: s.object(
       {
-        apiVersion: s.string({ description: 'apiVersion is the API version of the referent' }),
-        kind: s.string({ description: 'kind is the kind of the referent; More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds' }),
-        name: s.string({ description: 'name is the name of the referent; More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#names' }),
+        apiVersion: s.string({ description: 'API version of the target workload.' }),
+        kind: s.string({ description: 'Kind of the target workload, e.g. Deployment.' }),
+        name: s.string({ description: 'Name of the target workload.' }),
       },
-      { required: ['kind', 'name'], 'x-kubernetes-map-type': 'atomic', description: 'TargetRef points to the controller managing the set of pods for the autoscaler to control - e.g. Deployment, StatefulSet.' },
+      { required: ['kind', 'name'], 'x-kubernetes-map-type': 'atomic', description: 'The workload (Deployment, StatefulSet...) whose pods the autoscaler sizes.' },
     ),
     updatePolicy: s.object(
       {
@@ -86,11 +86,11 @@ export const VerticalPodAutoscalerStatus = s.object(
     conditions: s.array(
       s.object(
         {
-          type: s.string({ description: 'type describes the current condition' }),
-          status: s.string({ description: 'status is the status of the condition (True, False, Unknown)' }),
-          lastTransitionTime: s.dateTime({ description: 'lastTransitionTime is the last time the condition transitioned from one status to another' }),
-          reason: s.string({ description: "reason is the reason for the condition's last transition." }),
-          message: s.string({ description: 'message is a human-readable explanation containing details about the transition' }),
+          type: s.string({ description: 'The kind of condition.' }),
+          status: s.string({ description: 'True, False or Unknown.' }),
+          lastTransitionTime: s.dateTime({ description: 'When the condition last changed status.' }),
+          reason: s.string({ description: 'A short machine-readable cause of the last status change.' }),
+          message: s.string({ description: 'Details of the last status change, for people.' }),
         },
         { required: ['status', 'type'] },
       ),

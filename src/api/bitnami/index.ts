@@ -17,10 +17,10 @@ export const SealedSecretSpec = s.object(
       {
         metadata: s.looseObject(
           { name: s.string(), namespace: s.string(), labels, annotations: labels, finalizers: s.array(s.string()) },
-          { nullable: true, description: "Standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata" },
+          { nullable: true, description: 'Metadata given to the Secret the controller creates.' },
         ),
-        type: s.string({ description: 'Used to facilitate programmatic handling of secret data. More info: https://kubernetes.io/docs/concepts/configuration/secret/#secret-types' }),
-        immutable: s.bool({ description: 'Immutable, if set to true, ensures that data stored in the Secret cannot be updated (only object metadata can be modified). If not set to true, the field can be modified at any time. Defaulted to nil.' }),
+        type: s.string({ description: 'The type of the Secret the controller creates.' }),
+        immutable: s.bool({ description: 'Makes the created Secret immutable when true.' }),
         data: s.map(s.string(), { nullable: true, description: 'Keys that should be templated using decrypted data.' }),
       },
       { description: 'Template defines the structure of the Secret that will be created from this sealed secret.' },
@@ -39,10 +39,10 @@ export const SealedSecretStatus = s.object(
         {
           type: s.string({ description: 'Type of condition for a sealed secret. Valid value: "Synced"' }),
           status: s.string({ description: 'Status of the condition for a sealed secret. Valid values for "Synced": "True", "False", or "Unknown".' }),
-          lastTransitionTime: s.dateTime({ description: 'Last time the condition transitioned from one status to another.' }),
-          lastUpdateTime: s.dateTime({ description: 'The last time this condition was updated.' }),
-          reason: s.string({ description: "The reason for the condition's last transition." }),
-          message: s.string({ description: 'A human readable message indicating details about the transition.' }),
+          lastTransitionTime: s.dateTime({ description: 'When the condition last changed status.' }),
+          lastUpdateTime: s.dateTime({ description: 'When the condition was last written.' }),
+          reason: s.string({ description: 'A short machine-readable cause of the last status change.' }),
+          message: s.string({ description: 'Details of the last status change, for people.' }),
         },
         { required: ['status', 'type'] },
       ),
