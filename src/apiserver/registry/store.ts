@@ -447,10 +447,10 @@ export class ResourceStore {
     }
     if (subresource === 'status' || subresource === 'finalize') {
       // As upstream's status strategies: metadata stays the old one except managedFields, which
-      // carry the field manager's entry for this writer.
+      // carry the field manager's entry for this writer; a write without any keeps the stored ones
+      // (as upstream's field manager treats absent managedFields).
       const mf = input.metadata?.managedFields;
-      if (mf === undefined) delete obj.metadata.managedFields;
-      else obj.metadata.managedFields = mf;
+      if (mf !== undefined) obj.metadata.managedFields = mf;
     }
     const m = (obj.metadata ??= {});
     const o = old.metadata;
