@@ -191,6 +191,7 @@ const ExternalSecretStatus = s.object(
     conditions: s.array(s.object({ type: s.string(), status: s.string(), reason: s.string(), message: s.string(), lastTransitionTime: s.dateTime() }, { required: ['status', 'type'] })),
     binding: s.object({ name: s.string({ default: '' }) }, { 'x-kubernetes-map-type': 'atomic', description: 'Binding represents a servicebinding.io Provisioned Service reference to the secret' }),
   },
+  { description: 'What the controller last observed: when it synced the target Secret, and whether that worked.' },
 );
 
 interface KindSpec {
@@ -198,13 +199,15 @@ interface KindSpec {
   plural: string;
   shortNames: string[];
   namespaced: boolean;
+  /** The kind's own description (our words; no installed package documents the ESO CRDs). */
+  description: string;
   spec: Schema;
   status: Schema;
   columns: PrinterColumn[];
 }
 
 function esoKind(k: KindSpec): ResourceDef {
-  const schema = kindSchema(`io.external-secrets.${VERSION}.${k.kind}`, { group: GROUP, version: VERSION, kind: k.kind }, { spec: k.spec, status: k.status });
+  const schema = kindSchema(`io.external-secrets.${VERSION}.${k.kind}`, { group: GROUP, version: VERSION, kind: k.kind }, { spec: k.spec, status: k.status }, { description: k.description });
   return {
     group: GROUP,
     version: VERSION,
@@ -230,6 +233,7 @@ const ready = (what: string): PrinterColumn[] => [
 
 export const secretStore = esoKind({
   kind: 'SecretStore',
+  description: 'A namespaced connection to an external secret manager (Vault, AWS, GCP, Azure...): which provider, where, and how to authenticate. ExternalSecrets in the same namespace read through it.',
   plural: 'secretstores',
   shortNames: ['ss'],
   namespaced: true,
@@ -240,6 +244,7 @@ export const secretStore = esoKind({
 
 export const clusterSecretStore = esoKind({
   kind: 'ClusterSecretStore',
+  description: 'A cluster-wide SecretStore: a connection to an external secret manager that ExternalSecrets in any (selected) namespace can read through.',
   plural: 'clustersecretstores',
   shortNames: ['css'],
   namespaced: false,
@@ -250,6 +255,7 @@ export const clusterSecretStore = esoKind({
 
 export const externalSecret = esoKind({
   kind: 'ExternalSecret',
+  description: 'Names values kept in an external secret manager and the store to read them from; the controller copies them into a Kubernetes Secret and refreshes it periodically.',
   plural: 'externalsecrets',
   shortNames: ['es'],
   namespaced: true,

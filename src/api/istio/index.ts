@@ -30,6 +30,8 @@ interface KindSpec {
   plural: string;
   shortNames: string[];
   categories: string[];
+  /** The kind's own description (our words; no installed package documents Istio's CRDs). */
+  description: string;
   spec: Schema;
   columns: PrinterColumn[];
 }
@@ -40,7 +42,7 @@ function idPrefix(group: string): string {
 }
 
 function istioKind(k: KindSpec, version: string): ResourceDef {
-  const schema = kindSchema(`${idPrefix(k.group)}.${version}.${k.kind}`, { group: k.group, version, kind: k.kind }, { spec: k.spec, status: STATUS });
+  const schema = kindSchema(`${idPrefix(k.group)}.${version}.${k.kind}`, { group: k.group, version, kind: k.kind }, { spec: k.spec, status: STATUS }, { description: k.description });
   return {
     group: k.group,
     version,
@@ -66,6 +68,7 @@ const kinds: KindSpec[] = [
   {
     group: NETWORKING,
     kind: 'DestinationRule',
+    description: 'Traffic policy for a service once routing has chosen it: load balancing, connection pools, outlier detection, TLS, and named subsets of its endpoints.',
     plural: 'destinationrules',
     shortNames: ['dr'],
     categories: NET_CATEGORIES,
@@ -75,6 +78,7 @@ const kinds: KindSpec[] = [
   {
     group: NETWORKING,
     kind: 'Gateway',
+    description: 'A load balancer at the edge of the mesh: the ports, protocols, hosts and TLS settings it accepts traffic for.',
     plural: 'gateways',
     shortNames: ['gw'],
     categories: NET_CATEGORIES,
@@ -84,6 +88,7 @@ const kinds: KindSpec[] = [
   {
     group: NETWORKING,
     kind: 'ServiceEntry',
+    description: 'Adds a service to Istio\'s service registry, typically one outside the mesh, so that mesh traffic can be routed to it.',
     plural: 'serviceentries',
     shortNames: ['se'],
     categories: NET_CATEGORIES,
@@ -98,6 +103,7 @@ const kinds: KindSpec[] = [
   {
     group: NETWORKING,
     kind: 'VirtualService',
+    description: 'Routing rules for traffic to a set of hosts: match requests and send them to destinations, with retries, timeouts, rewrites and fault injection.',
     plural: 'virtualservices',
     shortNames: ['vs'],
     categories: NET_CATEGORIES,
@@ -111,6 +117,7 @@ const kinds: KindSpec[] = [
   {
     group: SECURITY,
     kind: 'AuthorizationPolicy',
+    description: 'Access control for workloads in the mesh: allows, denies or audits requests that match its rules (sources, operations, conditions).',
     plural: 'authorizationpolicies',
     shortNames: ['ap'],
     categories: ['istio-io', 'security-istio-io'],
