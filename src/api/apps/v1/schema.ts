@@ -14,7 +14,7 @@ function conditionSchema(kind: string, withUpdateTime: boolean): Schema {
       status: s.string(),
       ...(withUpdateTime ? { lastUpdateTime: Time } : {}),
       lastTransitionTime: Time,
-      reason: s.string({ description: "The reason for the condition's last transition." }),
+      reason: s.string(),
       message: s.string(),
     },
     { id: `${P}.${kind}Condition`, required: ['type', 'status'] },
@@ -111,7 +111,7 @@ export const ReplicaSetSchema: Schema = kindSchema(`${P}.ReplicaSet`, gvk('Repli
 export const StatefulSetSpec = s.object(
   {
     replicas: s.int32({ description: 'replicas is the desired number of replicas of the given Template. Defaults to 1.' }),
-    selector: s.withOpts(LabelSelector, { description: "selector is a label query over pods that should match the replica count. It must match the pod template's labels." }),
+    selector: LabelSelector,
     template: PodTemplateSpec,
     volumeClaimTemplates: s.array(PersistentVolumeClaimInline, { listType: 'atomic' }),
     serviceName: s.string(),

@@ -332,7 +332,7 @@ export const daemonSet: ResourceDef = {
       { name: 'Node Selector', type: 'string', description: 'The node selector of the daemon set\'s pod template.' },
       AGE_COLUMN,
       ...WIDE_POD_TEMPLATE_COLUMNS,
-      { name: 'Selector', type: 'string', priority: 1, description: "A label query over pods that are managed by the daemon set. Must match in order to be controlled. It must match the pod template's labels." },
+      { name: 'Selector', type: 'string', priority: 1, description: 'The label selector choosing the pods the daemon set manages.' },
     ],
     cells(obj, now) {
       const d = asDaemonSet(obj);

@@ -80,8 +80,8 @@ export const NodeSelectorRequirement = s.object(
 
 export const NodeSelectorTerm = s.object(
   {
-    matchExpressions: s.array(NodeSelectorRequirement, { listType: 'atomic', description: "A list of node selector requirements by node's labels." }),
-    matchFields: s.array(NodeSelectorRequirement, { listType: 'atomic', description: "A list of node selector requirements by node's fields." }),
+    matchExpressions: s.array(NodeSelectorRequirement, { listType: 'atomic' }),
+    matchFields: s.array(NodeSelectorRequirement, { listType: 'atomic' }),
   },
   { id: `${CORE}.NodeSelectorTerm`, 'x-kubernetes-map-type': 'atomic' },
 );

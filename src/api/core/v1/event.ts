@@ -15,7 +15,7 @@ export const EventSchema = kindSchema(
   { group: '', version: 'v1', kind: 'Event' },
   {
     involvedObject: { ...ObjectReference },
-    reason: s.string({ description: "This should be a short, machine understandable string that gives the reason for the transition into the object's current status." }),
+    reason: s.string(),
     message: s.string(),
     source: s.object({ component: s.string(), host: s.string() }, { id: `${CORE}.EventSource` }),
     firstTimestamp: { ...Time },

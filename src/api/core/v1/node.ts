@@ -20,7 +20,7 @@ export const NodeSpec = s.object(
     podCIDRs: s.array(s.string(), { strategy: 'merge', listType: 'set', description: 'The IP ranges assigned to the node for pod IPs (one per family).' }),
     providerID: s.string({ description: 'ID of the node assigned by the cloud provider: <ProviderName>://<ProviderSpecificNodeID>.' }),
     unschedulable: s.bool({ description: 'Unschedulable controls node schedulability of new pods. Default false.' }),
-    taints: s.array(Taint, { listType: 'atomic', description: "If specified, the node's taints." }),
+    taints: s.array(Taint, { listType: 'atomic' }),
     configSource: s.looseObject({}, { id: `${CORE}.NodeConfigSource`, description: 'Deprecated: no longer used by the kubelet.' }),
     externalID: s.string(),
   },

@@ -55,7 +55,7 @@ export const EnvVar = s.object(
   {
     name: s.string(),
     value: s.string({ description: 'Value, with $(VAR_NAME) references expanded. Defaults to "".' }),
-    valueFrom: withDesc(EnvVarSource, "Source for the environment variable's value. Cannot be used if value is not empty."),
+    valueFrom: EnvVarSource,
   },
   { id: id('EnvVar'), required: ['name'] },
 );
@@ -109,8 +109,8 @@ export const VolumeMount = s.object(
     name: s.string(),
     readOnly: s.bool(),
     recursiveReadOnly: s.string({ description: 'Whether read-only mounts should be handled recursively: Disabled, IfPossible, Enabled.' }),
-    mountPath: s.string({ description: "Path within the container at which the volume should be mounted. Must not contain ':'." }),
-    subPath: s.string({ description: "Path within the volume from which the container's volume should be mounted." }),
+    mountPath: s.string(),
+    subPath: s.string(),
     mountPropagation: s.string({ enum: ['Bidirectional', 'HostToContainer', 'None'], description: 'How mounts are propagated from the host to container and the other way around: None, HostToContainer, Bidirectional.' }),
     subPathExpr: s.string({ description: 'Expanded path within the volume; mutually exclusive with subPath.' }),
   },
@@ -162,10 +162,10 @@ export const SleepAction = s.object({ seconds: s.int64() }, { id: id('SleepActio
 
 export const Probe = s.object(
   {
-    exec: withDesc(ExecAction, 'Exec specifies a command to execute in the container.'),
-    httpGet: withDesc(HTTPGetAction, 'HTTPGet specifies an HTTP GET request to perform.'),
-    tcpSocket: withDesc(TCPSocketAction, 'TCPSocket specifies a connection to a TCP port.'),
-    grpc: withDesc(GRPCAction, 'GRPC specifies a GRPC HealthCheckRequest.'),
+    exec: ExecAction,
+    httpGet: HTTPGetAction,
+    tcpSocket: TCPSocketAction,
+    grpc: GRPCAction,
     initialDelaySeconds: s.int32({ description: 'Number of seconds after the container has started before probes are initiated.' }),
     timeoutSeconds: s.int32(),
     periodSeconds: s.int32(),
@@ -224,13 +224,13 @@ export const AppArmorProfile = s.object(
 );
 
 export const Capabilities = s.object(
-  { add: atomicStrings('Added capabilities'), drop: atomicStrings('Removed capabilities') },
+  { add: atomicStrings(), drop: atomicStrings() },
   { id: id('Capabilities') },
 );
 
 export const SecurityContext = s.object(
   {
-    capabilities: withDesc(Capabilities, 'The capabilities to add/drop when running containers.'),
+    capabilities: Capabilities,
     privileged: s.bool({ description: 'Run container in privileged mode. Defaults to false.' }),
     seLinuxOptions: SELinuxOptions,
     windowsOptions: WindowsSecurityContextOptions,
@@ -284,7 +284,7 @@ function containerFields(ephemeral: boolean): Record<string, Schema> {
     }),
     envFrom: s.array(EnvFromSource, { listType: 'atomic' }),
     env: s.array(EnvVar, { mergeKey: 'name', strategy: 'merge', listType: 'map', mapKeys: ['name'] }),
-    resources: withDesc(ResourceRequirements, 'Compute Resources required by this container.'),
+    resources: ResourceRequirements,
     resizePolicy: s.array(ContainerResizePolicy, { listType: 'atomic' }),
     restartPolicy: s.string({ description: 'Restart behavior of an individual container; only "Always" is allowed, for init containers (sidecars).' }),
     volumeMounts: s.array(VolumeMount, {
@@ -292,7 +292,6 @@ function containerFields(ephemeral: boolean): Record<string, Schema> {
       strategy: 'merge',
       listType: 'map',
       mapKeys: ['mountPath'],
-      description: "Pod volumes to mount into the container's filesystem.",
     }),
     volumeDevices: s.array(VolumeDevice, {
       mergeKey: 'devicePath',
@@ -300,14 +299,14 @@ function containerFields(ephemeral: boolean): Record<string, Schema> {
       listType: 'map',
       mapKeys: ['devicePath'],
     }),
-    livenessProbe: withDesc(Probe, 'Periodic probe of container liveness. Container will be restarted if the probe fails.'),
-    readinessProbe: withDesc(Probe, 'Periodic probe of container service readiness. Container will be removed from service endpoints if the probe fails.'),
-    startupProbe: withDesc(Probe, 'StartupProbe indicates that the Pod has successfully initialized.'),
-    lifecycle: withDesc(Lifecycle, 'Actions that the management system should take in response to container lifecycle events.'),
+    livenessProbe: Probe,
+    readinessProbe: Probe,
+    startupProbe: Probe,
+    lifecycle: Lifecycle,
     terminationMessagePath: s.string({ description: "Path at which the file to which the container's termination message will be written is mounted. Defaults to /dev/termination-log." }),
     terminationMessagePolicy: s.string({ enum: ['FallbackToLogsOnError', 'File'], description: 'Indicate how the termination message should be populated: File or FallbackToLogsOnError.' }),
     imagePullPolicy: s.string({ enum: ['Always', 'IfNotPresent', 'Never'], description: 'Image pull policy: Always, Never, IfNotPresent. Defaults to Always if :latest tag is specified, or IfNotPresent otherwise.' }),
-    securityContext: withDesc(SecurityContext, 'SecurityContext defines the security options the container should be run with.'),
+    securityContext: SecurityContext,
     stdin: s.bool(),
     stdinOnce: s.bool(),
     tty: s.bool({ description: 'Whether this container should allocate a TTY for itself.' }),
@@ -581,14 +580,14 @@ export const Toleration = s.object(
 );
 
 export const HostAlias = s.object(
-  { ip: s.string(), hostnames: atomicStrings('Hostnames for the above IP address.') },
+  { ip: s.string(), hostnames: atomicStrings() },
   { id: id('HostAlias'), required: ['ip'] },
 );
 
 export const PodDNSConfig = s.object(
   {
     nameservers: atomicStrings('A list of DNS name server IP addresses.'),
-    searches: atomicStrings('A list of DNS search domains for host-name lookup.'),
+    searches: atomicStrings(),
     options: s.array(s.object({ name: s.string(), value: s.string() }, { id: id('PodDNSConfigOption') }), { listType: 'atomic' }),
   },
   { id: id('PodDNSConfig') },
@@ -836,7 +835,7 @@ export const PodStatus = s.object(
 export const PodTemplateSpec = s.object(
   {
     metadata: ObjectMeta,
-    spec: withDesc(PodSpec, 'Specification of the desired behavior of the pod.'),
+    spec: PodSpec,
   },
   { id: id('PodTemplateSpec'), description: 'Data that describes a pod created from a template.' },
 );
@@ -845,7 +844,7 @@ export const PodSchema = kindSchema(
   id('Pod'),
   { group: '', version: 'v1', kind: 'Pod' },
   {
-    spec: withDesc(PodSpec, 'Specification of the desired behavior of the pod.'),
+    spec: PodSpec,
     status: withDesc(PodStatus, 'Most recently observed status of the pod. Read-only.'),
   },
   {},
@@ -854,14 +853,14 @@ export const PodSchema = kindSchema(
 export const PodTemplateSchema = kindSchema(
   id('PodTemplate'),
   { group: '', version: 'v1', kind: 'PodTemplate' },
-  { template: withDesc(PodTemplateSpec, 'Template defines the pods that will be created from this pod template.') },
+  { template: PodTemplateSpec },
   {},
 );
 
 export const BindingSchema = kindSchema(
   id('Binding'),
   { group: '', version: 'v1', kind: 'Binding' },
-  { target: withDesc(ObjectReference, 'The target object that you want to bind to the standard object.') },
+  { target: ObjectReference },
   { required: ['target'] },
 );
 
