@@ -58,7 +58,7 @@ export const VerticalPodAutoscalerSpec = s.object(
       description: 'Recommender responsible for generating recommendation for this object. List should be empty (then the default recommender will generate the recommendation) or contain exactly one recommender.',
     }),
   },
-  { required: ['targetRef'], description: 'Specification of the behavior of the autoscaler. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#spec-and-status.' },
+  { required: ['targetRef'], description: 'What the autoscaler manages: the target workload, how it applies recommendations, and per-container limits.' },
 );
 
 const recommendation = (description: string) => quantities(description);
