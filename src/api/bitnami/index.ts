@@ -21,24 +21,24 @@ export const SealedSecretSpec = s.object(
         ),
         type: s.string({ description: 'The type of the Secret the controller creates.' }),
         immutable: s.bool({ description: 'Makes the created Secret immutable when true.' }),
-        data: s.map(s.string(), { nullable: true, description: 'Keys that should be templated using decrypted data.' }),
+        data: s.map(s.string(), { nullable: true, description: 'Templated values for the created Secret, which may refer to the decrypted keys.' }),
       },
-      { description: 'Template defines the structure of the Secret that will be created from this sealed secret.' },
+      { description: 'Shape of the Secret the controller creates when it unseals this object.' },
     ),
-    data: s.bytes({ description: 'Data is deprecated and will be removed eventually. Use per-value EncryptedData instead.' }),
+    data: s.bytes({ description: 'Obsolete single encrypted blob; use encryptedData, which encrypts each value on its own.' }),
     encryptedData: { ...s.map(s.string()), 'x-kubernetes-preserve-unknown-fields': true },
   },
-  { required: ['encryptedData'], description: 'SealedSecretSpec is the specification of a SealedSecret.' },
+  { required: ['encryptedData'], description: 'The encrypted values and the template of the Secret to create from them.' },
 );
 
 export const SealedSecretStatus = s.object(
   {
-    observedGeneration: s.int64({ description: 'ObservedGeneration reflects the generation most recently observed by the sealed-secrets controller.' }),
+    observedGeneration: s.int64({ description: 'The generation of this object the controller last acted on.' }),
     conditions: s.array(
       s.object(
         {
-          type: s.string({ description: 'Type of condition for a sealed secret. Valid value: "Synced"' }),
-          status: s.string({ description: 'Status of the condition for a sealed secret. Valid values for "Synced": "True", "False", or "Unknown".' }),
+          type: s.string({ description: 'The kind of condition; the controller writes Synced.' }),
+          status: s.string({ description: 'True, False or Unknown.' }),
           lastTransitionTime: s.dateTime({ description: 'When the condition last changed status.' }),
           lastUpdateTime: s.dateTime({ description: 'When the condition was last written.' }),
           reason: s.string({ description: 'A short machine-readable cause of the last status change.' }),
@@ -46,15 +46,15 @@ export const SealedSecretStatus = s.object(
         },
         { required: ['status', 'type'] },
       ),
-      { description: 'Represents the latest available observations of a sealed secret\'s current state.' },
+      { description: 'What the controller last observed while unsealing this object.' },
     ),
   },
-  { description: 'SealedSecretStatus is the most recently observed status of the SealedSecret.' },
+  { description: 'What the controller last reported about this object.' },
 );
 
 const schema = kindSchema('com.bitnami.v1alpha1.SealedSecret', { group: 'bitnami.com', version: 'v1alpha1', kind: 'SealedSecret' }, { spec: SealedSecretSpec, status: SealedSecretStatus }, {
   required: ['spec'],
-  description: 'SealedSecret is the K8s representation of a "sealed Secret" - a regular k8s Secret that has been sealed (encrypted) using the controller\'s key.',
+  description: 'A Secret encrypted with the controller\'s public key, safe to store in git; the controller decrypts it into a regular Secret in the cluster.',
 });
 
 export const sealedSecret: ResourceDef = {
