@@ -23,39 +23,39 @@ export const VerticalPodAutoscalerSpec = s.object(
     ),
     updatePolicy: s.object(
       {
-        updateMode: s.enumOf(['Off', 'Initial', 'Recreate', 'InPlaceOrRecreate', 'Auto'], { description: 'Controls when autoscaler applies changes to the pod resources. The default is \'Auto\'.' }),
-        minReplicas: s.int32({ description: 'Minimal number of replicas which need to be alive for Updater to attempt pod eviction (pending other checks like PDB). Only positive values are allowed. Overrides global \'--min-replicas\' flag.' }),
+        updateMode: s.enumOf(['Off', 'Initial', 'Recreate', 'InPlaceOrRecreate', 'Auto'], { description: 'When the autoscaler may change pod resources: never (Off), at pod creation (Initial), or also on running pods (Recreate, InPlaceOrRecreate, Auto, the default).' }),
+        minReplicas: s.int32({ description: 'The updater evicts pods only while at least this many replicas are alive; positive, and takes precedence over the updater\'s --min-replicas flag.' }),
         evictionRequirements: s.array(
           s.object(
             {
-              resources: s.array(s.string(), { description: 'Resources is a list of one or more resources that the condition applies to.' }),
-              changeRequirement: s.enumOf(['TargetHigherThanRequests', 'TargetLowerThanRequests'], { description: 'EvictionChangeRequirement refers to the relationship between the new target recommendation for a Pod and its current requests.' }),
+              resources: s.array(s.string(), { description: 'The resources (such as cpu, memory) this requirement looks at.' }),
+              changeRequirement: s.enumOf(['TargetHigherThanRequests', 'TargetLowerThanRequests'], { description: 'Whether the new target must be above or below the pod\'s current requests.' }),
             },
             { required: ['changeRequirement', 'resources'] },
           ),
-          { description: 'EvictionRequirements is a list of EvictionRequirements that need to evaluate to true in order for a Pod to be evicted.' },
+          { description: 'Conditions that must all hold before the updater evicts a pod.' },
         ),
       },
-      { description: 'Describes the rules on how changes are applied to the pods. If not specified, all fields in the `PodUpdatePolicy` are set to their default values.' },
+      { description: 'How and when recommendations reach the pods; unset fields take their defaults.' },
     ),
     resourcePolicy: s.object(
       {
         containerPolicies: s.array(
           s.object({
-            containerName: s.string({ description: 'Name of the container or DefaultContainerResourcePolicy, in which case the policy is used by the containers that don\'t have their own policy specified.' }),
-            mode: s.enumOf(['Auto', 'Off'], { description: 'Whether autoscaler is enabled for the container. The default is "Auto".' }),
-            minAllowed: quantities('Specifies the minimal amount of resources that will be recommended for the container. The default is no minimum.'),
-            maxAllowed: quantities('Specifies the maximum amount of resources that will be recommended for the container. The default is no maximum.'),
-            controlledResources: s.array(s.string({ description: 'ResourceName is the name identifying various resources in a ResourceList.' }), { description: 'Specifies the type of recommendations that will be computed (and possibly applied) by VPA. If not specified, the default of [ResourceCPU, ResourceMemory] will be used.' }),
-            controlledValues: s.enumOf(['RequestsAndLimits', 'RequestsOnly'], { description: 'Specifies which resource values should be controlled. The default is "RequestsAndLimits".' }),
+            containerName: s.string({ description: 'The container this policy is for, or * for every container without a policy of its own.' }),
+            mode: s.enumOf(['Auto', 'Off'], { description: 'Off leaves this container alone; Auto (the default) lets the autoscaler size it.' }),
+            minAllowed: quantities('Lowest values the autoscaler may recommend for this container (no floor when unset).'),
+            maxAllowed: quantities('Highest values the autoscaler may recommend for this container (no ceiling when unset).'),
+            controlledResources: s.array(s.string({ description: 'A resource name such as cpu or memory.' }), { description: 'Which resources the autoscaler recommends and may set (cpu and memory when unset).' }),
+            controlledValues: s.enumOf(['RequestsAndLimits', 'RequestsOnly'], { description: 'Whether the autoscaler sets only requests, or requests and limits in proportion (the default).' }),
           }),
-          { description: 'Per-container resource policies.' },
+          { description: 'One policy per container, or one named * for the containers not listed.' },
         ),
       },
-      { description: 'Controls how the autoscaler computes recommended resources. The resource policy may be used to set constraints on the recommendations for individual containers. If any individual containers need to be excluded from getting the VPA recommendations, then it must be disabled explicitly by setting mode to "Off" under containerPolicies. If not specified, the autoscaler computes recommended resources for all containers in the pod, without additional constraints.' },
+      { description: 'Per-container bounds and opt-outs for the recommendations; without it every container is sized freely.' },
     ),
-    recommenders: s.array(s.object({ name: s.string({ description: 'Name of the recommender responsible for generating recommendation for this object.' }) }, { required: ['name'] }), {
-      description: 'Recommender responsible for generating recommendation for this object. List should be empty (then the default recommender will generate the recommendation) or contain exactly one recommender.',
+    recommenders: s.array(s.object({ name: s.string({ description: 'Name of the recommender to use.' }) }, { required: ['name'] }), {
+      description: 'Which recommender computes this object\'s recommendations: empty for the default one, or a single entry.',
     }),
   },
   { required: ['targetRef'], description: 'What the autoscaler manages: the target workload, how it applies recommendations, and per-container limits.' },
@@ -70,18 +70,18 @@ export const VerticalPodAutoscalerStatus = s.object(
         containerRecommendations: s.array(
           s.object(
             {
-              containerName: s.string({ description: 'Name of the container.' }),
-              target: recommendation('Recommended amount of resources. Observes ContainerResourcePolicy.'),
-              lowerBound: recommendation('Minimum recommended amount of resources. Observes ContainerResourcePolicy. This amount is not guaranteed to be sufficient for the application to operate in a stable way, however running with less resources is likely to have significant impact on performance/availability.'),
-              upperBound: recommendation('Maximum recommended amount of resources. Observes ContainerResourcePolicy. Any resources allocated beyond this value are likely wasted. This value may be larger than the maximum amount of application is actually capable of consuming.'),
-              uncappedTarget: recommendation('The most recent recommended resources target computed by the autoscaler for the controlled pods, based only on actual resource usage, not taking into account the ContainerResourcePolicy. May differ from the Recommendation if the actual resource usage causes the target to violate the ContainerResourcePolicy (lower than MinAllowed or higher that MaxAllowed). Used only as status indication, will not affect actual resource assignment.'),
+              containerName: s.string({ description: 'The container this recommendation is for.' }),
+              target: recommendation('The resources the autoscaler would give this container, within its policy bounds.'),
+              lowerBound: recommendation('Below this amount the container likely suffers; within policy bounds, and not a promise that it is enough.'),
+              upperBound: recommendation('Above this amount resources are probably wasted; within policy bounds.'),
+              uncappedTarget: recommendation('The target from observed usage alone, before policy bounds are applied; informational, never applied to pods.'),
             },
             { required: ['target'] },
           ),
-          { description: 'Resources recommended by the autoscaler for each container.' },
+          { description: 'One recommendation per container of the target\'s pods.' },
         ),
       },
-      { description: 'The most recently computed amount of resources recommended by the autoscaler for the controlled pods.' },
+      { description: 'The latest resource recommendation for the target\'s pods.' },
     ),
     conditions: s.array(
       s.object(
@@ -94,15 +94,15 @@ export const VerticalPodAutoscalerStatus = s.object(
         },
         { required: ['status', 'type'] },
       ),
-      { description: 'Conditions is the set of conditions required for this autoscaler to scale its target, and indicates whether or not those conditions are met.' },
+      { description: 'Whether the autoscaler can currently act on its target, and why not.' },
     ),
   },
-  { description: 'Current information about the autoscaler.' },
+  { description: 'What the autoscaler last computed and whether it can act.' },
 );
 
 const schema = kindSchema('io.k8s.autoscaling.v1.VerticalPodAutoscaler', { group: 'autoscaling.k8s.io', version: 'v1', kind: 'VerticalPodAutoscaler' }, { spec: VerticalPodAutoscalerSpec, status: VerticalPodAutoscalerStatus }, {
   required: ['spec'],
-  description: 'VerticalPodAutoscaler is the configuration for a vertical pod autoscaler, which automatically manages pod resources based on historical and real time resource utilization.',
+  description: 'Sets the CPU and memory requests of a workload\'s pods from their observed usage.',
 });
 
 export const verticalPodAutoscaler: ResourceDef = {
