@@ -8,65 +8,65 @@ const strings = (description: string): Schema => s.array(s.string(), { descripti
 
 const PolicyTargetReference = s.object(
   {
-    group: s.string({ description: 'group is the group of the target resource.', maxLength: 253 }),
-    kind: s.string({ description: 'kind is kind of the target resource.', maxLength: 63, minLength: 1 }),
-    name: s.string({ description: 'name is the name of the target resource.', maxLength: 253, minLength: 1 }),
-    namespace: s.string({ description: 'namespace is the namespace of the referent.' }),
+    group: s.string({ description: 'API group of the resource the policy is attached to.', maxLength: 253 }),
+    kind: s.string({ description: 'Kind of the resource the policy is attached to.', maxLength: 63, minLength: 1 }),
+    name: s.string({ description: 'Name of the resource the policy is attached to.', maxLength: 253, minLength: 1 }),
+    namespace: s.string({ description: 'Namespace of that resource.' }),
   },
-  { required: ['kind', 'name'], description: 'Optional. The targetRef specifies the gateway the policy should be applied to.' },
+  { required: ['kind', 'name'], description: 'A single resource (such as a Gateway) the policy is attached to, instead of a workload selector.' },
 );
 
 const Source = s.object({
-  principals: strings('Optional. A list of peer identities derived from the peer certificate.'),
-  notPrincipals: strings('Optional. A list of negative match of peer identities.'),
-  requestPrincipals: strings('Optional. A list of request identities derived from the JWT.'),
-  notRequestPrincipals: strings('Optional. A list of negative match of request identities.'),
-  namespaces: strings('Optional. A list of namespaces derived from the peer certificate.'),
-  notNamespaces: strings('Optional. A list of negative match of namespaces.'),
-  serviceAccounts: s.array(s.string(), { description: 'Optional. A list of Kubernetes service accounts derived from the peer certificate.', maxItems: 16 }),
-  notServiceAccounts: s.array(s.string(), { description: 'Optional. A list of negative match of service accounts.', maxItems: 16 }),
-  ipBlocks: strings('Optional. A list of IP blocks, populated from the source address of the IP packet.'),
-  notIpBlocks: strings('Optional. A list of negative match of IP blocks.'),
-  remoteIpBlocks: strings('Optional. A list of IP blocks, populated from X-Forwarded-For header or proxy protocol.'),
-  notRemoteIpBlocks: strings('Optional. A list of negative match of remote IP blocks.'),
+  principals: strings('Mutual-TLS peer identities the request may come from.'),
+  notPrincipals: strings('Mutual-TLS peer identities the request must not come from.'),
+  requestPrincipals: strings('JWT request identities (issuer/subject) the request may carry.'),
+  notRequestPrincipals: strings('JWT request identities the request must not carry.'),
+  namespaces: strings('Namespaces of the calling workload, taken from its mutual-TLS identity.'),
+  notNamespaces: strings('Caller namespaces that do not match.'),
+  serviceAccounts: s.array(s.string(), { description: 'Service accounts of the calling workload, taken from its mutual-TLS identity.', maxItems: 16 }),
+  notServiceAccounts: s.array(s.string(), { description: 'Caller service accounts that do not match.', maxItems: 16 }),
+  ipBlocks: strings('Addresses or CIDR ranges matched against the packet source address.'),
+  notIpBlocks: strings('Packet source ranges that do not match.'),
+  remoteIpBlocks: strings('Addresses or CIDR ranges matched against the original client address (X-Forwarded-For or PROXY protocol).'),
+  notRemoteIpBlocks: strings('Original client ranges that do not match.'),
 });
 
 const Operation = s.object({
-  hosts: strings('Optional. A list of hosts as specified in the HTTP request.'),
-  notHosts: strings('Optional. A list of negative match of hosts as specified in the HTTP request.'),
-  ports: strings('Optional. A list of ports as specified in the connection.'),
-  notPorts: strings('Optional. A list of negative match of ports as specified in the connection.'),
-  methods: strings('Optional. A list of methods as specified in the HTTP request.'),
-  notMethods: strings('Optional. A list of negative match of methods as specified in the HTTP request.'),
-  paths: strings('Optional. A list of paths as specified in the HTTP request.'),
-  notPaths: strings('Optional. A list of negative match of paths.'),
+  hosts: strings('Request hosts (Host/authority) that match.'),
+  notHosts: strings('Request hosts that do not match.'),
+  ports: strings('Destination ports that match.'),
+  notPorts: strings('Destination ports that do not match.'),
+  methods: strings('HTTP methods that match (for gRPC, always POST).'),
+  notMethods: strings('HTTP methods that do not match.'),
+  paths: strings('Request paths that match (exact, prefix* or *suffix).'),
+  notPaths: strings('Request paths that do not match.'),
 });
 
 export const AuthorizationPolicySpec = s.object(
   {
-    selector: s.object({ matchLabels: s.map(s.string(), { description: 'One or more labels that indicate a specific set of pods/VMs on which a policy should be applied.' }) }, { description: 'Optional. The selector decides where to apply the authorization policy.' }),
+    selector: s.object({ matchLabels: s.map(s.string(), { description: 'Labels a workload (pod or VM) must carry for the policy to apply to it.' }) }, { description: 'Which workloads in the namespace the policy covers; all of them when unset.' }),
     targetRef: PolicyTargetReference,
-    targetRefs: s.array(PolicyTargetReference, { description: 'Optional. The targetRefs specifies a list of resources the policy should be applied to.', maxItems: 16 }),
+    targetRefs: s.array(PolicyTargetReference, { description: 'Resources (such as Gateways) the policy is attached to, instead of a workload selector.', maxItems: 16 }),
     rules: s.array(
       s.object({
-        from: s.array(s.object({ source: Source }), { description: 'Optional. from specifies the source of a request.' }),
-        to: s.array(s.object({ operation: Operation }), { description: 'Optional. to specifies the operation of a request.' }),
+        from: s.array(s.object({ source: Source }), { description: 'Conditions on who sends the request; any entry may match.' }),
+        to: s.array(s.object({ operation: Operation }), { description: 'Conditions on what the request does; any entry may match.' }),
         when: s.array(
           s.object(
             {
-              key: s.string({ description: 'The name of an Istio attribute.' }),
-              values: strings('Optional. A list of allowed values for the attribute.'),
-              notValues: strings('Optional. A list of negative match of values for the attribute.'),
+              key: s.string({ description: 'The request attribute to test, e.g. request.headers[x-user].' }),
+              values: strings('Values of the attribute that match.'),
+              notValues: strings('Values of the attribute that do not match.'),
             },
             { required: ['key'] },
           ),
-          { description: 'Optional. when specifies a list of additional conditions of a request.' },
+          { description: 'Further conditions on request attributes; all must hold.' },
         ),
       }),
-      { description: 'Optional. A list of rules to match the request.', maxItems: 512 },
+      { description: 'Rules a request is checked against; the action applies when any of them matches.', maxItems: 512 },
     ),
-    action: s.enumOf(['ALLOW', 'DENY', 'AUDIT', 'CUSTOM'], { description: 'Optional. The action to take if the request is matched with the rules. Default is ALLOW if not specified.' }),
-    provider: s.object({ name: s.string({ description: 'Specifies the name of the extension provider.' }) }, { description: 'Specifies detailed configuration of the CUSTOM action.' }),
+    action: s.enumOf(['ALLOW', 'DENY', 'AUDIT', 'CUSTOM'], { description: 'What happens to a request that matches a rule: ALLOW (when unset), DENY, AUDIT or CUSTOM.' }),
+    provider: s.object({ name: s.string({ description: 'The extension provider, as named in the mesh config.' }) }, { description: 'The external authorizer a CUSTOM policy delegates to.' }),
   },
-  { description: 'Configuration for access control on workloads. See more details at: https://istio.io/docs/reference/config/security/authorization-policy.html' },
+  { description: 'Which requests to the selected workloads are allowed, denied or audited.' },
 );
