@@ -21,16 +21,16 @@ const secretKey = (description: string): Schema => str(description, { maxLength:
 
 const SecretKeySelector = s.object(
   {
-    name: str('The name of the Secret resource being referred to.'),
-    namespace: str('Namespace of the resource being referred to. Ignored if referent is not cluster-scoped. cluster-scoped defaults to the namespace of the referent.'),
-    key: str('The key of the entry in the Secret resource\'s `data` field to be used. Some instances of this field may be defaulted, in others it may be required.'),
+    name: str('Name of the Secret.'),
+    namespace: str('Namespace of the referenced object; only honoured from a ClusterSecretStore, otherwise the referring object\'s own namespace is used.'),
+    key: str('Which entry of the Secret\'s data to read.'),
   },
 );
 const ServiceAccountSelector = s.object(
   {
-    name: str('The name of the ServiceAccount resource being referred to.'),
-    namespace: str('Namespace of the resource being referred to. Ignored if referent is not cluster-scoped. cluster-scoped defaults to the namespace of the referent.'),
-    audiences: s.array(s.string(), { description: 'Audience specifies the `aud` claim for the service account token If the service account uses a well-known annotation for e.g. IRSA or GCP Workload Identity then this audiences will be appended to the list' }),
+    name: str('Name of the ServiceAccount.'),
+    namespace: str('Namespace of the referenced object; only honoured from a ClusterSecretStore, otherwise the referring object\'s own namespace is used.'),
+    audiences: s.array(s.string(), { description: 'Audiences (`aud` claim) requested for the ServiceAccount token, added to any implied by cloud workload-identity annotations.' }),
   },
   { required: ['name'] },
 );
@@ -40,46 +40,46 @@ const VaultProvider = s.object(
   {
     auth: s.object(
       {
-        tokenSecretRef: s.withOpts(SecretKeySelector, { description: 'TokenSecretRef authenticates with Vault by presenting a token.' }),
-        appRole: anyAuth('AppRole authenticates with Vault using the App Role auth mechanism, with the role and secret stored in a Kubernetes Secret resource.'),
+        tokenSecretRef: s.withOpts(SecretKeySelector, { description: 'A Secret key holding a Vault token to log in with.' }),
+        appRole: anyAuth('Log in with Vault\'s AppRole method (role ID plus a secret ID kept in a Secret).'),
         kubernetes: s.object(
           {
-            mountPath: str('Path where the Kubernetes authentication backend is mounted in Vault, e.g: "kubernetes"', { default: 'kubernetes' }),
-            role: str('A required field containing the Vault Role to assume. A Role binds a Kubernetes ServiceAccount with a set of Vault policies.'),
-            serviceAccountRef: s.withOpts(ServiceAccountSelector, { description: 'Optional service account field containing the name of a kubernetes ServiceAccount. If the service account is specified, the service account secret token JWT will be used for authenticating with Vault. If the service account selector is not supplied, the secretRef will be used instead.' }),
-            secretRef: s.withOpts(SecretKeySelector, { description: 'Optional secret field containing a Kubernetes ServiceAccount JWT used for authenticating with Vault. If a name is specified without a key, `token` is the default. If one is not specified, the one bound to the controller will be used.' }),
+            mountPath: str('Mount path of Vault\'s Kubernetes auth method ("kubernetes" when unset).', { default: 'kubernetes' }),
+            role: str('The Vault role to log in as; Vault maps it to ServiceAccounts and policies.'),
+            serviceAccountRef: s.withOpts(ServiceAccountSelector, { description: 'A ServiceAccount whose token is presented to Vault; takes precedence over secretRef.' }),
+            secretRef: s.withOpts(SecretKeySelector, { description: 'A Secret holding a ServiceAccount token to present (key `token` by default); without it, the controller\'s own token is used.' }),
           },
-          { required: ['mountPath', 'role'], description: 'Kubernetes authenticates with Vault by passing the ServiceAccount token stored in the named Secret resource to the Vault server.' },
+          { required: ['mountPath', 'role'], description: 'Log in with Vault\'s Kubernetes method, presenting a ServiceAccount token.' },
         ),
-        ldap: anyAuth('Ldap authenticates with Vault by passing username/password pair using the LDAP authentication method'),
-        jwt: anyAuth('Jwt authenticates with Vault by passing role and JWT token using the JWT/OIDC authentication method'),
-        cert: anyAuth('Cert authenticates with TLS Certificates by passing client certificate, private key and ca certificate Cert authentication method'),
-        iam: anyAuth('Iam authenticates with vault by passing a special AWS request signed with AWS IAM credentials AWS IAM authentication method'),
-        userPass: anyAuth('UserPass authenticates with Vault by passing username/password pair'),
-        namespace: str('Name of the vault namespace to authenticate to. This can be different than the namespace your secret is in.'),
+        ldap: anyAuth('Log in with Vault\'s LDAP method (user name and password).'),
+        jwt: anyAuth('Log in with Vault\'s JWT/OIDC method (role and token).'),
+        cert: anyAuth('Log in with Vault\'s TLS certificate method (client certificate and key).'),
+        iam: anyAuth('Log in with Vault\'s AWS IAM method (a request signed with AWS credentials).'),
+        userPass: anyAuth('Log in with Vault\'s userpass method (user name and password).'),
+        namespace: str('Vault namespace to log in to, when it differs from the one secrets are read from.'),
       },
-      { description: 'Auth configures how secret-manager authenticates with the Vault server.' },
+      { description: 'How the controller logs in to Vault; set one method.' },
     ),
-    server: str('Server is the connection address for the Vault server, e.g: "https://vault.example.com:8200".'),
-    path: str('Path is the mount path of the Vault KV backend endpoint, e.g: "secret". The v2 KV secret engine version specific "/data" path suffix for fetching secrets from Vault is optional and will be appended if not present in specified path.'),
-    version: s.enumOf(['v1', 'v2'], { default: 'v2', description: 'Version is the Vault KV secret engine version. This can be either "v1" or "v2". Version defaults to "v2".' }),
-    namespace: str('Name of the vault namespace. Namespaces is a set of features within Vault Enterprise that allows Vault environments to support Secure Multi-tenancy. e.g: "ns1". More about namespaces can be found here https://www.vaultproject.io/docs/enterprise/namespaces'),
-    caBundle: s.bytes({ description: 'PEM encoded CA bundle used to validate Vault server certificate. Only used if the Server URL is using HTTPS protocol. This parameter is ignored for plain HTTP protocol connection. If not set the system root certificates are used to validate the TLS connection.' }),
+    server: str('URL of the Vault server, e.g. https://vault.example.com:8200.'),
+    path: str('Mount path of the KV secrets engine, e.g. "secret" (the KV v2 "/data" segment is added when missing).'),
+    version: s.enumOf(['v1', 'v2'], { default: 'v2', description: 'KV secrets engine version: v1, or v2 (when unset).' }),
+    namespace: str('Vault Enterprise namespace to read secrets from, e.g. "ns1".'),
+    caBundle: s.bytes({ description: 'PEM CA certificates trusted for an https server (the system roots when unset).' }),
     caProvider: s.object(
       {
-        type: s.enumOf(['Secret', 'ConfigMap'], { description: 'The type of provider to use such as "Secret", or "ConfigMap".' }),
-        name: str('The name of the object located at the provider type.'),
-        key: str('The key where the CA certificate can be found in the Secret or ConfigMap.'),
-        namespace: str('The namespace the Provider type is in. Can only be defined when used in a ClusterSecretStore.'),
+        type: s.enumOf(['Secret', 'ConfigMap'], { description: 'Whether the CA certificates are in a Secret or a ConfigMap.' }),
+        name: str('Name of that Secret or ConfigMap.'),
+        key: str('The data key holding the CA certificates.'),
+        namespace: str('Namespace of that Secret or ConfigMap; allowed only in a ClusterSecretStore.'),
       },
-      { required: ['name', 'type'], description: 'The provider for the CA bundle to use to validate Vault server certificate.' },
+      { required: ['name', 'type'], description: 'A Secret or ConfigMap holding the CA certificates trusted for the server, instead of caBundle.' },
     ),
-    readYourWrites: s.bool({ description: 'ReadYourWrites ensures isolated read-after-write semantics by providing discovered cluster replication states in each request. More information about eventual consistency in Vault can be found here https://www.vaultproject.io/docs/enterprise/consistency' }),
-    forwardInconsistent: s.bool({ description: 'ForwardInconsistent tells Vault to forward read-after-write requests to the Vault leader instead of simply retrying within a loop. This can increase performance if the option is enabled serverside. https://www.vaultproject.io/docs/configuration/replication#allow_forwarding_via_header' }),
-    headers: s.map(s.string(), { description: 'Headers to be added in Vault request' }),
-    tls: anyAuth('The configuration used for client side related TLS communication, when the Vault server requires mutual authentication. Only used if the Server URL is using HTTPS protocol. This parameter is ignored for plain HTTP protocol connection. It\'s worth noting this configuration is different from the "TLS certificates auth method", which is available under the `auth.cert` section.'),
+    readYourWrites: s.bool({ description: 'Send the replication state seen so far with each request, so reads see this client\'s earlier writes (Vault Enterprise).' }),
+    forwardInconsistent: s.bool({ description: 'Ask Vault to hand reads it cannot yet serve consistently to the leader, rather than the client retrying.' }),
+    headers: s.map(s.string(), { description: 'Extra HTTP headers sent with every Vault request.' }),
+    tls: anyAuth('Client certificate and key for servers that require mutual TLS (transport only; logging in with a certificate is auth.cert).'),
   },
-  { required: ['auth', 'server'], description: 'Vault configures this store to sync secrets using Hashi provider' },
+  { required: ['auth', 'server'], description: 'Read secrets from HashiCorp Vault.' },
 );
 
 const OTHER_PROVIDERS = ['akeyless', 'alibaba', 'aws', 'azurekv', 'beyondtrust', 'bitwardensecretsmanager', 'chef', 'conjur', 'delinea', 'device42', 'doppler', 'fake', 'fortanix', 'gcpsm', 'gitlab', 'ibm', 'infisical', 'keepersecretmanager', 'kubernetes', 'onboardbase', 'onepassword', 'oracle', 'passbolt', 'passworddepot', 'previder', 'pulumi', 'scaleway', 'secretserver', 'senhasegura', 'upcloud', 'webhook', 'yandexcertificatemanager', 'yandexlockbox'];
@@ -87,16 +87,16 @@ const OTHER_PROVIDERS = ['akeyless', 'alibaba', 'aws', 'azurekv', 'beyondtrust',
 const SecretStoreProvider = s.object(
   {
     vault: VaultProvider,
-    ...Object.fromEntries(OTHER_PROVIDERS.map((p) => [p, s.looseObject({}, { description: `${p} configures this store to sync secrets using that provider` })])),
+    ...Object.fromEntries(OTHER_PROVIDERS.map((p) => [p, s.looseObject({}, { description: `Read secrets from the ${p} provider (kept as given).` })])),
   },
-  { maxProperties: 1, minProperties: 1, description: 'Used to configure the provider. Only one provider may be set' },
+  { maxProperties: 1, minProperties: 1, description: 'The secret manager to read from; exactly one provider is set.' },
 );
 
 const storeSpecFields = {
-  controller: str('Used to select the correct ESO controller (think: ingress.ingressClassName) The ESO controller is instantiated with a specific controller name and filters ES based on this property'),
+  controller: str('Which controller instance handles this store, for clusters running several (like an ingress class).'),
   provider: SecretStoreProvider,
-  retrySettings: s.object({ maxRetries: s.int32(), retryInterval: s.string() }, { description: 'Used to configure http retries if failed' }),
-  refreshInterval: s.int32({ description: 'Used to configure store refresh interval in seconds. Empty or 0 will default to the controller config.' }),
+  retrySettings: s.object({ maxRetries: s.int32(), retryInterval: s.string() }, { description: 'How often and how long apart failed provider calls are retried.' }),
+  refreshInterval: s.int32({ description: 'Seconds between checks of the store; 0 or unset uses the controller\'s setting.' }),
 };
 
 const SecretStoreSpec = s.object(
@@ -104,92 +104,92 @@ const SecretStoreSpec = s.object(
     ...storeSpecFields,
     conditions: s.array(
       s.object({
-        namespaceSelector: s.withOpts(LabelSelector, { description: 'Choose namespace using a labelSelector' }),
-        namespaces: s.array(s.string(), { description: 'Choose namespaces by name' }),
-        namespaceRegexes: s.array(s.string(), { description: 'Choose namespaces by using regex matching' }),
+        namespaceSelector: s.withOpts(LabelSelector, { description: 'Namespaces whose labels match.' }),
+        namespaces: s.array(s.string(), { description: 'Namespaces listed by name.' }),
+        namespaceRegexes: s.array(s.string(), { description: 'Namespaces whose names match one of these regular expressions.' }),
       }),
-      { description: 'Used to constraint a ClusterSecretStore to specific namespaces. Relevant only to ClusterSecretStore' },
+      { description: 'Limits which namespaces may use a ClusterSecretStore; ignored on a SecretStore.' },
     ),
   },
-  { required: ['provider'], description: 'SecretStoreSpec defines the desired state of SecretStore.' },
+  { required: ['provider'], description: 'The provider the store reads from and how the controller uses it.' },
 );
 
 const SecretStoreStatus = s.object(
   {
     conditions: s.array(s.object({ type: s.string(), status: s.string(), reason: s.string(), message: s.string(), lastTransitionTime: s.dateTime() }, { required: ['status', 'type'] })),
-    capabilities: str('SecretStoreCapabilities defines the possible operations a SecretStore can do.'),
+    capabilities: str('What the store supports: ReadOnly, WriteOnly or ReadWrite.'),
   },
-  { description: 'SecretStoreStatus defines the observed state of the SecretStore.' },
+  { description: 'Whether the controller could reach the provider, and what the store supports.' },
 );
 
 const RemoteRef = s.object(
   {
-    key: str('Key is the key used in the Provider, mandatory'),
-    metadataPolicy: s.enumOf(['None', 'Fetch'], { default: 'None', description: 'Policy for fetching tags/labels from provider secrets, possible options are Fetch, None. Defaults to None' }),
-    property: str('Used to select a specific property of the Provider value (if a map), if supported'),
-    version: str('Used to select a specific version of the Provider value, if supported'),
-    conversionStrategy: s.enumOf(['Default', 'Unicode'], { default: 'Default', description: 'Used to define a conversion Strategy' }),
-    decodingStrategy: s.enumOf(['Auto', 'Base64', 'Base64URL', 'None'], { default: 'None', description: 'Used to define a decoding Strategy' }),
+    key: str('The secret\'s name or path in the provider.'),
+    metadataPolicy: s.enumOf(['None', 'Fetch'], { default: 'None', description: 'Fetch to read the secret\'s tags or labels instead of its value; None (when unset) reads the value.' }),
+    property: str('One property of a structured provider value, where the provider supports it.'),
+    version: str('A particular version of the value, where the provider supports it.'),
+    conversionStrategy: s.enumOf(['Default', 'Unicode'], { default: 'Default', description: 'How the value is converted before it is stored (Default keeps it as is).' }),
+    decodingStrategy: s.enumOf(['Auto', 'Base64', 'Base64URL', 'None'], { default: 'None', description: 'How the value is decoded before it is stored: base64 variants, Auto, or None (when unset).' }),
   },
-  { required: ['key'], description: 'RemoteRef points to the remote secret and defines which secret (version/property/..) to fetch.' },
+  { required: ['key'], description: 'Which value to read from the provider (key, property, version).' },
 );
 
 const SourceRef = s.object(
   {
-    storeRef: s.object({ name: objectName('Name of the SecretStore resource'), kind: s.enumOf(['SecretStore', 'ClusterSecretStore'], { description: 'Kind of the SecretStore resource (SecretStore or ClusterSecretStore) Defaults to `SecretStore`' }) }, { description: 'SecretStoreRef defines which SecretStore to fetch the ExternalSecret data.' }),
-    generatorRef: s.object({ apiVersion: str('Specify the apiVersion of the generator resource', { default: 'generators.external-secrets.io/v1alpha1' }), kind: str('Specify the Kind of the generator resource'), name: objectName('Specify the name of the generator resource') }, { required: ['kind', 'name'], description: 'GeneratorRef points to a generator custom resource.' }),
+    storeRef: s.object({ name: objectName('Name of the store.'), kind: s.enumOf(['SecretStore', 'ClusterSecretStore'], { description: 'SecretStore (when unset) or ClusterSecretStore.' }) }, { description: 'The store values are read from.' }),
+    generatorRef: s.object({ apiVersion: str('API version of the generator.', { default: 'generators.external-secrets.io/v1alpha1' }), kind: str('Kind of the generator.'), name: objectName('Name of the generator.') }, { required: ['kind', 'name'], description: 'A generator object that produces the value instead of a store.' }),
   },
-  { maxProperties: 1, minProperties: 1, description: 'SourceRef allows you to override the source from which the value will be pulled.' },
+  { maxProperties: 1, minProperties: 1, description: 'Read this entry from another store or a generator instead of spec.secretStoreRef.' },
 );
 
 const ExternalSecretSpec = s.object(
   {
     secretStoreRef: s.object(
       {
-        name: objectName('Name of the SecretStore resource'),
-        kind: s.enumOf(['SecretStore', 'ClusterSecretStore'], { description: 'Kind of the SecretStore resource (SecretStore or ClusterSecretStore) Defaults to `SecretStore`' }),
+        name: objectName('Name of the store.'),
+        kind: s.enumOf(['SecretStore', 'ClusterSecretStore'], { description: 'SecretStore (when unset) or ClusterSecretStore.' }),
       },
-      { description: 'SecretStoreRef defines which SecretStore to fetch the ExternalSecret data.' },
+      { description: 'The store values are read from.' },
     ),
     target: s.object(
       {
-        name: objectName('The name of the Secret resource to be managed. Defaults to the .metadata.name of the ExternalSecret resource'),
-        creationPolicy: s.enumOf(['Owner', 'Orphan', 'Merge', 'None'], { default: 'Owner', description: 'CreationPolicy defines rules on how to create the resulting Secret. Defaults to "Owner"' }),
-        deletionPolicy: s.enumOf(['Delete', 'Merge', 'Retain'], { default: 'Retain', description: 'DeletionPolicy defines rules on how to delete the resulting Secret. Defaults to "Retain"' }),
+        name: objectName('Name of the Secret to write (the ExternalSecret\'s own name when unset).'),
+        creationPolicy: s.enumOf(['Owner', 'Orphan', 'Merge', 'None'], { default: 'Owner', description: 'Whether and how the Secret is created and owned: Owner (when unset), Orphan, Merge or None.' }),
+        deletionPolicy: s.enumOf(['Delete', 'Merge', 'Retain'], { default: 'Retain', description: 'What happens to the Secret when provider values disappear: Retain (when unset), Delete or Merge.' }),
         template: s.object(
           {
             type: s.string(),
-            engineVersion: s.enumOf(['v1', 'v2'], { default: 'v2', description: 'EngineVersion specifies the template engine version that should be used to compile/execute the template specified in .data and .templateFrom[].' }),
+            engineVersion: s.enumOf(['v1', 'v2'], { default: 'v2', description: 'Template language version used for data and templateFrom (v2 when unset).' }),
             mergePolicy: s.enumOf(['Replace', 'Merge'], { default: 'Replace' }),
-            metadata: s.object({ annotations: s.map(s.string()), labels: s.map(s.string()) }, { description: 'ExternalSecretTemplateMetadata defines metadata fields for the Secret blueprint.' }),
+            metadata: s.object({ annotations: s.map(s.string()), labels: s.map(s.string()) }, { description: 'Labels and annotations given to the Secret.' }),
             data: s.map(s.string()),
             templateFrom: s.array(s.looseObject({})),
           },
-          { description: 'Template defines a blueprint for the created Secret resource.' },
+          { description: 'Shapes the written Secret: type, metadata, and data computed from the fetched values.' },
         ),
-        immutable: s.bool({ description: 'Immutable defines if the final secret will be immutable' }),
+        immutable: s.bool({ description: 'Makes the written Secret immutable when true.' }),
       },
-      { default: { creationPolicy: 'Owner', deletionPolicy: 'Retain' }, description: 'ExternalSecretTarget defines the Kubernetes Secret to be created There can be only one target per ExternalSecret.' },
+      { default: { creationPolicy: 'Owner', deletionPolicy: 'Retain' }, description: 'The Secret the fetched values are written to.' },
     ),
-    refreshInterval: str('RefreshInterval is the amount of time before the values are read again from the SecretStore provider, specified as Golang Duration strings. Valid time units are "ns", "us" (or "µs"), "ms", "s", "m", "h" Example values: "1h", "2h30m", "5d", "10s" May be set to zero to fetch and create it once. Defaults to 1h.', { default: '1h' }),
+    refreshInterval: str('How often the values are fetched again, as a Go duration such as 30m (1h when unset; 0 fetches once).', { default: '1h' }),
     data: s.array(
       s.object(
-        { secretKey: secretKey('The key in the Kubernetes Secret to store the value.'), remoteRef: RemoteRef, sourceRef: SourceRef },
-        { required: ['remoteRef', 'secretKey'], description: 'ExternalSecretData defines the connection between the Kubernetes Secret key (spec.data.<key>) and the Provider data.' },
+        { secretKey: secretKey('The data key the value is written under.'), remoteRef: RemoteRef, sourceRef: SourceRef },
+        { required: ['remoteRef', 'secretKey'], description: 'One provider value and the Secret key it goes to.' },
       ),
-      { description: 'Data defines the connection between the Kubernetes Secret keys and the Provider data' },
+      { description: 'Provider values to copy, one Secret key each.' },
     ),
-    dataFrom: s.array(s.looseObject({}), { description: 'DataFrom is used to fetch all properties from a specific Provider data If multiple entries are specified, the Secret keys are merged in the specified order' }),
+    dataFrom: s.array(s.looseObject({}), { description: 'Provider values whose every property becomes a Secret key; later entries override earlier ones.' }),
   },
-  { description: 'ExternalSecretSpec defines the desired state of ExternalSecret.' },
+  { description: 'What to fetch, from which store, into which Secret, and how often.' },
 );
 
 const ExternalSecretStatus = s.object(
   {
-    refreshTime: s.dateTime({ nullable: true, description: 'refreshTime is the time and date the external secret was fetched and the target secret updated' }),
-    syncedResourceVersion: str('SyncedResourceVersion keeps track of the last synced version'),
+    refreshTime: s.dateTime({ nullable: true, description: 'When the values were last fetched and the Secret written.' }),
+    syncedResourceVersion: str('The object version the controller last synced from.'),
     conditions: s.array(s.object({ type: s.string(), status: s.string(), reason: s.string(), message: s.string(), lastTransitionTime: s.dateTime() }, { required: ['status', 'type'] })),
-    binding: s.object({ name: s.string({ default: '' }) }, { 'x-kubernetes-map-type': 'atomic', description: 'Binding represents a servicebinding.io Provisioned Service reference to the secret' }),
+    binding: s.object({ name: s.string({ default: '' }) }, { 'x-kubernetes-map-type': 'atomic', description: 'The written Secret\'s name, for servicebinding.io consumers.' }),
   },
   { description: 'What the controller last observed: when it synced the target Secret, and whether that worked.' },
 );
