@@ -7,23 +7,23 @@ export const strings = (description: string): Schema => s.array(s.string(), { de
 export const labels = (description: string): Schema => s.map(s.string(), { description });
 
 export const PodTemplateMetadata = s.object(
-  { labels: labels('Labels Additional labels to add to the experiment'), annotations: labels('Annotations additional annotations to add to the experiment') },
-  { description: 'PodTemplateMetadata extra labels to add to the template' },
+  { labels: labels('Extra labels put on the pods.'), annotations: labels('Extra annotations put on the pods.') },
+  { description: 'Labels and annotations added to the pods this creates.' },
 );
 
-export const FieldRef = s.object({ fieldPath: str('Required: Path of the field to select in the specified API version') }, { required: ['fieldPath'] });
+export const FieldRef = s.object({ fieldPath: str('Path of the field whose value is used, e.g. metadata.labels[\'app\'].') }, { required: ['fieldPath'] });
 
 /** Argument of an analysis run as a Rollout or Experiment passes it. */
 export const AnalysisRunArgument = s.object(
   {
-    name: str('Name argument name'),
-    value: str('Value a hardcoded value for the argument. This field is a one of field with valueFrom'),
+    name: str('The argument\'s name.'),
+    value: str('A literal value; give either this or valueFrom.'),
     valueFrom: s.object(
       {
-        podTemplateHashValue: str('PodTemplateHashValue gets the value from one of the children ReplicaSet\'s Pod Template Hash'),
+        podTemplateHashValue: str('Take the pod-template-hash of the stable or latest ReplicaSet.'),
         fieldRef: FieldRef,
       },
-      { description: 'ValueFrom A reference to where the value is stored. This field is a one of field with valueFrom' },
+      { description: 'Where the value is read from; give either this or value.' },
     ),
   },
   { required: ['name'] },
@@ -32,36 +32,36 @@ export const AnalysisRunArgument = s.object(
 /** Argument declared by an analysis template (and resolved in an AnalysisRun). */
 export const Argument = s.object(
   {
-    name: str('Name is the name of the argument'),
-    value: str('Value is the value of the argument'),
+    name: str('The argument\'s name, as the template declares it.'),
+    value: str('A literal default value.'),
     valueFrom: s.object(
       {
-        secretKeyRef: s.object({ name: str('Name is the name of the secret'), key: str('Key is the key of the secret to select from.') }, { required: ['key', 'name'], description: 'Secret is a reference to where a secret is stored. This field is one of the fields with valueFrom' }),
+        secretKeyRef: s.object({ name: str('Name of the Secret.'), key: str('Key in the Secret whose value is used.') }, { required: ['key', 'name'], description: 'A Secret key in the template\'s namespace.' }),
         fieldRef: FieldRef,
       },
-      { description: 'ValueFrom is a reference to where a secret is stored. This field is one of the fields with valueFrom' },
+      { description: 'Where the value is read from, instead of a literal value.' },
     ),
   },
   { required: ['name'] },
 );
 
-export const DryRun = s.array(s.object({ metricName: str('Name of the metric which needs to be evaluated in the Dry-Run mode. Wildcard \'*\' is supported and denotes all the available metrics.') }, { required: ['metricName'] }), {
-  description: 'DryRun object contains the settings for running the analysis in Dry-Run mode',
+export const DryRun = s.array(s.object({ metricName: str('A metric whose outcome is recorded but ignored; * means all metrics.') }, { required: ['metricName'] }), {
+  description: 'Metrics that run without affecting the analysis result.',
 });
 
 export const MeasurementRetention = s.array(
-  s.object({ metricName: str('MetricName is the name of the metric on which this retention policy should be applied.'), limit: i32('Limit is the maximum number of measurements to be retained for this given metric.') }, { required: ['limit', 'metricName'] }),
-  { description: 'MeasurementRetention object contains the settings for retaining the number of measurements during the analysis' },
+  s.object({ metricName: str('The metric this limit is for.'), limit: i32('How many of its latest measurements to keep.') }, { required: ['limit', 'metricName'] }),
+  { description: 'How many measurements to keep per metric.' },
 );
 
 export const AnalysisRunMetadata = s.object(
-  { labels: labels('Labels Additional labels to add to the AnalysisRun'), annotations: labels('Annotations additional annotations to add to the AnalysisRun') },
-  { description: 'AnalysisRunMetadata labels and annotations that will be added to the AnalysisRuns' },
+  { labels: labels('Extra labels put on the AnalysisRun.'), annotations: labels('Extra annotations put on the AnalysisRun.') },
+  { description: 'Labels and annotations put on the AnalysisRuns this creates.' },
 );
 
 export const AnalysisTemplateRef = s.object({
-  templateName: str('TemplateName name of template to use in AnalysisRun'),
-  clusterScope: s.bool({ description: 'Whether to look for the templateName at cluster scope or namespace scope' }),
+  templateName: str('The AnalysisTemplate to run.'),
+  clusterScope: s.bool({ description: 'True when templateName names a ClusterAnalysisTemplate rather than a namespaced AnalysisTemplate.' }),
 });
 
 export const Condition = s.object(
