@@ -53,7 +53,7 @@ function argoKind(k: KindSpec, extra: Partial<ResourceDef> = {}): ResourceDef {
   };
 }
 
-const phase = (what: string): PrinterColumn => ({ name: 'Status', type: 'string', jsonPath: '.status.phase', description: `${what} status` });
+const phase = (what: string): PrinterColumn => ({ name: 'Status', type: 'string', jsonPath: '.status.phase', description: `Phase of the ${what}.` });
 
 export const rollout: ResourceDef = argoKind(
   {
@@ -62,13 +62,13 @@ export const rollout: ResourceDef = argoKind(
     shortNames: ['ro'],
     fields: { spec: RolloutSpec, status: RolloutStatus },
     required: ['spec'],
-    description: 'Rollout is a specification for a Rollout resource',
+    description: 'A Deployment replacement that rolls out new pod templates step by step, by blue-green or canary, optionally gated by analysis.',
     columns: [
       { name: 'Desired', type: 'integer', jsonPath: '.spec.replicas', description: 'The replica count the rollout asks for.' },
       { name: 'Current', type: 'integer', jsonPath: '.status.replicas', description: 'Pods the rollout currently owns (status.replicas).' },
       { name: 'Up-to-date', type: 'integer', jsonPath: '.status.updatedReplicas', description: 'Pods already running the rollout\'s current template.' },
       { name: 'Available', type: 'integer', jsonPath: '.status.availableReplicas', description: 'Pods that have been ready for at least minReadySeconds.' },
-      { ...AGE, description: 'Time since resource was created' },
+      { ...AGE, description: 'How long ago the object was created.' },
     ],
   },
   {
@@ -84,8 +84,8 @@ export const analysisTemplate: ResourceDef = argoKind({
   shortNames: ['at'],
   fields: templateFields,
   required: ['spec'],
-  description: 'AnalysisTemplate holds the template for performing canary analysis',
-  columns: [{ ...AGE, description: 'Time since resource was created' }],
+  description: 'Reusable set of metrics, with arguments, that decides whether a rollout step may proceed.',
+  columns: [{ ...AGE, description: 'How long ago the object was created.' }],
   status: false,
 });
 
@@ -96,8 +96,8 @@ export const clusterAnalysisTemplate: ResourceDef = argoKind({
   namespaced: false,
   fields: templateFields,
   required: ['spec'],
-  description: 'ClusterAnalysisTemplate holds the template for performing canary analysis',
-  columns: [{ ...AGE, description: 'Time since resource was created' }],
+  description: 'An AnalysisTemplate usable from every namespace.',
+  columns: [{ ...AGE, description: 'How long ago the object was created.' }],
   status: false,
 });
 
@@ -107,8 +107,8 @@ export const analysisRun: ResourceDef = argoKind({
   shortNames: ['ar'],
   fields: { spec: AnalysisRunSpec, status: AnalysisRunStatus },
   required: ['spec'],
-  description: 'AnalysisRun is an instantiation of an AnalysisTemplate',
-  columns: [phase('AnalysisRun'), { ...AGE, description: 'Time since resource was created' }],
+  description: 'One execution of analysis templates, with argument values and the measurements taken.',
+  columns: [phase('AnalysisRun'), { ...AGE, description: 'How long ago the object was created.' }],
 });
 
 export const experiment: ResourceDef = argoKind({
@@ -117,8 +117,8 @@ export const experiment: ResourceDef = argoKind({
   shortNames: ['exp'],
   fields: { spec: ExperimentSpec, status: ExperimentStatus },
   required: ['spec'],
-  description: 'Experiment is a specification for an Experiment resource',
-  columns: [phase('Experiment'), { ...AGE, description: 'Time since resource was created' }],
+  description: 'Runs one or more pod templates side by side for a while, optionally with analysis, to compare versions.',
+  columns: [phase('Experiment'), { ...AGE, description: 'How long ago the object was created.' }],
 });
 
 export const resources: ResourceDef[] = [rollout, analysisTemplate, clusterAnalysisTemplate, analysisRun, experiment];
