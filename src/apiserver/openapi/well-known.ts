@@ -41,25 +41,25 @@ export function refWith(id: string, siblings: JsonObject): JsonObject {
 const str = (description: string): JsonObject => ({ type: 'string', description });
 const int32 = (description: string): JsonObject => ({ type: 'integer', format: 'int32', description });
 const int64 = (description: string): JsonObject => ({ type: 'integer', format: 'int64', description });
-const apiVersion = str('APIVersion defines the versioned schema of this representation of an object.');
-const kind = str('Kind is a string value representing the REST resource this object represents.');
+const apiVersion = str('The group/version this object is written in, e.g. v1.');
+const kind = str('The type name of this object, in CamelCase.');
 
 /** Component bodies by id. `deps` lists the components each one references. */
 export const WELL_KNOWN: Record<string, { body: JsonObject; deps: string[] }> = {
   [ID.status]: {
     deps: [ID.listMeta, ID.statusDetails],
     body: {
-      description: 'Status is a return value for calls that don\'t return other objects.',
+      description: 'The outcome of an API call that has no object to return, or the error of one that failed.',
       type: 'object',
       properties: {
         apiVersion,
-        code: int32('Suggested HTTP return code for this status, 0 if not set.'),
-        details: refWith(ID.statusDetails, { description: 'Extended data associated with the reason.' }),
+        code: int32('The HTTP status code that fits this outcome (0 when unset).'),
+        details: refWith(ID.statusDetails, { description: 'More about what the reason refers to.' }),
         kind,
-        message: str('A human-readable description of the status of this operation.'),
-        metadata: refWith(ID.listMeta, { default: {}, description: "Standard list metadata." }),
-        reason: str('A machine-readable description of why this operation is in the "Failure" status.'),
-        status: str('Status of the operation. One of: "Success" or "Failure".'),
+        message: str('What happened, in words for people.'),
+        metadata: refWith(ID.listMeta, { default: {}, description: 'Resource version and paging data of this response.' }),
+        reason: str('A single CamelCase word naming why the call failed; empty when no reason applies.'),
+        status: str('Either "Success" or "Failure".'),
       },
       'x-kubernetes-group-version-kind': [{ group: '', kind: 'Status', version: 'v1' }],
     },
@@ -67,63 +67,63 @@ export const WELL_KNOWN: Record<string, { body: JsonObject; deps: string[] }> = 
   [ID.statusDetails]: {
     deps: [ID.statusCause],
     body: {
-      description: 'StatusDetails is a set of additional properties that MAY be set by the server to provide additional information about a response.',
+      description: 'Optional extra facts the server attaches to a Status: which object it concerns and the individual causes.',
       type: 'object',
       properties: {
         causes: {
           type: 'array',
           items: refWith(ID.statusCause, { default: {} }),
           'x-kubernetes-list-type': 'atomic',
-          description: 'The Causes array includes more details associated with the StatusReason failure.',
+          description: 'The individual problems behind the failure, such as each invalid field.',
         },
-        group: str('The group attribute of the resource associated with the status StatusReason.'),
-        kind: str('The kind attribute of the resource associated with the status StatusReason.'),
-        name: str('The name attribute of the resource associated with the status StatusReason.'),
-        retryAfterSeconds: int32('If specified, the time in seconds before the operation should be retried.'),
-        uid: str('UID of the resource.'),
+        group: str('API group of the object the status is about.'),
+        kind: str('Kind of the object the status is about.'),
+        name: str('Name of the object the status is about.'),
+        retryAfterSeconds: int32('Seconds the client should wait before trying the call again.'),
+        uid: str('UID of the object the status is about.'),
       },
     },
   },
   [ID.statusCause]: {
     deps: [],
     body: {
-      description: 'StatusCause provides more information about an api.Status failure, including cases when multiple errors are encountered.',
+      description: 'One problem behind a failed call; a Status may list several.',
       type: 'object',
       properties: {
-        field: str('The field of the resource that has caused this error, as named by its JSON serialization.'),
-        message: str('A human-readable description of the cause of the error.'),
-        reason: str('A machine-readable description of the cause of the error.'),
+        field: str('Path of the offending field in the object, e.g. spec.containers[0].name.'),
+        message: str('What is wrong with the field, in words for people.'),
+        reason: str('A short code for the kind of problem, e.g. FieldValueRequired.'),
       },
     },
   },
   [ID.listMeta]: {
     deps: [],
     body: {
-      description: 'ListMeta describes metadata that synthetic resources must have, including lists and various status objects.',
+      description: 'Metadata of a list response or other generated object: its resource version and paging token.',
       type: 'object',
       properties: {
-        continue: str('continue may be set if the user set a limit on the number of items returned.'),
-        remainingItemCount: int64('The number of subsequent items in the list which are not included in this list response.'),
-        resourceVersion: str("String that identifies the server's internal version of this object."),
-        selfLink: str('Deprecated: selfLink is a legacy read-only field that is no longer populated by the system.'),
+        continue: str('Opaque token to pass back as ?continue= to fetch the next page; empty on the last page.'),
+        remainingItemCount: int64('How many more items the list has beyond this page, when the server can tell.'),
+        resourceVersion: str('Opaque version of the data this response reflects; use it to start a watch from here.'),
+        selfLink: str('Deprecated and never set by the server.'),
       },
     },
   },
   [ID.preconditions]: {
     deps: [],
     body: {
-      description: 'Preconditions must be fulfilled before an operation (update, delete, etc.) is carried out.',
+      description: 'Conditions the stored object has to meet for the operation to go ahead.',
       type: 'object',
       properties: {
-        resourceVersion: str('Specifies the target ResourceVersion'),
-        uid: str('Specifies the target UID.'),
+        resourceVersion: str('The resourceVersion the object must currently have.'),
+        uid: str('The UID the object must currently have.'),
       },
     },
   },
   [ID.deleteOptions]: {
     deps: [ID.preconditions],
     body: {
-      description: 'DeleteOptions may be provided when deleting an API object.',
+      description: 'Options for a delete call: grace period, dependent handling, preconditions, dry run.',
       type: 'object',
       properties: {
         apiVersion,
@@ -131,17 +131,17 @@ export const WELL_KNOWN: Record<string, { body: JsonObject; deps: string[] }> = 
           type: 'array',
           items: { type: 'string', default: '' },
           'x-kubernetes-list-type': 'atomic',
-          description: 'When present, indicates that modifications should not be persisted.',
+          description: 'Set to All to validate and run the delete without storing its result.',
         },
-        gracePeriodSeconds: int64('The duration in seconds before the object should be deleted.'),
+        gracePeriodSeconds: int64('Seconds the object gets to shut down before it is removed; 0 removes it at once, unset uses the kind\'s default.'),
         ignoreStoreReadErrorWithClusterBreakingPotential: {
           type: 'boolean',
-          description: 'if set to true, it will trigger an unsafe deletion of the resource in case the normal deletion flow fails with a corrupt object error.',
+          description: 'When true, an object the server cannot read back from storage is removed anyway, skipping finalizers and other checks; can leave the cluster inconsistent, so it is for repairs only.',
         },
         kind,
-        orphanDependents: { type: 'boolean', description: 'Deprecated: please use the PropagationPolicy.' },
-        preconditions: refWith(ID.preconditions, { description: 'Must be fulfilled before a deletion is carried out.' }),
-        propagationPolicy: str("Whether and how garbage collection will be performed: 'Orphan', 'Background' or 'Foreground'."),
+        orphanDependents: { type: 'boolean', description: 'Old form of propagationPolicy: true means Orphan, false means Background.' },
+        preconditions: refWith(ID.preconditions, { description: 'The delete only happens if the stored object matches these.' }),
+        propagationPolicy: str('What happens to objects owned by this one: Orphan keeps them, Background deletes them afterwards, Foreground deletes them first.'),
       },
       'x-kubernetes-group-version-kind': DELETE_OPTIONS_GVKS(),
     },
@@ -149,14 +149,14 @@ export const WELL_KNOWN: Record<string, { body: JsonObject; deps: string[] }> = 
   [ID.patch]: {
     deps: [],
     body: {
-      description: 'Patch is provided to give a concrete name and type to the Kubernetes PATCH request body.',
+      description: 'The body of a PATCH call; its format follows the request Content-Type.',
       type: 'object',
     },
   },
   [ID.rawExtension]: {
     deps: [],
     body: {
-      description: 'RawExtension is used to hold extensions in external versions.',
+      description: 'An embedded object of any kind, kept as written.',
       type: 'object',
     },
   },
@@ -167,7 +167,7 @@ export const WELL_KNOWN: Record<string, { body: JsonObject; deps: string[] }> = 
       required: ['type', 'object'],
       properties: {
         object: refWith(ID.rawExtension, {
-          description: 'Object is: * If Type is Added or Modified: the new state of the object. * If Type is Deleted: the state of the object immediately before deletion. * If Type is Error: *Status is recommended; other types may make sense depending on context.',
+          description: 'The object after the change (ADDED, MODIFIED), its last state (DELETED), a bookmark carrying only a resourceVersion (BOOKMARK), or a Status (ERROR).',
         }),
         type: { type: 'string', default: '' },
       },
@@ -177,38 +177,38 @@ export const WELL_KNOWN: Record<string, { body: JsonObject; deps: string[] }> = 
   [ID.apiResource]: {
     deps: [],
     body: {
-      description: 'APIResource specifies the name of a resource and whether it is namespaced.',
+      description: 'One resource a group/version serves: its names, kind, scope and verbs.',
       type: 'object',
       required: ['name', 'singularName', 'namespaced', 'kind', 'verbs'],
       properties: {
         categories: { type: 'array', items: { type: 'string', default: '' }, 'x-kubernetes-list-type': 'atomic' },
-        group: str('group is the preferred group of the resource.'),
-        kind: { type: 'string', default: '', description: "kind is the kind for the resource (e.g. 'Foo' is the kind for a resource 'foo')" },
-        name: { type: 'string', default: '', description: 'name is the plural name of the resource.' },
-        namespaced: { type: 'boolean', default: false, description: 'namespaced indicates if a resource is namespaced or not.' },
+        group: str('API group of the resource, when it differs from the list\'s.'),
+        kind: { type: 'string', default: '', description: 'Kind of the objects this resource holds, e.g. Deployment.' },
+        name: { type: 'string', default: '', description: 'The resource name used in URLs, e.g. deployments or deployments/scale.' },
+        namespaced: { type: 'boolean', default: false, description: 'True when the objects live in a namespace.' },
         shortNames: { type: 'array', items: { type: 'string', default: '' }, 'x-kubernetes-list-type': 'atomic' },
-        singularName: { type: 'string', default: '', description: 'singularName is the singular name of the resource.' },
-        storageVersionHash: str('The hash value of the storage version.'),
-        verbs: { type: 'array', items: { type: 'string', default: '' }, description: 'verbs is a list of supported kube verbs.' },
-        version: str('version is the preferred version of the resource.'),
+        singularName: { type: 'string', default: '', description: 'Lowercase singular name, e.g. deployment.' },
+        storageVersionHash: str('Opaque hash of the version objects are stored in; changes when it does.'),
+        verbs: { type: 'array', items: { type: 'string', default: '' }, description: 'The operations the resource allows, e.g. get, list, watch, create.' },
+        version: str('API version of the resource, when it differs from the list\'s.'),
       },
     },
   },
   [ID.apiResourceList]: {
     deps: [ID.apiResource],
     body: {
-      description: 'APIResourceList is a list of APIResource, it is used to expose the name of the resources supported in a specific group and version, and if the resource is namespaced.',
+      description: 'The resources one group/version serves, as listed by discovery.',
       type: 'object',
       required: ['groupVersion', 'resources'],
       properties: {
         apiVersion,
-        groupVersion: { type: 'string', default: '', description: 'groupVersion is the group and version this APIResourceList is for.' },
+        groupVersion: { type: 'string', default: '', description: 'The group/version these resources belong to, e.g. apps/v1.' },
         kind,
         resources: {
           type: 'array',
           items: refWith(ID.apiResource, { default: {} }),
           'x-kubernetes-list-type': 'atomic',
-          description: 'resources contains the name of the resources and if they are namespaced.',
+          description: 'The resources served.',
         },
       },
       'x-kubernetes-group-version-kind': [{ group: '', kind: 'APIResourceList', version: 'v1' }],
@@ -217,7 +217,7 @@ export const WELL_KNOWN: Record<string, { body: JsonObject; deps: string[] }> = 
   [ID.intOrString]: {
     deps: [],
     body: {
-      description: 'IntOrString is a type that can hold an int32 or a string.',
+      description: 'A value written either as a whole number or as a string (such as "25%").',
       format: 'int-or-string',
       oneOf: [{ type: 'integer' }, { type: 'string' }],
     },
@@ -233,34 +233,34 @@ export const WELL_KNOWN: Record<string, { body: JsonObject; deps: string[] }> = 
   [ID.scaleSpec]: {
     deps: [],
     body: {
-      description: 'ScaleSpec describes the attributes of a scale subresource.',
+      description: 'The requested size of a scalable object.',
       type: 'object',
-      properties: { replicas: int32('replicas is the desired number of instances for the scaled object.') },
+      properties: { replicas: int32('How many replicas are wanted.') },
     },
   },
   [ID.scaleStatus]: {
     deps: [],
     body: {
-      description: 'ScaleStatus represents the current status of a scale subresource.',
+      description: 'The observed size of a scalable object.',
       type: 'object',
       required: ['replicas'],
       properties: {
-        replicas: { type: 'integer', format: 'int32', default: 0, description: 'replicas is the actual number of observed instances of the scaled object.' },
-        selector: str('selector is the label query over pods that should match the replicas count, in label-selector string form.'),
+        replicas: { type: 'integer', format: 'int32', default: 0, description: 'How many replicas exist now.' },
+        selector: str('Label selector, as a string, for the pods counted in replicas.'),
       },
     },
   },
   [ID.scale]: {
     deps: [ID.objectMeta, ID.scaleSpec, ID.scaleStatus],
     body: {
-      description: 'Scale represents a scaling request for a resource.',
+      description: 'The scale subresource: the wanted and observed replica count of a workload.',
       type: 'object',
       properties: {
         apiVersion,
         kind,
-        metadata: refWith(ID.objectMeta, { default: {}, description: "Standard object metadata." }),
-        spec: refWith(ID.scaleSpec, { default: {}, description: 'spec defines the behavior of the scale.' }),
-        status: refWith(ID.scaleStatus, { default: {}, description: 'status is the current status of the scale. Read-only.' }),
+        metadata: refWith(ID.objectMeta, { default: {}, description: 'Name, namespace and other metadata of the scaled object.' }),
+        spec: refWith(ID.scaleSpec, { default: {}, description: 'The wanted replica count.' }),
+        status: refWith(ID.scaleStatus, { default: {}, description: 'The observed replica count and pod selector; set by the server.' }),
       },
       'x-kubernetes-group-version-kind': [{ group: 'autoscaling', kind: 'Scale', version: 'v1' }],
     },
