@@ -294,8 +294,8 @@ function withTypeMeta(schema: Schema): Schema {
     ...schema,
     type: 'object',
     properties: {
-      apiVersion: props.apiVersion ?? { type: 'string', description: 'APIVersion defines the versioned schema of this representation of an object.' },
-      kind: props.kind ?? { type: 'string', description: 'Kind is a string value representing the REST resource this object represents.' },
+      apiVersion: props.apiVersion ?? { type: 'string', description: 'The group/version this object is written in, e.g. v1.' },
+      kind: props.kind ?? { type: 'string', description: 'The type name of this object, in CamelCase.' },
       metadata: metaUseful ? meta : meta?.description ? { ...ObjectMeta, description: meta.description } : ObjectMeta,
       ...Object.fromEntries(Object.entries(props).filter(([k]) => k !== 'apiVersion' && k !== 'kind' && k !== 'metadata')),
     },
@@ -315,14 +315,14 @@ function listComponent(kind: string, kindId: string, group: string, version: str
     type: 'object',
     required: ['items'],
     properties: {
-      apiVersion: { type: 'string', description: 'APIVersion defines the versioned schema of this representation of an object.' },
+      apiVersion: { type: 'string', description: 'The group/version this object is written in, e.g. v1.' },
       items: {
         type: 'array',
         description: `List of ${kind} objects.`,
         items: { allOf: [ref(kindId)], default: {} },
       },
-      kind: { type: 'string', description: 'Kind is a string value representing the REST resource this object represents.' },
-      metadata: { allOf: [ref(ID.listMeta)], default: {}, description: 'Standard list metadata.' },
+      kind: { type: 'string', description: 'The type name of this object, in CamelCase.' },
+      metadata: { allOf: [ref(ID.listMeta)], default: {}, description: 'Resource version and paging data of this response.' },
     },
     'x-kubernetes-group-version-kind': [{ group, kind: `${kind}List`, version }],
   };
@@ -418,11 +418,11 @@ const I = { type: 'integer', uniqueItems: true };
 const B = { type: 'boolean', uniqueItems: true };
 
 function paramPretty(): JsonObject {
-  return q('pretty', "If 'true', then the output is pretty printed.", S);
+  return q('pretty', "When 'true', the response is indented for people to read.", S);
 }
 
 function paramNamespace(): JsonObject {
-  return { name: 'namespace', in: 'path', description: 'object name and auth scope, such as for teams and projects', required: true, schema: S };
+  return { name: 'namespace', in: 'path', description: 'the namespace the object lives in', required: true, schema: S };
 }
 
 function paramName(kind: string): JsonObject {
@@ -432,47 +432,47 @@ function paramName(kind: string): JsonObject {
 /** dryRun, fieldManager, fieldValidation (+ force for patch): the parameters kubectl probes for. */
 function writeParams(patch: boolean): JsonObject[] {
   const ps = [
-    q('dryRun', 'When present, indicates that modifications should not be persisted. Valid values: All.', S),
+    q('dryRun', 'Set to All to validate and run the call without storing its result.', S),
     q(
       'fieldManager',
       patch
-        ? 'fieldManager is a name associated with the actor or entity that is making these changes. Required for apply requests (application/apply-patch).'
-        : 'fieldManager is a name associated with the actor or entity that is making these changes.',
+        ? 'Name of the client making the change, recorded in managedFields; required for server-side apply.'
+        : 'Name of the client making the change, recorded in managedFields.',
       S,
     ),
     q(
       'fieldValidation',
-      'fieldValidation instructs the server on how to handle objects in the request containing unknown or duplicate fields: Ignore, Warn (the default) or Strict.',
+      'What to do about unknown or duplicated fields in the body: Ignore them, Warn about them (the default) or reject the call (Strict).',
       S,
     ),
   ];
   if (patch)
-    ps.push(q('force', 'Force is going to "force" Apply requests: re-acquire conflicting fields owned by other people. Must be unset for non-apply patch requests.', B));
+    ps.push(q('force', 'For server-side apply only: take over fields other managers own instead of failing with a conflict.', B));
   return ps;
 }
 
 function listParams(): JsonObject[] {
   return [
-    q('allowWatchBookmarks', 'allowWatchBookmarks requests watch events with type "BOOKMARK".', B),
-    q('continue', 'The continue option should be set when retrieving more results from the server.', S),
-    q('fieldSelector', 'A selector to restrict the list of returned objects by their fields. Defaults to everything.', S),
-    q('labelSelector', 'A selector to restrict the list of returned objects by their labels. Defaults to everything.', S),
-    q('limit', 'limit is a maximum number of responses to return for a list call.', I),
-    q('resourceVersion', 'resourceVersion sets a constraint on what resource versions a request may be served from.', S),
-    q('resourceVersionMatch', 'resourceVersionMatch determines how resourceVersion is applied to list calls.', S),
-    q('sendInitialEvents', 'sendInitialEvents=true may be set together with watch=true.', B),
-    q('timeoutSeconds', 'Timeout for the list/watch call.', I),
-    q('watch', 'Watch for changes to the described resources and return them as a stream of add, update, and remove notifications.', B),
+    q('allowWatchBookmarks', 'Ask the server to send BOOKMARK events that carry only a newer resourceVersion; it may ignore the request.', B),
+    q('continue', 'Token from a previous page\'s metadata.continue, to fetch the next page of a list.', S),
+    q('fieldSelector', 'Only objects whose fields match this selector, e.g. metadata.name=foo; unset matches all.', S),
+    q('labelSelector', 'Only objects whose labels match this selector, e.g. app=web,tier!=db; unset matches all.', S),
+    q('limit', 'Return at most this many items, with a continue token when more remain.', I),
+    q('resourceVersion', 'Which version of the data may answer the call: unset means the latest, 0 means any, otherwise at least (or exactly) this one.', S),
+    q('resourceVersionMatch', 'For lists: Exact or NotOlderThan, saying how resourceVersion is to be read.', S),
+    q('sendInitialEvents', 'With watch=true, start the stream with the current objects as ADDED events and a bookmark marking their end.', B),
+    q('timeoutSeconds', 'End the call after this many seconds.', I),
+    q('watch', 'Stream changes to the matching objects instead of returning a list.', B),
   ];
 }
 
 function deleteParams(): JsonObject[] {
   return [
-    q('dryRun', 'When present, indicates that modifications should not be persisted. Valid values: All.', S),
-    q('gracePeriodSeconds', 'The duration in seconds before the object should be deleted.', I),
-    q('ignoreStoreReadErrorWithClusterBreakingPotential', 'if set to true, it will trigger an unsafe deletion of the resource in case the normal deletion flow fails with a corrupt object error.', B),
-    q('orphanDependents', 'Deprecated: please use the PropagationPolicy.', B),
-    q('propagationPolicy', "Whether and how garbage collection will be performed: 'Orphan', 'Background' or 'Foreground'.", S),
+    q('dryRun', 'Set to All to validate and run the call without storing its result.', S),
+    q('gracePeriodSeconds', 'Seconds the object gets to shut down before it is removed; 0 removes it at once, unset uses the kind\'s default.', I),
+    q('ignoreStoreReadErrorWithClusterBreakingPotential', 'When true, an object the server cannot read back from storage is removed anyway, skipping finalizers and other checks; can leave the cluster inconsistent, so it is for repairs only.', B),
+    q('orphanDependents', 'Old form of propagationPolicy: true means Orphan, false means Background.', B),
+    q('propagationPolicy', 'What happens to objects owned by this one: Orphan keeps them, Background deletes them afterwards, Foreground deletes them first.', S),
   ];
 }
 
