@@ -226,7 +226,7 @@ export function buildGroupVersionDocument(
       paths[`${prefix}/watch/${nsSeg}${def.plural}`] = {
         get: {
           ...base,
-          description: `watch individual changes to a list of ${K}. deprecated: use the 'watch' parameter with a list operation instead.`,
+          description: `stream changes to ${K} objects (old watch path; prefer a list call with ?watch=true)`,
           operationId: op('watch', `${nsWord}${K}List`),
           responses: watchResp,
           'x-kubernetes-action': 'watchlist',
@@ -236,7 +236,7 @@ export function buildGroupVersionDocument(
       paths[`${prefix}/watch/${nsSeg}${def.plural}/{name}`] = {
         get: {
           ...base,
-          description: `watch changes to an object of kind ${K}. deprecated: use the 'watch' parameter with a list operation instead, filtered to a single item with the 'fieldSelector' parameter.`,
+          description: `stream changes to one ${K} (old watch path; prefer a list call with ?watch=true&fieldSelector=metadata.name=NAME)`,
           operationId: op('watch', `${nsWord}${K}`),
           responses: watchResp,
           'x-kubernetes-action': 'watch',
@@ -247,7 +247,7 @@ export function buildGroupVersionDocument(
         paths[`${prefix}/watch/${def.plural}`] = {
           get: {
             ...base,
-            description: `watch individual changes to a list of ${K}. deprecated: use the 'watch' parameter with a list operation instead.`,
+            description: `stream changes to ${K} objects (old watch path; prefer a list call with ?watch=true)`,
             operationId: op('watch', `${K}ListForAllNamespaces`),
             responses: watchResp,
             'x-kubernetes-action': 'watchlist',
