@@ -20,224 +20,224 @@ const labels = (description: string): Schema => s.map(s.string(), { description 
 
 export const StringMatch = s.object(
   {
-    exact: s.string({ description: 'exact string match' }),
-    prefix: s.string({ description: 'prefix-based match' }),
-    regex: s.string({ description: 'RE2 style regex-based match (https://github.com/google/re2/wiki/Syntax).' }),
+    exact: s.string({ description: 'The whole string equals this value.' }),
+    prefix: s.string({ description: 'The string starts with this value.' }),
+    regex: s.string({ description: 'A regular expression in RE2 syntax.' }),
   },
-  { description: 'Describes how to match a given string in HTTP headers. Exactly one of exact, prefix or regex.' },
+  { description: 'A test on a string; set one of exact, prefix or regex.' },
 );
 
 export const PortSelector = s.object(
-  { number: uint32('Valid port number') },
-  { description: 'Specifies the port on the host that is being addressed.' },
+  { number: uint32('The port number.') },
+  { description: 'Which port of the destination service to use.' },
 );
 
 export const Destination = s.object(
   {
-    host: s.string({ description: 'The name of a service from the service registry.' }),
+    host: s.string({ description: 'The service to send to, as a host name known to the mesh (short names resolve in the rule\'s namespace).' }),
     port: PortSelector,
-    subset: s.string({ description: 'The name of a subset within the service.' }),
+    subset: s.string({ description: 'A subset of the service named in its DestinationRule.' }),
   },
-  { required: ['host'], description: 'Destination uniquely identifies the instances of a service to which the request/connection should be forwarded to.' },
+  { required: ['host'], description: 'Where traffic goes: a service, optionally one port and one subset of it.' },
 );
 
 const HeaderOperations = s.object({
-  add: labels('Append the given values to the headers specified by keys (will create a comma-separated list of values).'),
-  remove: strings('Remove the specified headers.'),
-  set: labels('Overwrite the headers specified by key with the given values.'),
+  add: labels('Headers to add, appending to any existing value.'),
+  remove: strings('Names of headers to drop.'),
+  set: labels('Headers to set, replacing any existing value.'),
 });
-const Headers = s.object({ request: HeaderOperations, response: HeaderOperations }, { description: 'Header manipulation rules.' });
+const Headers = s.object({ request: HeaderOperations, response: HeaderOperations }, { description: 'Changes made to request and response headers.' });
 
-const Percent = s.object({ value: s.number({ description: 'Percentage of requests, between 0.0 and 100.0.' }) }, { description: 'Percent specifies a percentage in the range of [0.0, 100.0].' });
+const Percent = s.object({ value: s.number({ description: 'A number from 0 to 100.' }) }, { description: 'A share of requests, as a percentage.' });
 
 // ---------------------------------------------------------------- Gateway
 
 export const ServerTLSSettings = s.object(
   {
-    httpsRedirect: s.bool({ description: 'If set to true, the load balancer will send a 301 redirect for all http connections, asking the clients to use HTTPS.' }),
-    mode: s.enumOf(['PASSTHROUGH', 'SIMPLE', 'MUTUAL', 'AUTO_PASSTHROUGH', 'ISTIO_MUTUAL', 'OPTIONAL_MUTUAL'], { description: 'Optional: Indicates whether connections to this port should be secured using TLS.' }),
-    serverCertificate: s.string({ description: 'REQUIRED if mode is SIMPLE or MUTUAL. The path to the file holding the server-side TLS certificate to use.' }),
-    privateKey: s.string({ description: "REQUIRED if mode is SIMPLE or MUTUAL. The path to the file holding the server's private key." }),
-    caCertificates: s.string({ description: 'REQUIRED if mode is MUTUAL or OPTIONAL_MUTUAL. The path to a file containing certificate authority certificates to use in verifying a presented client side certificate.' }),
-    caCrl: s.string({ description: 'OPTIONAL: The path to a file containing the certificate revocation list (CRL) to use in verifying a presented client side certificate.' }),
-    credentialName: s.string({ description: 'For gateways running on Kubernetes, the name of the secret that holds the TLS certs including the CA certificates.' }),
-    credentialNames: s.array(s.string(), { description: 'Same as CredentialName but for multiple certificates.', maxItems: 2, minItems: 1 }),
-    subjectAltNames: strings('A list of alternate names to verify the subject identity in the certificate presented by the client.'),
-    verifyCertificateSpki: strings('An optional list of base64-encoded SHA-256 hashes of the SPKIs of authorized client certificates.'),
-    verifyCertificateHash: strings('An optional list of hex-encoded SHA-256 hashes of the authorized client certificates.'),
-    minProtocolVersion: s.enumOf(['TLS_AUTO', 'TLSV1_0', 'TLSV1_1', 'TLSV1_2', 'TLSV1_3'], { description: 'Optional: Minimum TLS protocol version.' }),
-    maxProtocolVersion: s.enumOf(['TLS_AUTO', 'TLSV1_0', 'TLSV1_1', 'TLSV1_2', 'TLSV1_3'], { description: 'Optional: Maximum TLS protocol version.' }),
-    cipherSuites: strings('Optional: If specified, only support the specified cipher list.'),
+    httpsRedirect: s.bool({ description: 'Answer plain-HTTP requests with a 301 redirect to HTTPS.' }),
+    mode: s.enumOf(['PASSTHROUGH', 'SIMPLE', 'MUTUAL', 'AUTO_PASSTHROUGH', 'ISTIO_MUTUAL', 'OPTIONAL_MUTUAL'], { description: 'How TLS is handled on this port: terminated (SIMPLE, MUTUAL...), passed through, or Istio mutual TLS.' }),
+    serverCertificate: s.string({ description: 'File path of the server certificate (needed for SIMPLE and MUTUAL unless credentialName is set).' }),
+    privateKey: s.string({ description: 'File path of the server private key (needed for SIMPLE and MUTUAL unless credentialName is set).' }),
+    caCertificates: s.string({ description: 'File path of the CA certificates that client certificates are checked against (MUTUAL, OPTIONAL_MUTUAL).' }),
+    caCrl: s.string({ description: 'File path of a revocation list applied to client certificates.' }),
+    credentialName: s.string({ description: 'A Secret holding the certificate, key and optionally CA certificates, used instead of file paths.' }),
+    credentialNames: s.array(s.string(), { description: 'Up to two such Secrets, e.g. one RSA and one ECDSA certificate.', maxItems: 2, minItems: 1 }),
+    subjectAltNames: strings('Subject alternative names a client certificate must carry.'),
+    verifyCertificateSpki: strings('Accepted client certificates, as base64 SHA-256 hashes of their public key info.'),
+    verifyCertificateHash: strings('Accepted client certificates, as hex SHA-256 hashes of the whole certificate.'),
+    minProtocolVersion: s.enumOf(['TLS_AUTO', 'TLSV1_0', 'TLSV1_1', 'TLSV1_2', 'TLSV1_3'], { description: 'Lowest TLS version accepted.' }),
+    maxProtocolVersion: s.enumOf(['TLS_AUTO', 'TLSV1_0', 'TLSV1_1', 'TLSV1_2', 'TLSV1_3'], { description: 'Highest TLS version accepted.' }),
+    cipherSuites: strings('Cipher suites to allow; the proxy\'s defaults when empty.'),
   },
-  { description: 'Set of TLS related options that govern the server\'s behavior.' },
+  { description: 'TLS settings for connections this server accepts.' },
 );
 
 export const Server = s.object(
   {
     port: s.object(
       {
-        number: uint32('A valid non-negative integer port number.'),
-        protocol: s.string({ description: 'The protocol exposed on the port: HTTP|HTTPS|GRPC|GRPC-WEB|HTTP2|MONGO|TCP|TLS.' }),
-        name: s.string({ description: 'Label assigned to the port.' }),
-        targetPort: uint32('The port number on the endpoint where the traffic will be received.'),
+        number: uint32('The port number.'),
+        protocol: s.string({ description: 'Protocol spoken on the port, such as HTTP, HTTPS, GRPC, HTTP2, TCP or TLS.' }),
+        name: s.string({ description: 'A name for the port.' }),
+        targetPort: uint32('Port the traffic is delivered to on the endpoint, when it differs from number.'),
       },
-      { required: ['number', 'protocol', 'name'], description: 'The Port on which the proxy should listen for incoming connections.' },
+      { required: ['number', 'protocol', 'name'], description: 'The port the gateway proxy listens on, and its protocol.' },
     ),
-    bind: s.string({ description: 'The ip or the Unix domain socket to which the listener should be bound to.' }),
-    hosts: strings('One or more hosts exposed by this gateway.'),
+    bind: s.string({ description: 'Address or Unix socket the listener binds to, instead of all addresses.' }),
+    hosts: strings('Host names served on this port, optionally as namespace/host.'),
     tls: ServerTLSSettings,
-    defaultEndpoint: s.string({ description: 'The loopback IP endpoint or Unix domain socket to which traffic should be forwarded to by default.' }),
-    name: s.string({ description: 'An optional name of the server, when set must be unique across all servers.' }),
+    defaultEndpoint: s.string({ description: 'Loopback address or Unix socket traffic is sent to when no route applies.' }),
+    name: s.string({ description: 'A name for this server, unique within the gateway.' }),
   },
   { required: ['port', 'hosts'] },
 );
 
 export const GatewaySpec = s.object(
   {
-    servers: s.array(Server, { description: 'A list of server specifications.' }),
-    selector: labels('One or more labels that indicate a specific set of pods/VMs on which this gateway configuration should be applied.'),
+    servers: s.array(Server, { description: 'The listeners of the gateway: port, hosts and TLS each.' }),
+    selector: labels('Labels of the gateway proxy pods that take this configuration.'),
   },
-  { description: 'Configuration affecting edge load balancer. See more details at: https://istio.io/docs/reference/config/networking/gateway.html' },
+  { description: 'The listeners a gateway proxy opens and which hosts it serves on them.' },
 );
 
 // ---------------------------------------------------------------- VirtualService
 
 const HTTPMatchRequest = s.object({
-  name: s.string({ description: 'The name assigned to a match.' }),
+  name: s.string({ description: 'A name for this match, joined to the route name in logs.' }),
   uri: StringMatch,
   scheme: StringMatch,
   method: StringMatch,
   authority: StringMatch,
-  headers: s.map(StringMatch, { description: 'The header keys must be lowercase and use hyphen as the separator, e.g. _x-request-id_.' }),
-  port: uint32('Specifies the ports on the host that is being addressed.'),
-  sourceLabels: labels('One or more labels that constrain the applicability of a rule to source (client) workloads with the given labels.'),
-  gateways: strings('Names of gateways where the rule should be applied.'),
-  queryParams: s.map(StringMatch, { description: 'Query parameters for matching.' }),
-  ignoreUriCase: s.bool({ description: 'Flag to specify whether the URI matching should be case-insensitive.' }),
-  withoutHeaders: s.map(StringMatch, { description: 'withoutHeader has the same syntax with the header, but has opposite meaning.' }),
-  sourceNamespace: s.string({ description: 'Source namespace constraining the applicability of a rule to workloads in that namespace.' }),
-  statPrefix: s.string({ description: 'The human readable prefix to use when emitting statistics for this route.' }),
+  headers: s.map(StringMatch, { description: 'Request headers to test, by lowercase name.' }),
+  port: uint32('Matches only requests to this port.'),
+  sourceLabels: labels('Matches only requests from workloads carrying these labels.'),
+  gateways: strings('Gateways this match is limited to, overriding the rule\'s gateways.'),
+  queryParams: s.map(StringMatch, { description: 'Query parameters to test.' }),
+  ignoreUriCase: s.bool({ description: 'Compare the URI without regard to case.' }),
+  withoutHeaders: s.map(StringMatch, { description: 'Headers that must not match, written as in headers.' }),
+  sourceNamespace: s.string({ description: 'Matches only traffic from workloads in this namespace.' }),
+  statPrefix: s.string({ description: 'Prefix for the statistics emitted for this route.' }),
 });
 
 const HTTPRouteDestination = s.object(
   {
     destination: Destination,
-    weight: s.int32({ description: 'Weight specifies the relative proportion of traffic to be forwarded to the destination.' }),
+    weight: s.int32({ description: 'Share of the traffic sent to this destination, relative to the others of the rule.' }),
     headers: Headers,
   },
   { required: ['destination'] },
 );
 
 const RouteDestination = s.object(
-  { destination: Destination, weight: s.int32({ description: 'Weight specifies the relative proportion of traffic to be forwarded to the destination.' }) },
+  { destination: Destination, weight: s.int32({ description: 'Share of the traffic sent to this destination, relative to the others of the rule.' }) },
   { required: ['destination'] },
 );
 
 const HTTPRoute = s.object({
-  name: s.string({ description: 'The name assigned to the route for debugging purposes.' }),
-  match: s.array(HTTPMatchRequest, { description: 'Match conditions to be satisfied for the rule to be activated.' }),
-  route: s.array(HTTPRouteDestination, { description: 'A HTTP rule can either return a direct_response, redirect or forward (default) traffic.' }),
+  name: s.string({ description: 'A name for the route, shown in logs.' }),
+  match: s.array(HTTPMatchRequest, { description: 'Conditions for the rule to apply; any one entry may match.' }),
+  route: s.array(HTTPRouteDestination, { description: 'Destinations matching requests are forwarded to, split by weight.' }),
   redirect: s.object({
-    uri: s.string({ description: 'On a redirect, overwrite the Path portion of the URL with this value.' }),
-    authority: s.string({ description: 'On a redirect, overwrite the Authority/Host portion of the URL with this value.' }),
-    port: uint32('On a redirect, Specifies the port to be used in the redirect.'),
-    derivePort: s.enumOf(['FROM_PROTOCOL_DEFAULT', 'FROM_REQUEST_PORT'], { description: 'On a redirect, dynamically set the port.' }),
-    scheme: s.string({ description: 'On a redirect, overwrite the scheme portion of the URL with this value.' }),
-    redirectCode: uint32('On a redirect, Specifies the HTTP status code to use in the redirect response.'),
-  }, { description: 'A HTTP rule can either return a direct_response, redirect or forward (default) traffic.' }),
+    uri: s.string({ description: 'Path of the redirect target.' }),
+    authority: s.string({ description: 'Host of the redirect target.' }),
+    port: uint32('Port of the redirect target.'),
+    derivePort: s.enumOf(['FROM_PROTOCOL_DEFAULT', 'FROM_REQUEST_PORT'], { description: 'Take the redirect port from the request, or use the scheme\'s default port.' }),
+    scheme: s.string({ description: 'Scheme of the redirect target, e.g. https.' }),
+    redirectCode: uint32('Status code of the redirect (301 when unset).'),
+  }, { description: 'Answer matching requests with a redirect instead of forwarding them.' }),
   directResponse: s.object({
-    status: uint32('Specifies the HTTP response status to be returned.'),
-    body: s.object({ string: s.string({ description: 'response body as a string' }), bytes: s.bytes({ description: 'response body as base64 encoded bytes.' }) }, { description: 'Specifies the content of the response body.' }),
-  }, { required: ['status'], description: 'A HTTP rule can either return a direct_response, redirect or forward (default) traffic.' }),
-  delegate: s.object({ name: s.string({ description: 'Name specifies the name of the delegate VirtualService.' }), namespace: s.string({ description: 'Namespace specifies the namespace where the delegate VirtualService resides.' }) }, { description: 'Delegate is used to specify the particular VirtualService which can be used to define delegate HTTPRoute.' }),
+    status: uint32('Status code of the answer.'),
+    body: s.object({ string: s.string({ description: 'The body as text.' }), bytes: s.bytes({ description: 'The body as bytes, base64 in JSON.' }) }, { description: 'Body of the answer.' }),
+  }, { required: ['status'], description: 'Answer matching requests directly from the proxy instead of forwarding them.' }),
+  delegate: s.object({ name: s.string({ description: 'Name of the VirtualService routing is handed to.' }), namespace: s.string({ description: 'Its namespace (this one when unset).' }) }, { description: 'Hand routing of matching requests to another VirtualService.' }),
   rewrite: s.object({
-    uri: s.string({ description: 'rewrite the path (or the prefix) portion of the URI with this value.' }),
-    authority: s.string({ description: 'rewrite the Authority/Host header with this value.' }),
-    uriRegexRewrite: s.object({ match: s.string({ description: 'RE2 style regex-based match (https://github.com/google/re2/wiki/Syntax).' }), rewrite: s.string({ description: 'The string that should replace into matching portions of original URI.' }) }, { description: 'rewrite the path portion of the URI with the specified regex.' }),
-  }, { description: 'Rewrite HTTP URIs and Authority headers.' }),
-  timeout: duration('Timeout for HTTP requests, default is disabled.'),
+    uri: s.string({ description: 'New path, or new prefix when a prefix matched.' }),
+    authority: s.string({ description: 'New Host/authority header.' }),
+    uriRegexRewrite: s.object({ match: s.string({ description: 'A regular expression in RE2 syntax.' }), rewrite: s.string({ description: 'Replacement for the parts of the path that match.' }) }, { description: 'Rewrite the path by regular-expression substitution.' }),
+  }, { description: 'Changes to the path and host made before forwarding.' }),
+  timeout: duration('How long a request may take in all; no limit when unset.'),
   retries: s.object({
-    attempts: s.int32({ description: 'Number of retries to be allowed for a given request.' }),
-    perTryTimeout: duration('Timeout per attempt for a given request, including the initial call and any retries.'),
-    retryOn: s.string({ description: 'Specifies the conditions under which retry takes place.' }),
-    retryRemoteLocalities: s.bool({ description: 'Flag to specify whether the retries should retry to other localities.' }),
-    retryIgnorePreviousHosts: s.bool({ description: 'Flag to specify whether the retries should ignore previously tried hosts during retry.' }),
-    backoff: duration('Specifies the minimum duration between retry attempts.'),
-  }, { description: 'Retry policy for HTTP requests.' }),
+    attempts: s.int32({ description: 'How many times a failed request is retried.' }),
+    perTryTimeout: duration('Time limit for each attempt, the first included.'),
+    retryOn: s.string({ description: 'Comma-separated failure kinds that trigger a retry, e.g. 5xx,connect-failure.' }),
+    retryRemoteLocalities: s.bool({ description: 'Allow retries to go to endpoints in other localities.' }),
+    retryIgnorePreviousHosts: s.bool({ description: 'Prefer endpoints not tried yet when retrying.' }),
+    backoff: duration('Shortest wait between attempts.'),
+  }, { description: 'When and how often failed requests are retried.' }),
   fault: s.object({
     delay: s.object({
-      percent: s.int32({ description: 'Percentage of requests on which the delay will be injected (0-100).' }),
-      fixedDelay: duration('Add a fixed delay before forwarding the request.'),
-      exponentialDelay: duration('Exponential delay (not supported).'),
+      percent: s.int32({ description: 'Share of requests delayed, 0 to 100 (older form of percentage).' }),
+      fixedDelay: duration('How long requests are held back.'),
+      exponentialDelay: duration('Growing delay; not implemented by Istio.'),
       percentage: Percent,
-    }, { description: 'Delay requests before forwarding, emulating various failures such as network issues, overloaded upstream service, etc.' }),
+    }, { description: 'Hold some requests back before forwarding them, to test how callers cope with a slow service.' }),
     abort: s.object({
-      httpStatus: s.int32({ description: 'HTTP status code to use to abort the Http request.' }),
-      grpcStatus: s.string({ description: 'GRPC status code to use to abort the request.' }),
+      httpStatus: s.int32({ description: 'HTTP status returned to the caller.' }),
+      grpcStatus: s.string({ description: 'gRPC status returned to the caller.' }),
       http2Error: s.string(),
       percentage: Percent,
-    }, { description: 'Abort Http request attempts and return error codes back to downstream service, giving the impression that the upstream service is faulty.' }),
-  }, { description: 'Fault injection policy to apply on HTTP traffic at the client side.' }),
-  mirror: s.object({ host: s.string({ description: 'The name of a service from the service registry.' }), port: PortSelector, subset: s.string({ description: 'The name of a subset within the service.' }) }, { required: ['host'], description: 'Mirror HTTP traffic to a another destination in addition to forwarding the requests to the intended destination.' }),
-  mirrors: s.array(s.object({ destination: Destination, percentage: Percent }, { required: ['destination'] }), { description: 'Specifies the destinations to mirror HTTP traffic in addition to the original destination.' }),
-  mirrorPercent: uint32('Percentage of the traffic to be mirrored by the `mirror` field.'),
+    }, { description: 'Fail some requests with an error, to test how callers cope with a failing service.' }),
+  }, { description: 'Artificial delays and errors injected into matching requests.' }),
+  mirror: s.object({ host: s.string({ description: 'The service to send to, as a host name known to the mesh (short names resolve in the rule\'s namespace).' }), port: PortSelector, subset: s.string({ description: 'A subset of the service named in its DestinationRule.' }) }, { required: ['host'], description: 'Also send a copy of each request here; answers from the copy are discarded.' }),
+  mirrors: s.array(s.object({ destination: Destination, percentage: Percent }, { required: ['destination'] }), { description: 'Destinations that receive copies of requests, each with its own share.' }),
+  mirrorPercent: uint32('Share of requests copied to mirror, 0 to 100 (older form of mirrorPercentage).'),
   mirrorPercentage: Percent,
-  mirror_percent: uint32('Percentage of the traffic to be mirrored by the `mirror` field.'),
+  mirror_percent: uint32('Share of requests copied to mirror, 0 to 100 (older form of mirrorPercentage).'),
   corsPolicy: s.object({
-    allowOrigin: strings('The list of origins that are allowed to perform CORS requests.'),
-    allowOrigins: s.array(StringMatch, { description: 'String patterns that match allowed origins.' }),
-    allowMethods: strings('List of HTTP methods allowed to access the resource.'),
-    allowHeaders: strings('List of HTTP headers that can be used when requesting the resource.'),
-    exposeHeaders: strings('A list of HTTP headers that the browsers are allowed to access.'),
-    maxAge: duration('Specifies how long the results of a preflight request can be cached.'),
-    allowCredentials: s.bool({ description: 'Indicates whether the caller is allowed to send the actual request (not the preflight) using credentials.' }),
-    unmatchedPreflights: s.enumOf(['UNSPECIFIED', 'FORWARD', 'IGNORE'], { description: 'Indicates whether preflight requests not matching the configured allowed origin shouldn\'t be forwarded to the upstream.' }),
-  }, { description: 'Cross-Origin Resource Sharing policy (CORS).' }),
+    allowOrigin: strings('Allowed origins, exact strings (older form of allowOrigins).'),
+    allowOrigins: s.array(StringMatch, { description: 'Origins allowed to make cross-origin requests.' }),
+    allowMethods: strings('Methods cross-origin requests may use.'),
+    allowHeaders: strings('Request headers cross-origin requests may send.'),
+    exposeHeaders: strings('Response headers browsers may show to the calling script.'),
+    maxAge: duration('How long browsers may cache a preflight answer.'),
+    allowCredentials: s.bool({ description: 'Allow cross-origin requests that carry credentials.' }),
+    unmatchedPreflights: s.enumOf(['UNSPECIFIED', 'FORWARD', 'IGNORE'], { description: 'What to do with preflight requests from origins not allowed: forward them to the service, or answer them at the proxy.' }),
+  }, { description: 'Cross-origin (CORS) rules the proxy enforces for browsers.' }),
   headers: Headers,
 });
 
 const L4MatchAttributes = {
-  destinationSubnets: strings('IPv4 or IPv6 ip addresses of destination with optional subnet.'),
-  port: uint32('Specifies the port on the host that is being addressed.'),
-  sourceLabels: labels('One or more labels that constrain the applicability of a rule to workloads with the given labels.'),
-  gateways: strings('Names of gateways where the rule should be applied.'),
-  sourceNamespace: s.string({ description: 'Source namespace constraining the applicability of a rule to workloads in that namespace.' }),
+  destinationSubnets: strings('Destination addresses or CIDR ranges to match.'),
+  port: uint32('Matches only connections to this port.'),
+  sourceLabels: labels('Matches only connections from workloads carrying these labels.'),
+  gateways: strings('Gateways this match is limited to, overriding the rule\'s gateways.'),
+  sourceNamespace: s.string({ description: 'Matches only traffic from workloads in this namespace.' }),
 };
 
 export const VirtualServiceSpec = s.object(
   {
-    hosts: strings('The destination hosts to which traffic is being sent.'),
-    gateways: strings('The names of gateways and sidecars that should apply these routes.'),
-    http: s.array(HTTPRoute, { description: 'An ordered list of route rules for HTTP traffic.' }),
+    hosts: strings('Host names (or service names, IPs) whose traffic these rules route.'),
+    gateways: strings('Gateways that apply these rules, as [namespace/]name; mesh means the sidecars (the default).'),
+    http: s.array(HTTPRoute, { description: 'Rules for HTTP traffic, tried in order; the first that matches is used.' }),
     tls: s.array(s.object({
-      match: s.array(s.object({ sniHosts: strings('SNI (server name indicator) to match on.'), ...L4MatchAttributes }, { required: ['sniHosts'] }), { description: 'Match conditions to be satisfied for the rule to be activated.' }),
-      route: s.array(RouteDestination, { description: 'The destination to which the connection should be forwarded to.' }),
-    }, { required: ['match'] }), { description: 'An ordered list of route rule for non-terminated TLS & HTTPS traffic.' }),
+      match: s.array(s.object({ sniHosts: strings('Server names from the TLS handshake (SNI) to match.'), ...L4MatchAttributes }, { required: ['sniHosts'] }), { description: 'Conditions for the rule to apply; any one entry may match.' }),
+      route: s.array(RouteDestination, { description: 'Destinations matching connections are forwarded to, split by weight.' }),
+    }, { required: ['match'] }), { description: 'Rules for TLS traffic that passes through unterminated, routed by SNI, tried in order.' }),
     tcp: s.array(s.object({
-      match: s.array(s.object({ ...L4MatchAttributes, sourceSubnet: s.string() }), { description: 'Match conditions to be satisfied for the rule to be activated.' }),
-      route: s.array(RouteDestination, { description: 'The destination to which the connection should be forwarded to.' }),
-    }), { description: 'An ordered list of route rules for opaque TCP traffic.' }),
-    exportTo: strings('A list of namespaces to which this virtual service is exported.'),
+      match: s.array(s.object({ ...L4MatchAttributes, sourceSubnet: s.string() }), { description: 'Conditions for the rule to apply; any one entry may match.' }),
+      route: s.array(RouteDestination, { description: 'Destinations matching connections are forwarded to, split by weight.' }),
+    }), { description: 'Rules for other TCP traffic, tried in order.' }),
+    exportTo: strings('Namespaces that can see this VirtualService (. for this one, * for all).'),
   },
-  { description: 'Configuration affecting label/content routing, sni routing, etc. See more details at: https://istio.io/docs/reference/config/networking/virtual-service.html' },
+  { description: 'How requests to the listed hosts are matched and routed.' },
 );
 
 // ---------------------------------------------------------------- DestinationRule
 
 const OutlierDetectionFields = {
-  splitExternalLocalOriginErrors: s.bool({ description: 'Determines whether to distinguish local origin failures from external errors.' }),
-  consecutiveLocalOriginFailures: i32('The number of consecutive locally originated failures before ejection occurs.'),
-  consecutiveGatewayErrors: uint32('Number of gateway errors before a host is ejected from the connection pool.'),
-  consecutive5xxErrors: uint32('Number of 5xx errors before a host is ejected from the connection pool.'),
-  interval: duration('Time interval between ejection sweep analysis.'),
-  baseEjectionTime: duration('Minimum ejection duration.'),
-  maxEjectionPercent: s.int32({ description: 'Maximum % of hosts in the load balancing pool for the upstream service that can be ejected.' }),
-  minHealthPercent: s.int32({ description: 'Outlier detection will be enabled as long as the associated load balancing pool has at least `minHealthPercent` hosts in healthy mode.' }),
+  splitExternalLocalOriginErrors: s.bool({ description: 'Count failures seen by the proxy itself (connect errors, timeouts) apart from errors the host returns.' }),
+  consecutiveLocalOriginFailures: i32('Proxy-side failures in a row that eject a host (with splitExternalLocalOriginErrors).'),
+  consecutiveGatewayErrors: uint32('502, 503 or 504 answers in a row that eject a host.'),
+  consecutive5xxErrors: uint32('5xx answers in a row that eject a host.'),
+  interval: duration('How often hosts are checked for ejection.'),
+  baseEjectionTime: duration('Shortest time an ejected host stays out; grows with each ejection.'),
+  maxEjectionPercent: s.int32({ description: 'Highest share of hosts, in percent, that may be ejected at once.' }),
+  minHealthPercent: s.int32({ description: 'Ejection stops while fewer than this percentage of hosts are healthy.' }),
 };
 
 export const OutlierDetection = s.object(
   { ...OutlierDetectionFields, consecutiveErrors: s.int32() },
-  { description: 'Settings controlling eviction of unhealthy hosts from the load balancing pool.' },
+  { description: 'When hosts that keep failing are taken out of load balancing, and for how long.' },
 );
 
 /** The seed's outlier settings under connectionPool.http, each pointing at outlierDetection. */
@@ -254,67 +254,67 @@ const seedHttpOutlierFields: Record<string, Schema> = Object.fromEntries(
 export const ConnectionPoolSettings = s.object(
   {
     tcp: s.object({
-      maxConnections: s.int32({ description: 'Maximum number of HTTP1 /TCP connections to a destination host.' }),
-      connectTimeout: duration('TCP connection timeout.'),
+      maxConnections: s.int32({ description: 'Most connections open to one destination host.' }),
+      connectTimeout: duration('Time limit for opening a connection.'),
       tcpKeepalive: s.object({
-        probes: uint32('Maximum number of keepalive probes to send without response before deciding the connection is dead.'),
-        time: duration('The time duration a connection needs to be idle before keep-alive probes start being sent.'),
-        interval: duration('The time duration between keep-alive probes.'),
-      }, { description: 'If set then set SO_KEEPALIVE on the socket to enable TCP Keepalives.' }),
-      maxConnectionDuration: duration('The maximum duration of a connection.'),
-      idleTimeout: duration('The idle timeout for TCP connections.'),
-    }, { description: 'Settings common to both HTTP and TCP upstream connections.' }),
+        probes: uint32('Unanswered probes after which the connection counts as dead.'),
+        time: duration('Idle time before probing starts.'),
+        interval: duration('Time between probes.'),
+      }, { description: 'Turn on TCP keepalive probes for upstream connections.' }),
+      maxConnectionDuration: duration('Longest a connection is kept, busy or not.'),
+      idleTimeout: duration('Close connections idle this long.'),
+    }, { description: 'Limits on upstream connections, for every protocol.' }),
     http: s.object({
-      http1MaxPendingRequests: s.int32({ description: 'Maximum number of requests that will be queued while waiting for a ready connection pool connection.' }),
-      http2MaxRequests: s.int32({ description: 'Maximum number of active requests to a destination.' }),
-      maxRequestsPerConnection: s.int32({ description: 'Maximum number of requests per connection to a backend.' }),
-      maxRetries: s.int32({ description: 'Maximum number of retries that can be outstanding to all hosts in a cluster at a given time.' }),
-      idleTimeout: duration('The idle timeout for upstream connection pool connections.'),
-      h2UpgradePolicy: s.enumOf(['DEFAULT', 'DO_NOT_UPGRADE', 'UPGRADE'], { description: 'Specify if http1.1 connection should be upgraded to http2 for the associated destination.' }),
-      useClientProtocol: s.bool({ description: 'If set to true, client protocol will be preserved while initiating connection to backend.' }),
-      maxConcurrentStreams: s.int32({ description: 'The maximum number of concurrent streams allowed for a peer on one HTTP/2 connection.' }),
+      http1MaxPendingRequests: s.int32({ description: 'Most requests waiting for a free connection.' }),
+      http2MaxRequests: s.int32({ description: 'Most requests in flight to the destination.' }),
+      maxRequestsPerConnection: s.int32({ description: 'Requests after which a connection is closed; unlimited when 0 or unset.' }),
+      maxRetries: s.int32({ description: 'Most retries in progress at once across all hosts of the destination.' }),
+      idleTimeout: duration('Close pooled HTTP connections idle this long.'),
+      h2UpgradePolicy: s.enumOf(['DEFAULT', 'DO_NOT_UPGRADE', 'UPGRADE'], { description: 'Whether HTTP/1.1 connections to the destination are upgraded to HTTP/2.' }),
+      useClientProtocol: s.bool({ description: 'Talk to the destination in the protocol the client used (HTTP/1.1 or HTTP/2).' }),
+      maxConcurrentStreams: s.int32({ description: 'Most streams at once on one HTTP/2 connection.' }),
       ...seedHttpOutlierFields,
-    }, { description: 'HTTP connection pool settings.' }),
+    }, { description: 'Limits on HTTP requests and connections.' }),
   },
-  { description: 'Settings controlling the volume of connections to an upstream service.' },
+  { description: 'Limits on connections and requests to the destination (circuit breaking).' },
 );
 
 const LoadBalancerSettings = s.object(
   {
-    simple: s.enumOf(['UNSPECIFIED', 'RANDOM', 'PASSTHROUGH', 'ROUND_ROBIN', 'LEAST_REQUEST', 'LEAST_CONN'], { description: 'Standard load balancing algorithms that require no tuning.' }),
+    simple: s.enumOf(['UNSPECIFIED', 'RANDOM', 'PASSTHROUGH', 'ROUND_ROBIN', 'LEAST_REQUEST', 'LEAST_CONN'], { description: 'A plain balancing algorithm: round robin, least requests, random, or passthrough.' }),
     consistentHash: s.object({
-      httpHeaderName: s.string({ description: 'Hash based on a specific HTTP header.' }),
-      httpCookie: s.object({ name: s.string({ description: 'Name of the cookie.' }), path: s.string({ description: 'Path to set for the cookie.' }), ttl: duration('Lifetime of the cookie.') }, { required: ['name'], description: 'Hash based on HTTP cookie.' }),
-      useSourceIp: s.bool({ description: 'Hash based on the source IP address.' }),
-      httpQueryParameterName: s.string({ description: 'Hash based on a specific HTTP query parameter.' }),
-      ringHash: s.object({ minimumRingSize: i64('The minimum number of virtual nodes to use for the hash ring.') }, { description: 'The ring/modulo hash load balancer implements consistent hashing to backend hosts.' }),
-      maglev: s.object({ tableSize: i64('The table size for Maglev hashing.') }, { description: 'The Maglev load balancer implements consistent hashing to backend hosts.' }),
-      minimumRingSize: i64('Deprecated.'),
-    }, { description: 'Consistent Hash-based load balancing can be used to provide soft session affinity based on HTTP headers, cookies or other properties.' }),
+      httpHeaderName: s.string({ description: 'Hash this request header.' }),
+      httpCookie: s.object({ name: s.string({ description: 'Cookie name.' }), path: s.string({ description: 'Cookie path.' }), ttl: duration('Cookie lifetime; the proxy sets the cookie when it is missing.') }, { required: ['name'], description: 'Hash this cookie.' }),
+      useSourceIp: s.bool({ description: 'Hash the client address.' }),
+      httpQueryParameterName: s.string({ description: 'Hash this query parameter.' }),
+      ringHash: s.object({ minimumRingSize: i64('Smallest number of points on the ring.') }, { description: 'Consistent hashing on a ring of points.' }),
+      maglev: s.object({ tableSize: i64('Size of the Maglev lookup table (a prime).') }, { description: 'Consistent hashing with a Maglev lookup table.' }),
+      minimumRingSize: i64('Older form of ringHash.minimumRingSize.'),
+    }, { description: 'Send requests with the same key (header, cookie, address...) to the same host while it stays available.' }),
     localityLbSetting: s.object({
-      distribute: s.array(s.object({ from: s.string({ description: 'Originating locality, \'/\' separated, e.g.' }), to: s.map(i32('weight'), { description: 'Map of upstream localities to traffic distribution weights.' }) }), { description: 'Optional: only one of distribute, failover or failoverPriority can be set.' }),
-      failover: s.array(s.object({ from: s.string({ description: 'Originating region.' }), to: s.string({ description: 'Destination region the traffic will fail over to when endpoints in the \'from\' region becomes unhealthy.' }) }), { description: 'Optional: only one of distribute, failover or failoverPriority can be set.' }),
-      failoverPriority: strings('failoverPriority is an ordered list of labels used to sort endpoints to do priority based load balancing.'),
-      enabled: s.bool({ description: 'enable locality load balancing, this is DestinationRule-level and will override mesh wide settings in entirety.' }),
-    }, { description: 'Locality load balancer settings, this will override mesh wide settings in entirety.' }),
-    warmupDurationSecs: duration('Represents the warmup duration of Service.'),
+      distribute: s.array(s.object({ from: s.string({ description: 'Locality of the caller, region/zone/subzone, where * may end it.' }), to: s.map(i32('Share of traffic for this locality.'), { description: 'Destination localities and the share of traffic each gets, adding up to 100.' }) }), { description: 'Split traffic from a caller locality over destination localities by weight; set only one of distribute, failover and failoverPriority.' }),
+      failover: s.array(s.object({ from: s.string({ description: 'Region traffic comes from.' }), to: s.string({ description: 'Region to send it to when the from region has no healthy endpoints.' }) }), { description: 'Where traffic goes when a region has no healthy endpoints; set only one of distribute, failover and failoverPriority.' }),
+      failoverPriority: strings('Labels, most important first: endpoints that share more of them with the caller are preferred.'),
+      enabled: s.bool({ description: 'Turn locality-aware balancing on or off for this destination.' }),
+    }, { description: 'Locality-aware balancing for this destination, replacing the mesh-wide setting.' }),
+    warmupDurationSecs: duration('Time over which a new endpoint\'s share of traffic is raised gradually.'),
   },
-  { description: 'Settings controlling the load balancer algorithms.' },
+  { description: 'How requests are spread over the endpoints.' },
 );
 
 const ClientTLSSettings = s.object(
   {
-    mode: s.enumOf(['DISABLE', 'SIMPLE', 'MUTUAL', 'ISTIO_MUTUAL'], { description: 'Indicates whether connections to this port should be secured using TLS.' }),
-    clientCertificate: s.string({ description: 'REQUIRED if mode is `MUTUAL`. The path to the file holding the client-side TLS certificate to use.' }),
-    privateKey: s.string({ description: 'REQUIRED if mode is `MUTUAL`. The path to the file holding the client\'s private key.' }),
-    caCertificates: s.string({ description: 'OPTIONAL: The path to the file containing certificate authority certificates to use in verifying a presented server certificate.' }),
-    credentialName: s.string({ description: 'The name of the secret that holds the TLS certs for the client including the CA certificates.' }),
-    subjectAltNames: strings('A list of alternate names to verify the subject identity in the certificate.'),
-    sni: s.string({ description: 'SNI string to present to the server during TLS handshake.' }),
-    insecureSkipVerify: s.bool({ description: 'InsecureSkipVerify specifies whether the proxy should skip verifying the CA signature and SAN for the server certificate corresponding to the host.' }),
-    caCrl: s.string({ description: 'OPTIONAL: The path to the file containing the certificate revocation list (CRL) to use in verifying a presented server certificate.' }),
+    mode: s.enumOf(['DISABLE', 'SIMPLE', 'MUTUAL', 'ISTIO_MUTUAL'], { description: 'How connections to the destination use TLS: DISABLE, SIMPLE, MUTUAL, or ISTIO_MUTUAL (mesh certificates).' }),
+    clientCertificate: s.string({ description: 'File path of the client certificate (MUTUAL, unless credentialName is set).' }),
+    privateKey: s.string({ description: 'File path of the client private key (MUTUAL, unless credentialName is set).' }),
+    caCertificates: s.string({ description: 'File path of the CA certificates the server certificate is checked against.' }),
+    credentialName: s.string({ description: 'A Secret holding the client certificate, key and CA certificates, used instead of file paths.' }),
+    subjectAltNames: strings('Subject alternative names the server certificate must carry.'),
+    sni: s.string({ description: 'Server name sent in the TLS handshake.' }),
+    insecureSkipVerify: s.bool({ description: 'Do not check the server certificate\'s signature or names.' }),
+    caCrl: s.string({ description: 'File path of a revocation list applied to the server certificate.' }),
   },
-  { description: 'TLS related settings for connections to the upstream service.' },
+  { description: 'TLS the proxy uses when connecting to the destination.' },
 );
 
 const PortTrafficPolicy = s.object({
@@ -331,66 +331,66 @@ export const TrafficPolicy = s.object(
     connectionPool: ConnectionPoolSettings,
     outlierDetection: OutlierDetection,
     tls: ClientTLSSettings,
-    portLevelSettings: s.array(PortTrafficPolicy, { description: 'Traffic policies specific to individual ports.', maxItems: 4096 }),
+    portLevelSettings: s.array(PortTrafficPolicy, { description: 'Policies for single ports, overriding the ones above for that port.', maxItems: 4096 }),
     tunnel: s.object({
-      protocol: s.string({ description: 'Specifies which protocol to use for tunneling the downstream connection.' }),
-      targetHost: s.string({ description: 'Specifies a host to which the downstream connection is tunneled.' }),
-      targetPort: uint32('Specifies a port to which the downstream connection is tunneled.'),
-    }, { required: ['targetHost', 'targetPort'], description: 'Configuration of tunneling TCP over other transport or application layers for the host configured in the DestinationRule.' }),
-    proxyProtocol: s.object({ version: s.enumOf(['V1', 'V2'], { description: 'The PROXY protocol version to use.' }) }, { description: 'Specifies the configuration for the PROXY protocol.' }),
+      protocol: s.string({ description: 'Tunnel protocol: CONNECT (the default) or POST.' }),
+      targetHost: s.string({ description: 'Host the tunnel is opened to.' }),
+      targetPort: uint32('Port the tunnel is opened to.'),
+    }, { required: ['targetHost', 'targetPort'], description: 'Carry the TCP connections to this destination inside an HTTP tunnel.' }),
+    proxyProtocol: s.object({ version: s.enumOf(['V1', 'V2'], { description: 'V1 (text) or V2 (binary).' }) }, { description: 'Send a PROXY protocol header carrying the client address to the destination.' }),
     circuitBreaker: s.withOpts(OutlierDetection, {
       description: 'Not an Istio field (accepted for compatibility with the seed): circuit breaking is configured with outlierDetection and connectionPool.',
       'x-flotilla-upstream-field': 'outlierDetection',
     }),
   },
-  { description: 'Traffic policies to apply (load balancing policy, connection pool sizes, outlier detection).' },
+  { description: 'How traffic to the destination is handled: balancing, connection limits, ejection of failing hosts, TLS.' },
 );
 
 export const DestinationRuleSpec = s.object(
   {
-    host: s.string({ description: 'The name of a service from the service registry.' }),
+    host: s.string({ description: 'The service to send to, as a host name known to the mesh (short names resolve in the rule\'s namespace).' }),
     trafficPolicy: TrafficPolicy,
     subsets: s.array(s.object({
-      name: s.string({ description: 'Name of the subset.' }),
-      labels: labels('Labels apply a filter over the endpoints of a service in the service registry.'),
+      name: s.string({ description: 'Name routes use to pick the subset.' }),
+      labels: labels('Labels an endpoint must carry to belong to the subset.'),
       trafficPolicy: TrafficPolicy,
-    }, { required: ['name'] }), { description: 'One or more named sets that represent individual versions of a service.' }),
-    exportTo: strings('A list of namespaces to which this destination rule is exported.'),
-    workloadSelector: s.object({ matchLabels: labels('One or more labels that indicate a specific set of pods/VMs on which a policy should be applied.') }, { description: 'Criteria used to select the specific set of pods/VMs on which this `DestinationRule` configuration should be applied.' }),
+    }, { required: ['name'] }), { description: 'Named groups of the service\'s endpoints, such as versions, that routes can target.' }),
+    exportTo: strings('Namespaces that can see this DestinationRule (. for this one, * for all).'),
+    workloadSelector: s.object({ matchLabels: labels('Labels a workload (pod or VM) must carry.') }, { description: 'Limits the rule to the client workloads that match; all in the namespace when unset.' }),
     portLevelSettings: s.withOpts(s.array(PortTrafficPolicy), {
       description: 'Not an Istio field (accepted for compatibility with the seed): per-port policies belong in trafficPolicy.portLevelSettings.',
       'x-flotilla-upstream-field': 'trafficPolicy.portLevelSettings',
     }),
   },
-  { required: ['host'], description: 'Configuration affecting load balancing, outlier detection, etc. See more details at: https://istio.io/docs/reference/config/networking/destination-rule.html' },
+  { required: ['host'], description: 'Policies for traffic to one service once routing has picked it, and its named subsets.' },
 );
 
 // ---------------------------------------------------------------- ServiceEntry
 
 export const ServiceEntrySpec = s.object(
   {
-    hosts: strings('The hosts associated with the ServiceEntry.'),
-    addresses: strings('The virtual IP addresses associated with the service.'),
+    hosts: strings('Host names the entry adds; matched against HTTP Host or TLS SNI.'),
+    addresses: strings('Virtual addresses or CIDR ranges of the service.'),
     ports: s.array(s.object({
-      number: uint32('A valid non-negative integer port number.'),
-      protocol: s.string({ description: 'The protocol exposed on the port.' }),
-      name: s.string({ description: 'Label assigned to the port.' }),
-      targetPort: uint32('The port number on the endpoint where the traffic will be received.'),
-    }, { required: ['number', 'name'] }), { description: 'The ports associated with the external service.' }),
-    location: s.enumOf(['MESH_EXTERNAL', 'MESH_INTERNAL'], { description: 'Specify whether the service should be considered external to the mesh or part of the mesh.' }),
-    resolution: s.enumOf(['NONE', 'STATIC', 'DNS', 'DNS_ROUND_ROBIN', 'DYNAMIC_DNS'], { description: 'Service resolution mode for the hosts.' }),
+      number: uint32('The port number.'),
+      protocol: s.string({ description: 'Protocol spoken on the port.' }),
+      name: s.string({ description: 'A name for the port.' }),
+      targetPort: uint32('Port the traffic is delivered to on the endpoint, when it differs from number.'),
+    }, { required: ['number', 'name'] }), { description: 'The ports the service listens on.' }),
+    location: s.enumOf(['MESH_EXTERNAL', 'MESH_INTERNAL'], { description: 'Whether the service is outside the mesh (MESH_EXTERNAL) or part of it (MESH_INTERNAL).' }),
+    resolution: s.enumOf(['NONE', 'STATIC', 'DNS', 'DNS_ROUND_ROBIN', 'DYNAMIC_DNS'], { description: 'How the proxy finds addresses for the hosts: NONE, STATIC (endpoints), or DNS variants.' }),
     endpoints: s.array(s.object({
-      address: s.string({ description: 'Address associated with the network endpoint without the port.' }),
-      ports: s.map(uint32('port'), { description: 'Set of ports associated with the endpoint.' }),
-      labels: labels('One or more labels associated with the endpoint.'),
-      network: s.string({ description: 'Network enables Istio to group endpoints resident in the same L3 domain/network.' }),
-      locality: s.string({ description: 'The locality associated with the endpoint.' }),
-      weight: uint32('The load balancing weight associated with the endpoint.'),
-      serviceAccount: s.string({ description: 'The service account associated with the workload if a sidecar is present in the workload.' }),
-    }), { description: 'One or more endpoints associated with the service.' }),
-    workloadSelector: s.object({ labels: labels('One or more labels that indicate a specific set of pods/VMs on which the configuration should be applied.') }, { description: 'Applicable only for MESH_INTERNAL services.' }),
-    exportTo: strings('A list of namespaces to which this service is exported.'),
-    subjectAltNames: strings('If specified, the proxy will verify that the server certificate\'s subject alternate name matches one of the specified values.'),
+      address: s.string({ description: 'IP address, host name or Unix socket of the endpoint.' }),
+      ports: s.map(uint32('The endpoint\'s port for this named port.'), { description: 'Endpoint ports, by the service port names.' }),
+      labels: labels('Labels of the endpoint, e.g. for subsets.'),
+      network: s.string({ description: 'The network the endpoint is on, for multi-network meshes.' }),
+      locality: s.string({ description: 'Where the endpoint runs, region/zone/subzone.' }),
+      weight: uint32('The endpoint\'s relative share of traffic.'),
+      serviceAccount: s.string({ description: 'Service account of the endpoint\'s workload, when it runs a sidecar.' }),
+    }), { description: 'Fixed endpoints of the service (for STATIC or DNS resolution).' }),
+    workloadSelector: s.object({ labels: labels('Labels of the workloads that serve the entry.') }, { description: 'Selects the mesh workloads (pods, WorkloadEntries) serving a MESH_INTERNAL entry, instead of endpoints.' }),
+    exportTo: strings('Namespaces that can see this ServiceEntry (. for this one, * for all).'),
+    subjectAltNames: strings('Subject alternative names the server certificate must carry.'),
   },
-  { required: ['hosts'], description: 'Configuration affecting service registry. See more details at: https://istio.io/docs/reference/config/networking/service-entry.html' },
+  { required: ['hosts'], description: 'A service added to the mesh\'s registry: its hosts, ports, endpoints and how they resolve.' },
 );
