@@ -11,8 +11,8 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { connect } from 'node:net';
 import { join } from 'node:path';
+import { httpGet } from './lib/http.js';
 import { FIXTURES, createNamespace, getJson, ok, poll, startServer, type KObj, type TestServer } from './lib/kube.js';
 
 const SEED = join(FIXTURES, 'seed', 'blue-green.yaml');
@@ -21,27 +21,8 @@ const NS = ['-n', 'production'];
 let server: TestServer;
 let clusterIP = '';
 
-/** One HTTP/1.0 GET on a new connection; the body's first line ("hello from <VERSION> (<pod>)"). */
-function get(host: string, port: number, timeoutMs = 2_000): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const s = connect({ host, port });
-    let buf = '';
-    const timer = setTimeout(() => {
-      s.destroy();
-      reject(new Error(`${host}:${port} timed out`));
-    }, timeoutMs);
-    s.on('connect', () => s.write(`GET / HTTP/1.0\r\nHost: ${host}\r\n\r\n`));
-    s.on('data', (d) => (buf += d));
-    s.on('end', () => {
-      clearTimeout(timer);
-      resolve(buf.split('\r\n\r\n')[1]?.trim() ?? '');
-    });
-    s.on('error', (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-  });
-}
+/** GET / on a new connection, 2 s at most: the demo app's "hello from <VERSION> (<pod>)". */
+const get = (host: string, port: number) => httpGet(host, port, 2_000);
 
 const versionOf = (body: string) => /^hello from (\S+) \(/.exec(body)?.[1] ?? `?${body}`;
 

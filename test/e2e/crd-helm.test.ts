@@ -6,34 +6,21 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fails, getJson, ok, startServer, type TestServer } from './lib/kube.js';
-import { helmBinary } from '../support/helm.js';
+import { helmBinary, runHelm } from '../support/helm.js';
 
 const NS = 'crd-helm';
 let server: TestServer;
 let helm = '';
 let home = '';
 
-function runHelm(args: string[], timeoutMs = 90_000): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      helm,
-      [...args, '--kubeconfig', server.kubeconfig],
-      { timeout: timeoutMs, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, HELM_CACHE_HOME: join(home, 'cache'), HELM_CONFIG_HOME: join(home, 'config'), HELM_DATA_HOME: join(home, 'data') } },
-      (err, stdout, stderr) => {
-        const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : -1) : 0;
-        resolve({ code, stdout: String(stdout), stderr: String(stderr) });
-      },
-    );
-  });
-}
+const helmRun = (args: string[]) => runHelm({ binary: helm, kubeconfig: server.kubeconfig, home, args });
 
 async function helmOk(args: string[]): Promise<string> {
-  const r = await runHelm(args);
+  const r = await helmRun(args);
   assert.equal(r.code, 0, `helm ${args.join(' ')} failed:\n${r.stdout}\n${r.stderr}`);
   return r.stdout;
 }
@@ -98,7 +85,7 @@ test('helm installs a chart with a CRD and a custom object, upgrades and uninsta
 
   await helmOk(['upgrade', 'g', chart, '-n', NS, '--set', 'size=5', '--wait', '--timeout', '60s']);
   assert.equal((await getJson(server, ['gadget', 'g-gadget', '-n', NS])).spec.size, 5);
-  const bad = await runHelm(['upgrade', 'g', chart, '-n', NS, '--set', 'size=0']);
+  const bad = await helmRun(['upgrade', 'g', chart, '-n', NS, '--set', 'size=0']);
   assert.notEqual(bad.code, 0);
   assert.match(bad.stderr, /spec\.size: Invalid value: 0: spec\.size in body should be greater than or equal to 1/);
   assert.equal((await getJson(server, ['gadget', 'g-gadget', '-n', NS])).spec.size, 5);

@@ -22,6 +22,7 @@ import { discardLogger } from '../../src/lib/log.js';
 import { startNodeDns, type RunningNodeDns } from '../../src/proxy/dns/index.js';
 import { startFakeUpstream, type FakeUpstream } from '../../src/proxy/dns/testing/dns-client.js';
 import { startServer, type TestServer } from '../support/cluster.js';
+import { ok as kubectlOk, poll } from './lib/kube.js';
 
 let server: TestServer;
 let nodeDns: RunningNodeDns | undefined;
@@ -31,26 +32,11 @@ let agentUpstream: FakeUpstream | undefined;
 const resolvDirs: string[] = [];
 const table = `flt-${randomBytes(3).toString('hex')}-dns`;
 
-async function ok(args: string[], input?: string): Promise<string> {
-  const r = await server.kubectl(args, input === undefined ? { timeoutMs: 60_000 } : { input, timeoutMs: 60_000 });
-  assert.equal(r.code, 0, `kubectl ${args.join(' ')} failed:\n${r.stdout}\n${r.stderr}`);
-  return r.stdout;
-}
+/** kubectl as the admin (test/e2e/lib/kube.ts's ok), a minute at most. */
+const ok = (args: string[], input?: string): Promise<string> => kubectlOk(server, args, input === undefined ? { timeoutMs: 60_000 } : { input, timeoutMs: 60_000 });
 
-async function eventually<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < end) {
-    try {
-      const v = await probe();
-      if (v !== undefined && v !== false) return v;
-    } catch (e) {
-      last = e;
-    }
-    await new Promise((r) => setTimeout(r, 300));
-  }
-  assert.fail(`timed out: ${what}${last ? ` (last error: ${String(last)})` : ''}`);
-}
+/** Polls `probe` every 300 ms until it returns a value (test/e2e/lib/kube.ts's poll). */
+const eventually = <T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> => poll(what, probe, timeoutMs, 300);
 
 /** Runs a command in the client pod; resolves with its output and exit code. */
 async function inPod(cmd: string): Promise<{ code: number; out: string }> {

@@ -6,13 +6,12 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FIXTURES, getJson, ok, poll, startServer, type KObj, type TestServer } from './lib/kube.js';
-import { helmBinary } from '../support/helm.js';
+import { helmBinary, runHelm } from '../support/helm.js';
+import { httpGet } from './lib/http.js';
 
 const CHART = join(FIXTURES, 'helm', 'demo');
 const NS = 'helm-workload';
@@ -20,29 +19,12 @@ let server: TestServer;
 let helm = '';
 let home = '';
 
-function helmOk(args: string[], timeoutMs = 200_000): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      helm,
-      [...args, '--kubeconfig', server.kubeconfig],
-      { timeout: timeoutMs, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, HELM_CACHE_HOME: join(home, 'c'), HELM_CONFIG_HOME: join(home, 'f'), HELM_DATA_HOME: join(home, 'd') } },
-      (err, stdout, stderr) => (err ? reject(new Error(`helm ${args.join(' ')} failed: ${String(stderr)}`)) : resolve(String(stdout))),
-    );
-  });
+async function helmOk(args: string[], timeoutMs = 200_000): Promise<string> {
+  const r = await runHelm({ binary: helm, kubeconfig: server.kubeconfig, home, args, timeoutMs });
+  if (r.code !== 0) throw new Error(`helm ${args.join(' ')} failed: ${r.stderr}`);
+  return r.stdout;
 }
 
-/** The first line of GET / through a new connection. */
-function get(host: string, port: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const s = connect({ host, port });
-    let buf = '';
-    const timer = setTimeout(() => (s.destroy(), reject(new Error('timed out'))), 3_000);
-    s.on('connect', () => s.write('GET / HTTP/1.0\r\n\r\n'));
-    s.on('data', (d) => (buf += d));
-    s.on('end', () => (clearTimeout(timer), resolve(buf.split('\r\n\r\n')[1]?.trim() ?? '')));
-    s.on('error', (e) => (clearTimeout(timer), reject(e)));
-  });
-}
 
 async function readyState(): Promise<{ ready: number; versions: string[] }> {
   const dep = await getJson(server, ['deployment', 'demo-app', '-n', NS]);
@@ -57,7 +39,7 @@ async function answersFrom(version: string): Promise<void> {
   const ip = (await ok(server, ['get', 'service', 'demo-svc', '-n', NS, '-o', 'jsonpath={.spec.clusterIP}'])).trim();
   await poll(`the Service answers from ${version}`, async () => {
     const answers: string[] = [];
-    for (let i = 0; i < 10; i++) answers.push(await get(ip, 80).catch((e: Error) => `ERR ${e.message}`));
+    for (let i = 0; i < 10; i++) answers.push(await httpGet(ip, 80).catch((e: Error) => `ERR ${e.message}`));
     return answers.every((a) => a.startsWith(`hello from ${version} `)) || false;
   }, 20_000, 300);
 }

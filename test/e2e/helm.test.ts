@@ -7,12 +7,11 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FIXTURES, getJson, ok, startServer, type KObj, type TestServer } from './lib/kube.js';
-import { helmBinary } from '../support/helm.js';
+import { helmBinary, runHelm } from '../support/helm.js';
 
 const CHART = join(FIXTURES, 'helm', 'demo');
 const NS = 'helm-e2e';
@@ -21,37 +20,10 @@ let server: TestServer;
 let helm = '';
 let home = '';
 
-interface HelmResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function runHelm(args: string[], timeoutMs = 90_000): Promise<HelmResult> {
-  return new Promise((resolve) => {
-    execFile(
-      helm,
-      [...args, '--kubeconfig', server.kubeconfig],
-      {
-        timeout: timeoutMs,
-        env: {
-          PATH: process.env.PATH ?? '/usr/bin:/bin',
-          HOME: home,
-          HELM_CACHE_HOME: join(home, 'cache'),
-          HELM_CONFIG_HOME: join(home, 'config'),
-          HELM_DATA_HOME: join(home, 'data'),
-        },
-      },
-      (err, stdout, stderr) => {
-        const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : -1) : 0;
-        resolve({ code, stdout: String(stdout), stderr: String(stderr) });
-      },
-    );
-  });
-}
+const helmRun = (args: string[], timeoutMs?: number) => runHelm({ binary: helm, kubeconfig: server.kubeconfig, home, args, ...(timeoutMs !== undefined ? { timeoutMs } : {}) });
 
 async function helmOk(args: string[]): Promise<string> {
-  const r = await runHelm(args);
+  const r = await helmRun(args);
   assert.equal(r.code, 0, `helm ${args.join(' ')} failed:\n${r.stdout}\n${r.stderr}`);
   return r.stdout;
 }
@@ -118,7 +90,7 @@ test('helm upgrade, list, history, get values, rollback', async () => {
 });
 
 test('an invalid release is refused with the server message and leaves nothing behind', async () => {
-  const r = await runHelm(['install', 'broken', CHART, '-n', NS, '--set', 'port=0']);
+  const r = await helmRun(['install', 'broken', CHART, '-n', NS, '--set', 'port=0']);
   assert.notEqual(r.code, 0);
   assert.match(r.stderr, /Service "broken-svc" is invalid: spec\.ports\[0\]\.port: Invalid value: 0: must be between 1 and 65535, inclusive/);
   const cms = await getJson<{ items: KObj[] }>(server, ['configmaps', '-n', NS, '-l', 'app.kubernetes.io/instance=broken']);

@@ -36,6 +36,7 @@ import type { KubeObject } from '../../src/api/types.js';
 import type { Client } from '../../src/client/types.js';
 import { NETPOL_TABLE, NETWORK_POLICIES } from '../../src/proxy/netpol/index.js';
 import { REPO_ROOT, startServer, type TestServer } from '../support/cluster.js';
+import { ok as kubectlOk, poll } from './lib/kube.js';
 
 const run = promisify(execFile);
 const SEED = join(REPO_ROOT, 'test', 'fixtures', 'seed', 'network-policies.yaml');
@@ -54,26 +55,11 @@ const figures: Record<string, number> = {};
 /** Baseline: how long each of those API writes took to return (the part that is the API server's). */
 const writeMs: number[] = [];
 
-async function ok(args: string[], input?: string): Promise<string> {
-  const r = await server.kubectl(args, input === undefined ? { timeoutMs: 90_000 } : { input, timeoutMs: 90_000 });
-  assert.equal(r.code, 0, `kubectl ${args.join(' ')} failed:\n${r.stdout}\n${r.stderr}`);
-  return r.stdout;
-}
+/** kubectl as the admin (test/e2e/lib/kube.ts's ok), 90 s at most. */
+const ok = (args: string[], input?: string): Promise<string> => kubectlOk(server, args, input === undefined ? { timeoutMs: 90_000 } : { input, timeoutMs: 90_000 });
 
-async function eventually<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < end) {
-    try {
-      const v = await probe();
-      if (v !== undefined && v !== false) return v;
-    } catch (e) {
-      last = e;
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  assert.fail(`timed out: ${what}${last ? ` (last error: ${String(last)})` : ''}`);
-}
+/** Polls `probe` every 300 ms until it returns a value (test/e2e/lib/kube.ts's poll). */
+const eventually = <T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> => poll(what, probe, timeoutMs, 300);
 
 /**
  * Runs inside a pod's netns. `check {targets:[[host,port]], timeoutMs}` prints one status per

@@ -15,31 +15,17 @@ import { execFile } from 'node:child_process';
 import { connect } from 'node:net';
 import { promisify } from 'node:util';
 import { startServer, type TestServer } from '../support/cluster.js';
+import { ok as kubectlOk, poll } from './lib/kube.js';
 import { NETPOL_TABLE } from '../../src/proxy/netpol/index.js';
 
 let server: TestServer;
 const ip: Record<string, string> = {};
 
-async function ok(args: string[], input?: string): Promise<string> {
-  const r = await server.kubectl(args, input === undefined ? { timeoutMs: 90_000 } : { input, timeoutMs: 90_000 });
-  assert.equal(r.code, 0, `kubectl ${args.join(' ')} failed:\n${r.stdout}\n${r.stderr}`);
-  return r.stdout;
-}
+/** kubectl as the admin (test/e2e/lib/kube.ts's ok), 90 s at most. */
+const ok = (args: string[], input?: string): Promise<string> => kubectlOk(server, args, input === undefined ? { timeoutMs: 90_000 } : { input, timeoutMs: 90_000 });
 
-async function eventually<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < end) {
-    try {
-      const v = await probe();
-      if (v !== undefined && v !== false) return v;
-    } catch (e) {
-      last = e;
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  assert.fail(`timed out: ${what}${last ? ` (last error: ${String(last)})` : ''}`);
-}
+/** Polls `probe` every 300 ms until it returns a value (test/e2e/lib/kube.ts's poll). */
+const eventually = <T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> => poll(what, probe, timeoutMs, 300);
 
 /**
  * Whether pod `from` (namespace/name) gets an answer from ip:port/health within 2 s (busybox's

@@ -15,12 +15,13 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes, randomInt } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { connect } from 'node:net';
 import { gatewayAddress } from '../../src/agent/network/index.js';
 import { clientFromKubeconfig } from '../../src/client/index.js';
 import { discardLogger } from '../../src/lib/log.js';
 import { proxyTableName, removeServiceProxyTable, startServiceProxy, type RunningServiceProxy } from '../../src/proxy/index.js';
 import { startServer, type TestServer } from '../support/cluster.js';
+import { ok as kubectlOk, poll } from './lib/kube.js';
+import { httpGet } from './lib/http.js';
 
 let server: TestServer;
 let proxy: RunningServiceProxy | undefined;
@@ -29,52 +30,16 @@ const table = `flt-${randomBytes(3).toString('hex')}-proxy`;
 /** A per-run LoadBalancer pool (routed onto the test node's bridge by the agent). */
 const LB_POOL = `10.${randomInt(64, 127)}.${randomInt(0, 255)}.0/29`;
 
-async function ok(args: string[], input?: string): Promise<string> {
-  const r = await server.kubectl(args, input === undefined ? { timeoutMs: 60_000 } : { input, timeoutMs: 60_000 });
-  assert.equal(r.code, 0, `kubectl ${args.join(' ')} failed:\n${r.stdout}\n${r.stderr}`);
-  return r.stdout;
-}
+/** kubectl as the admin (test/e2e/lib/kube.ts's ok), a minute at most. */
+const ok = (args: string[], input?: string): Promise<string> => kubectlOk(server, args, input === undefined ? { timeoutMs: 60_000 } : { input, timeoutMs: 60_000 });
 
-async function eventually<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < end) {
-    try {
-      const v = await probe();
-      if (v !== undefined && v !== false) return v;
-    } catch (e) {
-      last = e;
-    }
-    await new Promise((r) => setTimeout(r, 300));
-  }
-  assert.fail(`timed out: ${what}${last ? ` (last error: ${String(last)})` : ''}`);
-}
+/** Polls `probe` every 300 ms until it returns a value (test/e2e/lib/kube.ts's poll). */
+const eventually = <T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> => poll(what, probe, timeoutMs, 300);
 
-/** One HTTP/1.0 GET on a fresh connection from the host; resolves with the body's first line. */
-function get(host: string, port: number, timeoutMs = 3_000): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const s = connect({ host, port });
-    let buf = '';
-    const timer = setTimeout(() => {
-      s.destroy();
-      reject(new Error(`${host}:${port} timed out`));
-    }, timeoutMs);
-    s.on('connect', () => s.write(`GET / HTTP/1.0\r\nHost: ${host}\r\n\r\n`));
-    s.on('data', (d) => (buf += d));
-    s.on('end', () => {
-      clearTimeout(timer);
-      resolve(buf.split('\r\n\r\n')[1]?.trim() ?? '');
-    });
-    s.on('error', (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-  });
-}
 
 async function hostMany(host: string, port: number, n: number): Promise<string[]> {
   const out: string[] = [];
-  for (let i = 0; i < n; i++) out.push(await get(host, port).catch((e: NodeJS.ErrnoException) => `ERR ${e.code ?? e.message}`));
+  for (let i = 0; i < n; i++) out.push(await httpGet(host, port).catch((e: NodeJS.ErrnoException) => `ERR ${e.code ?? e.message}`));
   return out;
 }
 
@@ -209,7 +174,7 @@ test('NodePort on the gateway address and on 127.0.0.1', async () => {
 
 test('a Service whose selector matches nothing refuses at once', async () => {
   const t0 = performance.now();
-  await assert.rejects(get(emptyIP, 80), (e: NodeJS.ErrnoException) => e.code === 'ECONNREFUSED');
+  await assert.rejects(httpGet(emptyIP, 80), (e: NodeJS.ErrnoException) => e.code === 'ECONNREFUSED');
   assert.ok(performance.now() - t0 < 2_000);
   const r = await server.kubectl(['exec', 'client', '--', 'sh', '-c', `timeout 3 wget -qO- http://${emptyIP}/ 2>&1; echo rc=$?`], { timeoutMs: 30_000 });
   assert.match(r.stdout, /refused/i);
@@ -242,13 +207,13 @@ spec:
 `);
   const lbIP = await eventually('an LB address from the pool', async () => (await ok(['get', 'svc', 'web-lb', '-o', 'jsonpath={.status.loadBalancer.ingress[0].ip}'])).trim() || undefined);
   // The node's traffic to the LB IP leaves from the bridge address (the gateway): not listed.
-  await eventually('dropped from the node', async () => (await get(lbIP, 80, 1_000).then(() => false, () => true)) || undefined, 20_000);
+  await eventually('dropped from the node', async () => (await httpGet(lbIP, 80, 1_000).then(() => false, () => true)) || undefined, 20_000);
   const fromPod = async () => (await server.kubectl(['exec', 'client', '--', 'sh', '-c', `timeout 2 wget -qO- http://${lbIP}/ || echo ERR`], { timeoutMs: 30_000 })).stdout.trim();
   assert.equal(await fromPod(), 'ERR', 'dropped from a pod');
   const podCIDR = (await ok(['get', 'node', server.node!.name, '-o', 'jsonpath={.spec.podCIDR}'])).trim();
   await ok(['patch', 'svc', 'web-lb', '-p', JSON.stringify({ spec: { loadBalancerSourceRanges: [`${gateway}/32`, podCIDR] } })]);
   const reached = await eventually('the node gets through once listed', async () => {
-    const r = await get(lbIP, 80, 1_000).catch(() => '');
+    const r = await httpGet(lbIP, 80, 1_000).catch(() => '');
     return blue.includes(r) ? r : undefined;
   }, 20_000);
   assert.ok(blue.includes(reached));

@@ -4,7 +4,7 @@
  * node_modules/.cache/flotilla-helm/<zip size>/ (keyed by the archive so an upgrade re-extracts)
  * and reused; concurrent test processes extract into their own temp dir and rename into place.
  */
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -38,4 +38,33 @@ export function helmBinary(): string {
     rmSync(tmp, { recursive: true, force: true });
   }
   return bin;
+}
+
+export interface HelmResult {
+  /** Exit code; -1 when helm could not run or was killed at the timeout. */
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs helm against a kubeconfig with its cache, config and data under `home` (nothing of the
+ * machine's own helm set-up is read or written); never rejects.
+ */
+export function runHelm(opts: { binary: string; kubeconfig: string; home: string; args: string[]; timeoutMs?: number }): Promise<HelmResult> {
+  const { home } = opts;
+  return new Promise((resolve) => {
+    execFile(
+      opts.binary,
+      [...opts.args, '--kubeconfig', opts.kubeconfig],
+      {
+        timeout: opts.timeoutMs ?? 90_000,
+        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, HELM_CACHE_HOME: join(home, 'cache'), HELM_CONFIG_HOME: join(home, 'config'), HELM_DATA_HOME: join(home, 'data') },
+      },
+      (err, stdout, stderr) => {
+        const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : -1) : 0;
+        resolve({ code, stdout: String(stdout), stderr: String(stderr) });
+      },
+    );
+  });
 }
