@@ -241,6 +241,18 @@ export async function startServiceProxy(opts: ServiceProxyOptions): Promise<Runn
 
   // After the rules are in place (new packets get the new DNAT), entries they made stale go.
   // A full sync also reconciles a listing of the table (what went stale while we were not looking).
+  /** One nft transaction, timed into the stats; a failure makes the next sync a full one. */
+  const applyScript = async (script: string) => {
+    const a0 = performance.now();
+    const res = await nft(script);
+    st.lastApplyMs = performance.now() - a0;
+    st.lastScriptBytes = script.length;
+    if (!res.ok) {
+      st.failures++;
+      needFull = true;
+    }
+    return res;
+  };
   const flushConntrack = async (changes: ServiceChange[], reconcile = false) => {
     if (!conntrack) return;
     const filters = staleConntrackFilters(changes);
@@ -288,13 +300,8 @@ export async function startServiceProxy(opts: ServiceProxyOptions): Promise<Runn
         return next;
       });
       const script = fams.map((f, i) => fullSyncScript(f.cfg, nexts[i]!.values())).join('');
-      const a0 = performance.now();
-      const res = await nft(script);
-      st.lastApplyMs = performance.now() - a0;
-      st.lastScriptBytes = script.length;
+      const res = await applyScript(script);
       if (!res.ok) {
-        st.failures++;
-        needFull = true;
         throw new Error(`nftables full sync of table ${fams.map((f) => `${f.cfg.family} ${table}`).join(' and ')} failed: ${res.error}`);
       }
       const changes: ServiceChange[] = [];
@@ -326,13 +333,8 @@ export async function startServiceProxy(opts: ServiceProxyOptions): Promise<Runn
         })
         .join('');
       if (script) {
-        const a0 = performance.now();
-        const res = await nft(script);
-        st.lastApplyMs = performance.now() - a0;
-        st.lastScriptBytes = script.length;
+        const res = await applyScript(script);
         if (!res.ok) {
-          st.failures++;
-          needFull = true;
           log.warn('nftables delta failed, replacing the table at the next sync', { error: res.error });
           schedule();
           return;
