@@ -19,7 +19,6 @@ import type { Schema } from '../schema/schema.js';
 import { checkTypes, typeMismatchFieldError, validateValues } from '../schema/engine/index.js';
 import { seedFieldWarnings } from './seed-fields.js';
 import { humanAge } from '../../lib/duration/index.js';
-import { jsonEqual } from '../../lib/patch/index.js';
 
 /** One entry of a CRD version's additionalPrinterColumns. */
 export interface PrinterColumn {
@@ -128,17 +127,7 @@ export function printerColumns(columns: readonly PrinterColumn[]): TableDef {
 export function crdStrategy(schema: Schema, product: string, extra: Strategy = {}): Strategy {
   return {
     ...extra,
-    /**
-     * As apiextensions' customresource strategy: metadata.generation moves when spec changed,
-     * compared after defaulting (a patch that only drops defaulted values changes nothing).
-     */
-    prepareForUpdate(obj, old, ctx) {
-      if (ctx.subresource === '' && schema.properties?.['spec']) {
-        const oldGen = old.metadata.generation ?? 1;
-        obj.metadata.generation = jsonEqual(obj['spec'], old['spec']) ? oldGen : oldGen + 1;
-      }
-      extra.prepareForUpdate?.(obj, old, ctx);
-    },
+    // metadata.generation is the store's (compared after defaulting, as apiextensions does).
     validate(obj, ctx) {
       const view: Record<string, unknown> = { ...obj, metadata: undefined };
       // Decoded without Go types (ResourceDef.custom): type mismatches are validation errors (422);
