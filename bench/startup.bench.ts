@@ -1,6 +1,8 @@
 /**
  * Server start-up: process start → "Flotilla is ready", first start (creates the PKI and the
  * database) and restarts (reuse both), median of 5 each; baseline: a bare `node -e ''` start.
+ * The control plane alone (`--disable-agent`): as root the embedded node agent would otherwise start
+ * containerd and set up the default bridge with every run (and leave it, as k3s leaves its network).
  * Run: node --import tsx bench/startup.bench.ts
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -18,7 +20,7 @@ function median(xs: number[]): number {
 async function timeStart(dataDir: string): Promise<number> {
   const port = await freePort();
   const t0 = performance.now();
-  const child = spawn(process.execPath, [join(REPO_ROOT, 'bin/flotilla.js'), 'server', '--data-dir', dataDir, '--bind-address', '127.0.0.1', '--secure-port', String(port)], {
+  const child = spawn(process.execPath, [join(REPO_ROOT, 'bin/flotilla.js'), 'server', '--disable-agent', '--data-dir', dataDir, '--bind-address', '127.0.0.1', '--secure-port', String(port)], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   try {
